@@ -1,0 +1,100 @@
+//! Findings: what a rule reports, where, and how severe it is.
+
+use std::fmt;
+
+use crate::model::kinds::Kind;
+use crate::rules::registry::RuleId;
+use crate::source::{FileId, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The resource a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceKey {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for ResourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}/{}`", self.kind, self.namespace, self.name)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub file: FileId,
+    pub span: Span,
+    pub resource: Option<ResourceKey>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: RuleId, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.meta().severity,
+            message: message.into(),
+            help: None,
+            file,
+            span,
+            resource: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn resource(mut self, key: Option<ResourceKey>) -> Self {
+        self.resource = key;
+        self
+    }
+}
+
+/// Sorts findings by file, position and rule, and drops exact repeats.
+pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>, file_order: impl Fn(FileId) -> usize) {
+    diags.sort_by(|a, b| {
+        (
+            file_order(a.file),
+            a.span.start,
+            a.span.end,
+            a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                file_order(b.file),
+                b.span.start,
+                b.span.end,
+                b.rule,
+                &b.message,
+            ))
+    });
+    diags.dedup();
+}

@@ -1,0 +1,91 @@
+//! Runs the rules over the index in parallel. A rule that panics on a resource becomes an
+//! `internal-error` finding on that resource; the other rules and resources go on.
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::index::Index;
+use crate::rules::registry::{RuleId, RULES};
+use crate::rules::{Context, Rule};
+use crate::source::SourceFile;
+
+thread_local! {
+    static IN_RULE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps rule panics off stderr (they become findings) and leaves other panics alone.
+fn quiet_rule_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !IN_RULE.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+pub fn check(
+    index: &Index,
+    files: &[SourceFile],
+    enabled: &(dyn Fn(RuleId) -> bool + Sync),
+) -> Vec<Diagnostic> {
+    check_with(index, files, RULES, enabled)
+}
+
+pub fn check_with(
+    index: &Index,
+    files: &[SourceFile],
+    rules: &[&dyn Rule],
+    enabled: &(dyn Fn(RuleId) -> bool + Sync),
+) -> Vec<Diagnostic> {
+    quiet_rule_panics();
+    let rules: Vec<&dyn Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| enabled(r.meta().id))
+        .collect();
+    index
+        .resources
+        .par_iter()
+        .flat_map_iter(|res| {
+            let mut out = Vec::new();
+            for rule in rules.iter().filter(|r| r.meta().kinds.contains(&res.kind)) {
+                let id = rule.meta().id;
+                let mut cx = Context::new(index, files, res, id);
+                IN_RULE.with(|f| f.set(true));
+                let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
+                IN_RULE.with(|f| f.set(false));
+                match result {
+                    Ok(()) => out.extend(cx.into_diagnostics()),
+                    Err(payload) => {
+                        let what = payload
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| payload.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "unknown panic".into());
+                        let msg = format!("rule `{id}` failed on this resource: {what}");
+                        if enabled(RuleId::InternalError) {
+                            out.push(
+                                Diagnostic::new(
+                                    RuleId::InternalError,
+                                    res.file,
+                                    res.name_span,
+                                    msg,
+                                )
+                                .help("this is a bug in canarylint; the other rules still ran")
+                                .resource(Some(res.key())),
+                            );
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}

@@ -1,0 +1,226 @@
+//! The index over every resource in scope: by kind, by name, and by resolved host, so that
+//! cross-resource rules never compare all pairs.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::model::host::{self, ExportTo};
+use crate::model::istio::{DestinationRule, Subset, VirtualService};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::yaml::Node;
+
+pub const DEFAULT_ROOT_NAMESPACE: &str = "istio-system";
+
+pub struct Index {
+    pub resources: Vec<Resource>,
+    pub root_namespace: String,
+    known_namespaces: HashSet<String>,
+    by_kind: HashMap<Kind, Vec<usize>>,
+    by_name: HashMap<(Kind, String, String), Vec<usize>>,
+    /// DestinationRules by resolved host; wildcard hosts are kept apart.
+    dr_exact: HashMap<String, Vec<usize>>,
+    dr_wild: Vec<(String, usize)>,
+    /// Mesh-bound VirtualServices by resolved host.
+    vs_by_host: HashMap<String, Vec<usize>>,
+    /// ServiceEntry namespaces by host, for external hosts.
+    se_namespaces: HashMap<String, Vec<String>>,
+}
+
+/// The DestinationRules Istio applies to one destination host, seen from one namespace:
+/// those of the first namespace (client, host, root) that has a visible match, with the
+/// most specific host, merged.
+pub struct DrSelection<'a> {
+    pub host: String,
+    pub namespace: String,
+    pub rules: Vec<DestinationRule<'a>>,
+}
+
+impl<'a> DrSelection<'a> {
+    pub fn subsets(&self) -> Vec<Subset<'a>> {
+        self.rules.iter().flat_map(|r| r.subsets()).collect()
+    }
+}
+
+impl Index {
+    pub fn new(resources: Vec<Resource>, root_namespace: String) -> Self {
+        let mut ix = Index {
+            resources,
+            root_namespace,
+            known_namespaces: HashSet::new(),
+            by_kind: HashMap::new(),
+            by_name: HashMap::new(),
+            dr_exact: HashMap::new(),
+            dr_wild: Vec::new(),
+            vs_by_host: HashMap::new(),
+            se_namespaces: HashMap::new(),
+        };
+        for (i, r) in ix.resources.iter().enumerate() {
+            ix.known_namespaces.insert(r.namespace.clone());
+            ix.by_kind.entry(r.kind).or_default().push(i);
+            ix.by_name
+                .entry((r.kind, r.namespace.clone(), r.name.clone()))
+                .or_default()
+                .push(i);
+        }
+        for i in 0..ix.resources.len() {
+            let r = &ix.resources[i];
+            if let Some(dr) = DestinationRule::view(r) {
+                let Some(h) = dr.host() else { continue };
+                let h = ix.resolve(h, &r.namespace);
+                if h.starts_with('*') {
+                    ix.dr_wild.push((h, i));
+                } else {
+                    ix.dr_exact.entry(h).or_default().push(i);
+                }
+            } else if let Some(vs) = VirtualService::view(r) {
+                if !vs.is_mesh_bound() {
+                    continue;
+                }
+                let mut hosts: Vec<String> = vs
+                    .hosts()
+                    .map(|(_, h)| ix.resolve(h, &r.namespace))
+                    .collect();
+                hosts.sort();
+                hosts.dedup();
+                for h in hosts {
+                    ix.vs_by_host.entry(h).or_default().push(i);
+                }
+            } else if r.kind == Kind::ServiceEntry {
+                let hosts = r
+                    .spec()
+                    .and_then(|s| s.get("hosts"))
+                    .map_or(&[][..], Node::items);
+                for h in hosts.iter().filter_map(Node::as_str) {
+                    let h = h.to_ascii_lowercase();
+                    ix.se_namespaces
+                        .entry(h)
+                        .or_default()
+                        .push(r.namespace.clone());
+                }
+            }
+        }
+        ix
+    }
+
+    pub fn resolve(&self, host: &str, namespace: &str) -> String {
+        host::resolve(host, namespace, &self.known_namespaces)
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+        self.by_kind
+            .get(&kind)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Resource> {
+        let key = (kind, namespace.to_string(), name.to_string());
+        self.by_name
+            .get(&key)
+            .and_then(|v| v.first())
+            .map(|&i| &self.resources[i])
+    }
+
+    /// Whether the scope defines any resource of `kind` in `namespace` (a reference to a
+    /// missing one is then likely a mistake rather than something managed elsewhere).
+    pub fn has_kind_in(&self, kind: Kind, namespace: &str) -> bool {
+        self.of_kind(kind).any(|r| r.namespace == namespace)
+    }
+
+    /// Mesh-bound VirtualServices that claim the resolved `host`.
+    pub fn mesh_virtual_services(&self, host: &str) -> impl Iterator<Item = &Resource> {
+        self.vs_by_host
+            .get(host)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
+    /// DestinationRules whose host matches the resolved `host`, with the wildcard pattern
+    /// that matched (`None` for an exact match), in the order of the index.
+    fn drs_matching<'s>(
+        &'s self,
+        host: &str,
+    ) -> impl Iterator<Item = (Option<&'s str>, &'s Resource)> {
+        let exact = self
+            .dr_exact
+            .get(host)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| (None, &self.resources[i]));
+        let wild: Vec<_> = self
+            .dr_wild
+            .iter()
+            .filter(|(p, _)| host::matches(p, host))
+            .map(|(p, i)| (Some(p.as_str()), &self.resources[*i]))
+            .collect();
+        exact.chain(wild)
+    }
+
+    /// Whether any DestinationRule in scope names this host, visible or not.
+    pub fn any_dr_for(&self, host: &str) -> bool {
+        self.drs_matching(host).next().is_some()
+    }
+
+    /// The DestinationRules Istio applies to `host` (resolved) for traffic from `viewer`.
+    pub fn destination_rules(&self, host: &str, viewer: &str) -> Option<DrSelection<'_>> {
+        let mut namespaces = vec![viewer.to_string()];
+        match host::namespace_of(host) {
+            Some(ns) => namespaces.push(ns.to_string()),
+            None => namespaces.extend(self.se_namespaces.get(host).cloned().unwrap_or_default()),
+        }
+        namespaces.push(self.root_namespace.clone());
+        let mut seen = HashSet::new();
+        for ns in namespaces {
+            if !seen.insert(ns.clone()) {
+                continue;
+            }
+            let candidates: Vec<(&str, DestinationRule<'_>)> = self
+                .drs_matching(host)
+                .filter(|(_, r)| r.namespace == ns)
+                .filter_map(|(p, r)| Some((p.unwrap_or(host), DestinationRule::view(r)?)))
+                .filter(|(_, dr)| dr.export_to().visible(&ns, viewer))
+                .collect();
+            let Some(best) = candidates
+                .iter()
+                .map(|(p, _)| *p)
+                .max_by_key(|p| host::specificity(p))
+            else {
+                continue;
+            };
+            let best = best.to_string();
+            let rules = candidates
+                .into_iter()
+                .filter(|(p, _)| *p == best)
+                .map(|(_, dr)| dr)
+                .collect();
+            return Some(DrSelection {
+                host: best,
+                namespace: ns,
+                rules,
+            });
+        }
+        None
+    }
+}
+
+/// Whether some namespace can see both resources, given their namespaces and `exportTo`.
+pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> bool {
+    let expand = |own: &str, e: &ExportTo| -> Option<Vec<String>> {
+        match e {
+            ExportTo::All => None,
+            ExportTo::Some(list) => Some(
+                list.iter()
+                    .map(|n| if n == "." { own.to_string() } else { n.clone() })
+                    .filter(|n| n != "~")
+                    .collect(),
+            ),
+        }
+    };
+    match (expand(a_ns, a), expand(b_ns, b)) {
+        (None, None) => true,
+        (None, Some(l)) | (Some(l), None) => !l.is_empty(),
+        (Some(x), Some(y)) => x.iter().any(|n| y.contains(n)),
+    }
+}

@@ -1,0 +1,516 @@
+//! Typed, read-only views of Istio resources: VirtualService routes and destinations,
+//! DestinationRule subsets and traffic policies.
+
+use crate::model::host::ExportTo;
+use crate::model::kinds::Kind;
+use crate::model::resource::{is_templated, string_pairs, Resource};
+use crate::source::Span;
+use crate::yaml::{Node, Scalar};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    Http,
+    Tcp,
+    Tls,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 3] = [Protocol::Http, Protocol::Tcp, Protocol::Tls];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Tcp => "tcp",
+            Protocol::Tls => "tls",
+        }
+    }
+}
+
+pub struct VirtualService<'a> {
+    pub res: &'a Resource,
+    pub spec: &'a Node,
+}
+
+impl<'a> VirtualService<'a> {
+    pub fn view(res: &'a Resource) -> Option<Self> {
+        (res.kind == Kind::VirtualService).then_some(())?;
+        Some(VirtualService {
+            res,
+            spec: res.spec()?,
+        })
+    }
+
+    /// The `hosts` entries as written (templated ones left out).
+    pub fn hosts(&self) -> impl Iterator<Item = (&'a Node, &'a str)> {
+        self.spec
+            .get("hosts")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .filter_map(|n| Some((n, n.as_str().filter(|s| !is_templated(s))?)))
+    }
+
+    pub fn gateways(&self) -> Vec<&'a str> {
+        self.spec
+            .get("gateways")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .filter_map(Node::as_str)
+            .collect()
+    }
+
+    /// Whether the VirtualService applies to sidecars: no `gateways`, or `mesh` among them.
+    pub fn is_mesh_bound(&self) -> bool {
+        let gws = self.gateways();
+        gws.is_empty() || gws.contains(&"mesh")
+    }
+
+    pub fn export_to(&self) -> ExportTo {
+        ExportTo::parse(self.spec.get("exportTo"))
+    }
+
+    /// The routes of one protocol, in order.
+    pub fn routes_of(&self, protocol: Protocol) -> Vec<Route<'a>> {
+        self.spec
+            .get(protocol.key())
+            .map_or(&[][..], Node::items)
+            .iter()
+            .enumerate()
+            .map(|(index, node)| Route {
+                protocol,
+                index,
+                node,
+            })
+            .collect()
+    }
+
+    /// Every http, tcp and tls route.
+    pub fn routes(&self) -> Vec<Route<'a>> {
+        Protocol::ALL
+            .iter()
+            .flat_map(|&p| self.routes_of(p))
+            .collect()
+    }
+}
+
+/// One entry of `http`, `tcp` or `tls`.
+#[derive(Clone, Copy)]
+pub struct Route<'a> {
+    pub protocol: Protocol,
+    /// 0-based position among the routes of its protocol.
+    pub index: usize,
+    pub node: &'a Node,
+}
+
+impl<'a> Route<'a> {
+    pub fn name(&self) -> Option<&'a str> {
+        self.node.get("name").and_then(Node::as_str)
+    }
+
+    /// "http route 2 `canary`": 1-based, with its name when it has one.
+    pub fn label(&self) -> String {
+        let mut s = format!("{} route {}", self.protocol.key(), self.index + 1);
+        if let Some(name) = self.name() {
+            s.push_str(&format!(" `{name}`"));
+        }
+        s
+    }
+
+    /// The `match` node, if the route has a non-empty one.
+    pub fn match_node(&self) -> Option<&'a Node> {
+        self.node
+            .get("match")
+            .filter(|m| !m.items().is_empty() || m.as_seq().is_none() && !m.is_null())
+    }
+
+    pub fn match_blocks(&self) -> &'a [Node] {
+        self.match_node().map_or(&[][..], Node::items)
+    }
+
+    pub fn destinations(&self) -> Vec<Destination<'a>> {
+        self.node
+            .get("route")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .map(Destination::of)
+            .collect()
+    }
+
+    /// `mirror` and `mirrors[].destination` of an http route.
+    pub fn mirrors(&self) -> Vec<Destination<'a>> {
+        let mut out = Vec::new();
+        if let Some(m) = self.node.get("mirror") {
+            out.push(Destination::bare(m));
+        }
+        for m in self.node.get("mirrors").map_or(&[][..], Node::items) {
+            out.push(Destination::of(m));
+        }
+        out
+    }
+
+    /// Where findings about the route as a whole point: its first key.
+    pub fn span(&self) -> Span {
+        self.node
+            .entries()
+            .first()
+            .map_or(self.node.span, |e| e.key.span)
+    }
+}
+
+/// An entry of a route's `route` list (or a mirror): a destination and its weight.
+#[derive(Clone, Copy)]
+pub struct Destination<'a> {
+    pub node: &'a Node,
+    pub destination: Option<&'a Node>,
+    pub weight: Option<&'a Node>,
+}
+
+impl<'a> Destination<'a> {
+    fn of(node: &'a Node) -> Self {
+        Destination {
+            node,
+            destination: node.get("destination"),
+            weight: node.get("weight"),
+        }
+    }
+
+    fn bare(dest: &'a Node) -> Self {
+        Destination {
+            node: dest,
+            destination: Some(dest),
+            weight: None,
+        }
+    }
+
+    pub fn host_node(&self) -> Option<&'a Node> {
+        self.destination?.get("host")
+    }
+
+    /// The host as written, unless it is missing or templated.
+    pub fn host(&self) -> Option<&'a str> {
+        self.host_node()?.as_str().filter(|h| !is_templated(h))
+    }
+
+    pub fn subset_node(&self) -> Option<&'a Node> {
+        self.destination?.get("subset").filter(|n| !n.is_null())
+    }
+
+    pub fn subset(&self) -> Option<&'a str> {
+        self.subset_node()?.as_str().filter(|s| !is_templated(s))
+    }
+
+    pub fn weight(&self) -> Weight<'a> {
+        let Some(node) = self.weight.filter(|n| !n.is_null()) else {
+            return Weight::Missing;
+        };
+        match node.as_scalar() {
+            Some(s) => match s.as_int() {
+                Some(v) if v < 0 => Weight::Invalid(node, "is negative"),
+                Some(v) => Weight::Value(v, node),
+                None if is_templated(&s.text) => Weight::Templated,
+                None => Weight::Invalid(node, invalid_weight_reason(s)),
+            },
+            None => Weight::Invalid(node, "is not a number"),
+        }
+    }
+
+    /// A short name for messages: the subset, else the host.
+    pub fn label(&self) -> String {
+        match (self.host(), self.subset()) {
+            (_, Some(subset)) => subset.to_string(),
+            (Some(host), None) => host.to_string(),
+            _ => "?".into(),
+        }
+    }
+
+    /// Where findings about the destination point: its weight, else its subset or host.
+    pub fn span(&self) -> Span {
+        self.weight
+            .or(self.subset_node())
+            .or(self.host_node())
+            .map_or(self.node.span, |n| n.span)
+    }
+}
+
+fn invalid_weight_reason(s: &Scalar) -> &'static str {
+    let quoted = s.style != crate::yaml::Style::Plain;
+    if quoted && s.text.trim().parse::<i64>().is_ok() {
+        "is a quoted string, and the API server rejects strings"
+    } else if s.text.parse::<f64>().is_ok() {
+        "is not an integer"
+    } else {
+        "is not a number"
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Weight<'a> {
+    /// No `weight`: Istio treats it as 0 when several destinations share a route.
+    Missing,
+    Value(i64, &'a Node),
+    Invalid(&'a Node, &'static str),
+    /// A template expression that only a renderer can resolve.
+    Templated,
+}
+
+impl Weight<'_> {
+    /// The weight as Istio counts it, when it is known.
+    pub fn effective(&self) -> Option<i64> {
+        match self {
+            Weight::Missing => Some(0),
+            Weight::Value(v, _) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+pub struct DestinationRule<'a> {
+    pub res: &'a Resource,
+    pub spec: &'a Node,
+}
+
+pub struct Subset<'a> {
+    pub node: &'a Node,
+    pub name_node: &'a Node,
+    pub name: &'a str,
+}
+
+impl<'a> Subset<'a> {
+    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        string_pairs(self.node.get("labels"))
+    }
+
+    pub fn traffic_policy(&self) -> Option<&'a Node> {
+        self.node.get("trafficPolicy")
+    }
+}
+
+impl<'a> DestinationRule<'a> {
+    pub fn view(res: &'a Resource) -> Option<Self> {
+        (res.kind == Kind::DestinationRule).then_some(())?;
+        Some(DestinationRule {
+            res,
+            spec: res.spec()?,
+        })
+    }
+
+    pub fn host_node(&self) -> Option<&'a Node> {
+        self.spec.get("host")
+    }
+
+    pub fn host(&self) -> Option<&'a str> {
+        self.host_node()?.as_str().filter(|h| !is_templated(h))
+    }
+
+    pub fn export_to(&self) -> ExportTo {
+        ExportTo::parse(self.spec.get("exportTo"))
+    }
+
+    /// A DestinationRule with a `workloadSelector` applies only to some workloads.
+    pub fn has_workload_selector(&self) -> bool {
+        self.spec.get("workloadSelector").is_some()
+    }
+
+    pub fn subsets(&self) -> Vec<Subset<'a>> {
+        self.spec
+            .get("subsets")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .filter_map(|node| {
+                let name_node = node.get("name")?;
+                Some(Subset {
+                    node,
+                    name_node,
+                    name: name_node.as_str()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether any subset name is a template expression (the set of names is then unknown).
+    pub fn has_templated_subsets(&self) -> bool {
+        self.subsets().iter().any(|s| is_templated(s.name))
+    }
+
+    pub fn traffic_policy(&self) -> Option<&'a Node> {
+        self.spec.get("trafficPolicy")
+    }
+}
+
+/// The consistent-hash stickiness a traffic policy sets, as (kind, node).
+pub fn sticky_hash(policy: Option<&Node>) -> Option<(&'static str, &Node)> {
+    let policy = policy?;
+    let mut lbs: Vec<&Node> = policy.get("loadBalancer").into_iter().collect();
+    for pl in policy.get("portLevelSettings").map_or(&[][..], Node::items) {
+        lbs.extend(pl.get("loadBalancer"));
+    }
+    lbs.into_iter().find_map(|lb| {
+        let ch = lb.get("consistentHash")?;
+        // Istio's ConsistentHashLB keys (networking/v1alpha3/destination_rule.proto).
+        [
+            "httpCookie",
+            "httpHeaderName",
+            "useSourceIp",
+            "httpQueryParameterName",
+        ]
+        .into_iter()
+        .find_map(|k| {
+            let e = ch.entry(k)?;
+            if k == "useSourceIp" && e.value.as_scalar().and_then(Scalar::as_bool) != Some(true) {
+                return None;
+            }
+            Some((k, &e.key))
+        })
+    })
+}
+
+use crate::model::matching::{L4Block, MatchBlock, StrCond, StrMatch};
+
+/// Reads an Istio StringMatch (`{exact|prefix|regex: ...}`; `{}` checks presence).
+fn string_match(node: &Node, ignore_case: bool) -> Option<StrCond> {
+    let entries = node.as_map()?;
+    let m = match entries {
+        [] => StrMatch::Present,
+        [e] => {
+            let v = e.value.as_scalar()?.text.clone();
+            if is_templated(&v) {
+                return None;
+            }
+            match e.key.as_str()? {
+                "exact" => StrMatch::Exact(v),
+                "prefix" => StrMatch::Prefix(v),
+                "regex" => StrMatch::Regex(v),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(StrCond { m, ignore_case })
+}
+
+fn string_matches(node: &Node, lowercase_names: bool) -> Option<Vec<(String, StrCond)>> {
+    node.as_map()?
+        .iter()
+        .map(|e| {
+            let name = e.key.as_str()?;
+            let name = if lowercase_names {
+                name.to_ascii_lowercase()
+            } else {
+                name.to_string()
+            };
+            Some((name, string_match(&e.value, false)?))
+        })
+        .collect()
+}
+
+fn labels(node: &Node) -> Option<Vec<(String, String)>> {
+    node.as_map()?
+        .iter()
+        .map(|e| {
+            Some((
+                e.key.as_str()?.to_string(),
+                e.value.as_scalar()?.text.clone(),
+            ))
+        })
+        .collect()
+}
+
+fn strings(node: &Node) -> Option<Vec<String>> {
+    node.as_seq()?
+        .iter()
+        .map(|n| Some(n.as_scalar()?.text.clone()))
+        .collect()
+}
+
+fn port(node: &Node) -> Option<u32> {
+    u32::try_from(node.as_scalar()?.as_int()?).ok()
+}
+
+/// Effective gateways of a match block: its own `gateways`, else the VirtualService's.
+fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Result<Option<Vec<String>>, ()> {
+    match own {
+        Some(g) => strings(g).map(Some).ok_or(()),
+        None if vs_gateways.is_empty() => Ok(None),
+        None => Ok(Some(vs_gateways.iter().map(|s| s.to_string()).collect())),
+    }
+}
+
+/// An HTTPMatchRequest as a condition set. Anything that cannot be modelled makes the block
+/// `unknown`, so it neither covers nor is covered.
+pub fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock {
+    let unknown = MatchBlock {
+        unknown: true,
+        ..MatchBlock::everything()
+    };
+    let Some(entries) = node.as_map() else {
+        return unknown;
+    };
+    let ignore_case = node
+        .get("ignoreUriCase")
+        .and_then(|n| n.as_scalar()?.as_bool())
+        .unwrap_or(false);
+    let mut b = MatchBlock::everything();
+    for e in entries {
+        let Some(key) = e.key.as_str() else {
+            return unknown;
+        };
+        let v = &e.value;
+        let ok = match key {
+            "name" | "statPrefix" | "ignoreUriCase" => Some(()),
+            "uri" => string_match(v, ignore_case).map(|c| b.uri = Some(c)),
+            "scheme" => string_match(v, false).map(|c| b.scheme = Some(c)),
+            "method" => string_match(v, false).map(|c| b.method = Some(c)),
+            "authority" => string_match(v, false).map(|c| b.authority = Some(c)),
+            "headers" => string_matches(v, true).map(|h| b.headers = h),
+            "withoutHeaders" => string_matches(v, true).map(|h| b.without_headers = h),
+            "queryParams" => string_matches(v, false).map(|q| b.query_params = q),
+            "port" => port(v).map(|p| b.port = Some(p)),
+            "sourceLabels" => labels(v).map(|l| b.source_labels = l),
+            "sourceNamespace" => v.as_str().map(|s| b.source_namespace = Some(s.to_string())),
+            "gateways" => Some(()),
+            _ => None,
+        };
+        if ok.is_none() {
+            return unknown;
+        }
+    }
+    match effective_gateways(node.get("gateways"), vs_gateways) {
+        Ok(g) => b.gateways = g,
+        Err(()) => return unknown,
+    }
+    b
+}
+
+/// An L4MatchAttributes (tcp) or TLSMatchAttributes (tls) as a condition set.
+pub fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
+    let unknown = L4Block {
+        unknown: true,
+        ..L4Block::default()
+    };
+    let Some(entries) = node.as_map() else {
+        return unknown;
+    };
+    let mut b = L4Block::default();
+    for e in entries {
+        let Some(key) = e.key.as_str() else {
+            return unknown;
+        };
+        let v = &e.value;
+        let ok = match key {
+            "destinationSubnets" => strings(v).map(|s| b.destination_subnets = s),
+            "sniHosts" => strings(v).map(|s| b.sni_hosts = s),
+            "port" => port(v).map(|p| b.port = Some(p)),
+            "sourceLabels" => labels(v).map(|l| b.source_labels = l),
+            "sourceNamespace" => v.as_str().map(|s| b.source_namespace = Some(s.to_string())),
+            "gateways" => Some(()),
+            _ => None,
+        };
+        if ok.is_none() {
+            return unknown;
+        }
+    }
+    match effective_gateways(node.get("gateways"), vs_gateways) {
+        Ok(g) => b.gateways = g,
+        Err(()) => return unknown,
+    }
+    b
+}

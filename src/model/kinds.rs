@@ -1,0 +1,113 @@
+//! The kinds of Kubernetes resources the linter reads.
+
+/// A resource kind the rules or the index use. Everything else is skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    VirtualService,
+    DestinationRule,
+    Gateway,
+    ServiceEntry,
+    Service,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    Canary,
+    MetricTemplate,
+    Rollout,
+    AnalysisTemplate,
+    ClusterAnalysisTemplate,
+}
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &[
+        Kind::VirtualService,
+        Kind::DestinationRule,
+        Kind::Gateway,
+        Kind::ServiceEntry,
+        Kind::Service,
+        Kind::Deployment,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::Canary,
+        Kind::MetricTemplate,
+        Kind::Rollout,
+        Kind::AnalysisTemplate,
+        Kind::ClusterAnalysisTemplate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::VirtualService => "VirtualService",
+            Kind::DestinationRule => "DestinationRule",
+            Kind::Gateway => "Gateway",
+            Kind::ServiceEntry => "ServiceEntry",
+            Kind::Service => "Service",
+            Kind::Deployment => "Deployment",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::Canary => "Canary",
+            Kind::MetricTemplate => "MetricTemplate",
+            Kind::Rollout => "Rollout",
+            Kind::AnalysisTemplate => "AnalysisTemplate",
+            Kind::ClusterAnalysisTemplate => "ClusterAnalysisTemplate",
+        }
+    }
+
+    /// The API group the kind must come from (`""` is the core group).
+    fn group(self) -> &'static str {
+        match self {
+            Kind::VirtualService | Kind::DestinationRule | Kind::Gateway | Kind::ServiceEntry => {
+                "networking.istio.io"
+            }
+            Kind::Service => "",
+            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet => "apps",
+            Kind::Canary | Kind::MetricTemplate => "flagger.app",
+            Kind::Rollout | Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate => "argoproj.io",
+        }
+    }
+
+    /// Whether a document of this `kind:` value may be one the linter reads. `List` is read
+    /// for its items.
+    pub fn is_relevant_name(kind: &str) -> bool {
+        kind == "List" || kind.ends_with("List") || Kind::ALL.iter().any(|k| k.name() == kind)
+    }
+
+    /// The kind of a document with this `apiVersion` and `kind`, when the linter reads it.
+    /// Same-named kinds of other groups (a Knative `Service`) are not matched.
+    pub fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
+        let k = *Kind::ALL.iter().find(|k| k.name() == kind)?;
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        (group == k.group()).then_some(k)
+    }
+
+    pub fn is_workload(self) -> bool {
+        matches!(
+            self,
+            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::Rollout
+        )
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_are_checked() {
+        assert_eq!(
+            Kind::from_api("networking.istio.io/v1", "VirtualService"),
+            Some(Kind::VirtualService)
+        );
+        assert_eq!(Kind::from_api("v1", "Service"), Some(Kind::Service));
+        assert_eq!(Kind::from_api("serving.knative.dev/v1", "Service"), None);
+        assert_eq!(Kind::from_api("v1", "ConfigMap"), None);
+        assert!(Kind::is_relevant_name("List"));
+        assert!(!Kind::is_relevant_name("CustomResourceDefinition"));
+    }
+}

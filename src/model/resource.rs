@@ -1,0 +1,57 @@
+//! A resource: one Kubernetes object from a document (or a `List` item), with its identity.
+
+use crate::diagnostic::ResourceKey;
+use crate::model::kinds::Kind;
+use crate::source::{FileId, Span};
+use crate::yaml::Node;
+
+#[derive(Debug)]
+pub struct Resource {
+    pub kind: Kind,
+    pub api_version: String,
+    pub name: String,
+    /// `metadata.namespace`, else the kustomization's or the default namespace.
+    pub namespace: String,
+    pub file: FileId,
+    /// The object's root mapping.
+    pub root: Node,
+    /// The node that names the resource (`metadata.name`, else `kind`), for findings about
+    /// the resource as a whole.
+    pub name_span: Span,
+}
+
+impl Resource {
+    pub fn key(&self) -> ResourceKey {
+        ResourceKey {
+            kind: self.kind,
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    pub fn spec(&self) -> Option<&Node> {
+        self.root.get("spec")
+    }
+
+    pub fn metadata(&self) -> Option<&Node> {
+        self.root.get("metadata")
+    }
+
+    /// `metadata.labels`, as pairs of strings.
+    pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        string_pairs(self.root.path(&["metadata", "labels"]))
+    }
+}
+
+/// The string-valued entries of a mapping.
+pub fn string_pairs(node: Option<&Node>) -> impl Iterator<Item = (&str, &str)> {
+    node.map(Node::entries)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|e| Some((e.key.as_str()?, e.value.as_str()?)))
+}
+
+/// Whether a value is a Helm or Go template expression, which only a renderer can resolve.
+pub fn is_templated(s: &str) -> bool {
+    s.contains("{{") || s.contains("${")
+}

@@ -1,0 +1,85 @@
+//! `--format json`: the stable machine-readable contract (version 1).
+
+use serde::Serialize;
+
+use crate::diagnostic::Severity;
+use crate::render::Report;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    findings: Vec<Finding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    resource: Option<Resource<'a>>,
+}
+
+#[derive(Serialize)]
+struct Resource<'a> {
+    kind: &'static str,
+    namespace: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    documents: usize,
+    resources: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let findings = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (start, end) = report.position(d);
+            Finding {
+                rule: d.rule.as_str(),
+                severity: d.severity.as_str(),
+                message: &d.message,
+                help: d.help.as_deref(),
+                file: report.path(d),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                resource: d.resource.as_ref().map(|r| Resource {
+                    kind: r.kind.name(),
+                    namespace: &r.namespace,
+                    name: &r.name,
+                }),
+            }
+        })
+        .collect();
+    let out = Output {
+        version: 1,
+        findings,
+        summary: Summary {
+            files: report.stats.files,
+            documents: report.stats.documents,
+            resources: report.stats.resources,
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            infos: report.count(Severity::Info),
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&out).expect("findings serialize");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,42 @@
+//! `duplicate-subset`: see rules/duplicate-subset.md.
+
+use std::collections::HashMap;
+
+use crate::diagnostic::Severity;
+use crate::model::istio::DestinationRule;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct DuplicateSubset;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::DuplicateSubset,
+    summary: "a DestinationRule lists the same subset name twice",
+    severity: Severity::Error,
+    kinds: &[Kind::DestinationRule],
+};
+
+impl Rule for DuplicateSubset {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(dr) = DestinationRule::view(res) else {
+            return;
+        };
+        let mut seen = HashMap::new();
+        for s in dr.subsets() {
+            if let Some(first) = seen.insert(s.name, s.name_node.span) {
+                let line = cx.line(res, first);
+                cx.report_with_help(
+                    s.name_node.span,
+                    format!("subset `{}` is defined twice; the first is at line {line}", s.name),
+                    "remove or rename one of them: routes to this name reach only one of the two label sets",
+                );
+            }
+        }
+    }
+}

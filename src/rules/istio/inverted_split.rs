@@ -1,0 +1,95 @@
+//! `inverted-split`: see rules/inverted-split.md.
+
+use crate::diagnostic::Severity;
+use crate::model::istio::{Destination, VirtualService};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::model::roles::{self, DeclaredRoles, Side};
+use crate::model::rollouts::Rollout;
+use crate::rules::istio::{known_weights, percent, shares};
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct InvertedSplit;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::InvertedSplit,
+    summary: "a two-way split that sends the canary more traffic than the stable version",
+    severity: Severity::Error,
+    kinds: &[Kind::VirtualService],
+};
+
+impl Rule for InvertedSplit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(vs) = VirtualService::view(res) else {
+            return;
+        };
+        let index = cx.index();
+        let declared: Vec<DeclaredRoles> = index
+            .of_kind(Kind::Rollout)
+            .filter_map(Rollout::view)
+            .filter(|r| r.refers_to(&res.namespace, &res.name))
+            .map(|r| r.declared_roles())
+            .collect();
+        for route in vs.routes() {
+            let dests = route.destinations();
+            let [a, b] = dests.as_slice() else { continue };
+            let Some(weights) = known_weights(&dests) else {
+                continue;
+            };
+            let version = |d: &Destination<'_>| -> Option<String> {
+                let host = index.resolve(d.host()?, &res.namespace);
+                let sel = index.destination_rules(&host, &res.namespace)?;
+                let subset = sel
+                    .subsets()
+                    .into_iter()
+                    .find(|s| Some(s.name) == d.subset())?;
+                let v = subset.labels().find(|(k, _)| *k == "version")?.1;
+                Some(v.to_string())
+            };
+            let (va, vb) = (version(a), version(b));
+            let sides = [side(a, &va), side(b, &vb)];
+            let Some(r) = roles::detect([&sides[0], &sides[1]], &declared) else {
+                continue;
+            };
+            let (s, c) = (r.stable, 1 - r.stable);
+            let (ws, wc) = (weights[s], weights[c]);
+            if !(0 < ws && ws < wc) {
+                continue;
+            }
+            let pct = shares(&weights);
+            let (stable, canary) = (&dests[s], &dests[c]);
+            let Some(wnode) = canary.weight else { continue };
+            cx.report_with_help(
+                wnode.span,
+                format!(
+                    "{} sends {} to canary `{}` and only {} to stable `{}` (roles told {})",
+                    route.label(),
+                    percent(pct[c]),
+                    canary.label(),
+                    percent(pct[s]),
+                    stable.label(),
+                    r.evidence
+                ),
+                format!(
+                    "if the canary was meant to get {}, swap the weights: `{}` {wc}, `{}` {ws}",
+                    percent(pct[s]),
+                    stable.label(),
+                    canary.label()
+                ),
+            );
+        }
+    }
+}
+
+fn side<'a>(d: &Destination<'a>, version: &'a Option<String>) -> Side<'a> {
+    Side {
+        host: d.host().unwrap_or(""),
+        subset: d.subset(),
+        version_label: version.as_deref(),
+    }
+}

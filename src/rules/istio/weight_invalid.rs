@@ -1,0 +1,70 @@
+//! `weight-invalid`: see rules/weight-invalid.md.
+
+use crate::diagnostic::Severity;
+use crate::model::istio::{VirtualService, Weight};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::istio::known_weights;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::source::SourceFile;
+use crate::yaml::Style;
+
+pub struct WeightInvalid;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::WeightInvalid,
+    summary: "a weight that is negative or not an integer, or a route whose weights are all 0",
+    severity: Severity::Error,
+    kinds: &[Kind::VirtualService],
+};
+
+impl Rule for WeightInvalid {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(vs) = VirtualService::view(res) else {
+            return;
+        };
+        for route in vs.routes() {
+            let dests = route.destinations();
+            for d in &dests {
+                if let Weight::Invalid(node, why) = d.weight() {
+                    let shown = match node.as_scalar() {
+                        Some(s) if s.style == Style::Quoted => format!("`\"{}\"`", s.text),
+                        Some(s) => SourceFile::snippet(&s.text),
+                        None => "(a collection)".to_string(),
+                    };
+                    cx.report_with_help(
+                        node.span,
+                        format!("the weight {shown} of `{}` {why}", d.label()),
+                        "write the weight as a plain integer from 0 to 100, e.g. `weight: 90`",
+                    );
+                }
+            }
+            let Some(weights) = known_weights(&dests) else {
+                continue;
+            };
+            let explicit = dests
+                .iter()
+                .any(|d| matches!(d.weight(), Weight::Value(..)));
+            let all_zero = !weights.is_empty() && weights.iter().all(|&w| w == 0);
+            if all_zero && (dests.len() > 1 || explicit) {
+                let span = route
+                    .node
+                    .entry("route")
+                    .map_or(route.span(), |e| e.key.span);
+                cx.report_with_help(
+                    span,
+                    format!(
+                        "every destination of {} has weight 0, so the route sends its traffic nowhere",
+                        route.label()
+                    ),
+                    "give the destination that should take the traffic a weight of 100",
+                );
+            }
+        }
+    }
+}

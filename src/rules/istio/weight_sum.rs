@@ -1,0 +1,81 @@
+//! `weight-sum`: see rules/weight-sum.md.
+
+use crate::diagnostic::Severity;
+use crate::model::istio::{VirtualService, Weight};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::istio::{known_weights, percent, shares};
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct WeightSum;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::WeightSum,
+    summary: "route weights that do not add up to 100",
+    severity: Severity::Error,
+    kinds: &[Kind::VirtualService],
+};
+
+impl Rule for WeightSum {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(vs) = VirtualService::view(res) else {
+            return;
+        };
+        for route in vs.routes() {
+            let dests = route.destinations();
+            // Invalid or templated weights are `weight-invalid`'s finding.
+            let Some(weights) = known_weights(&dests) else {
+                continue;
+            };
+            let sum: i64 = weights.iter().sum();
+            if let [only] = dests.as_slice() {
+                // A lone destination gets all the traffic whatever its weight says.
+                let Weight::Value(w, node) = only.weight() else {
+                    continue;
+                };
+                if w != 0 && w != 100 {
+                    cx.report_with_help(
+                        node.span,
+                        format!(
+                            "the only destination `{}` of {} has weight {w}, but gets 100% of the traffic",
+                            only.label(),
+                            route.label()
+                        ),
+                        format!(
+                            "add the destination that the other {}% was meant for, or set the weight to 100",
+                            100 - w
+                        ),
+                    );
+                }
+                continue;
+            }
+            if dests.len() < 2 || sum == 100 || sum == 0 {
+                continue;
+            }
+            let parts: Vec<String> = dests
+                .iter()
+                .zip(&weights)
+                .zip(shares(&weights))
+                .map(|((d, w), s)| format!("`{}` {w} → {}", d.label(), percent(s)))
+                .collect();
+            let span = route
+                .node
+                .entry("route")
+                .map_or(route.span(), |e| e.key.span);
+            cx.report_with_help(
+                span,
+                format!(
+                    "the weights of {} add up to {sum}, not 100; Istio applies them as shares: {}",
+                    route.label(),
+                    parts.join(", ")
+                ),
+                "make the weights add up to 100 so that what the file says is what users get",
+            );
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The one table of rules: ids, their names, and the rule objects. Rule-id strings are
+//! compared nowhere else.
+
+use crate::diagnostic::Severity;
+use crate::rules::{istio, Rule, RuleMeta};
+
+macro_rules! rule_ids {
+    ($($variant:ident => $name:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum RuleId { $($variant,)* }
+
+        impl RuleId {
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(RuleId::$variant => $name,)* }
+            }
+
+            pub fn from_name(name: &str) -> Option<RuleId> {
+                match name { $($name => Some(RuleId::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+rule_ids! {
+    YamlSyntax => "yaml-syntax",
+    DuplicateKey => "duplicate-key",
+    SkippedFile => "skipped-file",
+    IoError => "io-error",
+    InternalError => "internal-error",
+    WeightSum => "weight-sum",
+    WeightInvalid => "weight-invalid",
+    InvertedSplit => "inverted-split",
+    MissingSubset => "missing-subset",
+    ShadowedRoute => "shadowed-route",
+    ShadowedMatch => "shadowed-match",
+    DuplicateSubset => "duplicate-subset",
+    ConflictingVirtualservice => "conflicting-virtualservice",
+    StickySessionSplit => "sticky-session-split",
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Findings the loader and the engine make themselves.
+static BUILTIN: &[RuleMeta] = &[
+    RuleMeta {
+        id: RuleId::YamlSyntax,
+        summary: "a document that is not valid YAML",
+        severity: Severity::Error,
+        kinds: &[],
+    },
+    RuleMeta {
+        id: RuleId::DuplicateKey,
+        summary: "a mapping key given twice; loaders silently keep one of them",
+        severity: Severity::Error,
+        kinds: &[],
+    },
+    RuleMeta {
+        id: RuleId::SkippedFile,
+        summary: "a file or document that could not be linted (encoding, size, templates)",
+        severity: Severity::Info,
+        kinds: &[],
+    },
+    RuleMeta {
+        id: RuleId::IoError,
+        summary: "a file that could not be read",
+        severity: Severity::Warning,
+        kinds: &[],
+    },
+    RuleMeta {
+        id: RuleId::InternalError,
+        summary: "a rule failed on this resource; please report it",
+        severity: Severity::Error,
+        kinds: &[],
+    },
+];
+
+/// Every rule that checks resources, in a stable order.
+pub static RULES: &[&dyn Rule] = &[
+    &istio::weight_sum::WeightSum,
+    &istio::weight_invalid::WeightInvalid,
+    &istio::inverted_split::InvertedSplit,
+    &istio::missing_subset::MissingSubset,
+    &istio::shadowed_route::ShadowedRoute,
+    &istio::shadowed_route::ShadowedMatch,
+    &istio::duplicate_subset::DuplicateSubset,
+    &istio::conflicting_virtualservice::ConflictingVirtualservice,
+    &istio::sticky_session_split::StickySessionSplit,
+];
+
+impl RuleId {
+    pub fn meta(self) -> &'static RuleMeta {
+        BUILTIN
+            .iter()
+            .find(|m| m.id == self)
+            .or_else(|| RULES.iter().map(|r| r.meta()).find(|m| m.id == self))
+            .expect("every rule id has a meta entry")
+    }
+}
+
+/// The metadata of every rule id, in id order.
+pub fn all_metas() -> impl Iterator<Item = &'static RuleMeta> {
+    RuleId::ALL.iter().map(|id| id.meta())
+}
+
+/// The closest rule id to a misspelt one, for did-you-mean hints.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    crate::text::closest(name, RuleId::ALL.iter().map(|r| r.as_str()))
+}

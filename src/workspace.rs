@@ -1,0 +1,107 @@
+//! The loaded repository: files, resources and the index, with the findings loading made.
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::{self, KustomizeNamespaces, LoadOptions};
+use crate::model::index::Index;
+use crate::model::resource::Resource;
+use crate::source::SourceFile;
+use crate::walk::Target;
+
+#[derive(Clone, Debug)]
+pub struct WorkspaceOptions {
+    pub load: LoadOptions,
+    pub default_namespace: String,
+    pub root_namespace: String,
+}
+
+impl Default for WorkspaceOptions {
+    fn default() -> Self {
+        WorkspaceOptions {
+            load: LoadOptions::default(),
+            default_namespace: "default".into(),
+            root_namespace: crate::model::index::DEFAULT_ROOT_NAMESPACE.into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+}
+
+pub struct Workspace {
+    /// The files that hold resources or findings; a `FileId` indexes this.
+    pub files: Vec<SourceFile>,
+    pub index: Index,
+    pub load_diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+impl Workspace {
+    pub fn load(targets: &[Target], opts: &WorkspaceOptions) -> Workspace {
+        let loaded: Vec<load::LoadedFile> = targets
+            .par_iter()
+            .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load))
+            .collect();
+        Self::from_loaded(loaded, opts)
+    }
+
+    /// Builds a workspace from in-memory files (display path, text), for tests and docs.
+    pub fn from_texts(texts: &[(String, String)], opts: &WorkspaceOptions) -> Workspace {
+        let loaded = texts
+            .iter()
+            .map(|(name, text)| {
+                let src = SourceFile::new(PathBuf::from(name), name.clone(), text.as_str().into());
+                load::load_text(src, opts.load)
+            })
+            .collect();
+        Self::from_loaded(loaded, opts)
+    }
+
+    fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
+        let mut stats = Stats {
+            files: loaded.len(),
+            ..Stats::default()
+        };
+        let mut files = Vec::new();
+        let mut resources: Vec<Resource> = Vec::new();
+        let mut diags = Vec::new();
+        let mut kustomize = KustomizeNamespaces::default();
+        for lf in loaded {
+            stats.documents += lf.documents;
+            if !lf.keep {
+                continue;
+            }
+            let id = files.len() as u32;
+            let mut kust_ns: Option<Option<String>> = None;
+            for raw in lf.resources {
+                let mut r = raw.resource;
+                r.file = id;
+                if !raw.explicit_namespace {
+                    let ns =
+                        kust_ns.get_or_insert_with(|| kustomize.namespace_for(&lf.source.path));
+                    r.namespace = ns.clone().unwrap_or_else(|| opts.default_namespace.clone());
+                }
+                resources.push(r);
+            }
+            diags.extend(lf.diagnostics.into_iter().map(|mut d| {
+                d.file = id;
+                d
+            }));
+            files.push(lf.source);
+        }
+        stats.resources = resources.len();
+        Workspace {
+            files,
+            index: Index::new(resources, opts.root_namespace.clone()),
+            load_diagnostics: diags,
+            stats,
+        }
+    }
+}

@@ -1,0 +1,549 @@
+//! Span-aware YAML nodes built from `saphyr-parser` events. Loading never fails: a syntax
+//! error ends the document it is in and is returned beside whatever loaded before it.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use crate::source::Span;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scalar {
+    pub text: String,
+    pub style: Style,
+    /// An explicit tag such as `!!str`, as written.
+    pub tag: Option<Box<str>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+}
+
+impl Node {
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar that is not null.
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar()
+            .filter(|s| !s.is_null())
+            .map(|s| s.text.as_str())
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.as_scalar().is_some_and(Scalar::is_null)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        // The last entry wins, as in most loaders; duplicates are reported separately.
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|e| e.key.as_str() == Some(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    /// The items of a sequence; an empty slice for anything else.
+    pub fn items(&self) -> &[Node] {
+        self.as_seq().unwrap_or(&[])
+    }
+
+    /// The entries of a mapping; an empty slice for anything else.
+    pub fn entries(&self) -> &[Entry] {
+        self.as_map().unwrap_or(&[])
+    }
+
+    fn count(&self) -> usize {
+        match &self.value {
+            Value::Scalar(_) => 1,
+            Value::Seq(s) => 1 + s.iter().map(Node::count).sum::<usize>(),
+            Value::Map(m) => {
+                1 + m
+                    .iter()
+                    .map(|e| e.key.count() + e.value.count())
+                    .sum::<usize>()
+            }
+        }
+    }
+}
+
+impl Scalar {
+    /// A plain `~`, `null` or empty scalar (YAML 1.2 core schema).
+    pub fn is_null(&self) -> bool {
+        self.style == Style::Plain
+            && self.tag.is_none()
+            && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+
+    /// An integer as the Kubernetes API reads YAML: a plain decimal, `0x` or `0o` literal.
+    pub fn as_int(&self) -> Option<i64> {
+        if self.style != Style::Plain || self.tag.as_deref().is_some_and(|t| !t.ends_with("int")) {
+            return None;
+        }
+        let t = self.text.as_str();
+        let (neg, digits) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        let value = if let Some(hex) = digits.strip_prefix("0x") {
+            i64::from_str_radix(hex, 16).ok()?
+        } else if let Some(oct) = digits.strip_prefix("0o") {
+            i64::from_str_radix(oct, 8).ok()?
+        } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            digits.parse().ok()?
+        } else {
+            return None;
+        };
+        Some(if neg { -value } else { value })
+    }
+
+    /// A plain `true` or `false`.
+    pub fn as_bool(&self) -> Option<bool> {
+        if self.style != Style::Plain {
+            return None;
+        }
+        match self.text.as_str() {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// A problem found while loading one document.
+#[derive(Clone, Debug)]
+pub enum LoadIssue {
+    Syntax {
+        span: Span,
+        message: String,
+    },
+    DuplicateKey {
+        key: String,
+        first: Span,
+        second: Span,
+    },
+}
+
+/// The documents of one piece of a YAML stream.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub docs: Vec<Node>,
+    pub issues: Vec<LoadIssue>,
+    /// Whether the stream stopped at a syntax error.
+    pub failed: bool,
+}
+
+/// More nodes than this in one document (after alias expansion) is treated as an attack.
+const MAX_NODES: usize = 1_000_000;
+
+/// Parses `text`, which starts at byte `base` of its file, into nodes whose spans are file
+/// offsets.
+pub fn load(text: &str, base: usize) -> Loaded {
+    let positions = Positions::new(text, base);
+    let mut builder = Builder {
+        positions: &positions,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        out: Loaded::default(),
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => {
+                let start = positions.byte(span.start.index());
+                let end = positions.byte(span.end.index());
+                if let Err(message) = builder.event(event, Span::new(start, end)) {
+                    builder.fail(Span::new(start, end), message);
+                    break;
+                }
+            }
+            Err(e) => {
+                let at = positions.byte(e.marker().index());
+                let end = next_char_end(text, at - base) + base;
+                builder.fail(Span::new(at, end), e.info().to_string());
+                break;
+            }
+        }
+    }
+    builder.out
+}
+
+fn next_char_end(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// Turns the parser's character indexes into byte offsets.
+struct Positions {
+    base: usize,
+    /// Byte offset of each character; empty when the text is ASCII.
+    offsets: Vec<u32>,
+    len: usize,
+}
+
+impl Positions {
+    fn new(text: &str, base: usize) -> Self {
+        let offsets = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(i, _)| i as u32).collect()
+        };
+        Positions {
+            base,
+            offsets,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        let local = if self.offsets.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.offsets
+                .get(char_index)
+                .map_or(self.len, |&o| o as usize)
+        };
+        self.base + local
+    }
+}
+
+enum Frame {
+    Seq {
+        start: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Span,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<Node>,
+    },
+}
+
+struct Builder<'a> {
+    positions: &'a Positions,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    out: Loaded,
+}
+
+impl Builder<'_> {
+    fn fail(&mut self, span: Span, message: String) {
+        self.out.failed = true;
+        self.out.issues.push(LoadIssue::Syntax { span, message });
+        self.stack.clear();
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), String> {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    _ => Style::Block,
+                };
+                let scalar = Scalar {
+                    text: text.into_owned(),
+                    style,
+                    tag: tag.map(|t| t.to_string().into_boxed_str()),
+                };
+                let node = Node {
+                    span,
+                    value: Value::Scalar(scalar),
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some(node) = self.anchors.get(&id).cloned() else {
+                    return Err("alias to an unknown anchor".into());
+                };
+                self.nodes += node.count();
+                // Keep the alias's own position so findings point where it is used.
+                let node = Node { span, ..node };
+                self.finish(node, 0)?;
+            }
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
+                start: span,
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+                start: span,
+                anchor,
+                entries: Vec::new(),
+                key: None,
+            }),
+            Event::SequenceEnd => {
+                let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    items,
+                }) = self.stack.pop()
+                else {
+                    return Err("unbalanced sequence".into());
+                };
+                let end = items.last().map_or(span.end, |n| n.span.end.max(start.end));
+                let node = Node {
+                    span: Span {
+                        start: start.start,
+                        end,
+                    },
+                    value: Value::Seq(items),
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::MappingEnd => {
+                let Some(Frame::Map {
+                    start,
+                    anchor,
+                    entries,
+                    ..
+                }) = self.stack.pop()
+                else {
+                    return Err("unbalanced mapping".into());
+                };
+                let end = entries
+                    .last()
+                    .map_or(span.end, |e| e.value.span.end.max(e.key.span.end));
+                let entries = self.close_map(entries);
+                let node = Node {
+                    span: Span {
+                        start: start.start,
+                        end,
+                    },
+                    value: Value::Map(entries),
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::DocumentStart(_) => self.anchors.clear(),
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        let _ = self.positions;
+        Ok(())
+    }
+
+    /// Places a completed node in its parent, or ends the document.
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), String> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(format!(
+                "document expands to more than {MAX_NODES} nodes (alias expansion)"
+            ));
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.out.docs.push(node);
+                self.nodes = 0;
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push(Entry {
+                    key: k,
+                    value: node,
+                }),
+            },
+        }
+        Ok(())
+    }
+
+    /// Reports duplicate keys and applies merge keys (`<<`).
+    fn close_map(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        let mut seen: HashMap<&str, Span> = HashMap::with_capacity(entries.len());
+        let mut has_merge = false;
+        for e in &entries {
+            let Some(s) = e.key.as_scalar() else { continue };
+            if is_merge_key(s) {
+                has_merge = true;
+                continue;
+            }
+            if let Some(first) = seen.insert(s.text.as_str(), e.key.span) {
+                self.out.issues.push(LoadIssue::DuplicateKey {
+                    key: s.text.clone(),
+                    first,
+                    second: e.key.span,
+                });
+            }
+        }
+        if !has_merge {
+            return entries;
+        }
+        let mut explicit = Vec::with_capacity(entries.len());
+        let mut merged = Vec::new();
+        for e in entries {
+            if e.key.as_scalar().is_some_and(is_merge_key) {
+                match e.value.value {
+                    Value::Map(m) => merged.extend(m),
+                    Value::Seq(items) => {
+                        for item in items {
+                            if let Value::Map(m) = item.value {
+                                merged.extend(m);
+                            }
+                        }
+                    }
+                    Value::Scalar(_) => {}
+                }
+            } else {
+                explicit.push(e);
+            }
+        }
+        // Explicit keys override merged ones; among merged maps the first wins.
+        for m in merged {
+            let key = m.key.as_str();
+            if !explicit.iter().any(|e: &Entry| e.key.as_str() == key) {
+                explicit.push(m);
+            }
+        }
+        explicit
+    }
+}
+
+fn is_merge_key(s: &Scalar) -> bool {
+    s.style == Style::Plain && s.text == "<<"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let l = load(text, 0);
+        assert!(l.issues.is_empty(), "{:?}", l.issues);
+        l.docs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn spans_are_bytes_in_the_file() {
+        let text = "a: é\nb: xyz\n";
+        let l = load(text, 0);
+        let b = l.docs[0].get("b").unwrap();
+        assert_eq!(&text[b.span.range()], "xyz");
+        let base = load(text, 100);
+        assert_eq!(
+            base.docs[0].get("b").unwrap().span.start,
+            b.span.start + 100
+        );
+    }
+
+    #[test]
+    fn quoted_scalar_span_includes_quotes() {
+        let text = "w: \"90\"\n";
+        let n = one(text);
+        let w = n.get("w").unwrap();
+        assert_eq!(&text[w.span.range()], "\"90\"");
+        assert_eq!(w.as_scalar().unwrap().style, Style::Quoted);
+        assert_eq!(w.as_scalar().unwrap().as_int(), None);
+    }
+
+    #[test]
+    fn duplicate_key_points_at_second() {
+        let text = "a: 1\nweight: 2\nweight: 3\n";
+        let l = load(text, 0);
+        let LoadIssue::DuplicateKey { second, first, .. } = &l.issues[0] else {
+            panic!()
+        };
+        assert_eq!(second.start, 15);
+        assert_eq!(first.start, 5);
+        assert_eq!(l.docs[0].get("weight").unwrap().as_str(), Some("3"));
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge() {
+        let n = one("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nr: *b\n");
+        let m = n.get("m").unwrap();
+        assert_eq!(m.get("x").unwrap().as_str(), Some("1"));
+        assert_eq!(m.get("y").unwrap().as_str(), Some("3"));
+        assert_eq!(n.path(&["r", "y"]).unwrap().as_str(), Some("2"));
+    }
+
+    #[test]
+    fn syntax_error_keeps_earlier_documents() {
+        let l = load("a: 1\n---\nb: [1, 2\n", 0);
+        assert_eq!(l.docs.len(), 1);
+        assert!(l.failed);
+        assert!(matches!(l.issues[0], LoadIssue::Syntax { .. }));
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut s = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            s.push_str(&format!(
+                "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+        }
+        let l = load(&s, 0);
+        assert!(l.failed);
+    }
+
+    #[test]
+    fn ints() {
+        let n = one("a: 90\nb: -5\nc: 9.5\nd: 0x10\ne: '1'\n");
+        let int = |k| n.get(k).unwrap().as_scalar().unwrap().as_int();
+        assert_eq!(int("a"), Some(90));
+        assert_eq!(int("b"), Some(-5));
+        assert_eq!(int("c"), None);
+        assert_eq!(int("d"), Some(16));
+        assert_eq!(int("e"), None);
+    }
+}
