@@ -51,7 +51,7 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
 pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
     match std::fs::metadata(&path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
+        Ok(m) if m.is_file() && m.len() > MAX_FILE_BYTES => {
             let msg = format!(
                 "skipped: the file is {:.1} MB, over the {} MB limit",
                 m.len() as f64 / 1_048_576.0,
@@ -66,7 +66,13 @@ pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFil
         }
         _ => {}
     }
-    let bytes = match std::fs::read(&path) {
+    let read = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(&path)
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             let msg = format!("cannot read the file: {e}");
@@ -109,6 +115,7 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
         documents: 0,
         keep: false,
     };
+    let mut templated: Vec<Span> = Vec::new();
     for seg in prescan::segments(&text[bom..]) {
         let (start, end) = (seg.start + bom, seg.end + bom);
         out.documents += 1;
@@ -134,12 +141,10 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
         }
         for issue in loaded.issues {
             out.diagnostics.push(match issue {
-                LoadIssue::Syntax { span, .. } if piece.contains("{{") => Diagnostic::new(
-                    RuleId::SkippedFile,
-                    0,
-                    span,
-                    "skipped document: template syntax (`{{ ... }}`) that is not YAML until it is rendered",
-                ),
+                LoadIssue::Syntax { span, .. } if piece.contains("{{") => {
+                    templated.push(span);
+                    continue;
+                }
                 LoadIssue::Syntax { span, message } => {
                     Diagnostic::new(RuleId::YamlSyntax, 0, span, message)
                 }
@@ -155,6 +160,21 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
                 }
             });
         }
+    }
+    if let Some(&first) = templated.first() {
+        // One note per file: a chart's templates are expected not to parse.
+        let n = templated.len();
+        let what = if n == 1 {
+            "a document".to_string()
+        } else {
+            format!("{n} documents")
+        };
+        out.diagnostics.push(Diagnostic::new(
+            RuleId::SkippedFile,
+            0,
+            first,
+            format!("skipped {what} with template syntax (`{{{{ ... }}}}`) that is YAML only once rendered"),
+        ).help("lint the rendered output instead, e.g. `helm template . | canarylint check -`"));
     }
     out.keep = !out.resources.is_empty() || !out.diagnostics.is_empty();
     out

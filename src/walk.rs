@@ -7,6 +7,9 @@ use std::sync::Mutex;
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
 
+/// How standard input (the path `-`) is shown.
+pub const STDIN: &str = "<stdin>";
+
 /// A file to lint, with the path to show for it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Target {
@@ -59,6 +62,14 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Vec<Target>, Wa
     let mut out = Vec::new();
     let mut dirs = Vec::new();
     for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Target {
+                display: STDIN.into(),
+                path: p.clone(),
+                explicit: true,
+            });
+            continue;
+        }
         let meta = std::fs::metadata(p).map_err(|_| WalkError::NotFound(display(p)))?;
         if meta.is_dir() {
             dirs.push(p.clone());
