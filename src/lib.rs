@@ -98,6 +98,20 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     })
 }
 
+/// Lints in-memory files (display name, text) with the enabled rules, for tests and docs.
+pub fn lint_texts(
+    texts: &[(String, String)],
+    opts: &WorkspaceOptions,
+    enabled: &(dyn Fn(RuleId) -> bool + Sync),
+) -> Outcome {
+    let workspace = Workspace::from_texts(texts, opts);
+    let diagnostics = check_workspace(&workspace, enabled);
+    Outcome {
+        workspace,
+        diagnostics,
+    }
+}
+
 /// Runs the enabled rules over a loaded workspace; loader findings included.
 pub fn check_workspace(
     ws: &Workspace,

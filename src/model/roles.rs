@@ -74,7 +74,7 @@ fn by_flagger_naming(sides: [&Side<'_>; 2]) -> Option<Roles> {
             if x == y {
                 return Some(Roles {
                     stable: i,
-                    evidence: format!("by Flagger's naming (`{stable}` and `{canary}`)"),
+                    evidence: format!("by Flagger's naming, `{stable}` and `{canary}`"),
                 });
             }
         }
@@ -102,7 +102,7 @@ fn by_words<'a>(sides: [&Side<'a>; 2]) -> Option<Roles> {
         let (a, b) = (word_role(na)?, word_role(nb)?);
         (a != b).then(|| Roles {
             stable: if a { 0 } else { 1 },
-            evidence: format!("by name (`{na}` and `{nb}`)"),
+            evidence: format!("by name, `{na}` and `{nb}`"),
         })
     };
     pick(&|s| s.subset).or_else(|| pick(&|s| Some(short_host(s.host))))
@@ -138,9 +138,9 @@ fn by_version<'a>(sides: [&Side<'a>; 2]) -> Option<Roles> {
         Some(Roles {
             stable,
             evidence: format!(
-                "by {what} (`{na}` < `{nb}`)",
-                na = [na, nb][stable],
-                nb = [na, nb][1 - stable]
+                "by {what}, `{}` < `{}`",
+                [na, nb][stable],
+                [na, nb][1 - stable]
             ),
         })
     };

@@ -67,7 +67,7 @@ impl Rule for InvertedSplit {
             cx.report_with_help(
                 wnode.span,
                 format!(
-                    "{} sends {} to canary `{}` and only {} to stable `{}` (roles told {})",
+                    "{} sends {} to canary `{}` and only {} to stable `{}`; roles told {}",
                     route.label(),
                     percent(pct[c]),
                     canary.label(),

@@ -1,0 +1,84 @@
+//! Per-rule fixtures: `fixtures/rules/<rule-id>/{bad,good}.yaml`. Every line ending in
+//! `# expect: <rule-id>` must get a finding of that rule, and no other line may; `good.yaml`
+//! gets none. The text output of each `bad.yaml` is snapshotted.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use canarylint::render::text;
+use canarylint::rules::registry::RuleId;
+use canarylint::workspace::WorkspaceOptions;
+
+fn expected_lines(text: &str, rule: RuleId) -> BTreeSet<u32> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.split("# expect:")
+                .nth(1)
+                .is_some_and(|ids| ids.split(',').any(|id| id.trim() == rule.as_str()))
+        })
+        .map(|(i, _)| i as u32 + 1)
+        .collect()
+}
+
+fn lint(name: &str, text: &str, rule: RuleId) -> canarylint::Outcome {
+    let texts = [(name.to_string(), text.to_string())];
+    canarylint::lint_texts(&texts, &WorkspaceOptions::default(), &|id| id == rule)
+}
+
+#[test]
+fn fixtures_match_their_markers() {
+    let dir = common::root().join("fixtures/rules");
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rule = RuleId::from_name(&name)
+            .unwrap_or_else(|| panic!("fixtures/rules/{name}: no such rule"));
+        for case in ["bad", "good"] {
+            let file = format!("fixtures/rules/{name}/{case}.yaml");
+            let text = std::fs::read_to_string(common::root().join(&file))
+                .unwrap_or_else(|_| panic!("{file} is missing"));
+            let outcome = lint(&file, &text, rule);
+            let report = outcome.report();
+            let found: BTreeSet<u32> = outcome
+                .diagnostics
+                .iter()
+                .map(|d| report.position(d).0.line)
+                .collect();
+            let expected = expected_lines(&text, rule);
+            if case == "bad" {
+                assert!(
+                    !expected.is_empty(),
+                    "{file}: has no `# expect: {rule}` marker"
+                );
+                insta::assert_snapshot!(name.clone(), text::render(&report, false));
+            }
+            if found != expected {
+                failures.push(format!(
+                    "{file}: findings on lines {found:?}, markers on lines {expected:?}\n{}",
+                    text::render(&report, false)
+                ));
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen > 0);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_checking_rule_has_fixtures() {
+    let dir = common::root().join("fixtures/rules");
+    for id in RuleId::ALL {
+        if matches!(id, RuleId::IoError | RuleId::InternalError) {
+            continue;
+        }
+        assert!(
+            dir.join(id.as_str()).join("bad.yaml").is_file(),
+            "fixtures/rules/{id}/bad.yaml is missing"
+        );
+    }
+}
