@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::kinds::Kind;
-use crate::model::resource::Resource;
+use crate::model::resource::{NamespaceSource, Resource};
 use crate::prescan;
 use crate::rules::registry::RuleId;
 use crate::source::{SourceFile, Span};
@@ -228,6 +228,7 @@ fn resource(root: Node) -> Option<RawResource> {
             api_version: api.to_string(),
             name,
             namespace: ns.unwrap_or_default(),
+            namespace_source: NamespaceSource::Explicit,
             file: 0,
             root,
             name_span,

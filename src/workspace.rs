@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, KustomizeNamespaces, LoadOptions};
 use crate::model::index::Index;
-use crate::model::resource::Resource;
+use crate::model::resource::{NamespaceSource, Resource};
 use crate::source::SourceFile;
 use crate::walk::Target;
 
@@ -86,7 +86,10 @@ impl Workspace {
                 if !raw.explicit_namespace {
                     let ns =
                         kust_ns.get_or_insert_with(|| kustomize.namespace_for(&lf.source.path));
-                    r.namespace = ns.clone().unwrap_or_else(|| opts.default_namespace.clone());
+                    (r.namespace, r.namespace_source) = match ns {
+                        Some(ns) => (ns.clone(), NamespaceSource::Kustomization),
+                        None => (opts.default_namespace.clone(), NamespaceSource::Default),
+                    };
                 }
                 resources.push(r);
             }

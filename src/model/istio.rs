@@ -425,12 +425,23 @@ fn port(node: &Node) -> Option<u32> {
     u32::try_from(node.as_scalar()?.as_int()?).ok()
 }
 
-/// Effective gateways of a match block: its own `gateways`, else the VirtualService's.
+/// Effective gateways of a match block: the VirtualService's gateways (`mesh` when it names
+/// none), narrowed to the match's own `gateways` when it lists some. A match gateway the
+/// VirtualService is not bound to adds no traffic.
 fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Result<Option<Vec<String>>, ()> {
+    let bound: Vec<String> = if vs_gateways.is_empty() {
+        vec!["mesh".to_string()]
+    } else {
+        vs_gateways.iter().map(|s| s.to_string()).collect()
+    };
     match own {
-        Some(g) => strings(g).map(Some).ok_or(()),
-        None if vs_gateways.is_empty() => Ok(None),
-        None => Ok(Some(vs_gateways.iter().map(|s| s.to_string()).collect())),
+        Some(g) => {
+            let listed = strings(g).ok_or(())?;
+            Ok(Some(
+                bound.into_iter().filter(|b| listed.contains(b)).collect(),
+            ))
+        }
+        None => Ok(Some(bound)),
     }
 }
 

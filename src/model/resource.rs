@@ -12,12 +12,24 @@ pub struct Resource {
     pub name: String,
     /// `metadata.namespace`, else the kustomization's or the default namespace.
     pub namespace: String,
+    pub namespace_source: NamespaceSource,
     pub file: FileId,
     /// The object's root mapping.
     pub root: Node,
     /// The node that names the resource (`metadata.name`, else `kind`), for findings about
     /// the resource as a whole.
     pub name_span: Span,
+}
+
+/// Where a resource's namespace comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamespaceSource {
+    /// `metadata.namespace`.
+    Explicit,
+    /// The `namespace:` of a kustomization above the file.
+    Kustomization,
+    /// Neither: the default namespace, a guess (the manifest may be applied anywhere).
+    Default,
 }
 
 impl Resource {

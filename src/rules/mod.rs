@@ -68,6 +68,11 @@ impl<'a> Context<'a> {
         self.out.push(d);
     }
 
+    /// The file a resource was loaded from.
+    pub fn file(&self, res: &Resource) -> Option<&'a SourceFile> {
+        self.files.get(res.file as usize)
+    }
+
     /// The 1-based line of a span in `res`'s file.
     pub fn line(&self, res: &Resource, span: Span) -> u32 {
         self.files

@@ -1,0 +1,158 @@
+//! The binary end to end: exit codes, the text and JSON outputs on the demo repository,
+//! usage errors.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn canarylint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canarylint"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn demo_text_output() {
+    let o = canarylint(&["check", "fixtures/demo", "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&o));
+}
+
+#[test]
+fn demo_json_output_keeps_its_contract() {
+    let o = canarylint(&["check", "fixtures/demo", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["version"], 1);
+    let keys = |x: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = x.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["findings", "summary", "version"]);
+    assert_eq!(
+        keys(&v["summary"]),
+        [
+            "documents",
+            "errors",
+            "files",
+            "infos",
+            "resources",
+            "warnings"
+        ]
+    );
+    let f = &v["findings"][0];
+    assert_eq!(
+        keys(f),
+        [
+            "column",
+            "end_column",
+            "end_line",
+            "file",
+            "help",
+            "line",
+            "message",
+            "resource",
+            "rule",
+            "severity"
+        ]
+    );
+    assert_eq!(keys(&f["resource"]), ["kind", "name", "namespace"]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn clean_input_exits_zero() {
+    let o = canarylint(&["check", "fixtures/rules/duplicate-subset/good.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("All checks passed"));
+}
+
+#[test]
+fn info_notes_do_not_fail_the_run() {
+    let o = canarylint(&[
+        "check",
+        "fixtures/parse/templated.yaml",
+        "fixtures/parse/empty.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn missing_path_is_a_usage_error() {
+    let o = canarylint(&["check", "no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`no/such/dir`: no such file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    assert_eq!(
+        canarylint(&["check", "--formt", "json"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        canarylint(&["check", "--format", "xml"]).status.code(),
+        Some(2)
+    );
+    let o = canarylint(&["check", "--exclude", "a[", "fixtures/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid --exclude glob `a[`"));
+}
+
+#[test]
+fn exclude_skips_matching_paths() {
+    let o = canarylint(&[
+        "check",
+        "fixtures/demo",
+        "--exclude",
+        "reviews/**",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(!files.is_empty());
+    assert!(files.iter().all(|f| !f.contains("reviews")), "{files:?}");
+}
+
+#[test]
+fn explicit_files_are_linted_whatever_their_name() {
+    let dir = std::env::temp_dir().join(format!("canarylint-explicit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("routes.txt");
+    std::fs::copy(
+        common::root().join("fixtures/rules/weight-sum/bad.yaml"),
+        &file,
+    )
+    .unwrap();
+    let o = canarylint(&["check", &common::path_arg(&file)]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let o = canarylint(&["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    for id in canarylint::rules::registry::RuleId::ALL {
+        assert!(text.contains(id.as_str()), "{id} missing from `rules`");
+    }
+}
