@@ -131,10 +131,17 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
             let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
                 continue;
             };
-            if Kind::is_relevant_name(kind) {
-                relevant = true;
-                collect_resources(doc, &mut out.resources);
+            if !Kind::is_relevant_name(kind) {
+                continue;
             }
+            // `name: {{ .Values.x }}` parses as a mapping used as a key: a template that
+            // only looks like YAML.
+            if piece.contains("{{") && doc.has_collection_key() {
+                templated.push(doc.span);
+                continue;
+            }
+            relevant = true;
+            collect_resources(doc, &mut out.resources);
         }
         if !relevant {
             continue;
@@ -165,16 +172,21 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
         // One note per file: a chart's templates are expected not to parse.
         let n = templated.len();
         let what = if n == 1 {
-            "a document".to_string()
+            "a document that uses".to_string()
         } else {
-            format!("{n} documents")
+            format!("{n} documents that use")
         };
-        out.diagnostics.push(Diagnostic::new(
-            RuleId::SkippedFile,
-            0,
-            first,
-            format!("skipped {what} with template syntax (`{{{{ ... }}}}`) that is YAML only once rendered"),
-        ).help("lint the rendered output instead, e.g. `helm template . | canarylint check -`"));
+        out.diagnostics.push(
+            Diagnostic::new(
+                RuleId::SkippedFile,
+                0,
+                first,
+                format!(
+                    "skipped {what} template syntax (`{{{{ ... }}}}`): YAML only once rendered"
+                ),
+            )
+            .help("lint the rendered output instead, e.g. `helm template . | canarylint check -`"),
+        );
     }
     out.keep = !out.resources.is_empty() || !out.diagnostics.is_empty();
     out

@@ -101,6 +101,17 @@ impl Node {
         self.as_map().unwrap_or(&[])
     }
 
+    /// Whether any mapping in the tree has a mapping or sequence as a key.
+    pub fn has_collection_key(&self) -> bool {
+        match &self.value {
+            Value::Scalar(_) => false,
+            Value::Seq(s) => s.iter().any(Node::has_collection_key),
+            Value::Map(m) => m
+                .iter()
+                .any(|e| !matches!(e.key.value, Value::Scalar(_)) || e.value.has_collection_key()),
+        }
+    }
+
     fn count(&self) -> usize {
         match &self.value {
             Value::Scalar(_) => 1,

@@ -105,3 +105,24 @@ fn manifests_without_a_namespace_conflict_only_within_their_directory() {
         .collect();
     assert_eq!(conflicts, ["reviews-faults.yaml", "reviews.yaml"], "{f:#?}");
 }
+
+#[test]
+fn templates_that_happen_to_parse_are_skipped() {
+    let f = findings("fixtures/parse");
+    let helm: Vec<_> = f
+        .iter()
+        .filter(|x| x.0 == "helm-that-parses.yaml")
+        .collect();
+    assert_eq!(helm.len(), 1, "{helm:#?}");
+    assert_eq!(helm[0].1, RuleId::SkippedFile);
+}
+
+#[test]
+fn guessed_namespaces_do_not_hide_destination_rules() {
+    let f = findings("fixtures/repos/unset-namespace-subsets");
+    assert_eq!(
+        f,
+        vec![("ratings.yaml".to_string(), RuleId::MissingSubset, 13, 48)],
+        "{f:#?}"
+    );
+}

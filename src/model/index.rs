@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::model::host::{self, ExportTo};
 use crate::model::istio::{DestinationRule, Subset, VirtualService};
 use crate::model::kinds::Kind;
-use crate::model::resource::Resource;
+use crate::model::resource::{NamespaceSource, Resource};
 use crate::yaml::Node;
 
 pub const DEFAULT_ROOT_NAMESPACE: &str = "istio-system";
@@ -24,6 +24,10 @@ pub struct Index {
     vs_by_host: HashMap<String, Vec<usize>>,
     /// ServiceEntry namespaces by host, for external hosts.
     se_namespaces: HashMap<String, Vec<String>>,
+    /// DestinationRules with a guessed namespace and a short host, by that host.
+    floating_short: HashMap<String, Vec<usize>>,
+    /// Namespaces that have a DestinationRule for a service, by the service's short name.
+    dr_service_namespaces: HashMap<String, Vec<String>>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -53,7 +57,10 @@ impl Index {
             dr_wild: Vec::new(),
             vs_by_host: HashMap::new(),
             se_namespaces: HashMap::new(),
+            floating_short: HashMap::new(),
+            dr_service_namespaces: HashMap::new(),
         };
+
         for (i, r) in ix.resources.iter().enumerate() {
             ix.known_namespaces.insert(r.namespace.clone());
             ix.by_kind.entry(r.kind).or_default().push(i);
@@ -65,8 +72,24 @@ impl Index {
         for i in 0..ix.resources.len() {
             let r = &ix.resources[i];
             if let Some(dr) = DestinationRule::view(r) {
-                let Some(h) = dr.host() else { continue };
-                let h = ix.resolve(h, &r.namespace);
+                let Some(raw) = dr.host() else { continue };
+                let h = ix.resolve(raw, &r.namespace);
+                if r.namespace_source == NamespaceSource::Default && !raw.contains('.') {
+                    ix.floating_short
+                        .entry(raw.to_ascii_lowercase())
+                        .or_default()
+                        .push(i);
+                }
+                if let (Some(ns), Some(short)) = (host::namespace_of(&h), h.split('.').next()) {
+                    let list = ix
+                        .dr_service_namespaces
+                        .entry(short.to_string())
+                        .or_default();
+                    if !list.iter().any(|n| n == ns) {
+                        list.push(ns.to_string());
+                    }
+                }
+
                 if h.starts_with('*') {
                     ix.dr_wild.push((h, i));
                 } else {
@@ -158,7 +181,15 @@ impl Index {
         exact.chain(wild)
     }
 
+    /// The namespaces that have a DestinationRule for a service of this short name.
+    pub fn dr_namespaces_for_service(&self, short: &str) -> &[String] {
+        self.dr_service_namespaces
+            .get(short)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
     /// Whether any DestinationRule in scope names this host, visible or not.
+
     pub fn any_dr_for(&self, host: &str) -> bool {
         self.drs_matching(host).next().is_some()
     }
@@ -176,12 +207,30 @@ impl Index {
             if !seen.insert(ns.clone()) {
                 continue;
             }
+            // A DestinationRule whose namespace is only guessed may be applied to any
+            // namespace, the client's among them; its short host then names the client's
+            // service.
+            let floating =
+                |r: &Resource| ns == viewer && r.namespace_source == NamespaceSource::Default;
+            let short = host.split('.').next().unwrap_or(host);
+            let floating_short = self
+                .floating_short
+                .get(short)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|&i| &self.resources[i])
+                .filter(|r| {
+                    ns == viewer && self.resolve(short, viewer) == host && r.namespace != ns
+                })
+                .map(|r| (None, r));
             let candidates: Vec<(&str, DestinationRule<'_>)> = self
                 .drs_matching(host)
-                .filter(|(_, r)| r.namespace == ns)
+                .filter(|(_, r)| r.namespace == ns || floating(r))
+                .chain(floating_short)
                 .filter_map(|(p, r)| Some((p.unwrap_or(host), DestinationRule::view(r)?)))
                 .filter(|(_, dr)| dr.export_to().visible(&ns, viewer))
                 .collect();
+
             let Some(best) = candidates
                 .iter()
                 .map(|(p, _)| *p)

@@ -1,12 +1,13 @@
 //! `missing-subset`: see rules/missing-subset.md.
 
 use crate::diagnostic::Severity;
+use crate::model::index::Index;
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
-use crate::model::resource::{is_templated, Resource};
+use crate::model::resource::{is_templated, NamespaceSource, Resource};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest};
+use crate::text::{backtick_list, closest, join_and};
 
 pub struct MissingSubset;
 
@@ -37,6 +38,11 @@ impl Rule for MissingSubset {
                     continue;
                 };
                 let fqdn = index.resolve(host, &res.namespace);
+                if res.namespace_source == NamespaceSource::Default
+                    && defined_in_another_namespace(index, host, subset)
+                {
+                    continue;
+                }
                 let Some(sel) = index.destination_rules(&fqdn, &res.namespace) else {
                     let why = if index.any_dr_for(&fqdn) {
                         format!(
@@ -68,9 +74,11 @@ impl Rule for MissingSubset {
                     continue;
                 };
                 let names: Vec<&str> = subsets.iter().map(|s| s.name).collect();
-                let rules: Vec<String> = sel
+                let shown = 3;
+                let mut rules: Vec<String> = sel
                     .rules
                     .iter()
+                    .take(shown)
                     .map(|dr| {
                         format!(
                             "`{}/{}` ({})",
@@ -80,6 +88,9 @@ impl Rule for MissingSubset {
                         )
                     })
                     .collect();
+                if sel.rules.len() > shown {
+                    rules.push(format!("{} more", sel.rules.len() - shown));
+                }
                 let defined = if names.is_empty() {
                     "which defines no subsets".to_string()
                 } else {
@@ -96,11 +107,25 @@ impl Rule for MissingSubset {
                     node.span,
                     format!(
                         "subset `{subset}` is not defined for host `{fqdn}` by DestinationRule {}, {defined}",
-                        rules.join(" and ")
+                        join_and(&rules)
                     ),
                     help,
                 );
             }
         }
     }
+}
+
+/// Whether a VirtualService whose namespace is only guessed would find the subset if it
+/// were applied to a namespace that has a DestinationRule for the service.
+fn defined_in_another_namespace(index: &Index, host: &str, subset: &str) -> bool {
+    if host.contains('.') {
+        return false;
+    }
+    index.dr_namespaces_for_service(host).iter().any(|ns| {
+        let fqdn = index.resolve(host, ns);
+        index
+            .destination_rules(&fqdn, ns)
+            .is_some_and(|sel| sel.subsets().iter().any(|s| s.name == subset))
+    })
 }
