@@ -189,7 +189,6 @@ impl Index {
     }
 
     /// Whether any DestinationRule in scope names this host, visible or not.
-
     pub fn any_dr_for(&self, host: &str) -> bool {
         self.drs_matching(host).next().is_some()
     }
