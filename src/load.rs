@@ -189,6 +189,9 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
         );
     }
     out.keep = !out.resources.is_empty() || !out.diagnostics.is_empty();
+    if !out.keep {
+        out.source.forget_text();
+    }
     out
 }
 

@@ -37,7 +37,8 @@ pub struct SourceFile {
     /// The path as reported: as given on the command line, or relative to the cwd.
     pub display: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Built on first use: most files never need it.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// A 1-based line and a 1-based column counted in characters.
@@ -49,18 +50,27 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: Arc<str>) -> Self {
-        let line_starts = line_starts(&text);
         SourceFile {
             path,
             display,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| line_starts(&self.text))
+    }
+
+    /// The text is dropped once nothing needs it.
+    pub fn forget_text(&mut self) {
+        self.text = Arc::from("");
+        self.line_starts = std::sync::OnceLock::new();
     }
 
     /// The 0-based line holding byte `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&(offset as u32)) {
+        match self.starts().binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
@@ -69,7 +79,7 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let start = self.starts()[line] as usize;
         let column = self.text[start..offset].chars().count() + 1;
         LineCol {
             line: line as u32 + 1,
@@ -79,18 +89,16 @@ impl SourceFile {
 
     /// Byte range of the 1-based `line`, without its line break.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let i = line.saturating_sub(1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[i] as usize;
-        let end = self
-            .line_starts
-            .get(i + 1)
-            .map_or(self.text.len(), |&e| e as usize);
+        let starts = self.starts();
+        let i = line.saturating_sub(1).min(starts.len() - 1);
+        let start = starts[i] as usize;
+        let end = starts.get(i + 1).map_or(self.text.len(), |&e| e as usize);
         let body = self.text[start..end].trim_end_matches(['\n', '\r']);
         start..start + body.len()
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.starts().len()
     }
 }
 
