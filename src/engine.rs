@@ -89,3 +89,53 @@ pub fn check_with(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+    use crate::model::kinds::Kind;
+    use crate::model::resource::Resource;
+    use crate::rules::RuleMeta;
+    use crate::workspace::{Workspace, WorkspaceOptions};
+
+    struct Panics;
+
+    static META: RuleMeta = RuleMeta {
+        id: RuleId::WeightSum,
+        summary: "panics",
+        severity: Severity::Error,
+        kinds: &[Kind::VirtualService],
+    };
+
+    impl Rule for Panics {
+        fn meta(&self) -> &'static RuleMeta {
+            &META
+        }
+
+        fn check(&self, res: &Resource, _: &mut Context<'_>) {
+            if res.name == "boom" {
+                panic!("index out of bounds");
+            }
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_becomes_an_internal_error() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: boom}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: fine}\n";
+        let ws = Workspace::from_texts(
+            &[("t.yaml".into(), text.into())],
+            &WorkspaceOptions::default(),
+        );
+        let diags = check_with(
+            &ws.index,
+            &ws.files,
+            &[&Panics, &crate::rules::istio::weight_sum::WeightSum],
+            &|_| true,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].rule, RuleId::InternalError);
+        assert!(diags[0].message.contains("index out of bounds"));
+        assert_eq!(diags[0].resource.as_ref().unwrap().name, "boom");
+    }
+}
