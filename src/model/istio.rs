@@ -147,6 +147,11 @@ impl<'a> Route<'a> {
         out
     }
 
+    /// Where findings about the route's destinations as a whole point: its `route` key.
+    pub fn list_span(&self) -> Span {
+        self.node.entry("route").map_or(self.span(), |e| e.key.span)
+    }
+
     /// Where findings about the route as a whole point: its first key.
     pub fn span(&self) -> Span {
         self.node

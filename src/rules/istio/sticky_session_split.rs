@@ -65,10 +65,7 @@ impl Rule for StickySessionSplit {
                 let Some((dr, key, node)) = sticky else {
                     continue;
                 };
-                let span = route
-                    .node
-                    .entry("route")
-                    .map_or(route.span(), |e| e.key.span);
+                let span = route.list_span();
                 cx.report_with_help(
                     span,
                     format!(

@@ -52,10 +52,7 @@ impl Rule for WeightInvalid {
                 .any(|d| matches!(d.weight(), Weight::Value(..)));
             let all_zero = !weights.is_empty() && weights.iter().all(|&w| w == 0);
             if all_zero && (dests.len() > 1 || explicit) {
-                let span = route
-                    .node
-                    .entry("route")
-                    .map_or(route.span(), |e| e.key.span);
+                let span = route.list_span();
                 cx.report_with_help(
                     span,
                     format!(

@@ -63,10 +63,7 @@ impl Rule for WeightSum {
                 .zip(shares(&weights))
                 .map(|((d, w), s)| format!("`{}` {w} → {}", d.label(), percent(s)))
                 .collect();
-            let span = route
-                .node
-                .entry("route")
-                .map_or(route.span(), |e| e.key.span);
+            let span = route.list_span();
             cx.report_with_help(
                 span,
                 format!(
