@@ -22,12 +22,14 @@ pub struct Target {
 #[derive(Debug)]
 pub enum WalkError {
     NotFound(String),
+    Unreadable(String, String),
 }
 
 impl std::fmt::Display for WalkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WalkError::NotFound(p) => write!(f, "`{p}`: no such file or directory"),
+            WalkError::Unreadable(p, e) => write!(f, "`{p}`: cannot read it: {e}"),
         }
     }
 }
@@ -74,6 +76,7 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Vec<Target>, Wa
         if meta.is_dir() {
             dirs.push(p.clone());
         } else {
+            std::fs::File::open(p).map_err(|e| WalkError::Unreadable(display(p), e.to_string()))?;
             out.push(Target {
                 display: display(p),
                 path: p.clone(),
