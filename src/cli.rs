@@ -37,13 +37,21 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Namespace of resources that set none and have no kustomization namespace
-    #[arg(long, value_name = "NS", default_value = "default")]
-    pub default_namespace: String,
+    /// Namespace of resources that set none and have no kustomization namespace [default: default]
+    #[arg(long, value_name = "NS")]
+    pub default_namespace: Option<String>,
 
-    /// Istio's root namespace, whose DestinationRules apply mesh-wide
-    #[arg(long, value_name = "NS", default_value = "istio-system")]
-    pub root_namespace: String,
+    /// Istio's root namespace, whose DestinationRules apply mesh-wide [default: istio-system]
+    #[arg(long, value_name = "NS")]
+    pub root_namespace: Option<String>,
+
+    /// Read settings from this file instead of the `.canarylint.yaml` found upward from the first path
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any `.canarylint.yaml`
+    #[arg(long)]
+    pub no_config: bool,
 
     /// When to use colour in text output
     #[arg(long, value_enum, default_value_t = Color::Auto)]

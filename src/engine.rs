@@ -7,6 +7,7 @@ use std::sync::Once;
 
 use rayon::prelude::*;
 
+use crate::config::Policy;
 use crate::diagnostic::Diagnostic;
 use crate::model::index::Index;
 use crate::rules::registry::{RuleId, RULES};
@@ -33,14 +34,16 @@ fn quiet_rule_panics() {
 pub fn check(
     index: &Index,
     files: &[SourceFile],
+    policy: &Policy,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
-    check_with(index, files, RULES, enabled)
+    check_with(index, files, policy, RULES, enabled)
 }
 
 pub fn check_with(
     index: &Index,
     files: &[SourceFile],
+    policy: &Policy,
     rules: &[&dyn Rule],
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
@@ -57,7 +60,7 @@ pub fn check_with(
             let mut out = Vec::new();
             for rule in rules.iter().filter(|r| r.meta().kinds.contains(&res.kind)) {
                 let id = rule.meta().id;
-                let mut cx = Context::new(index, files, res, id);
+                let mut cx = Context::new(index, files, policy, res, id);
                 IN_RULE.with(|f| f.set(true));
                 let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
                 IN_RULE.with(|f| f.set(false));
@@ -130,6 +133,7 @@ mod tests {
         let diags = check_with(
             &ws.index,
             &ws.files,
+            &Policy::default(),
             &[&Panics, &crate::rules::istio::weight_sum::WeightSum],
             &|_| true,
         );

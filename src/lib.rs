@@ -3,7 +3,9 @@
 //! -> check (`engine`, `rules`) -> report (`render`).
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
+pub mod duration;
 pub mod engine;
 pub mod load;
 pub mod model;
@@ -21,6 +23,7 @@ use std::io::{IsTerminal, Write};
 use globset::{Glob, GlobSetBuilder};
 
 use crate::cli::{CheckArgs, Cli, Color, Command, Format};
+use crate::config::{Config, ConfigError, Policy};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::LoadOptions;
 use crate::render::Report;
@@ -32,6 +35,7 @@ use crate::workspace::{Workspace, WorkspaceOptions};
 pub enum UsageError {
     BadGlob(String, String),
     Walk(walk::WalkError),
+    Config(ConfigError),
     Io(std::io::Error),
 }
 
@@ -40,6 +44,7 @@ impl std::fmt::Display for UsageError {
         match self {
             UsageError::BadGlob(g, e) => write!(f, "invalid --exclude glob `{g}`: {e}"),
             UsageError::Walk(e) => write!(f, "{e}"),
+            UsageError::Config(e) => write!(f, "{e}"),
             UsageError::Io(e) => write!(f, "cannot write the output: {e}"),
         }
     }
@@ -68,30 +73,67 @@ impl Outcome {
     }
 }
 
-pub fn workspace_options(args: &CheckArgs) -> WorkspaceOptions {
-    WorkspaceOptions {
-        load: LoadOptions {
-            full_parse: args.full_parse,
-        },
-        default_namespace: args.default_namespace.clone(),
-        root_namespace: args.root_namespace.clone(),
+/// The settings of a run: flags over the config file over built-in defaults.
+pub struct Settings {
+    pub config: Config,
+    pub workspace: WorkspaceOptions,
+    pub excludes: Vec<String>,
+}
+
+impl Settings {
+    pub fn resolve(args: &CheckArgs) -> Result<Settings, UsageError> {
+        let config = if args.no_config {
+            Config::default()
+        } else if let Some(path) = &args.config {
+            config::load(path).map_err(UsageError::Config)?
+        } else {
+            let start = args.paths.first().map_or(std::path::Path::new("."), |p| p.as_path());
+            let start = if start.as_os_str() == "-" { std::path::Path::new(".") } else { start };
+            match config::find(start) {
+                Some(path) => config::load(&path).map_err(UsageError::Config)?,
+                None => Config::default(),
+            }
+        };
+        let defaults = WorkspaceOptions::default();
+        let workspace = WorkspaceOptions {
+            load: LoadOptions {
+                full_parse: args.full_parse,
+            },
+            default_namespace: args
+                .default_namespace
+                .clone()
+                .or_else(|| config.default_namespace.clone())
+                .unwrap_or(defaults.default_namespace),
+            root_namespace: args
+                .root_namespace
+                .clone()
+                .or_else(|| config.root_namespace.clone())
+                .unwrap_or(defaults.root_namespace),
+        };
+        let mut excludes = config.exclude.clone();
+        excludes.extend(args.exclude.iter().cloned());
+        Ok(Settings {
+            config,
+            workspace,
+            excludes,
+        })
     }
 }
 
 /// Lints the paths of `args` and returns sorted findings.
 pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
+    let settings = Settings::resolve(args)?;
     let mut globs = GlobSetBuilder::new();
-    for g in &args.exclude {
-        let glob =
-            Glob::new(g).map_err(|e| UsageError::BadGlob(g.clone(), e.kind().to_string()))?;
+    for g in &settings.excludes {
+        let glob = Glob::new(g).map_err(|e| UsageError::BadGlob(g.clone(), e.kind().to_string()))?;
         globs.add(glob);
     }
     let globs = globs
         .build()
-        .map_err(|e| UsageError::BadGlob(args.exclude.join(" "), e.to_string()))?;
+        .map_err(|e| UsageError::BadGlob(settings.excludes.join(" "), e.to_string()))?;
     let targets = walk::discover(&args.paths, &globs).map_err(UsageError::Walk)?;
-    let workspace = Workspace::load(&targets, &workspace_options(args));
-    let diagnostics = check_workspace(&workspace, &|_| true);
+    let workspace = Workspace::load(&targets, &settings.workspace);
+    let diagnostics = check_workspace(&workspace, &settings.config.policy, &|_| true);
     Ok(Outcome {
         workspace,
         diagnostics,
@@ -102,10 +144,11 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
 pub fn lint_texts(
     texts: &[(String, String)],
     opts: &WorkspaceOptions,
+    policy: &Policy,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Outcome {
     let workspace = Workspace::from_texts(texts, opts);
-    let diagnostics = check_workspace(&workspace, enabled);
+    let diagnostics = check_workspace(&workspace, policy, enabled);
     Outcome {
         workspace,
         diagnostics,
@@ -115,6 +158,7 @@ pub fn lint_texts(
 /// Runs the enabled rules over a loaded workspace; loader findings included.
 pub fn check_workspace(
     ws: &Workspace,
+    policy: &Policy,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
     let mut diags: Vec<Diagnostic> = ws
@@ -123,7 +167,7 @@ pub fn check_workspace(
         .filter(|d| enabled(d.rule))
         .cloned()
         .collect();
-    diags.extend(engine::check(&ws.index, &ws.files, enabled));
+    diags.extend(engine::check(&ws.index, &ws.files, policy, enabled));
     let order: Vec<usize> = {
         let mut ids: Vec<usize> = (0..ws.files.len()).collect();
         ids.sort_by(|&a, &b| ws.files[a].display.cmp(&ws.files[b].display));

@@ -156,3 +156,18 @@ fn rules_lists_every_rule() {
         assert!(text.contains(id.as_str()), "{id} missing from `rules`");
     }
 }
+
+#[test]
+fn config_errors_name_file_line_and_suggestion() {
+    let o = canarylint(&["check", "fixtures/config/typo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(".canarylint.yaml:3: unknown key `max-frist-step` in `policy`; did you mean `max-first-step`?"),
+        "{err}"
+    );
+    // --no-config skips it; --config names another file.
+    assert_eq!(canarylint(&["check", "fixtures/config/typo", "--no-config"]).status.code(), Some(0));
+    let o = canarylint(&["check", "fixtures/config/typo", "--config", "no/such.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+}

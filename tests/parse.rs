@@ -56,7 +56,7 @@ fn odd_inputs_load_with_exact_positions() {
 fn multibyte_columns_count_characters() {
     let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\nspec: {hosts: [ü], http: [{route: [{destination: {host: ü}, weight: 5}]}]}\n";
     let texts = [("t.yaml".to_string(), text.to_string())];
-    let o = canarylint::lint_texts(&texts, &Default::default(), &|_| true);
+    let o = canarylint::lint_texts(&texts, &Default::default(), &Default::default(), &|_| true);
     let (start, end) = o.report().position(&o.diagnostics[0]);
     // `5` is the 69th character of its line; two 2-byte `ü` before it put it at byte 71.
     assert_eq!((start.line, start.column, end.column), (4, 69, 70));

@@ -3,6 +3,7 @@
 pub mod istio;
 pub mod registry;
 
+use crate::config::Policy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
@@ -28,16 +29,24 @@ pub trait Rule: Sync {
 pub struct Context<'a> {
     index: &'a Index,
     files: &'a [SourceFile],
+    policy: &'a Policy,
     res: &'a Resource,
     rule: RuleId,
     out: Vec<Diagnostic>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(index: &'a Index, files: &'a [SourceFile], res: &'a Resource, rule: RuleId) -> Self {
+    pub fn new(
+        index: &'a Index,
+        files: &'a [SourceFile],
+        policy: &'a Policy,
+        res: &'a Resource,
+        rule: RuleId,
+    ) -> Self {
         Context {
             index,
             files,
+            policy,
             res,
             rule,
             out: Vec::new(),
@@ -46,6 +55,11 @@ impl<'a> Context<'a> {
 
     pub fn index(&self) -> &'a Index {
         self.index
+    }
+
+    /// The delivery policy of the run.
+    pub fn policy(&self) -> &'a Policy {
+        self.policy
     }
 
     pub fn report(&mut self, span: Span, message: impl Into<String>) {
@@ -59,6 +73,14 @@ impl<'a> Context<'a> {
         help: impl Into<String>,
     ) {
         self.push(span, message.into(), Some(help.into()));
+    }
+
+    /// Reports at a severity other than the rule's default (a policy can raise it).
+    pub fn report_as(&mut self, severity: Severity, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        self.push(span, message.into(), Some(help.into()));
+        if let Some(d) = self.out.last_mut() {
+            d.severity = severity;
+        }
     }
 
     fn push(&mut self, span: Span, message: String, help: Option<String>) {
