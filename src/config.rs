@@ -112,7 +112,8 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let shown = path.to_string_lossy().into_owned();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = path.strip_prefix(&cwd).unwrap_or(path).to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         file: shown.clone(),
         line: 0,
