@@ -24,7 +24,10 @@ impl Gate {
         &[(Gate::ErrorRate, "error-rate"), (Gate::Latency, "latency")];
 
     pub fn name(self) -> &'static str {
-        Gate::ALL.iter().find(|(g, _)| *g == self).map_or("", |(_, n)| n)
+        Gate::ALL
+            .iter()
+            .find(|(g, _)| *g == self)
+            .map_or("", |(_, n)| n)
     }
 }
 
@@ -98,7 +101,11 @@ const POLICY_KEYS: &[&str] = &[
 /// upward.
 pub fn find(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
-    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
     while let Some(d) = dir {
         for name in FILE_NAMES {
             let p = d.join(name);
@@ -113,7 +120,11 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let shown = path.strip_prefix(&cwd).unwrap_or(path).to_string_lossy().into_owned();
+    let shown = path
+        .strip_prefix(&cwd)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         file: shown.clone(),
         line: 0,
@@ -142,7 +153,10 @@ impl Reader<'_> {
         let mut msg = format!("unknown key `{name}` in {section}");
         match closest(name, known.iter().copied()) {
             Some(s) => msg.push_str(&format!("; did you mean `{s}`?")),
-            None => msg.push_str(&format!("; expected one of {}", crate::text::backtick_list(known))),
+            None => msg.push_str(&format!(
+                "; expected one of {}",
+                crate::text::backtick_list(known)
+            )),
         }
         self.err(key, msg)
     }
@@ -150,7 +164,10 @@ impl Reader<'_> {
     fn percent(&self, key: &str, v: &Node) -> Result<u32, ConfigError> {
         match v.as_scalar().and_then(|s| s.as_int()) {
             Some(n) if (0..=100).contains(&n) => Ok(n as u32),
-            _ => Err(self.err(v, format!("`{key}` must be a whole percentage from 0 to 100"))),
+            _ => Err(self.err(
+                v,
+                format!("`{key}` must be a whole percentage from 0 to 100"),
+            )),
         }
     }
 
@@ -165,7 +182,10 @@ impl Reader<'_> {
         let Some(items) = v.as_seq() else {
             return Err(self.err(v, format!("`{key}` must be a list")));
         };
-        items.iter().map(|i| Ok((self.string(key, i)?, i))).collect()
+        items
+            .iter()
+            .map(|i| Ok((self.string(key, i)?, i)))
+            .collect()
     }
 }
 
@@ -179,7 +199,9 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     if let Some(issue) = loaded.issues.first() {
         let (span, message) = match issue {
             LoadIssue::Syntax { span, message } => (*span, format!("invalid YAML: {message}")),
-            LoadIssue::DuplicateKey { key, second, .. } => (*second, format!("key `{key}` is given twice")),
+            LoadIssue::DuplicateKey { key, second, .. } => {
+                (*second, format!("key `{key}` is given twice"))
+            }
         };
         return Err(ConfigError {
             file: file.to_string(),
@@ -188,7 +210,9 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         });
     }
     let mut config = Config::default();
-    let Some(root) = loaded.docs.into_iter().next() else { return Ok(config) };
+    let Some(root) = loaded.docs.into_iter().next() else {
+        return Ok(config);
+    };
     if root.is_null() {
         return Ok(config);
     }
@@ -235,22 +259,26 @@ fn policy(r: &Reader<'_>, node: &Node) -> Result<Policy, ConfigError> {
                     .strings(key, v)?
                     .into_iter()
                     .map(|(s, n)| {
-                        Gate::ALL.iter().find(|(_, name)| *name == s).map(|(g, _)| *g).ok_or_else(|| {
-                            let names: Vec<&str> = Gate::ALL.iter().map(|(_, n)| *n).collect();
-                            let mut msg = format!("unknown gate `{s}` in `required-gates`");
-                            if let Some(c) = closest(&s, names.iter().copied()) {
-                                msg.push_str(&format!("; did you mean `{c}`?"));
-                            }
-                            r.err(n, msg)
-                        })
+                        Gate::ALL
+                            .iter()
+                            .find(|(_, name)| *name == s)
+                            .map(|(g, _)| *g)
+                            .ok_or_else(|| {
+                                let names: Vec<&str> = Gate::ALL.iter().map(|(_, n)| *n).collect();
+                                let mut msg = format!("unknown gate `{s}` in `required-gates`");
+                                if let Some(c) = closest(&s, names.iter().copied()) {
+                                    msg.push_str(&format!("; did you mean `{c}`?"));
+                                }
+                                r.err(n, msg)
+                            })
                     })
                     .collect::<Result<_, _>>()?;
             }
             "require-automation" => {
-                p.require_automation = v
-                    .as_scalar()
-                    .and_then(|s| s.as_bool())
-                    .ok_or_else(|| r.err(v, "`require-automation` must be `true` or `false`".into()))?;
+                p.require_automation =
+                    v.as_scalar().and_then(|s| s.as_bool()).ok_or_else(|| {
+                        r.err(v, "`require-automation` must be `true` or `false`".into())
+                    })?;
             }
             _ => return Err(r.unknown(&e.key, key, "`policy`", POLICY_KEYS)),
         }

@@ -87,8 +87,15 @@ impl Settings {
         } else if let Some(path) = &args.config {
             config::load(path).map_err(UsageError::Config)?
         } else {
-            let start = args.paths.first().map_or(std::path::Path::new("."), |p| p.as_path());
-            let start = if start.as_os_str() == "-" { std::path::Path::new(".") } else { start };
+            let start = args
+                .paths
+                .first()
+                .map_or(std::path::Path::new("."), |p| p.as_path());
+            let start = if start.as_os_str() == "-" {
+                std::path::Path::new(".")
+            } else {
+                start
+            };
             match config::find(start) {
                 Some(path) => config::load(&path).map_err(UsageError::Config)?,
                 None => Config::default(),
@@ -125,7 +132,8 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     let settings = Settings::resolve(args)?;
     let mut globs = GlobSetBuilder::new();
     for g in &settings.excludes {
-        let glob = Glob::new(g).map_err(|e| UsageError::BadGlob(g.clone(), e.kind().to_string()))?;
+        let glob =
+            Glob::new(g).map_err(|e| UsageError::BadGlob(g.clone(), e.kind().to_string()))?;
         globs.add(glob);
     }
     let globs = globs

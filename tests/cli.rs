@@ -167,7 +167,12 @@ fn config_errors_name_file_line_and_suggestion() {
         "{err}"
     );
     // --no-config skips it; --config names another file.
-    assert_eq!(canarylint(&["check", "fixtures/config/typo", "--no-config"]).status.code(), Some(0));
+    assert_eq!(
+        canarylint(&["check", "fixtures/config/typo", "--no-config"])
+            .status
+            .code(),
+        Some(0)
+    );
     let o = canarylint(&["check", "fixtures/config/typo", "--config", "no/such.yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -49,7 +49,12 @@ fn blocks(doc: &str) -> Vec<Block> {
 
 fn run(rule: RuleId, yaml: &str) -> (usize, String) {
     let texts = [("example.yaml".to_string(), yaml.to_string())];
-    let outcome = canarylint::lint_texts(&texts, &WorkspaceOptions::default(), &Default::default(), &|id| id == rule);
+    let outcome = canarylint::lint_texts(
+        &texts,
+        &WorkspaceOptions::default(),
+        &Default::default(),
+        &|id| id == rule,
+    );
     let n = outcome
         .diagnostics
         .iter()

@@ -24,7 +24,12 @@ fn expected_lines(text: &str, rule: RuleId) -> BTreeSet<u32> {
 
 fn lint(name: &str, text: &str, rule: RuleId) -> canarylint::Outcome {
     let texts = [(name.to_string(), text.to_string())];
-    canarylint::lint_texts(&texts, &WorkspaceOptions::default(), &Default::default(), &|id| id == rule)
+    canarylint::lint_texts(
+        &texts,
+        &WorkspaceOptions::default(),
+        &Default::default(),
+        &|id| id == rule,
+    )
 }
 
 #[test]

@@ -3,10 +3,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::model::flagger::Canary;
 use crate::model::host::{self, ExportTo};
-use crate::model::istio::{DestinationRule, Subset, VirtualService};
+use crate::model::istio::{DestinationRule, Route, Subset, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{NamespaceSource, Resource};
+use crate::model::rollouts::Rollout;
 use crate::yaml::Node;
 
 pub const DEFAULT_ROOT_NAMESPACE: &str = "istio-system";
@@ -28,6 +30,11 @@ pub struct Index {
     floating_short: HashMap<String, Vec<usize>>,
     /// Namespaces that have a DestinationRule for a service, by the service's short name.
     dr_service_namespaces: HashMap<String, Vec<String>>,
+    /// Rollouts by the VirtualService (namespace, name) they manage.
+    rollouts_by_vs: HashMap<(String, String), Vec<usize>>,
+    /// Flagger Canaries by (namespace, apex service).
+    canaries_by_apex: HashMap<(String, String), Vec<usize>>,
+    kinds_in_namespace: HashSet<(Kind, String)>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -59,10 +66,14 @@ impl Index {
             se_namespaces: HashMap::new(),
             floating_short: HashMap::new(),
             dr_service_namespaces: HashMap::new(),
+            rollouts_by_vs: HashMap::new(),
+            canaries_by_apex: HashMap::new(),
+            kinds_in_namespace: HashSet::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
             ix.known_namespaces.insert(r.namespace.clone());
+            ix.kinds_in_namespace.insert((r.kind, r.namespace.clone()));
             ix.by_kind.entry(r.kind).or_default().push(i);
             ix.by_name
                 .entry((r.kind, r.namespace.clone(), r.name.clone()))
@@ -108,6 +119,16 @@ impl Index {
                 for h in hosts {
                     ix.vs_by_host.entry(h).or_default().push(i);
                 }
+            } else if let Some(ro) = Rollout::view(r) {
+                for m in ro.virtual_services() {
+                    let key = (m.namespace.to_string(), m.name.to_string());
+                    ix.rollouts_by_vs.entry(key).or_default().push(i);
+                }
+            } else if let Some(c) = Canary::view(r) {
+                if let Some(apex) = c.apex() {
+                    let key = (r.namespace.clone(), apex.to_string());
+                    ix.canaries_by_apex.entry(key).or_default().push(i);
+                }
             } else if r.kind == Kind::ServiceEntry {
                 let hosts = r
                     .spec()
@@ -148,7 +169,61 @@ impl Index {
     /// Whether the scope defines any resource of `kind` in `namespace` (a reference to a
     /// missing one is then likely a mistake rather than something managed elsewhere).
     pub fn has_kind_in(&self, kind: Kind, namespace: &str) -> bool {
-        self.of_kind(kind).any(|r| r.namespace == namespace)
+        self.kinds_in_namespace
+            .contains(&(kind, namespace.to_string()))
+    }
+
+    /// Rollouts whose `trafficRouting.istio` names the VirtualService `namespace/name`.
+    pub fn rollouts_for_vs(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> impl Iterator<Item = Rollout<'_>> {
+        let key = (namespace.to_string(), name.to_string());
+        self.rollouts_by_vs
+            .get(&key)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|&i| Rollout::view(&self.resources[i]))
+    }
+
+    /// Flagger Canaries in `namespace` whose apex service is `apex`.
+    pub fn canaries_for_apex(
+        &self,
+        namespace: &str,
+        apex: &str,
+    ) -> impl Iterator<Item = Canary<'_>> {
+        let key = (namespace.to_string(), apex.to_string());
+        self.canaries_by_apex
+            .get(&key)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|&i| Canary::view(&self.resources[i]))
+    }
+
+    /// The controller that rewrites this route's weights, if any: a Rollout that manages it,
+    /// or a Flagger Canary whose generated VirtualService this is.
+    pub fn route_manager(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> Option<Manager<'_>> {
+        let res = vs.res;
+        let only_route = vs.routes_of(route.protocol).len() == 1;
+        if let Some(r) = self.rollouts_for_vs(&res.namespace, &res.name).find(|r| {
+            r.manages(
+                &res.namespace,
+                &res.name,
+                route.protocol,
+                route.name(),
+                only_route,
+            )
+        }) {
+            return Some(Manager::Rollout(r));
+        }
+        let mut apexes: Vec<&str> = vec![res.name.as_str()];
+        apexes.extend(vs.hosts().map(|(_, h)| h.split('.').next().unwrap_or(h)));
+        apexes.into_iter().find_map(|apex| {
+            self.canaries_for_apex(&res.namespace, apex)
+                .find(|c| c.may_use_istio())
+                .map(Manager::Flagger)
+        })
     }
 
     /// Mesh-bound VirtualServices that claim the resolved `host`.
@@ -270,5 +345,20 @@ pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> boo
         (None, None) => true,
         (None, Some(l)) | (Some(l), None) => !l.is_empty(),
         (Some(x), Some(y)) => x.iter().any(|n| y.contains(n)),
+    }
+}
+
+/// A progressive-delivery controller that owns a route's weights.
+pub enum Manager<'a> {
+    Rollout(Rollout<'a>),
+    Flagger(Canary<'a>),
+}
+
+impl Manager<'_> {
+    pub fn describe(&self) -> String {
+        match self {
+            Manager::Rollout(r) => format!("Rollout `{}/{}`", r.res.namespace, r.res.name),
+            Manager::Flagger(c) => format!("Flagger Canary `{}/{}`", c.res.namespace, c.res.name),
+        }
     }
 }

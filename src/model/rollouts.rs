@@ -1,5 +1,6 @@
 //! Typed views of progressive-delivery resources: Argo Rollouts and Flagger Canaries.
 
+use crate::model::istio::Protocol;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::roles::DeclaredRoles;
@@ -17,6 +18,9 @@ pub struct ManagedVs<'a> {
     pub namespace: &'a str,
     /// The http routes it manages; empty means the only route.
     pub routes: Vec<&'a str>,
+    /// Whether it lists tls or tcp routes to manage.
+    pub tls_routes: bool,
+    pub tcp_routes: bool,
 }
 
 impl<'a> Rollout<'a> {
@@ -49,11 +53,14 @@ impl<'a> Rollout<'a> {
                     .iter()
                     .filter_map(Node::as_str)
                     .collect();
+                let listed = |k: &str| node.get(k).is_some_and(|n| !n.items().is_empty());
                 Some(ManagedVs {
                     node,
                     name,
                     namespace,
                     routes,
+                    tls_routes: listed("tlsRoutes"),
+                    tcp_routes: listed("tcpRoutes"),
                 })
             })
             .collect()
@@ -79,22 +86,28 @@ impl<'a> Rollout<'a> {
             .as_str()
     }
 
-    /// Whether the Rollout manages `route` (by name, or as the only route) of the
-    /// VirtualService `namespace/name`.
+    /// Whether the Rollout manages a route of the VirtualService `namespace/name`: an http
+    /// route by name (or as the only http route when `routes` is omitted); tls and tcp
+    /// routes when it lists any.
     pub fn manages(
         &self,
         namespace: &str,
         name: &str,
+        protocol: Protocol,
         route: Option<&str>,
         only_route: bool,
     ) -> bool {
         self.virtual_services().iter().any(|m| {
             m.name == name
                 && m.namespace == namespace
-                && match route {
-                    _ if m.routes.is_empty() => only_route,
-                    Some(r) => m.routes.contains(&r),
-                    None => false,
+                && match protocol {
+                    Protocol::Tls => m.tls_routes,
+                    Protocol::Tcp => m.tcp_routes,
+                    Protocol::Http => match route {
+                        _ if m.routes.is_empty() => only_route && !m.tls_routes && !m.tcp_routes,
+                        Some(r) => m.routes.contains(&r),
+                        None => false,
+                    },
                 }
         })
     }

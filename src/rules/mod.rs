@@ -1,5 +1,6 @@
 //! The rule interface: metadata, the per-resource check, and the context it reports into.
 
+pub mod delivery;
 pub mod istio;
 pub mod registry;
 
@@ -76,7 +77,13 @@ impl<'a> Context<'a> {
     }
 
     /// Reports at a severity other than the rule's default (a policy can raise it).
-    pub fn report_as(&mut self, severity: Severity, span: Span, message: impl Into<String>, help: impl Into<String>) {
+    pub fn report_as(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
         self.push(span, message.into(), Some(help.into()));
         if let Some(d) = self.out.last_mut() {
             d.severity = severity;

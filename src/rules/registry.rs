@@ -2,7 +2,7 @@
 //! compared nowhere else.
 
 use crate::diagnostic::Severity;
-use crate::rules::{istio, Rule, RuleMeta};
+use crate::rules::{delivery, istio, Rule, RuleMeta};
 
 macro_rules! rule_ids {
     ($($variant:ident => $name:literal,)*) => {
@@ -38,6 +38,12 @@ rule_ids! {
     DuplicateSubset => "duplicate-subset",
     ConflictingVirtualservice => "conflicting-virtualservice",
     StickySessionSplit => "sticky-session-split",
+    // Progressive delivery: the platform standard.
+    ManualWeightSplit => "manual-weight-split",
+    // Progressive delivery: Flagger.
+
+    // Progressive delivery: Argo Rollouts.
+
 }
 
 impl std::fmt::Display for RuleId {
@@ -91,6 +97,10 @@ pub static RULES: &[&dyn Rule] = &[
     &istio::duplicate_subset::DuplicateSubset,
     &istio::conflicting_virtualservice::ConflictingVirtualservice,
     &istio::sticky_session_split::StickySessionSplit,
+    &delivery::manual_weight_split::ManualWeightSplit,
+    // Flagger rules.
+
+    // Argo Rollouts rules.
 ];
 
 impl RuleId {

@@ -36,6 +36,10 @@ impl Rule for InvertedSplit {
             .map(|r| r.declared_roles())
             .collect();
         for route in vs.routes() {
+            // A controller rewrites this route's weights; what git holds is its seed.
+            if index.route_manager(&vs, &route).is_some() {
+                continue;
+            }
             let dests = route.destinations();
             let [a, b] = dests.as_slice() else { continue };
             let Some(weights) = known_weights(&dests) else {

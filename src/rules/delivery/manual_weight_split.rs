@@ -1,0 +1,62 @@
+//! `manual-weight-split`: see rules/manual-weight-split.md.
+
+use crate::diagnostic::Severity;
+use crate::model::istio::VirtualService;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::istio::known_weights;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::text::join_and;
+
+pub struct ManualWeightSplit;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::ManualWeightSplit,
+    summary: "a weighted split between versions that no Flagger Canary or Argo Rollout manages",
+    severity: Severity::Info,
+    kinds: &[Kind::VirtualService],
+};
+
+impl Rule for ManualWeightSplit {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(vs) = VirtualService::view(res) else {
+            return;
+        };
+        let severity = if cx.policy().require_automation {
+            Severity::Error
+        } else {
+            META.severity
+        };
+        for route in vs.routes() {
+            let dests = route.destinations();
+            let Some(weights) = known_weights(&dests) else {
+                continue;
+            };
+            // A split sends traffic to two or more destinations at once.
+            let live: Vec<String> = dests
+                .iter()
+                .zip(&weights)
+                .filter(|(_, w)| **w > 0)
+                .map(|(d, w)| format!("`{}` {w}", d.label()))
+                .collect();
+            if live.len() < 2 || cx.index().route_manager(&vs, &route).is_some() {
+                continue;
+            }
+            cx.report_as(
+                severity,
+                route.list_span(),
+                format!(
+                    "{} splits traffic by hand ({}); no Flagger Canary or Argo Rollout manages it",
+                    route.label(),
+                    join_and(&live)
+                ),
+                "let Flagger or Argo Rollouts step the weights under analysis instead of editing them in git",
+            );
+        }
+    }
+}
