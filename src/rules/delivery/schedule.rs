@@ -1,0 +1,142 @@
+//! Exposure schedules: the canary weights a controller will step through, and how they
+//! measure against the policy. Shared by `flagger-exposure` and `rollout-exposure`.
+
+use crate::config::Policy;
+
+/// `1 → 5 → 10 → 80`.
+pub fn format(weights: &[i64]) -> String {
+    weights
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// One way a schedule exceeds the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Excess {
+    /// The highest weight, above `max-canary-weight`.
+    Peak {
+        step: usize,
+        weight: i64,
+        limit: u32,
+    },
+    /// The first exposure, above `max-first-step`.
+    FirstStep { weight: i64, limit: u32 },
+    /// An increase between two steps, above `max-step`.
+    Jump {
+        step: usize,
+        from: i64,
+        to: i64,
+        limit: u32,
+    },
+}
+
+impl Excess {
+    /// The 0-based step the excess is at.
+    pub fn step(&self) -> usize {
+        match self {
+            Excess::Peak { step, .. } | Excess::Jump { step, .. } => *step,
+            Excess::FirstStep { .. } => 0,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Excess::Peak { weight, limit, .. } => {
+                format!("the canary reaches {weight}%, above the policy's `max-canary-weight` of {limit}%")
+            }
+            Excess::FirstStep { weight, limit } => {
+                format!("the first step exposes {weight}%, above the policy's `max-first-step` of {limit}%")
+            }
+            Excess::Jump { from, to, limit, .. } => format!(
+                "the step from {from}% to {to}% (+{}) is above the policy's `max-step` of {limit} points",
+                to - from
+            ),
+        }
+    }
+}
+
+/// How the canary weights of a schedule (in order, while under analysis) exceed the policy.
+/// Only the first excess of each kind is returned.
+pub fn excesses(weights: &[i64], policy: &Policy) -> Vec<Excess> {
+    let mut out = Vec::new();
+    if let Some(&first) = weights.iter().find(|&&w| w > 0) {
+        if first > i64::from(policy.max_first_step) {
+            out.push(Excess::FirstStep {
+                weight: first,
+                limit: policy.max_first_step,
+            });
+        }
+    }
+    // The first exposure is `max-first-step`'s; `max-step` governs the increases after it.
+    for (i, pair) in weights.windows(2).enumerate() {
+        let (from, to) = (pair[0], pair[1]);
+        if to - from > i64::from(policy.max_step) {
+            out.push(Excess::Jump {
+                step: i + 1,
+                from,
+                to,
+                limit: policy.max_step,
+            });
+            break;
+        }
+    }
+    if let Some((i, &w)) = weights
+        .iter()
+        .enumerate()
+        .find(|(_, &w)| w > i64::from(policy.max_canary_weight))
+    {
+        out.push(Excess::Peak {
+            step: i,
+            weight: w,
+            limit: policy.max_canary_weight,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_against_policy() {
+        let p = Policy::default();
+        assert!(excesses(&[5, 10, 20, 40, 50], &p).is_empty());
+        assert_eq!(format(&[1, 5, 10, 80]), "1 → 5 → 10 → 80");
+        let e = excesses(&[1, 5, 10, 80], &p);
+        assert_eq!(
+            e,
+            vec![
+                Excess::Jump {
+                    step: 3,
+                    from: 10,
+                    to: 80,
+                    limit: 20
+                },
+                Excess::Peak {
+                    step: 3,
+                    weight: 80,
+                    limit: 50
+                },
+            ]
+        );
+        let e = excesses(&[25, 50], &p);
+        assert_eq!(
+            e,
+            vec![
+                Excess::FirstStep {
+                    weight: 25,
+                    limit: 10
+                },
+                Excess::Jump {
+                    step: 1,
+                    from: 25,
+                    to: 50,
+                    limit: 20
+                }
+            ]
+        );
+    }
+}
