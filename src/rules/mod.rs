@@ -1,6 +1,8 @@
 //! The rule interface: metadata, the per-resource check, and the context it reports into.
 
+pub mod argo;
 pub mod delivery;
+pub mod flagger;
 pub mod istio;
 pub mod registry;
 

@@ -1,0 +1,1 @@
+//! Rules over Flagger Canaries and MetricTemplates (flagger.app/v1beta1).
