@@ -1,8 +1,9 @@
 //! Command-line flags, validated into one settings struct before any work starts.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -18,24 +19,65 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint YAML manifests under the given paths
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule with its default severity and summary
-    Rules,
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation
+    Explain {
+        /// The rule id, e.g. `weight-sum`
+        rule: String,
+    },
+    /// Print a JSON schema for `.canarylint.yaml`, for editors
+    ConfigSchema,
 }
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct CheckArgs {
-    /// Files or directories to lint (directories are walked, honouring .gitignore)
+    /// Files or directories to lint (directories are walked, honouring .gitignore; `-` reads
+    /// standard input). Given files, the whole repository around them is indexed and only
+    /// they are reported on.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (repeatable: each `--format` may be followed by its own `--output`)
+    #[arg(long, value_enum, default_values_t = [Format::Text])]
+    pub format: Vec<Format>,
+
+    /// Write the preceding `--format` to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+
+    /// Print the number of findings per rule instead of the findings (text format)
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// The lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// Run only these rules (comma-separated, repeatable)
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (comma-separated, repeatable)
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
 
     /// Skip files and directories matching this glob (repeatable)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Apply excludes to files named on the command line too (for pre-commit)
+    #[arg(long)]
+    pub force_exclude: bool,
+
+    /// Lint the YAML files changed since this git revision (and uncommitted or untracked ones)
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
 
     /// Namespace of resources that set none and have no kustomization namespace [default: default]
     #[arg(long, value_name = "NS")]
@@ -60,12 +102,32 @@ pub struct CheckArgs {
     /// Parse every document fully instead of pre-scanning kinds (a check of the pre-scan)
     #[arg(long, hide = true)]
     pub full_parse: bool,
+
+    /// Where each format goes, paired from `--format` and `--output` by their order
+    #[arg(skip)]
+    pub outputs: Vec<(Format, Option<PathBuf>)>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,4 +135,88 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// Parses the command line. Each `--output` goes with the closest `--format` before it;
+/// formats without one write to standard output.
+pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Check(args), Some(("check", m))) = (&mut cli.command, matches.subcommand()) {
+        let formats: Vec<usize> = m
+            .indices_of("format")
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        let outputs: Vec<usize> = m
+            .indices_of("output")
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        let mut pairs: Vec<(Format, Option<PathBuf>)> =
+            args.format.iter().map(|&f| (f, None)).collect();
+        for (oi, out) in outputs.iter().zip(&args.output) {
+            // The last `--format` given before this `--output`, else the only format.
+            let owner = formats
+                .iter()
+                .rposition(|&fi| fi < *oi)
+                .or((pairs.len() == 1).then_some(0));
+            let Some(owner) = owner else {
+                return Err(Cli::command().error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "`--output {}` must follow the `--format` it is for",
+                        out.display()
+                    ),
+                ));
+            };
+            if pairs[owner].1.is_some() {
+                return Err(Cli::command().error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "two `--output` files for one `--format` (`{}`)",
+                        out.display()
+                    ),
+                ));
+            }
+            pairs[owner].1 = Some(out.clone());
+        }
+        args.outputs = pairs;
+    }
+    Ok(cli)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(argv: &[&str]) -> Vec<(Format, Option<PathBuf>)> {
+        match parse(argv).unwrap().command {
+            Command::Check(a) => a.outputs,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn outputs_pair_with_formats() {
+        assert_eq!(outputs(&["c", "check"]), vec![(Format::Text, None)]);
+        assert_eq!(
+            outputs(&[
+                "c", "check", "--format", "text", "--format", "sarif", "--output", "x.sarif", "."
+            ]),
+            vec![
+                (Format::Text, None),
+                (Format::Sarif, Some("x.sarif".into()))
+            ]
+        );
+        assert_eq!(
+            outputs(&["c", "check", "--output", "x.json", "--format", "json"]),
+            vec![(Format::Json, Some("x.json".into()))]
+        );
+        assert!(
+            parse(["c", "check", "--output", "a", "--format", "text", "--format", "json"]).is_err()
+        );
+    }
 }

@@ -5,7 +5,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::diagnostic::Severity;
 use crate::duration::{self, Duration};
+use crate::rules::registry::RuleId;
 use crate::source::SourceFile;
 use crate::text::closest;
 use crate::yaml::{self, LoadIssue, Node};
@@ -68,6 +70,41 @@ pub struct Config {
     pub default_namespace: Option<String>,
     pub root_namespace: Option<String>,
     pub exclude: Vec<String>,
+    pub rules: RuleSettings,
+    /// Rules to ignore in files matching a glob.
+    pub per_file_ignores: Vec<(String, Vec<RuleId>)>,
+}
+
+/// `rules:`: which rules run, and at what severity.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleSettings {
+    /// Only these rules run, when set.
+    pub select: Option<Vec<RuleId>>,
+    pub ignore: Vec<RuleId>,
+    pub severity: Vec<(RuleId, Severity)>,
+}
+
+impl RuleSettings {
+    pub fn enabled(&self, id: RuleId) -> bool {
+        self.select.as_ref().is_none_or(|s| s.contains(&id)) && !self.ignore.contains(&id)
+    }
+
+    pub fn severity_of(&self, id: RuleId) -> Option<Severity> {
+        self.severity
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|(_, s)| *s)
+    }
+}
+
+/// Parses a severity name.
+pub fn severity_named(name: &str) -> Option<Severity> {
+    match name {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -87,8 +124,16 @@ impl fmt::Display for ConfigError {
     }
 }
 
-const TOP_KEYS: &[&str] = &["policy", "default-namespace", "root-namespace", "exclude"];
-const POLICY_KEYS: &[&str] = &[
+pub const TOP_KEYS: &[&str] = &[
+    "policy",
+    "default-namespace",
+    "root-namespace",
+    "exclude",
+    "rules",
+    "per-file-ignores",
+];
+pub const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
+pub const POLICY_KEYS: &[&str] = &[
     "max-canary-weight",
     "max-first-step",
     "max-step",
@@ -171,6 +216,24 @@ impl Reader<'_> {
         }
     }
 
+    fn rule_id(&self, v: &Node) -> Result<RuleId, ConfigError> {
+        let name = v.as_str().unwrap_or_default();
+        RuleId::from_name(name).ok_or_else(|| {
+            let mut msg = format!("unknown rule `{name}`");
+            if let Some(c) = crate::rules::registry::suggest(name) {
+                msg.push_str(&format!("; did you mean `{c}`?"));
+            }
+            self.err(v, msg)
+        })
+    }
+
+    fn rule_ids(&self, key: &str, v: &Node) -> Result<Vec<RuleId>, ConfigError> {
+        let Some(items) = v.as_seq() else {
+            return Err(self.err(v, format!("`{key}` must be a list of rule ids")));
+        };
+        items.iter().map(|i| self.rule_id(i)).collect()
+    }
+
     fn string(&self, key: &str, v: &Node) -> Result<String, ConfigError> {
         v.as_str()
             .filter(|s| !s.is_empty())
@@ -227,10 +290,66 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
             "default-namespace" => config.default_namespace = Some(r.string(key, v)?),
             "root-namespace" => config.root_namespace = Some(r.string(key, v)?),
             "exclude" => config.exclude = r.strings(key, v)?.into_iter().map(|(s, _)| s).collect(),
+            "rules" => config.rules = rules(&r, v)?,
+            "per-file-ignores" => {
+                let Some(entries) = v.as_map() else {
+                    return Err(r.err(
+                        v,
+                        "`per-file-ignores` must map globs to lists of rules".into(),
+                    ));
+                };
+                for pe in entries {
+                    let glob = r.string("per-file-ignores", &pe.key)?;
+                    if let Err(e) = globset::Glob::new(&glob) {
+                        return Err(r.err(&pe.key, format!("invalid glob `{glob}`: {}", e.kind())));
+                    }
+                    config
+                        .per_file_ignores
+                        .push((glob, r.rule_ids("per-file-ignores", &pe.value)?));
+                }
+            }
             _ => return Err(r.unknown(&e.key, key, "the config", TOP_KEYS)),
         }
     }
     Ok(config)
+}
+
+fn rules(r: &Reader<'_>, node: &Node) -> Result<RuleSettings, ConfigError> {
+    let mut out = RuleSettings::default();
+    let Some(entries) = node.as_map() else {
+        return Err(r.err(node, "`rules` must be a mapping".into()));
+    };
+    for e in entries {
+        let key = e.key.as_str().unwrap_or_default();
+        let v = &e.value;
+        match key {
+            "select" => out.select = Some(r.rule_ids(key, v)?),
+            "ignore" => out.ignore = r.rule_ids(key, v)?,
+            "severity" => {
+                let Some(levels) = v.as_map() else {
+                    return Err(r.err(
+                        v,
+                        "`severity` must map rule ids to `error`, `warning` or `info`".into(),
+                    ));
+                };
+                for le in levels {
+                    let id = r.rule_id(&le.key)?;
+                    let name = le.value.as_str().unwrap_or_default();
+                    let sev = severity_named(name).ok_or_else(|| {
+                        r.err(
+                            &le.value,
+                            format!(
+                                "unknown severity `{name}`; expected `error`, `warning` or `info`"
+                            ),
+                        )
+                    })?;
+                    out.severity.push((id, sev));
+                }
+            }
+            _ => return Err(r.unknown(&e.key, key, "`rules`", RULES_KEYS)),
+        }
+    }
+    Ok(out)
 }
 
 fn policy(r: &Reader<'_>, node: &Node) -> Result<Policy, ConfigError> {
@@ -315,7 +434,147 @@ mod tests {
         assert!(e.message.contains("from 0 to 100"));
         let e = parse("polcy: {}\n", "c").unwrap_err();
         assert!(e.message.contains("did you mean `policy`?"), "{e}");
+        let e = parse("rules:\n  ignore: [weight-summ]\n", "c").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c:2: unknown rule `weight-summ`; did you mean `weight-sum`?"
+        );
+        let e = parse("rules:\n  severity: {weight-sum: fatal}\n", "c").unwrap_err();
+        assert!(e.message.contains("unknown severity `fatal`"), "{e}");
+        let e = parse("per-file-ignores:\n  \"a[\": [weight-sum]\n", "c").unwrap_err();
+        assert!(e.message.contains("invalid glob"), "{e}");
         let e = parse("policy:\n  required-gates: [latncy]\n", "c").unwrap_err();
         assert!(e.message.contains("did you mean `latency`?"), "{e}");
+    }
+}
+
+/// The config file's shape, for its JSON schema only: `parse` is the reader (it keeps
+/// lines for errors). A test keeps the two in step.
+mod file {
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+
+    use crate::rules::registry::RuleId;
+
+    /// A rule id.
+    pub struct RuleName;
+
+    impl JsonSchema for RuleName {
+        fn schema_name() -> Cow<'static, str> {
+            "RuleId".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
+            json_schema!({ "type": "string", "enum": ids })
+        }
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    #[allow(dead_code)]
+    pub enum Level {
+        Error,
+        Warning,
+        Info,
+    }
+
+    #[derive(JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    pub enum GateName {
+        ErrorRate,
+        Latency,
+    }
+
+    /// The platform's progressive-delivery standard.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    pub struct Policy {
+        /// Highest canary share, in percent, while under analysis (default 50).
+        #[schemars(range(min = 0, max = 100))]
+        pub max_canary_weight: Option<u32>,
+        /// Highest first exposure, in percent (default 10).
+        #[schemars(range(min = 0, max = 100))]
+        pub max_first_step: Option<u32>,
+        /// Largest single increase between two steps, in points (default 20).
+        #[schemars(range(min = 0, max = 100))]
+        pub max_step: Option<u32>,
+        /// Worst-case time from the first failed check to 0% canary, e.g. `10m` (default).
+        #[schemars(regex(pattern = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"))]
+        pub rollback_sla: Option<String>,
+        /// Gates every analysis must have (default both).
+        pub required_gates: Option<Vec<GateName>>,
+        /// Weighted splits must be driven by Flagger or Argo Rollouts (default false).
+        pub require_automation: Option<bool>,
+    }
+
+    /// Which rules run, and at what severity.
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Rules {
+        /// Run only these rules.
+        pub select: Option<Vec<RuleName>>,
+        /// Do not run these rules.
+        pub ignore: Option<Vec<RuleName>>,
+        /// Severity overrides.
+        pub severity: Option<BTreeMap<String, Level>>,
+    }
+
+    /// `.canarylint.yaml`
+    #[derive(JsonSchema)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    pub struct ConfigFile {
+        pub policy: Option<Policy>,
+        /// Namespace of resources that set none (default `default`).
+        pub default_namespace: Option<String>,
+        /// Istio's root namespace (default `istio-system`).
+        pub root_namespace: Option<String>,
+        /// Globs of paths not to lint.
+        pub exclude: Option<Vec<String>>,
+        pub rules: Option<Rules>,
+        /// Rules to ignore in files matching a glob.
+        pub per_file_ignores: Option<BTreeMap<String, Vec<RuleName>>>,
+    }
+}
+
+/// A JSON schema for `.canarylint.yaml`.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(file::ConfigFile);
+    let mut s = serde_json::to_string_pretty(&schema).expect("schema serializes");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    #[test]
+    fn schema_and_reader_know_the_same_keys() {
+        let v: serde_json::Value = serde_json::from_str(&schema()).unwrap();
+        let keys = |obj: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = obj["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            k.sort();
+            k
+        };
+        let sorted = |s: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = s.iter().map(|x| x.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(keys(&v), sorted(TOP_KEYS));
+        assert_eq!(keys(&v["$defs"]["Policy"]), sorted(POLICY_KEYS));
+        assert_eq!(keys(&v["$defs"]["Rules"]), sorted(RULES_KEYS));
     }
 }

@@ -52,6 +52,9 @@ pub struct Diagnostic {
     pub file: FileId,
     pub span: Span,
     pub resource: Option<ResourceKey>,
+    /// Where the node sits in its resource (`spec.http[0].route[1].weight`), a location that
+    /// survives reformatting, for fingerprints.
+    pub node_path: Option<String>,
 }
 
 impl Diagnostic {
@@ -64,6 +67,7 @@ impl Diagnostic {
             file,
             span,
             resource: None,
+            node_path: None,
         }
     }
 

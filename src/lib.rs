@@ -7,45 +7,55 @@ pub mod config;
 pub mod diagnostic;
 pub mod duration;
 pub mod engine;
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod prescan;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod text;
 pub mod walk;
 pub mod workspace;
 pub mod yaml;
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSetBuilder};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::cli::{CheckArgs, Cli, Color, Command, Format};
-use crate::config::{Config, ConfigError, Policy};
+use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Format, ListFormat};
+use crate::config::{Config, ConfigError, Policy, RuleSettings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::LoadOptions;
 use crate::render::Report;
-use crate::rules::registry::RuleId;
+use crate::rules::registry::{self, RuleId};
 use crate::workspace::{Workspace, WorkspaceOptions};
 
 /// Why a run could not start. Printed once by `main`; exit code 2.
 #[derive(Debug)]
 pub enum UsageError {
     BadGlob(String, String),
+    UnknownRule(String),
     Walk(walk::WalkError),
     Config(ConfigError),
-    Io(std::io::Error),
+    Git(String),
+    Io(PathBuf, std::io::Error),
 }
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            UsageError::BadGlob(g, e) => write!(f, "invalid --exclude glob `{g}`: {e}"),
+            UsageError::BadGlob(g, e) => write!(f, "invalid glob `{g}`: {e}"),
+            UsageError::UnknownRule(r) => match registry::suggest(r) {
+                Some(c) => write!(f, "unknown rule `{r}`; did you mean `{c}`?"),
+                None => write!(f, "unknown rule `{r}`; `canarylint rules` lists them"),
+            },
             UsageError::Walk(e) => write!(f, "{e}"),
             UsageError::Config(e) => write!(f, "{e}"),
-            UsageError::Io(e) => write!(f, "cannot write the output: {e}"),
+            UsageError::Git(e) => write!(f, "{e}"),
+            UsageError::Io(p, e) => write!(f, "cannot write `{}`: {e}", p.display()),
         }
     }
 }
@@ -54,6 +64,8 @@ impl std::fmt::Display for UsageError {
 pub struct Outcome {
     pub workspace: Workspace,
     pub diagnostics: Vec<Diagnostic>,
+    /// Each file's path relative to the repository root, with forward slashes.
+    pub repo_paths: Vec<String>,
 }
 
 impl Outcome {
@@ -62,14 +74,19 @@ impl Outcome {
             diagnostics: &self.diagnostics,
             files: &self.workspace.files,
             stats: self.workspace.stats,
+            repo_paths: &self.repo_paths,
         }
     }
 
-    /// Whether any finding is a warning or an error.
-    pub fn failed(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity >= Severity::Warning)
+    /// Whether a finding at or above `fail_on` exists.
+    pub fn failed(&self, fail_on: FailOn) -> bool {
+        let floor = match fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+            FailOn::Never => return false,
+        };
+        self.diagnostics.iter().any(|d| d.severity >= floor)
     }
 }
 
@@ -78,6 +95,16 @@ pub struct Settings {
     pub config: Config,
     pub workspace: WorkspaceOptions,
     pub excludes: Vec<String>,
+    pub rules: RuleSettings,
+}
+
+fn rule_ids(names: &[String]) -> Result<Vec<RuleId>, UsageError> {
+    names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| RuleId::from_name(n).ok_or_else(|| UsageError::UnknownRule(n.to_string())))
+        .collect()
 }
 
 impl Settings {
@@ -87,12 +114,9 @@ impl Settings {
         } else if let Some(path) = &args.config {
             config::load(path).map_err(UsageError::Config)?
         } else {
-            let start = args
-                .paths
-                .first()
-                .map_or(std::path::Path::new("."), |p| p.as_path());
+            let start = args.paths.first().map_or(Path::new("."), |p| p.as_path());
             let start = if start.as_os_str() == "-" {
-                std::path::Path::new(".")
+                Path::new(".")
             } else {
                 start
             };
@@ -119,33 +143,143 @@ impl Settings {
         };
         let mut excludes = config.exclude.clone();
         excludes.extend(args.exclude.iter().cloned());
+        let mut rules = config.rules.clone();
+        let select = rule_ids(&args.select)?;
+        if !select.is_empty() {
+            rules.select = Some(select);
+        }
+        rules.ignore.extend(rule_ids(&args.ignore)?);
         Ok(Settings {
             config,
             workspace,
             excludes,
+            rules,
         })
     }
+}
+
+fn globset(globs: &[String]) -> Result<GlobSet, UsageError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| UsageError::BadGlob(g.clone(), e.kind().to_string()))?);
+    }
+    b.build()
+        .map_err(|e| UsageError::BadGlob(globs.join(" "), e.to_string()))
 }
 
 /// Lints the paths of `args` and returns sorted findings.
 pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     let settings = Settings::resolve(args)?;
-    let mut globs = GlobSetBuilder::new();
-    for g in &settings.excludes {
-        let glob =
-            Glob::new(g).map_err(|e| UsageError::BadGlob(g.clone(), e.kind().to_string()))?;
-        globs.add(glob);
+    let excludes = globset(&settings.excludes)?;
+    let mut paths = args.paths.clone();
+    if let Some(rev) = &args.changed_since {
+        let root = git::root_of(Path::new(".")).ok_or_else(|| {
+            UsageError::Git(format!(
+                "--changed-since {rev}: not inside a git repository"
+            ))
+        })?;
+        let changed = git::changed_since(&root, rev)
+            .map_err(|e| UsageError::Git(format!("--changed-since {rev}: {e}")))?;
+        paths = changed.into_iter().filter(|p| walk::is_yaml(p)).collect();
+        if paths.is_empty() {
+            let workspace = Workspace::from_texts(&[], &settings.workspace);
+            return Ok(Outcome {
+                workspace,
+                diagnostics: Vec::new(),
+                repo_paths: Vec::new(),
+            });
+        }
     }
-    let globs = globs
-        .build()
-        .map_err(|e| UsageError::BadGlob(settings.excludes.join(" "), e.to_string()))?;
-    let targets = walk::discover(&args.paths, &globs).map_err(UsageError::Walk)?;
-    let workspace = Workspace::load(&targets, &settings.workspace);
-    let diagnostics = check_workspace(&workspace, &settings.config.policy, &|_| true);
+    let plan = walk::plan(&paths, &excludes, args.force_exclude).map_err(UsageError::Walk)?;
+    let workspace = Workspace::load(&plan.targets, &settings.workspace);
+    let enabled = |id: RuleId| settings.rules.enabled(id);
+    let mut diagnostics = check_workspace(&workspace, &settings.config.policy, &enabled);
+    diagnostics = postprocess(&workspace, diagnostics, &settings, &enabled)?;
+    if let Some(scope) = &plan.report {
+        diagnostics.retain(|d| {
+            workspace
+                .files
+                .get(d.file as usize)
+                .is_some_and(|f| scope.contains(&f.path))
+        });
+    }
+    let repo_paths = repo_paths(&workspace);
     Ok(Outcome {
         workspace,
         diagnostics,
+        repo_paths,
     })
+}
+
+/// Severity overrides, per-file ignores and suppressions, in that order.
+fn postprocess(
+    ws: &Workspace,
+    mut diags: Vec<Diagnostic>,
+    settings: &Settings,
+    enabled: &dyn Fn(RuleId) -> bool,
+) -> Result<Vec<Diagnostic>, UsageError> {
+    for d in &mut diags {
+        if let Some(s) = settings.rules.severity_of(d.rule) {
+            d.severity = s;
+        }
+    }
+    if !settings.config.per_file_ignores.is_empty() {
+        let base = settings
+            .config
+            .path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        let mut compiled = Vec::new();
+        for (glob, rules) in &settings.config.per_file_ignores {
+            compiled.push((globset(std::slice::from_ref(glob))?, rules));
+        }
+        diags.retain(|d| {
+            let Some(f) = ws.files.get(d.file as usize) else {
+                return true;
+            };
+            let rel = base.as_ref().and_then(|b| {
+                std::fs::canonicalize(&f.path)
+                    .ok()?
+                    .strip_prefix(b)
+                    .ok()
+                    .map(Path::to_path_buf)
+            });
+            !compiled.iter().any(|(g, rules)| {
+                rules.contains(&d.rule)
+                    && (g.is_match(&f.display) || rel.as_ref().is_some_and(|r| g.is_match(r)))
+            })
+        });
+    }
+    let mut diags = suppress::apply(diags, &ws.files, &ws.index, enabled);
+    for d in &mut diags {
+        if let Some(s) = settings.rules.severity_of(d.rule) {
+            d.severity = s;
+        }
+    }
+    sort(ws, &mut diags);
+    Ok(diags)
+}
+
+/// Each file's path relative to the repository root (the git work tree, else the working
+/// directory), with forward slashes, for SARIF and GitHub annotations.
+fn repo_paths(ws: &Workspace) -> Vec<String> {
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| std::fs::canonicalize(c).ok());
+    let root = git::root_of(Path::new(".")).or(cwd);
+    ws.files
+        .iter()
+        .map(|f| {
+            let abs = std::fs::canonicalize(&f.path).ok();
+            let rel = match (&abs, &root) {
+                (Some(a), Some(r)) => a.strip_prefix(r).ok().map(Path::to_path_buf),
+                _ => None,
+            };
+            let p = rel.unwrap_or_else(|| PathBuf::from(&f.display));
+            p.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
 }
 
 /// Lints in-memory files (display name, text) with the enabled rules, for tests and docs.
@@ -157,10 +291,24 @@ pub fn lint_texts(
 ) -> Outcome {
     let workspace = Workspace::from_texts(texts, opts);
     let diagnostics = check_workspace(&workspace, policy, enabled);
+    let mut diagnostics = suppress::apply(diagnostics, &workspace.files, &workspace.index, enabled);
+    sort(&workspace, &mut diagnostics);
+    let repo_paths = workspace.files.iter().map(|f| f.display.clone()).collect();
     Outcome {
         workspace,
         diagnostics,
+        repo_paths,
     }
+}
+
+fn sort(ws: &Workspace, diags: &mut Vec<Diagnostic>) {
+    let mut ids: Vec<usize> = (0..ws.files.len()).collect();
+    ids.sort_by(|&a, &b| ws.files[a].display.cmp(&ws.files[b].display));
+    let mut rank = vec![0; ids.len()];
+    for (r, id) in ids.into_iter().enumerate() {
+        rank[id] = r;
+    }
+    diagnostic::sort_and_dedup(diags, |f| rank.get(f as usize).copied().unwrap_or(0));
 }
 
 /// Runs the enabled rules over a loaded workspace; loader findings included.
@@ -176,17 +324,17 @@ pub fn check_workspace(
         .cloned()
         .collect();
     diags.extend(engine::check(&ws.index, &ws.files, policy, enabled));
-    let order: Vec<usize> = {
-        let mut ids: Vec<usize> = (0..ws.files.len()).collect();
-        ids.sort_by(|&a, &b| ws.files[a].display.cmp(&ws.files[b].display));
-        let mut rank = vec![0; ids.len()];
-        for (r, id) in ids.into_iter().enumerate() {
-            rank[id] = r;
-        }
-        rank
-    };
-    diagnostic::sort_and_dedup(&mut diags, |f| order.get(f as usize).copied().unwrap_or(0));
+    sort(ws, &mut diags);
     diags
+}
+
+fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), UsageError> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| UsageError::Io(p.clone(), e)),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| UsageError::Io(PathBuf::from("<stdout>"), e)),
+    }
 }
 
 /// Runs the command line; returns the process exit code.
@@ -195,38 +343,44 @@ pub fn run(cli: Cli) -> Result<u8, UsageError> {
         Command::Check(args) => {
             let outcome = lint(&args)?;
             let report = outcome.report();
-            let text = match args.format {
-                Format::Json => render::json::render(&report),
-                Format::Text => {
-                    let color = match args.color {
-                        Color::Always => true,
-                        Color::Never => false,
-                        Color::Auto => {
-                            std::io::stdout().is_terminal()
-                                && std::env::var_os("NO_COLOR").is_none()
-                        }
-                    };
-                    render::text::render(&report, color)
-                }
-            };
-            std::io::stdout()
-                .write_all(text.as_bytes())
-                .map_err(UsageError::Io)?;
-            Ok(if outcome.failed() { 1 } else { 0 })
-        }
-        Command::Rules => {
-            let mut out = String::new();
-            for m in rules::registry::all_metas() {
-                out.push_str(&format!(
-                    "{:<28} {:<8} {}\n",
-                    m.id.as_str(),
-                    m.severity.as_str(),
-                    m.summary
-                ));
+            for (format, path) in &args.outputs {
+                let text = match format {
+                    Format::Json => render::json::render(&report),
+                    Format::Sarif => render::sarif::render(&report),
+                    Format::Github => render::github::render(&report),
+                    Format::Text if args.statistics => render::text::statistics(&report),
+                    Format::Text => {
+                        let color = match args.color {
+                            Color::Always => true,
+                            Color::Never => false,
+                            Color::Auto => {
+                                path.is_none()
+                                    && std::io::stdout().is_terminal()
+                                    && std::env::var_os("NO_COLOR").is_none()
+                            }
+                        };
+                        render::text::render(&report, color)
+                    }
+                };
+                write_out(path.as_ref(), &text)?;
             }
-            std::io::stdout()
-                .write_all(out.as_bytes())
-                .map_err(UsageError::Io)?;
+            Ok(u8::from(outcome.failed(args.fail_on)))
+        }
+        Command::Rules { format } => {
+            let text = match format {
+                ListFormat::Text => render::rules::table(),
+                ListFormat::Json => render::rules::json(),
+            };
+            write_out(None, &text)?;
+            Ok(0)
+        }
+        Command::Explain { rule } => {
+            let id = RuleId::from_name(&rule).ok_or(UsageError::UnknownRule(rule))?;
+            write_out(None, id.doc())?;
+            Ok(0)
+        }
+        Command::ConfigSchema => {
+            write_out(None, &config::schema())?;
             Ok(0)
         }
     }

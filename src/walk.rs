@@ -1,6 +1,7 @@
 //! Discover: the YAML files to lint, walked in parallel (honouring .gitignore, skipping
 //! hidden directories), plus every file named explicitly.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -113,4 +114,104 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Vec<Target>, Wa
     out.sort();
     out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
+}
+
+/// The files a run reports on, when that is not every file it reads.
+#[derive(Debug, Default)]
+pub struct ReportScope {
+    files: HashSet<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl ReportScope {
+    /// Whether findings in the file at `path` are reported.
+    pub fn contains(&self, path: &Path) -> bool {
+        let Ok(abs) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        self.files.contains(&abs) || self.dirs.iter().any(|d| abs.starts_with(d))
+    }
+}
+
+/// What to read and what to report on.
+#[derive(Debug)]
+pub struct Plan {
+    pub targets: Vec<Target>,
+    /// `None`: report on everything read.
+    pub report: Option<ReportScope>,
+}
+
+/// `root` as a path relative to the working directory when it is above or below it.
+fn relative_to_cwd(root: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
+        return root.to_path_buf();
+    };
+    if let Ok(below) = root.strip_prefix(&cwd) {
+        return if below.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            below.to_path_buf()
+        };
+    }
+    if let Ok(above) = cwd.strip_prefix(root) {
+        return above.components().map(|_| "..").collect();
+    }
+    root.to_path_buf()
+}
+
+/// Plans a run. Given only directories (or `-`), everything found is read and reported.
+/// Given files, the whole git repository around them is read, so that cross-resource rules
+/// see every resource, and only the files given (and the directories given) are reported;
+/// outside a git repository only what was given is read. With `force_exclude`, excludes
+/// apply to the files given too.
+pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Result<Plan, WalkError> {
+    let explicit: Vec<&PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && !p.is_dir())
+        .collect();
+    let mut given = discover(paths, excludes)?;
+    if force_exclude {
+        given.retain(|t| !t.explicit || !excluded(excludes, &t.path, Path::new(".")));
+    }
+    let Some(first) = explicit.first() else {
+        return Ok(Plan {
+            targets: given,
+            report: None,
+        });
+    };
+    let Some(root) = crate::git::root_of(first) else {
+        return Ok(Plan {
+            targets: given,
+            report: None,
+        });
+    };
+    let mut scope = ReportScope::default();
+    for t in &given {
+        if t.explicit {
+            if let Ok(abs) = std::fs::canonicalize(&t.path) {
+                scope.files.insert(abs);
+            }
+        }
+    }
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        if let Ok(abs) = std::fs::canonicalize(p) {
+            scope.dirs.push(abs);
+        }
+    }
+    // Read the whole repository; what was given keeps the path it was given as.
+    let mut seen: HashSet<PathBuf> = given
+        .iter()
+        .filter_map(|t| std::fs::canonicalize(&t.path).ok())
+        .collect();
+    let mut targets = given;
+    for t in discover(&[relative_to_cwd(&root)], excludes)? {
+        if std::fs::canonicalize(&t.path).is_ok_and(|abs| seen.insert(abs)) {
+            targets.push(t);
+        }
+    }
+    targets.sort();
+    Ok(Plan {
+        targets,
+        report: Some(scope),
+    })
 }

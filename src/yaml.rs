@@ -101,6 +101,46 @@ impl Node {
         self.as_map().unwrap_or(&[])
     }
 
+    /// The path of keys and indexes from this node to the node (or key) at `span`, e.g.
+    /// `spec.http[0].route[1].weight`.
+    pub fn path_to(&self, span: Span) -> Option<String> {
+        fn walk(n: &Node, span: Span, path: &mut String) -> bool {
+            if n.span.start > span.start || n.span.end < span.end {
+                return false;
+            }
+            match &n.value {
+                Value::Scalar(_) => n.span == span,
+                Value::Seq(items) => {
+                    items.iter().enumerate().any(|(i, item)| {
+                        let len = path.len();
+                        path.push_str(&format!("[{i}]"));
+                        if walk(item, span, path) {
+                            return true;
+                        }
+                        path.truncate(len);
+                        false
+                    }) || n.span == span
+                }
+                Value::Map(entries) => {
+                    entries.iter().any(|e| {
+                        let len = path.len();
+                        if !path.is_empty() {
+                            path.push('.');
+                        }
+                        path.push_str(e.key.as_str().unwrap_or("?"));
+                        if e.key.span == span || walk(&e.value, span, path) {
+                            return true;
+                        }
+                        path.truncate(len);
+                        false
+                    }) || n.span == span
+                }
+            }
+        }
+        let mut path = String::new();
+        walk(self, span, &mut path).then_some(path)
+    }
+
     /// Whether any mapping in the tree has a mapping or sequence as a key.
     pub fn has_collection_key(&self) -> bool {
         match &self.value {

@@ -1,6 +1,9 @@
 //! Renderers: pure functions from sorted findings to text.
 
+pub mod github;
 pub mod json;
+pub mod rules;
+pub mod sarif;
 pub mod text;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -12,6 +15,8 @@ pub struct Report<'a> {
     pub diagnostics: &'a [Diagnostic],
     pub files: &'a [SourceFile],
     pub stats: Stats,
+    /// Each file's path relative to the repository root, with forward slashes.
+    pub repo_paths: &'a [String],
 }
 
 impl Report<'_> {
@@ -32,6 +37,13 @@ impl Report<'_> {
             f.line_col(d.span.start as usize),
             f.line_col(d.span.end as usize),
         )
+    }
+
+    /// The finding's path relative to the repository root.
+    pub fn repo_path(&self, d: &Diagnostic) -> &str {
+        self.repo_paths
+            .get(d.file as usize)
+            .map_or_else(|| self.path(d), String::as_str)
     }
 
     pub fn path(&self, d: &Diagnostic) -> &str {

@@ -88,3 +88,27 @@ pub fn summary(report: &Report<'_>) -> String {
     }
     format!("Found {} ({scope}).\n", parts.join(", "))
 }
+
+/// `--statistics`: the number of findings per rule, most first.
+pub fn statistics(report: &Report<'_>) -> String {
+    let mut counts: Vec<(crate::rules::registry::RuleId, usize)> = Vec::new();
+    for d in report.diagnostics {
+        match counts.iter_mut().find(|(r, _)| *r == d.rule) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((d.rule, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for (rule, n) in &counts {
+        let meta = rule.meta();
+        out.push_str(&format!(
+            "{n:>6}  {:<30} {:<8} {}\n",
+            rule.as_str(),
+            meta.severity.as_str(),
+            meta.summary
+        ));
+    }
+    out.push_str(&summary(report));
+    out
+}

@@ -96,6 +96,7 @@ impl<'a> Context<'a> {
         let mut d = Diagnostic::new(self.rule, self.res.file, span, message);
         d.help = help;
         d.resource = Some(self.res.key());
+        d.node_path = self.res.root.path_to(span);
         self.out.push(d);
     }
 

@@ -19,6 +19,13 @@ macro_rules! rule_ids {
             pub fn from_name(name: &str) -> Option<RuleId> {
                 match name { $($name => Some(RuleId::$variant),)* _ => None }
             }
+
+            /// The rule's documentation, `rules/<id>.md`, embedded in the binary.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(RuleId::$variant => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $name, ".md")),)*
+                }
+            }
         }
     };
 }
@@ -29,6 +36,7 @@ rule_ids! {
     SkippedFile => "skipped-file",
     IoError => "io-error",
     InternalError => "internal-error",
+    UnusedSuppression => "unused-suppression",
     WeightSum => "weight-sum",
     WeightInvalid => "weight-invalid",
     InvertedSplit => "inverted-split",
@@ -75,6 +83,12 @@ static BUILTIN: &[RuleMeta] = &[
     RuleMeta {
         id: RuleId::IoError,
         summary: "a file that could not be read",
+        severity: Severity::Warning,
+        kinds: &[],
+    },
+    RuleMeta {
+        id: RuleId::UnusedSuppression,
+        summary: "a suppression comment or annotation that suppresses nothing, or names no rule",
         severity: Severity::Warning,
         kinds: &[],
     },

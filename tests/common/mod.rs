@@ -25,7 +25,7 @@ pub fn check_args(args: &[&str]) -> CheckArgs {
     let mut argv = vec!["canarylint", "check"];
     argv.extend_from_slice(args);
     match Cli::try_parse_from(argv).expect("valid flags").command {
-        Command::Check(a) => a,
+        Command::Check(a) => *a,
         _ => unreachable!(),
     }
 }
