@@ -35,7 +35,7 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// Files changed between `rev` and HEAD (`git diff --name-only rev...HEAD`), plus
-/// uncommitted and untracked files, as paths under `root` that still exist.
+/// uncommitted and untracked files that still exist, relative to `root`.
 pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
     git(
         root,
@@ -61,10 +61,10 @@ pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
         vec!["ls-files", "--others", "--exclude-standard"],
     ] {
         let out = git(root, &args).map_err(|e| format!("git {}: {e}", args.join(" ")))?;
-        names.extend(out.lines().filter(|l| !l.is_empty()).map(|l| root.join(l)));
+        names.extend(out.lines().filter(|l| !l.is_empty()).map(PathBuf::from));
     }
     names.sort();
     names.dedup();
-    names.retain(|p| p.is_file());
+    names.retain(|p| root.join(p).is_file());
     Ok(names)
 }

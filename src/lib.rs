@@ -180,7 +180,12 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
         })?;
         let changed = git::changed_since(&root, rev)
             .map_err(|e| UsageError::Git(format!("--changed-since {rev}: {e}")))?;
-        paths = changed.into_iter().filter(|p| walk::is_yaml(p)).collect();
+        let base = walk::relative_to_cwd(&root);
+        paths = changed
+            .into_iter()
+            .filter(|p| walk::is_yaml(p))
+            .map(|p| if base.as_os_str() == "." { p } else { base.join(p) })
+            .collect();
         if paths.is_empty() {
             let workspace = Workspace::from_texts(&[], &settings.workspace);
             return Ok(Outcome {

@@ -142,7 +142,7 @@ pub struct Plan {
 }
 
 /// `root` as a path relative to the working directory when it is above or below it.
-fn relative_to_cwd(root: &Path) -> PathBuf {
+pub fn relative_to_cwd(root: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
         return root.to_path_buf();
     };

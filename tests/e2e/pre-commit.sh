@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The pre-commit hook with the real client: `pre-commit try-repo` this repository against a
+# temporary repository with a bad manifest (the hook must fail and name the rule), then
+# with the manifest fixed (the hook must pass).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export PRE_COMMIT_HOME="$work/cache"
+cd "$work"
+git init -q repo && cd repo
+git config user.email ci@example.com && git config user.name ci
+cat > routes.yaml <<'YAML'
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: checkout, namespace: shop}
+spec:
+  hosts: [checkout]
+  http:
+    - route:
+        - destination: {host: checkout, subset: v1}
+          weight: 1
+        - destination: {host: checkout, subset: v2}
+          weight: 99
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: checkout, namespace: shop}
+spec:
+  host: checkout
+  subsets:
+    - {name: v1, labels: {version: v1}}
+    - {name: v2, labels: {version: v2}}
+YAML
+git add routes.yaml && git commit -qm bad
+if pre-commit try-repo "$here" canarylint --all-files > out.txt 2>&1; then
+  cat out.txt
+  echo "FAIL: the hook passed on a bad manifest"
+  exit 1
+fi
+grep -q "inverted-split" out.txt || { cat out.txt; echo "FAIL: the hook output does not name inverted-split"; exit 1; }
+echo "ok: the hook fails on the bad manifest and names inverted-split"
+sed -i 's/weight: 1$/weight: 90/; s/weight: 99$/weight: 10/' routes.yaml
+git commit -qam fixed
+pre-commit try-repo "$here" canarylint --all-files > out.txt 2>&1 || { cat out.txt; echo "FAIL: the hook failed on the fixed manifest"; exit 1; }
+echo "ok: the hook passes on the fixed manifest"
