@@ -184,7 +184,13 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
         paths = changed
             .into_iter()
             .filter(|p| walk::is_yaml(p))
-            .map(|p| if base.as_os_str() == "." { p } else { base.join(p) })
+            .map(|p| {
+                if base.as_os_str() == "." {
+                    p
+                } else {
+                    base.join(p)
+                }
+            })
             .collect();
         if paths.is_empty() {
             let workspace = Workspace::from_texts(&[], &settings.workspace);

@@ -6,12 +6,23 @@ use std::process::{Command, Output};
 
 fn git(dir: &Path, args: &[&str]) {
     let o = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "user.name=t",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .expect("git runs");
-    assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn canarylint(dir: &Path, args: &[&str]) -> Output {
@@ -24,13 +35,22 @@ fn canarylint(dir: &Path, args: &[&str]) -> Output {
 
 fn findings(o: &Output) -> Vec<(String, String)> {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
     });
     v["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["file"].as_str().unwrap().to_string(), f["rule"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -84,8 +104,14 @@ fn explicit_files_are_checked_against_the_whole_repository() {
     let d = repo("explicit");
     // The DestinationRule lives elsewhere in the repository: it is indexed, so the
     // missing subset is found, and the other file's finding is not reported.
-    let o = canarylint(&d.join("apps"), &["check", "reviews/vs.yaml", "--format", "json"]);
-    assert_eq!(findings(&o), vec![("reviews/vs.yaml".to_string(), "missing-subset".to_string())]);
+    let o = canarylint(
+        &d.join("apps"),
+        &["check", "reviews/vs.yaml", "--format", "json"],
+    );
+    assert_eq!(
+        findings(&o),
+        vec![("reviews/vs.yaml".to_string(), "missing-subset".to_string())]
+    );
     // Subset v1 exists: nothing to report, even though other.yaml is broken.
     std::fs::write(d.join("apps/reviews/vs.yaml"), VS.replace("v2", "v1")).unwrap();
     let o = canarylint(&d, &["check", "apps/reviews/vs.yaml", "--format", "json"]);
@@ -100,15 +126,33 @@ fn changed_since_reports_only_changed_files() {
     git(&d, &["checkout", "-q", "-b", "feature"]);
     std::fs::write(d.join("apps/reviews/vs.yaml"), VS.replace("v2", "v3")).unwrap();
     git(&d, &["commit", "-q", "-am", "route to v3"]);
-    std::fs::write(d.join("apps/new.yaml"), BROKEN_ELSEWHERE.replace("other", "fresh")).unwrap();
-    let o = canarylint(&d, &["check", "--changed-since", "main", "--format", "json", "--select", "missing-subset,weight-sum"]);
+    std::fs::write(
+        d.join("apps/new.yaml"),
+        BROKEN_ELSEWHERE.replace("other", "fresh"),
+    )
+    .unwrap();
+    let o = canarylint(
+        &d,
+        &[
+            "check",
+            "--changed-since",
+            "main",
+            "--format",
+            "json",
+            "--select",
+            "missing-subset,weight-sum",
+        ],
+    );
     let mut f = findings(&o);
     f.sort();
     assert_eq!(
         f,
         vec![
             ("apps/new.yaml".to_string(), "weight-sum".to_string()),
-            ("apps/reviews/vs.yaml".to_string(), "missing-subset".to_string()),
+            (
+                "apps/reviews/vs.yaml".to_string(),
+                "missing-subset".to_string()
+            ),
         ]
     );
     let o = canarylint(&d, &["check", "--changed-since", "no-such-rev"]);
@@ -120,7 +164,14 @@ fn changed_since_reports_only_changed_files() {
 #[test]
 fn force_exclude_applies_to_explicit_files() {
     let d = repo("force");
-    let args = ["check", "platform/other.yaml", "--exclude", "platform/**", "--format", "json"];
+    let args = [
+        "check",
+        "platform/other.yaml",
+        "--exclude",
+        "platform/**",
+        "--format",
+        "json",
+    ];
     assert_eq!(findings(&canarylint(&d, &args)).len(), 1);
     let mut forced = args.to_vec();
     forced.push("--force-exclude");

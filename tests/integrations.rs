@@ -231,7 +231,10 @@ fn fingerprints_survive_moved_lines() {
     let before = json_fingerprints(&dir);
     std::fs::write(
         dir.join("a.yaml"),
-        format!("# a comment\n# and another\n{}", text.replace("weight: ", "weight:   ")),
+        format!(
+            "# a comment\n# and another\n{}",
+            text.replace("weight: ", "weight:   ")
+        ),
     )
     .unwrap();
     let after = json_fingerprints(&dir);

@@ -61,7 +61,10 @@ impl Excess {
 /// Only the first excess of each kind is returned.
 pub fn excesses(weights: &[i64], policy: &Policy) -> Vec<Excess> {
     let mut out = Vec::new();
-    if let Some(&first) = weights.iter().find(|&&w| w > 0) {
+    // Steps at 0% expose nothing; exposure starts at the first positive weight.
+    let skipped = weights.iter().take_while(|&&w| w <= 0).count();
+    let live = &weights[skipped..];
+    if let Some(&first) = live.first() {
         if first > i64::from(policy.max_first_step) {
             out.push(Excess::FirstStep {
                 weight: first,
@@ -70,11 +73,11 @@ pub fn excesses(weights: &[i64], policy: &Policy) -> Vec<Excess> {
         }
     }
     // The first exposure is `max-first-step`'s; `max-step` governs the increases after it.
-    for (i, pair) in weights.windows(2).enumerate() {
+    for (i, pair) in live.windows(2).enumerate() {
         let (from, to) = (pair[0], pair[1]);
         if to - from > i64::from(policy.max_step) {
             out.push(Excess::Jump {
-                step: i + 1,
+                step: skipped + i + 1,
                 from,
                 to,
                 limit: policy.max_step,
@@ -121,6 +124,14 @@ mod tests {
                     limit: 50
                 },
             ]
+        );
+        assert_eq!(excesses(&[0, 5, 10], &p), vec![]);
+        assert_eq!(
+            excesses(&[0, 40], &p),
+            vec![Excess::FirstStep {
+                weight: 40,
+                limit: 10
+            }]
         );
         let e = excesses(&[25, 50], &p);
         assert_eq!(
