@@ -199,6 +199,11 @@ impl<'a> Step<'a> {
         }
     }
 
+    /// Whether the step is an `experiment` (which holds the rollout while it runs).
+    pub fn is_experiment(&self) -> bool {
+        self.node.get("experiment").is_some_and(|n| !n.is_null())
+    }
+
     /// Whether the step runs an automated check: an inline `analysis` with templates, or
     /// an `experiment` with `analyses` (a failed experiment analysis aborts the Rollout).
     pub fn runs_analysis(&self) -> bool {

@@ -60,8 +60,11 @@ impl Rule for RolloutNoAnalysis {
         if person {
             gates.push("a person (`pause: {}`)".to_string());
         }
+        if steps.iter().any(|s| s.is_experiment()) {
+            gates.push("`experiment` steps that run no analyses".to_string());
+        }
         let rests = if gates.is_empty() {
-            "nothing: with no pause, every step follows the last at once".to_string()
+            "nothing: with no pause or experiment, every step follows the last at once".to_string()
         } else {
             join_and(&gates)
         };
