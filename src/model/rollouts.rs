@@ -1,6 +1,8 @@
 //! Typed views of progressive-delivery resources: Argo Rollouts and Flagger Canaries.
 
-use crate::model::istio::Protocol;
+use crate::duration::{self, Duration};
+use crate::model::index::Index;
+use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::roles::DeclaredRoles;
@@ -14,10 +16,14 @@ pub struct Rollout<'a> {
 /// A VirtualService a Rollout manages: `trafficRouting.istio.virtualService(s)`.
 pub struct ManagedVs<'a> {
     pub node: &'a Node,
+    /// The `name` value, as written (`name` or `name.namespace`).
+    pub name_node: &'a Node,
     pub name: &'a str,
     pub namespace: &'a str,
     /// The http routes it manages; empty means the only route.
     pub routes: Vec<&'a str>,
+    /// The `routes` entries, with their nodes.
+    pub route_nodes: Vec<(&'a Node, &'a str)>,
     /// Whether it lists tls or tcp routes to manage.
     pub tls_routes: bool,
     pub tcp_routes: bool,
@@ -44,21 +50,25 @@ impl<'a> Rollout<'a> {
         refs.extend(istio.get("virtualServices").map_or(&[][..], Node::items));
         refs.into_iter()
             .filter_map(|node| {
-                let full = node.get("name")?.as_str()?;
+                let name_node = node.get("name")?;
+                let full = name_node.as_str()?;
                 // `name.namespace` names a VirtualService in another namespace.
                 let (name, namespace) = full.split_once('.').unwrap_or((full, &self.res.namespace));
-                let routes = node
+                let route_nodes: Vec<(&Node, &str)> = node
                     .get("routes")
                     .map_or(&[][..], Node::items)
                     .iter()
-                    .filter_map(Node::as_str)
+                    .filter_map(|n| Some((n, n.as_str()?)))
                     .collect();
+                let routes = route_nodes.iter().map(|(_, r)| *r).collect();
                 let listed = |k: &str| node.get(k).is_some_and(|n| !n.items().is_empty());
                 Some(ManagedVs {
                     node,
+                    name_node,
                     name,
                     namespace,
                     routes,
+                    route_nodes,
                     tls_routes: listed("tlsRoutes"),
                     tcp_routes: listed("tcpRoutes"),
                 })
@@ -134,4 +144,225 @@ impl<'a> Rollout<'a> {
             .iter()
             .any(|m| m.name == name && m.namespace == namespace)
     }
+}
+
+/// `trafficRouting.istio.destinationRule`: the DestinationRule whose subsets Argo Rollouts
+/// labels with the stable and canary pod hashes.
+pub struct DestinationRuleRef<'a> {
+    pub name_node: &'a Node,
+    pub name: &'a str,
+    /// `canarySubsetName` and `stableSubsetName` values.
+    pub canary_subset: Option<&'a Node>,
+    pub stable_subset: Option<&'a Node>,
+}
+
+/// One entry of `strategy.canary.steps`.
+#[derive(Clone, Copy)]
+pub struct Step<'a> {
+    /// 0-based, as Argo Rollouts numbers them (`steps[2]`).
+    pub index: usize,
+    pub node: &'a Node,
+}
+
+/// A `setWeight` step.
+#[derive(Clone, Copy)]
+pub struct SetWeight<'a> {
+    pub step: usize,
+    pub node: &'a Node,
+    /// The weight, when it is a plain integer.
+    pub value: Option<i64>,
+}
+
+/// A `pause` step: `pause: {}` waits for a person; `pause: {duration}` is a timer.
+#[derive(Clone, Copy)]
+pub enum Pause<'a> {
+    Indefinite(&'a Node),
+    /// The `duration` value (a Go duration string, or seconds as an integer).
+    Timed(&'a Node),
+}
+
+impl<'a> Step<'a> {
+    pub fn set_weight(&self) -> Option<SetWeight<'a>> {
+        let node = self.node.get("setWeight").filter(|n| !n.is_null())?;
+        Some(SetWeight {
+            step: self.index,
+            node,
+            value: node.as_scalar().and_then(|s| s.as_int()),
+        })
+    }
+
+    pub fn pause(&self) -> Option<Pause<'a>> {
+        let e = self.node.entry("pause")?;
+        match e.value.get("duration").filter(|d| !d.is_null()) {
+            Some(d) => Some(Pause::Timed(d)),
+            None => Some(Pause::Indefinite(&e.key)),
+        }
+    }
+
+    /// Whether the step is an `experiment` (which holds the rollout while it runs).
+    pub fn is_experiment(&self) -> bool {
+        self.node.get("experiment").is_some_and(|n| !n.is_null())
+    }
+
+    /// Whether the step runs an automated check: an inline `analysis` with templates, or
+    /// an `experiment` with `analyses` (a failed experiment analysis aborts the Rollout).
+    pub fn runs_analysis(&self) -> bool {
+        has_templates(self.node.get("analysis"))
+            || self
+                .node
+                .path(&["experiment", "analyses"])
+                .is_some_and(|a| !a.items().is_empty())
+    }
+}
+
+fn has_templates(analysis: Option<&Node>) -> bool {
+    analysis
+        .and_then(|a| a.get("templates"))
+        .is_some_and(|t| !t.items().is_empty())
+}
+
+impl Pause<'_> {
+    /// `pause: {}` or `pause: {duration: 10m}`, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Pause::Indefinite(_) => "`pause: {}`".to_string(),
+            Pause::Timed(d) => {
+                let Some(s) = d.as_scalar() else {
+                    return "`pause: {duration}`".to_string();
+                };
+                // Argo Rollouts reads an integer duration as seconds (v1alpha1 RolloutPause
+                // DurationSeconds).
+                let shown = match s.as_int() {
+                    Some(secs) => u64::try_from(secs)
+                        .map_or(s.text.clone(), |v| Duration::from_secs(v).to_string()),
+                    None => duration::parse(&s.text).map_or(s.text.clone(), |v| v.to_string()),
+                };
+                format!("`pause: {{duration: {shown}}}`")
+            }
+        }
+    }
+}
+
+impl<'a> Rollout<'a> {
+    /// The `steps` key, for findings about the schedule as a whole.
+    pub fn steps_key(&self) -> Option<&'a Node> {
+        self.canary.entry("steps").map(|e| &e.key)
+    }
+
+    pub fn steps(&self) -> Vec<Step<'a>> {
+        self.canary
+            .get("steps")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .enumerate()
+            .map(|(index, node)| Step { index, node })
+            .collect()
+    }
+
+    pub fn set_weights(&self) -> Vec<SetWeight<'a>> {
+        self.steps().iter().filter_map(Step::set_weight).collect()
+    }
+
+    /// Whether a background analysis (`strategy.canary.analysis`) runs with templates.
+    pub fn has_background_analysis(&self) -> bool {
+        has_templates(self.canary.get("analysis"))
+    }
+
+    pub fn stable_service_node(&self) -> Option<&'a Node> {
+        self.canary.get("stableService").filter(|n| !n.is_null())
+    }
+
+    pub fn canary_service_node(&self) -> Option<&'a Node> {
+        self.canary.get("canaryService").filter(|n| !n.is_null())
+    }
+
+    pub fn destination_rule(&self) -> Option<DestinationRuleRef<'a>> {
+        let dr = self.istio()?.get("destinationRule")?;
+        let name_node = dr.get("name")?;
+        let subset = |k: &str| dr.get(k).filter(|n| n.as_str().is_some());
+        Some(DestinationRuleRef {
+            name_node,
+            name: name_node.as_str()?,
+            canary_subset: subset("canarySubsetName"),
+            stable_subset: subset("stableSubsetName"),
+        })
+    }
+
+    /// `trafficRouting.managedRoutes[].name`: routes Argo Rollouts adds for header and
+    /// mirror steps.
+    pub fn managed_route_names(&self) -> Vec<&'a str> {
+        self.canary
+            .path(&["trafficRouting", "managedRoutes"])
+            .map_or(&[][..], Node::items)
+            .iter()
+            .filter_map(|r| r.get("name")?.as_str())
+            .collect()
+    }
+}
+
+impl ManagedVs<'_> {
+    /// The http routes of `vs` whose weights Argo Rollouts sets: those named in `routes`,
+    /// else the first route without a name. None when the VirtualService has no `http`
+    /// list, which Argo then does not read.
+    // argo-rollouts rollout/trafficrouting/istio/istio.go reconcileVirtualService
+    // (GetHttpRoutesI) and getHttpRouteIndexesToPatch.
+    pub fn http_routes<'v>(&self, vs: &VirtualService<'v>) -> Vec<Route<'v>> {
+        let routes = vs.routes_of(Protocol::Http);
+        if self.routes.is_empty() {
+            return routes
+                .into_iter()
+                .find(|r| r.name().is_none())
+                .into_iter()
+                .collect();
+        }
+        self.routes
+            .iter()
+            .filter_map(|name| routes.iter().find(|r| r.name() == Some(name)).copied())
+            .collect()
+    }
+}
+
+/// Whether the VirtualService has an `http` list (possibly empty). Argo Rollouts skips its
+/// http checks and patches when it has none.
+pub fn declares_http(vs: &VirtualService<'_>) -> bool {
+    vs.spec.get("http").is_some_and(|n| !n.is_null())
+}
+
+/// The resource `namespace/name` of `kind` that a reference from `from` means: the one
+/// defined in the same file, else the only one in scope. None when it is not defined, or
+/// when several files define it and none is `from`'s (the scope then holds unrelated
+/// manifests, e.g. a directory of examples).
+pub fn referenced<'i>(
+    index: &'i Index,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+    from: &Resource,
+) -> Option<&'i Resource> {
+    let all: Vec<&Resource> = index
+        .of_kind(kind)
+        .filter(|r| r.namespace == namespace && r.name == name)
+        .collect();
+    match all.iter().find(|r| r.file == from.file) {
+        Some(r) => Some(r),
+        None if all.len() == 1 => all.first().copied(),
+        None => None,
+    }
+}
+
+/// The names of the resources of `kind` in `namespace`, sorted, without repeats, for
+/// messages: at most `max`, with a count of the rest.
+pub fn names_in(index: &Index, kind: Kind, namespace: &str, max: usize) -> String {
+    let mut names: Vec<&str> = index
+        .of_kind(kind)
+        .filter(|r| r.namespace == namespace && !r.name.is_empty())
+        .map(|r| r.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut shown: Vec<String> = names.iter().take(max).map(|n| format!("`{n}`")).collect();
+    if names.len() > max {
+        shown.push(format!("{} more", names.len() - max));
+    }
+    crate::text::join_and(&shown)
 }

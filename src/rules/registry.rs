@@ -51,6 +51,11 @@ rule_ids! {
     // Progressive delivery: Flagger.
 
     // Progressive delivery: Argo Rollouts.
+    RolloutRouteMissing => "rollout-route-missing",
+    RolloutSubsetMissing => "rollout-subset-missing",
+    RolloutWeightSteps => "rollout-weight-steps",
+    RolloutExposure => "rollout-exposure",
+    RolloutNoAnalysis => "rollout-no-analysis",
 
 }
 
@@ -115,6 +120,11 @@ pub static RULES: &[&dyn Rule] = &[
     // Flagger rules.
 
     // Argo Rollouts rules.
+    &crate::rules::argo::route_missing::RolloutRouteMissing,
+    &crate::rules::argo::subset_missing::RolloutSubsetMissing,
+    &crate::rules::argo::weight_steps::RolloutWeightSteps,
+    &crate::rules::argo::exposure::RolloutExposure,
+    &crate::rules::argo::no_analysis::RolloutNoAnalysis,
 ];
 
 impl RuleId {

@@ -1,0 +1,273 @@
+//! `rollout-subset-missing`: see rules/rollout-subset-missing.md.
+
+use crate::diagnostic::Severity;
+use crate::model::istio::{Route, VirtualService};
+use crate::model::kinds::Kind;
+use crate::model::resource::{is_templated, Resource};
+use crate::model::rollouts::{declares_http, names_in, referenced, DestinationRuleRef, Rollout};
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::text::{backtick_list, closest, join_and};
+use crate::yaml::Node;
+
+pub struct RolloutSubsetMissing;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::RolloutSubsetMissing,
+    summary: "a Rollout's stable or canary subset or service is missing from its DestinationRule or managed route",
+    severity: Severity::Error,
+    kinds: &[Kind::Rollout],
+};
+
+impl Rule for RolloutSubsetMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(rollout) = Rollout::view(res) else {
+            return;
+        };
+        let dr = rollout.destination_rule();
+        // A missing DestinationRule or subset is the root cause; the routes are not checked
+        // against it as well.
+        if dr
+            .as_ref()
+            .is_some_and(|dr| check_destination_rule(res, dr, cx))
+        {
+            return;
+        }
+        let sides = match &dr {
+            Some(dr) => {
+                let (Some(canary), Some(stable)) = (
+                    dr.canary_subset.and_then(Node::as_str),
+                    dr.stable_subset.and_then(Node::as_str),
+                ) else {
+                    return;
+                };
+                Sides::Subsets { canary, stable }
+            }
+            None => {
+                let (Some(canary), Some(stable)) =
+                    (rollout.canary_service(), rollout.stable_service())
+                else {
+                    return;
+                };
+                Sides::Services { canary, stable }
+            }
+        };
+        if [sides.canary(), sides.stable()]
+            .into_iter()
+            .any(is_templated)
+        {
+            return;
+        }
+        for m in rollout.virtual_services() {
+            let Some(vs) = referenced(cx.index(), Kind::VirtualService, m.namespace, m.name, res)
+                .and_then(VirtualService::view)
+            else {
+                continue;
+            };
+            if !declares_http(&vs) {
+                continue;
+            }
+            for route in m.http_routes(&vs) {
+                // Findings belong to the Rollout: point at its `routes` entry, else at the
+                // VirtualService name.
+                let at = m
+                    .route_nodes
+                    .iter()
+                    .find(|(_, n)| Some(*n) == route.name())
+                    .map_or(m.name_node, |(node, _)| *node);
+                check_route(at, &vs, &route, &sides, cx);
+            }
+        }
+    }
+}
+
+/// What the managed routes must send traffic to.
+enum Sides<'a> {
+    Subsets { canary: &'a str, stable: &'a str },
+    Services { canary: &'a str, stable: &'a str },
+}
+
+impl Sides<'_> {
+    fn canary(&self) -> &str {
+        match self {
+            Sides::Subsets { canary, .. } | Sides::Services { canary, .. } => canary,
+        }
+    }
+
+    fn stable(&self) -> &str {
+        match self {
+            Sides::Subsets { stable, .. } | Sides::Services { stable, .. } => stable,
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Sides::Subsets { .. } => "subset",
+            Sides::Services { .. } => "service",
+        }
+    }
+}
+
+/// The DestinationRule is looked up in the Rollout's namespace, and must define both
+/// subsets.
+// argo-rollouts istio.go getDestinationRule (lister in r.rollout.Namespace); UpdateHash labels
+// the subsets named canarySubsetName / stableSubsetName and silently skips a missing one.
+/// Whether it reported anything.
+fn check_destination_rule(
+    res: &Resource,
+    dr: &DestinationRuleRef<'_>,
+    cx: &mut Context<'_>,
+) -> bool {
+    if is_templated(dr.name) {
+        return false;
+    }
+    let index = cx.index();
+    let Some(dr_res) = referenced(index, Kind::DestinationRule, &res.namespace, dr.name, res)
+    else {
+        let defined = index
+            .get(Kind::DestinationRule, &res.namespace, dr.name)
+            .is_some();
+        if !defined && index.has_kind_in(Kind::DestinationRule, &res.namespace) {
+            let names = index
+                .of_kind(Kind::DestinationRule)
+                .filter(|r| r.namespace == res.namespace)
+                .map(|r| r.name.as_str());
+            let help = match closest(dr.name, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "define DestinationRule `{}` in namespace `{}` (Argo Rollouts looks it up in the Rollout's namespace)",
+                    dr.name, res.namespace
+                ),
+            };
+            cx.report_with_help(
+                dr.name_node.span,
+                format!(
+                    "DestinationRule `{}/{}` is not defined; namespace `{}` defines {}",
+                    res.namespace,
+                    dr.name,
+                    res.namespace,
+                    names_in(index, Kind::DestinationRule, &res.namespace, 5)
+                ),
+                help,
+            );
+            return true;
+        }
+        return false;
+    };
+    let Some(rule) = crate::model::istio::DestinationRule::view(dr_res) else {
+        return false;
+    };
+    if rule.has_templated_subsets() {
+        return false;
+    }
+    let mut reported = false;
+    let subsets = rule.subsets();
+    let names: Vec<&str> = subsets.iter().map(|s| s.name).collect();
+    for (role, node) in [("canary", dr.canary_subset), ("stable", dr.stable_subset)] {
+        let Some((node, subset)) = node.and_then(|n| Some((n, n.as_str()?))) else {
+            continue;
+        };
+        if is_templated(subset) || names.contains(&subset) {
+            continue;
+        }
+        let defined = if names.is_empty() {
+            "which defines no subsets".to_string()
+        } else {
+            format!("which defines {}", backtick_list(&names))
+        };
+        let help = match closest(subset, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "add a subset `{subset}` to DestinationRule `{}/{}`; Argo Rollouts labels it with the {role} pod hash",
+                dr_res.namespace, dr_res.name
+            ),
+        };
+        cx.report_with_help(
+            node.span,
+            format!(
+                "{role} subset `{subset}` is not defined by DestinationRule `{}/{}` ({}), {defined}",
+                dr_res.namespace,
+                dr_res.name,
+                cx.location(dr_res, dr_res.name_span)
+            ),
+            help,
+        );
+        reported = true;
+    }
+    reported
+}
+
+/// A managed route must send traffic to both sides, or Argo Rollouts refuses to set weights.
+// argo-rollouts istio.go validateVirtualServiceRouteDestinations: with a destinationRule only
+// subsets are compared ("Canary DestinationRule subset '%s' not found in route"), else hosts
+// by the part before the first dot (getHost), so FQDN destinations match ("Canary Service
+// '%s' not found in route"; issue #1105, fixed by PR #1114).
+fn check_route(
+    at: &Node,
+    vs: &VirtualService<'_>,
+    route: &Route<'_>,
+    sides: &Sides<'_>,
+    cx: &mut Context<'_>,
+) {
+    let dests = route.destinations();
+    let mut seen: Vec<&str> = Vec::new();
+    for d in &dests {
+        let value = match sides {
+            Sides::Subsets { .. } => d.subset_node().map(|_| d.subset()),
+            Sides::Services { .. } => d.host_node().map(|_| d.host().map(short_host)),
+        };
+        match value {
+            // A templated value could be either side.
+            Some(None) => return,
+            Some(Some(v)) => seen.push(v),
+            None => {}
+        }
+    }
+    let missing: Vec<String> = [("canary", sides.canary()), ("stable", sides.stable())]
+        .into_iter()
+        .filter(|(_, want)| !seen.contains(want))
+        .map(|(role, want)| format!("the {role} {} `{want}`", sides.what()))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let has = if seen.is_empty() {
+        format!("it has no destination {}", sides.what())
+    } else {
+        format!("its destinations are {}", backtick_list(&seen))
+    };
+    let help = match sides {
+        Sides::Subsets { .. } => format!(
+            "send the route to both subsets (e.g. `subset: {}` with weight 100 and `subset: {}` with weight 0)",
+            sides.stable(),
+            sides.canary()
+        ),
+        Sides::Services { .. } => format!(
+            "send the route to both services (e.g. `host: {}` with weight 100 and `host: {}` with weight 0)",
+            sides.stable(),
+            sides.canary()
+        ),
+    };
+    cx.report_with_help(
+        at.span,
+        format!(
+            "{} of VirtualService `{}/{}` ({}) does not send traffic to {}, so Argo Rollouts will not set its weights; {has}",
+            route.label(),
+            vs.res.namespace,
+            vs.res.name,
+            cx.location(vs.res, route.span()),
+            join_and(&missing)
+        ),
+        help,
+    );
+}
+
+/// The service name of a destination host: the part before the first dot.
+// argo-rollouts istio.go getHost.
+fn short_host(host: &str) -> &str {
+    host.split('.').next().unwrap_or(host)
+}
