@@ -36,7 +36,9 @@ impl Rule for FlaggerOwnedResource {
                     report(cx, res, &c, res.name_span);
                     return;
                 }
-                let Some(vs) = VirtualService::view(res) else {
+                // Flagger's VirtualService binds `mesh` unless the Canary lists gateways; a
+                // gateway-only VirtualService for the same host does not meet it there.
+                let Some(vs) = VirtualService::view(res).filter(|v| v.is_mesh_bound()) else {
                     return;
                 };
                 for (node, host) in vs.hosts() {
