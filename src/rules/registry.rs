@@ -49,6 +49,19 @@ rule_ids! {
     // Progressive delivery: the platform standard.
     ManualWeightSplit => "manual-weight-split",
     // Progressive delivery: Flagger.
+    FlaggerSkipAnalysis => "flagger-skip-analysis",
+    FlaggerNoMetrics => "flagger-no-metrics",
+    FlaggerSloGates => "flagger-slo-gates",
+    FlaggerThresholdRange => "flagger-threshold-range",
+    FlaggerWeightSteps => "flagger-weight-steps",
+    FlaggerExposure => "flagger-exposure",
+    FlaggerRollbackSla => "flagger-rollback-sla",
+    FlaggerDuration => "flagger-duration",
+    FlaggerTargetMissing => "flagger-target-missing",
+    FlaggerTemplateMissing => "flagger-template-missing",
+    FlaggerOwnedResource => "flagger-owned-resource",
+    FlaggerDuplicateTarget => "flagger-duplicate-target",
+    FlaggerWebhook => "flagger-webhook",
 
     // Progressive delivery: Argo Rollouts.
     RolloutRouteMissing => "rollout-route-missing",
@@ -118,7 +131,19 @@ pub static RULES: &[&dyn Rule] = &[
     &istio::sticky_session_split::StickySessionSplit,
     &delivery::manual_weight_split::ManualWeightSplit,
     // Flagger rules.
-
+    &crate::rules::flagger::skip_analysis::FlaggerSkipAnalysis,
+    &crate::rules::flagger::no_metrics::FlaggerNoMetrics,
+    &crate::rules::flagger::slo_gates::FlaggerSloGates,
+    &crate::rules::flagger::threshold_range::FlaggerThresholdRange,
+    &crate::rules::flagger::weight_steps::FlaggerWeightSteps,
+    &crate::rules::flagger::exposure::FlaggerExposure,
+    &crate::rules::flagger::rollback_sla::FlaggerRollbackSla,
+    &crate::rules::flagger::duration::FlaggerDuration,
+    &crate::rules::flagger::target_missing::FlaggerTargetMissing,
+    &crate::rules::flagger::template_missing::FlaggerTemplateMissing,
+    &crate::rules::flagger::owned_resource::FlaggerOwnedResource,
+    &crate::rules::flagger::duplicate_target::FlaggerDuplicateTarget,
+    &crate::rules::flagger::webhook::FlaggerWebhook,
     // Argo Rollouts rules.
     &crate::rules::argo::route_missing::RolloutRouteMissing,
     &crate::rules::argo::subset_missing::RolloutSubsetMissing,

@@ -1,0 +1,66 @@
+//! `flagger-duplicate-target`: see rules/flagger-duplicate-target.md.
+
+use crate::diagnostic::Severity;
+use crate::model::flagger::Canary;
+use crate::model::kinds::Kind;
+use crate::model::resource::{is_templated, Resource};
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct FlaggerDuplicateTarget;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerDuplicateTarget,
+    summary: "two Canaries that target the same workload",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerDuplicateTarget {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(target) = Canary::view(res).and_then(|c| c.target_ref()) else {
+            return;
+        };
+        if is_templated(target.name) {
+            return;
+        }
+        let kind = target.kind.unwrap_or("Deployment");
+        let others: Vec<&Resource> = cx
+            .index()
+            .of_kind(Kind::Canary)
+            // The same Canary in several overlays or clusters is one object, not two.
+            .filter(|r| r.namespace == res.namespace && r.name != res.name)
+            .filter(|r| {
+                Canary::view(r)
+                    .and_then(|c| c.target_ref())
+                    .is_some_and(|t| {
+                        t.name == target.name && t.kind.unwrap_or("Deployment") == kind
+                    })
+            })
+            .collect();
+        let Some(first) = others.first() else {
+            return;
+        };
+        let more = match others.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        cx.report_with_help(
+            target.name_node.span,
+            format!(
+                "{kind} `{}/{}` is also the target of Canary `{}/{}` ({}){more}: both controllers create `{}-primary` and fight over its routing",
+                res.namespace,
+                target.name,
+                first.namespace,
+                first.name,
+                cx.location(first, first.name_span),
+                target.name
+            ),
+            "keep one Canary per workload",
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! `flagger-duration`: see rules/flagger-duration.md.
+
+use crate::diagnostic::Severity;
+use crate::duration;
+use crate::model::flagger::{templated, Canary, DEFAULT_INTERVAL, MIN_INTERVAL};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::yaml::Node;
+
+pub struct FlaggerDuration;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerDuration,
+    summary: "a Canary interval or webhook timeout that is not a Go duration",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerDuration {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
+            return;
+        };
+        if let Some(node) = a.get("interval") {
+            // pkg/apis/flagger/v1beta1/canary.go GetAnalysisInterval: a parse error falls
+            // back to 60s, and anything under 10s is raised to 10s.
+            match parsed(node) {
+                Some(Ok(d)) if d < MIN_INTERVAL => cx.report_with_help(
+                    node.span,
+                    format!("analysis `interval: {d}` is below Flagger's minimum: it runs every {MIN_INTERVAL}"),
+                    format!("write `interval: {MIN_INTERVAL}` or longer"),
+                ),
+                Some(Err(text)) => cx.report_with_help(
+                    node.span,
+                    format!("analysis `interval: {text}` is not a Go duration: Flagger silently runs the analysis every {DEFAULT_INTERVAL} instead"),
+                    help(text),
+                ),
+                _ => {}
+            }
+        }
+        for m in a.metrics() {
+            let Some(node) = m.interval() else { continue };
+            if let Some(Err(text)) = parsed(node) {
+                cx.report_with_help(
+                    node.span,
+                    format!(
+                        "metric `{}` has `interval: {text}`, which is not a Go duration: the metric query's range is invalid and every check fails",
+                        m.name().unwrap_or("?")
+                    ),
+                    help(text),
+                );
+            }
+        }
+        for w in a.webhooks() {
+            let Some(node) = w.timeout() else { continue };
+            // pkg/controller/webhook.go CallWebhook: a timeout shorter than two characters
+            // becomes 10s; any other that does not parse fails the call.
+            let Some(Err(text)) = parsed(node) else {
+                continue;
+            };
+            if text.chars().count() < 2 {
+                continue;
+            }
+            cx.report_with_help(
+                node.span,
+                format!(
+                    "webhook `{}` has `timeout: {text}`, which is not a Go duration: every call of the webhook fails",
+                    w.name().unwrap_or("?")
+                ),
+                help(text),
+            );
+        }
+    }
+}
+
+/// The duration a node holds, or its text when that is not a Go duration; `None` when the
+/// value is missing or templated.
+fn parsed(node: &Node) -> Option<Result<duration::Duration, &str>> {
+    let text = node.as_str()?;
+    if templated(node) {
+        return None;
+    }
+    Some(duration::parse(text).ok_or(text))
+}
+
+/// A Go duration for a common mistake: `5min` -> `5m`, `1m30` -> `1m30s`, `30` -> `30s`.
+fn help(text: &str) -> String {
+    let t = text.trim();
+    let guess = if let Some(n) = t.strip_suffix("mins").or_else(|| t.strip_suffix("min")) {
+        format!("{n}m")
+    } else if let Some(n) = t.strip_suffix("secs").or_else(|| t.strip_suffix("sec")) {
+        format!("{n}s")
+    } else if let Some(n) = t.strip_suffix("hours").or_else(|| t.strip_suffix("hour")) {
+        format!("{n}h")
+    } else if t.ends_with(|c: char| c.is_ascii_digit()) {
+        format!("{t}s")
+    } else {
+        String::new()
+    };
+    if !guess.is_empty() && duration::parse(&guess).is_some() {
+        format!(
+            "write `{guess}`: Go durations use the units `s`, `m` and `h`, each after its number"
+        )
+    } else {
+        "write a Go duration such as `30s`, `1m` or `1m30s`".to_string()
+    }
+}

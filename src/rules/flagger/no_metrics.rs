@@ -1,0 +1,58 @@
+//! `flagger-no-metrics`: see rules/flagger-no-metrics.md.
+
+use crate::diagnostic::Severity;
+use crate::model::flagger::Canary;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct FlaggerNoMetrics;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerNoMetrics,
+    summary: "a Canary whose analysis checks no metrics",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerNoMetrics {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(canary) = Canary::view(res) else {
+            return;
+        };
+        // `flagger-skip-analysis` covers a Canary that runs no analysis at all.
+        if canary.skips_analysis() || !canary.is_complete() {
+            return;
+        }
+        let help = "add `request-success-rate` and `request-duration` metrics (or MetricTemplates) with a `thresholdRange` to `analysis.metrics`";
+        let Some(analysis) = canary.analysis() else {
+            cx.report_with_help(
+                res.name_span,
+                format!(
+                    "Canary `{}` has no `analysis`: only pod readiness gates promotion",
+                    res.name
+                ),
+                help,
+            );
+            return;
+        };
+        if !analysis.metrics().is_empty() {
+            return;
+        }
+        let gates = if analysis.webhooks().is_empty() {
+            "only pod readiness gates promotion"
+        } else {
+            "only pod readiness and webhooks gate promotion"
+        };
+        cx.report_with_help(
+            analysis.key.span,
+            format!("the analysis checks no metrics: {gates}"),
+            help,
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! `flagger-rollback-sla`: see rules/flagger-rollback-sla.md.
+
+use crate::diagnostic::Severity;
+use crate::duration::{self, Duration};
+use crate::model::flagger::{Canary, MIN_INTERVAL};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::yaml::Node;
+
+pub struct FlaggerRollbackSla;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerRollbackSla,
+    summary: "a Canary that takes longer than the policy's rollback SLA to roll back",
+    severity: Severity::Warning,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerRollbackSla {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(canary) = Canary::view(res) else {
+            return;
+        };
+        // A fragment or patch may leave `interval` or `threshold` to its base.
+        if canary.skips_analysis() || !canary.is_complete() {
+            return;
+        }
+        let Some(a) = canary.analysis() else {
+            return;
+        };
+        // Flagger pkg/controller/scheduler.go advanceCanary: at the start of each tick, a
+        // canary with FailedChecks >= threshold is rolled back; one failed check per
+        // interval (pkg/apis/flagger/v1beta1/canary.go GetAnalysisInterval/Threshold).
+        let interval = a.interval();
+        let threshold = a.threshold();
+        let worst = interval.saturating_mul(threshold.unsigned_abs());
+        let sla = cx.policy().rollback_sla;
+        if worst <= sla {
+            return;
+        }
+        let written = a.get("interval").and_then(Node::as_str);
+        let interval_label = match written.and_then(duration::parse) {
+            Some(d) if d < MIN_INTERVAL => format!("`interval: {d}` (raised to {interval})"),
+            Some(d) => format!("`interval: {d}`"),
+            None => format!("the default `interval` of {interval}"),
+        };
+        let threshold_node = a.int("threshold").filter(|(t, _)| *t > 0).map(|(_, n)| n);
+        let threshold_label = match threshold_node {
+            Some(_) => format!("`threshold: {threshold}`"),
+            None => "the default `threshold` of 1".to_string(),
+        };
+        let promotion = match a.steps_to_promotion() {
+            Some(n) => format!(
+                "; full promotion takes {n} intervals ({})",
+                Duration(interval.millis().saturating_mul(n as u64))
+            ),
+            None => String::new(),
+        };
+        let Some(node) = threshold_node.or(a.get("interval")) else {
+            return;
+        };
+        let max_threshold = sla.millis() / interval.millis().max(1);
+        let help = if max_threshold >= 1 {
+            format!("lower `threshold` to {max_threshold} or shorten `interval` so that interval × threshold stays within {sla}")
+        } else {
+            format!("shorten `interval` to at most {sla}")
+        };
+        cx.report_with_help(
+            node.span,
+            format!(
+                "{interval_label} × {threshold_label} = {worst} before traffic returns to stable, above the policy's `rollback-sla` of {sla}{promotion}"
+            ),
+            help,
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! `flagger-skip-analysis`: see rules/flagger-skip-analysis.md.
+
+use crate::diagnostic::Severity;
+use crate::model::flagger::Canary;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct FlaggerSkipAnalysis;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerSkipAnalysis,
+    summary: "a Canary that promotes without running its analysis",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerSkipAnalysis {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(canary) = Canary::view(res) else {
+            return;
+        };
+        // Flagger pkg/controller/scheduler.go shouldSkipAnalysis: with skipAnalysis the
+        // canary is promoted on the next tick; only `confirm-rollout` webhooks still run.
+        let Some((true, node)) = canary.skip_analysis() else {
+            return;
+        };
+        cx.report_with_help(
+            node.span,
+            "`skipAnalysis: true` promotes every new version without checking a single metric",
+            "remove `skipAnalysis` (or set it to `false`) so the analysis gates promotion",
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! `flagger-target-missing`: see rules/flagger-target-missing.md.
+
+use crate::diagnostic::Severity;
+use crate::model::flagger::Canary;
+use crate::model::kinds::Kind;
+use crate::model::resource::{is_templated, Resource};
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::text::closest;
+
+pub struct FlaggerTargetMissing;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerTargetMissing,
+    summary: "a Canary whose targetRef names a workload that is not defined",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerTargetMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(canary) = Canary::view(res) else {
+            return;
+        };
+        // Service targets are Knative or provider-less; only Deployment and DaemonSet
+        // targets are workloads the scope can define.
+        let (Some(target), Some(kind)) = (canary.target_ref(), canary.target_kind()) else {
+            return;
+        };
+        let ns = &res.namespace;
+        let index = cx.index();
+        // A scope without such workloads in the namespace deploys them from elsewhere.
+        if is_templated(target.name)
+            || !index.has_kind_in(kind, ns)
+            || index.get(kind, ns, target.name).is_some()
+        {
+            return;
+        }
+        let names: Vec<&str> = index
+            .of_kind(kind)
+            .filter(|r| r.namespace == *ns)
+            .map(|r| r.name.as_str())
+            .collect();
+        let help = match closest(target.name, names.iter().copied()) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None => format!(
+                "define {kind} `{}` in namespace `{ns}`, or target one that exists",
+                target.name
+            ),
+        };
+        cx.report_with_help(
+            target.name_node.span,
+            format!(
+                "`targetRef` names {kind} `{ns}/{}`, which is not defined: namespace `{ns}` defines {}",
+                target.name,
+                crate::text::backtick_list(&names)
+            ),
+            help,
+        );
+    }
+}

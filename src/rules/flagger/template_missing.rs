@@ -1,0 +1,100 @@
+//! `flagger-template-missing`: see rules/flagger-template-missing.md.
+
+use crate::diagnostic::Severity;
+use crate::model::flagger::{query_variables, Canary, MetricTemplate};
+use crate::model::kinds::Kind;
+use crate::model::resource::{is_templated, Resource};
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+use crate::text::{backtick_list, closest};
+
+pub struct FlaggerTemplateMissing;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerTemplateMissing,
+    summary: "a Canary metric that references an undefined MetricTemplate or template variable",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerTemplateMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
+            return;
+        };
+        let index = cx.index();
+        for m in a.metrics() {
+            let Some(t) = m.template_ref() else { continue };
+            // A templateRef without a namespace is looked up in the Canary's
+            // (pkg/controller/scheduler_metrics.go runMetricChecks).
+            let ns = t.namespace.unwrap_or(&res.namespace);
+            if is_templated(t.name) || is_templated(ns) {
+                continue;
+            }
+            let Some(tpl) = index
+                .get(Kind::MetricTemplate, ns, t.name)
+                .and_then(MetricTemplate::view)
+            else {
+                // A scope without templates in that namespace installs them from elsewhere.
+                if !index.has_kind_in(Kind::MetricTemplate, ns) {
+                    continue;
+                }
+                let names: Vec<&str> = index
+                    .of_kind(Kind::MetricTemplate)
+                    .filter(|r| r.namespace == ns)
+                    .map(|r| r.name.as_str())
+                    .collect();
+                let help = match closest(t.name, names.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => format!(
+                        "define MetricTemplate `{}` in namespace `{ns}`, or set `templateRef.namespace` to where it is",
+                        t.name
+                    ),
+                };
+                cx.report_with_help(
+                    t.name_node.span,
+                    format!(
+                        "metric `{}` references MetricTemplate `{ns}/{}`, which is not defined: namespace `{ns}` defines {}",
+                        m.name().unwrap_or("?"),
+                        t.name,
+                        backtick_list(&names)
+                    ),
+                    help,
+                );
+                continue;
+            };
+            let Some(query) = tpl.query() else { continue };
+            let given: Vec<&str> = m.template_variables().collect();
+            let missing: Vec<String> = query_variables(query)
+                .into_iter()
+                .filter(|v| !given.contains(&v.as_str()))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            // Flagger renders the query with Go text/template, which prints `<no value>`
+            // for a missing map key (pkg/metrics/providers/render.go).
+            let span = m.template_variables_key().map_or(m.span(), |k| k.span);
+            let plural = if missing.len() == 1 { "" } else { "s" };
+            cx.report_with_help(
+                span,
+                format!(
+                    "metric `{}` does not set template variable{plural} {} that MetricTemplate `{ns}/{}` ({}) reads: the query is rendered with `<no value>` in {}",
+                    m.name().unwrap_or("?"),
+                    backtick_list(&missing),
+                    t.name,
+                    cx.location(tpl.res, tpl.res.name_span),
+                    if missing.len() == 1 { "its place" } else { "their places" },
+                ),
+                format!(
+                    "add {} under the metric's `templateVariables`",
+                    backtick_list(&missing.iter().map(|v| format!("{v}: ...")).collect::<Vec<_>>())
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! `flagger-threshold-range`: see rules/flagger-threshold-range.md.
+
+use crate::diagnostic::Severity;
+use crate::model::flagger::{Canary, Metric};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct FlaggerThresholdRange;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::FlaggerThresholdRange,
+    summary: "a Canary metric whose threshold range can never fail or always fails",
+    severity: Severity::Error,
+    kinds: &[Kind::Canary],
+};
+
+impl Rule for FlaggerThresholdRange {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(analysis) = Canary::view(res).and_then(|c| c.analysis()) else {
+            return;
+        };
+        for m in analysis.metrics() {
+            check_metric(&m, cx);
+        }
+    }
+}
+
+fn check_metric(m: &Metric<'_>, cx: &mut Context<'_>) {
+    let name = m.name().unwrap_or("?");
+    let builtin = m.builtin();
+    let (min, max) = (m.bound("min"), m.bound("max"));
+    let empty = m
+        .threshold_range()
+        .is_none_or(|(_, r)| r.get("min").is_none() && r.get("max").is_none());
+    // The deprecated `threshold` still gates when there is no range: a minimum success
+    // rate, a maximum duration in milliseconds, a maximum for other metrics.
+    if empty && m.legacy_threshold().is_some() {
+        return;
+    }
+    if empty {
+        // Flagger pkg/controller/scheduler_metrics.go: without a range the builtin success
+        // rate is never compared, `request-duration` fails on any latency, and a template or
+        // query metric fails when its value is above 0 (the unset deprecated `threshold`).
+        let (effect, help) = match builtin {
+            Some("request-success-rate") => (
+                "the success rate is never checked",
+                "add `thresholdRange: {min: 99}` (a percentage)",
+            ),
+            Some(_) => (
+                "every request with any latency fails the check",
+                "add `thresholdRange: {max: 500}` (milliseconds)",
+            ),
+            None => (
+                "the check fails whenever the query returns a value above 0",
+                "add a `thresholdRange` with the `min` or `max` the value must stay within",
+            ),
+        };
+        let what = if m.threshold_range().is_some() {
+            "an empty `thresholdRange`"
+        } else {
+            "no `thresholdRange`"
+        };
+        cx.report_with_help(
+            m.span(),
+            format!("metric `{name}` has {what}: {effect}"),
+            help,
+        );
+        return;
+    }
+    if let (Some((lo, lo_node)), Some((hi, _))) = (min, max) {
+        if lo > hi {
+            cx.report_with_help(
+                lo_node.span,
+                format!("metric `{name}` has `min: {lo}` above `max: {hi}`: no value passes, every check fails"),
+                "swap the bounds",
+            );
+            return;
+        }
+    }
+    match builtin {
+        // Flagger's builtin success rate is a percentage from 0 to 100
+        // (pkg/metrics/observers: 100 - 5xx rate * 100).
+        Some("request-success-rate") => {
+            if let Some((lo, node)) = min {
+                if lo < 1.0 {
+                    cx.report_with_help(
+                        node.span,
+                        format!("metric `request-success-rate` is a percentage from 0 to 100: `min: {lo}` passes any success rate from {lo}% up, so the check practically never fails"),
+                        format!("write the percentage, e.g. `min: {}`", pct(lo)),
+                    );
+                } else if lo > 100.0 {
+                    cx.report_with_help(
+                        node.span,
+                        format!("metric `request-success-rate` is a percentage from 0 to 100: `min: {lo}` is above 100%, the check always fails"),
+                        "set `min` to at most 100, e.g. `99`",
+                    );
+                }
+            }
+        }
+        // `request-duration` is in milliseconds (pkg/metrics/observers: P99 in ms).
+        Some(_) => {
+            if let Some((hi, node)) = max {
+                if hi < 1.0 {
+                    cx.report_with_help(
+                        node.span,
+                        format!("metric `request-duration` is in milliseconds: `max: {hi}` fails on any request slower than {hi}ms, the check always fails"),
+                        format!("write milliseconds, e.g. `max: {}` for {hi}s", ms(hi)),
+                    );
+                }
+            }
+        }
+        None => {}
+    }
+}
+
+/// A ratio written as a percentage: `0.99` -> `99`.
+fn pct(ratio: f64) -> String {
+    trim(ratio * 100.0)
+}
+
+fn ms(secs: f64) -> String {
+    trim(secs * 1000.0)
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{:.3}", v);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
