@@ -51,6 +51,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Vec<PathBuf>,
 
+    /// Print the wall time of each phase on standard error
+    #[arg(long)]
+    pub timings: bool,
+
     /// Print the number of findings per rule instead of the findings (text format)
     #[arg(long)]
     pub statistics: bool,

@@ -31,7 +31,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::LoadOptions;
 use crate::render::Report;
 use crate::rules::registry::{self, RuleId};
-use crate::workspace::{Workspace, WorkspaceOptions};
+use crate::workspace::{Timings, Workspace, WorkspaceOptions};
 
 /// Why a run could not start. Printed once by `main`; exit code 2.
 #[derive(Debug)]
@@ -66,6 +66,7 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Each file's path relative to the repository root, with forward slashes.
     pub repo_paths: Vec<String>,
+    pub timings: Timings,
 }
 
 impl Outcome {
@@ -198,14 +199,20 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
                 workspace,
                 diagnostics: Vec::new(),
                 repo_paths: Vec::new(),
+                timings: Timings::default(),
             });
         }
     }
+    let mut timings = Timings::default();
+    let t = std::time::Instant::now();
     let plan = walk::plan(&paths, &excludes, args.force_exclude).map_err(UsageError::Walk)?;
-    let workspace = Workspace::load(&plan.targets, &settings.workspace);
+    timings.record("discover", t);
+    let workspace = Workspace::load_timed(&plan.targets, &settings.workspace, &mut timings);
+    let t = std::time::Instant::now();
     let enabled = |id: RuleId| settings.rules.enabled(id);
     let mut diagnostics = check_workspace(&workspace, &settings.config.policy, &enabled);
     diagnostics = postprocess(&workspace, diagnostics, &settings, &enabled)?;
+    timings.record("check", t);
     if let Some(scope) = &plan.report {
         diagnostics.retain(|d| {
             workspace
@@ -214,11 +221,12 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
                 .is_some_and(|f| scope.contains(&f.path))
         });
     }
-    let repo_paths = repo_paths(&workspace);
+    let repo_paths = repo_paths(&workspace, &diagnostics);
     Ok(Outcome {
         workspace,
         diagnostics,
         repo_paths,
+        timings,
     })
 }
 
@@ -273,15 +281,26 @@ fn postprocess(
 }
 
 /// Each file's path relative to the repository root (the git work tree, else the working
-/// directory), with forward slashes, for SARIF and GitHub annotations.
-fn repo_paths(ws: &Workspace) -> Vec<String> {
+/// directory), with forward slashes, for SARIF and GitHub annotations. Only files with
+/// findings are resolved; the others keep an empty path.
+fn repo_paths(ws: &Workspace, diags: &[Diagnostic]) -> Vec<String> {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|c| std::fs::canonicalize(c).ok());
     let root = git::root_of(Path::new(".")).or(cwd);
+    let mut needed = vec![false; ws.files.len()];
+    for d in diags {
+        if let Some(n) = needed.get_mut(d.file as usize) {
+            *n = true;
+        }
+    }
     ws.files
         .iter()
-        .map(|f| {
+        .zip(needed)
+        .map(|(f, needed)| {
+            if !needed {
+                return String::new();
+            }
             let abs = std::fs::canonicalize(&f.path).ok();
             let rel = match (&abs, &root) {
                 (Some(a), Some(r)) => a.strip_prefix(r).ok().map(Path::to_path_buf),
@@ -309,6 +328,7 @@ pub fn lint_texts(
         workspace,
         diagnostics,
         repo_paths,
+        timings: Timings::default(),
     }
 }
 
@@ -352,7 +372,8 @@ fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), UsageError> {
 pub fn run(cli: Cli) -> Result<u8, UsageError> {
     match cli.command {
         Command::Check(args) => {
-            let outcome = lint(&args)?;
+            let mut outcome = lint(&args)?;
+            let t = std::time::Instant::now();
             let report = outcome.report();
             for (format, path) in &args.outputs {
                 let text = match format {
@@ -375,7 +396,14 @@ pub fn run(cli: Cli) -> Result<u8, UsageError> {
                 };
                 write_out(path.as_ref(), &text)?;
             }
-            Ok(u8::from(outcome.failed(args.fail_on)))
+            let failed = outcome.failed(args.fail_on);
+            if args.timings {
+                outcome.timings.record("render", t);
+                eprint!("{}", outcome.timings.render());
+            }
+            // The process ends here: freeing every tree one by one would only cost time.
+            std::mem::forget(outcome);
+            Ok(u8::from(failed))
         }
         Command::Rules { format } => {
             let text = match format {

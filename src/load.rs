@@ -10,7 +10,7 @@ use crate::model::resource::{NamespaceSource, Resource};
 use crate::prescan;
 use crate::rules::registry::RuleId;
 use crate::source::{SourceFile, Span};
-use crate::yaml::{self, LoadIssue, Node};
+use crate::yaml::{self, LoadIssue, Loaded, Node};
 
 /// Files over this size are skipped.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
@@ -50,11 +50,19 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
 
 pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_file() && m.len() > MAX_FILE_BYTES => {
+    let read = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        read_limited(&path)
+    };
+    let bytes = match read {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            let size: u64 = e.to_string().parse().unwrap_or(0);
             let msg = format!(
                 "skipped: the file is {:.1} MB, over the {} MB limit",
-                m.len() as f64 / 1_048_576.0,
+                size as f64 / 1_048_576.0,
                 MAX_FILE_BYTES / 1_048_576
             );
             return note(
@@ -64,16 +72,6 @@ pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFil
                 msg,
             );
         }
-        _ => {}
-    }
-    let read = if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
-    } else {
-        std::fs::read(&path)
-    };
-    let bytes = match read {
-        Ok(b) => b,
         Err(e) => {
             let msg = format!("cannot read the file: {e}");
             return note(empty(path, display), Span::default(), RuleId::IoError, msg);
@@ -91,25 +89,139 @@ pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFil
             return note(src, span, RuleId::SkippedFile, msg);
         }
     };
-    let source = SourceFile::new(path, display, Arc::from(text));
-    if source.text.trim().is_empty() {
+    if text.trim().is_empty() {
         return note(
-            source,
+            SourceFile::new(path, display, Arc::from(text)),
             Span::default(),
             RuleId::SkippedFile,
             "skipped: the file is empty".into(),
         );
     }
-    load_text(source, opts)
+    let docs = load_documents(&text, opts);
+    // Only files that hold resources or findings keep their text (most hold neither).
+    let text = if docs.keep {
+        Arc::from(text)
+    } else {
+        Arc::from("")
+    };
+    docs.into_file(SourceFile::new(path, display, text))
+}
+
+/// Reads a file of at most `MAX_FILE_BYTES`, with one `fstat`; a larger one is an error of
+/// kind `FileTooLarge` whose message is its size.
+fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            len.to_string(),
+        ));
+    }
+    let mut buf = Vec::with_capacity(len as usize + 1);
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Loads the documents of an in-memory file.
 pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
     let text = Arc::clone(&source.text);
+    load_documents(&text, opts).into_file(source)
+}
+
+/// What the documents of a file gave, before the file is wrapped up.
+struct Documents {
+    resources: Vec<RawResource>,
+    diagnostics: Vec<Diagnostic>,
+    documents: usize,
+    keep: bool,
+}
+
+impl Documents {
+    fn into_file(self, source: SourceFile) -> LoadedFile {
+        LoadedFile {
+            source,
+            resources: self.resources,
+            diagnostics: self.diagnostics,
+            documents: self.documents,
+            keep: self.keep,
+        }
+    }
+}
+
+/// Kinds the rules read only for their identity (a Canary's target must exist): only their
+/// `apiVersion`, `kind` and `metadata` are parsed. Their pod templates are most of the
+/// bytes a repository's relevant documents hold.
+const IDENTITY_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+const IDENTITY_KEYS: &[&str] = &["apiVersion", "kind", "metadata"];
+
+/// Parses only the identity entries of a document whose root keys start at `roots`
+/// (file offsets), each entry on its own. `None` when anything is unusual; the caller then
+/// parses the whole document.
+fn load_identity(
+    text: &str,
+    start: usize,
+    end: usize,
+    roots: impl Iterator<Item = usize>,
+) -> Option<Loaded> {
+    let roots: Vec<usize> = roots.collect();
+    let mut entries: Vec<yaml::Entry> = Vec::new();
+    let mut issues = Vec::new();
+    for (i, &r) in roots.iter().enumerate() {
+        let stop = roots.get(i + 1).copied().unwrap_or(end);
+        let block = &text[r..stop];
+        let key = block.split(':').next()?.trim_end();
+        if !IDENTITY_KEYS.contains(&key) {
+            continue;
+        }
+        let loaded = yaml::load(block, r);
+        if loaded.failed || loaded.docs.len() != 1 {
+            return None;
+        }
+        issues.extend(loaded.issues);
+        let doc = loaded.docs.into_iter().next()?;
+        let yaml::Value::Map(mut one) = doc.value else {
+            return None;
+        };
+        let entry = one.pop().filter(|_| one.is_empty())?;
+        if let Some(first) = entries
+            .iter()
+            .find(|e| e.key.as_str() == entry.key.as_str())
+        {
+            issues.push(LoadIssue::DuplicateKey {
+                key: key.to_string(),
+                first: first.key.span,
+                second: entry.key.span,
+            });
+            // The last wins, as in the full parse.
+            entries.retain(|e| e.key.as_str() != entry.key.as_str());
+        }
+        entries.push(entry);
+    }
+    Some(Loaded {
+        docs: vec![Node {
+            span: Span::new(start, end),
+            value: yaml::Value::Map(entries),
+        }],
+        issues,
+        failed: false,
+    })
+}
+
+/// The 1-based line of a byte offset, counted on demand (rarely needed).
+fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     // A byte-order mark is not part of the first document.
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut out = LoadedFile {
-        source,
+    let mut out = Documents {
         resources: Vec::new(),
         diagnostics: Vec::new(),
         documents: 0,
@@ -124,7 +236,12 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
             continue;
         }
         let piece = &text[start..end];
-        let loaded = yaml::load(piece, start);
+        let identity_only =
+            matches!(&seg.kind, prescan::Guess::Kind(k) if IDENTITY_KINDS.contains(&k.as_str()));
+        let loaded = identity_only
+            .then(|| load_identity(text, start, end, seg.roots.iter().map(|r| r + bom)))
+            .flatten()
+            .unwrap_or_else(|| yaml::load(piece, start));
         // A document that failed to parse counts unless its lines already ruled it out.
         let mut relevant = loaded.failed && !known_irrelevant;
         for doc in loaded.docs {
@@ -156,7 +273,7 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
                     Diagnostic::new(RuleId::YamlSyntax, 0, span, message)
                 }
                 LoadIssue::DuplicateKey { key, first, second } => {
-                    let line = out.source.line_col(first.start as usize).line;
+                    let line = line_at(text, first.start as usize);
                     Diagnostic::new(
                         RuleId::DuplicateKey,
                         0,
@@ -189,9 +306,6 @@ pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
         );
     }
     out.keep = !out.resources.is_empty() || !out.diagnostics.is_empty();
-    if !out.keep {
-        out.source.forget_text();
-    }
     out
 }
 
@@ -255,6 +369,8 @@ fn resource(root: Node) -> Option<RawResource> {
 #[derive(Default)]
 pub struct KustomizeNamespaces {
     cache: std::collections::HashMap<PathBuf, Option<String>>,
+    /// By directory as written, to spare a `canonicalize` per file.
+    by_written_dir: std::collections::HashMap<PathBuf, Option<String>>,
 }
 
 impl KustomizeNamespaces {
@@ -265,8 +381,13 @@ impl KustomizeNamespaces {
         } else {
             dir
         };
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        self.lookup(&dir)
+        if let Some(hit) = self.by_written_dir.get(dir) {
+            return hit.clone();
+        }
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let found = self.lookup(&canonical);
+        self.by_written_dir.insert(dir.to_path_buf(), found.clone());
+        found
     }
 
     fn lookup(&mut self, dir: &Path) -> Option<String> {

@@ -15,6 +15,9 @@ pub struct Segment {
     pub start: usize,
     pub end: usize,
     pub kind: Guess,
+    /// When the kind is certain: where each root key's line starts. A root key's value
+    /// runs to the next root key, so a single entry can be parsed on its own.
+    pub roots: Vec<usize>,
 }
 
 /// What the lines say of a document's `kind`.
@@ -47,6 +50,10 @@ struct Scan {
     block_root: Option<bool>,
     kind: Option<String>,
     uncertain: bool,
+    /// The root is a block sequence.
+    root_seq: bool,
+    /// Start of every column-0 content line: with a certain kind, the root keys.
+    roots: Vec<usize>,
 }
 
 impl Scan {
@@ -63,14 +70,21 @@ impl Scan {
         }
         let certain = !self.uncertain && self.block_root == Some(true);
         let kind = match (certain, self.kind) {
+            _ if self.root_seq && !self.uncertain => Guess::NoKind,
             (false, _) => Guess::Unknown,
             (true, Some(k)) => Guess::Kind(k),
             (true, None) => Guess::NoKind,
+        };
+        let roots = if matches!(kind, Guess::Kind(_)) {
+            self.roots
+        } else {
+            Vec::new()
         };
         out.push(Segment {
             start: self.start,
             end,
             kind,
+            roots,
         });
     }
 }
@@ -82,11 +96,19 @@ pub fn segments(text: &str) -> Vec<Segment> {
     let mut cur = Scan::at(0);
     // A directive (`%YAML`) belongs to the document its `---` opens.
     let mut in_directives = false;
-    let mut pos = 0;
-    for line in text.split_inclusive('\n') {
-        let start = pos;
-        pos += line.len();
-        let body = line.trim_end_matches(['\n', '\r']);
+    let bytes = text.as_bytes();
+    let mut next = 0;
+    let mut newlines = memchr::memchr_iter(b'\n', bytes);
+    while next < bytes.len() {
+        let start = next;
+        let pos = newlines.next().map_or(bytes.len(), |nl| nl + 1);
+        next = pos;
+        // Most lines are indented content: once the root's shape is known they cannot
+        // start a document, name a kind or change anything the scan tracks.
+        if bytes[start] == b' ' && cur.block_root.is_some() {
+            continue;
+        }
+        let body = text[start..pos].trim_end_matches(['\n', '\r']);
         if body.starts_with('%') {
             if cur.has_content && !in_directives {
                 std::mem::replace(&mut cur, Scan::at(start)).close(start, &mut out);
@@ -118,7 +140,14 @@ pub fn segments(text: &str) -> Vec<Segment> {
         }
         cur.has_content = true;
         let first = body.as_bytes()[0];
+        if !matches!(first, b' ' | b'\t' | b'#') {
+            cur.roots.push(start);
+        }
         if cur.block_root.is_none() {
+            // A root sequence has no `kind`: such a document is certainly not a resource.
+            if first == b'-' && (body.len() == 1 || body.as_bytes()[1] == b' ') {
+                cur.root_seq = true;
+            }
             cur.block_root = Some(starts_block_key(first));
         }
         if first == b'?' || first == b'\t' {
@@ -139,6 +168,7 @@ pub fn segments(text: &str) -> Vec<Segment> {
             start: 0,
             end: text.len(),
             kind: Guess::Unknown,
+            roots: Vec::new(),
         });
     }
     out
@@ -227,6 +257,16 @@ mod tests {
             Guess::Kind(k) => Some(k),
             _ => None,
         }
+    }
+
+    #[test]
+    fn root_sequences_have_no_kind() {
+        assert_eq!(
+            segments("- op: add\n  path: /kind\n")[0].kind,
+            Guess::NoKind
+        );
+        assert_eq!(segments("-\n  kind: X\n")[0].kind, Guess::NoKind);
+        assert_eq!(segments("--- - a\n")[0].kind, Guess::Unknown);
     }
 
     #[test]

@@ -28,6 +28,32 @@ impl Default for WorkspaceOptions {
     }
 }
 
+/// Wall time per phase, for `--timings`.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub phases: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    pub fn record(&mut self, phase: &'static str, since: std::time::Instant) {
+        self.phases.push((phase, since.elapsed()));
+    }
+
+    pub fn render(&self) -> String {
+        let total: std::time::Duration = self.phases.iter().map(|(_, d)| *d).sum();
+        let mut s = String::new();
+        for (phase, d) in &self.phases {
+            s.push_str(&format!("{phase:>9}: {:>8.1} ms\n", d.as_secs_f64() * 1e3));
+        }
+        s.push_str(&format!(
+            "{:>9}: {:>8.1} ms\n",
+            "total",
+            total.as_secs_f64() * 1e3
+        ));
+        s
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     pub files: usize,
@@ -45,11 +71,25 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn load(targets: &[Target], opts: &WorkspaceOptions) -> Workspace {
+        Self::load_timed(targets, opts, &mut Timings::default())
+    }
+
+    /// Loads and indexes, recording the two phases.
+    pub fn load_timed(
+        targets: &[Target],
+        opts: &WorkspaceOptions,
+        timings: &mut Timings,
+    ) -> Workspace {
+        let t = std::time::Instant::now();
         let loaded: Vec<load::LoadedFile> = targets
             .par_iter()
             .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load))
             .collect();
-        Self::from_loaded(loaded, opts)
+        timings.record("load", t);
+        let t = std::time::Instant::now();
+        let ws = Self::from_loaded(loaded, opts);
+        timings.record("index", t);
+        ws
     }
 
     /// Builds a workspace from in-memory files (display path, text), for tests and docs.
