@@ -1,10 +1,13 @@
 //! The baseline of a change-aware run: the repository as it was at a git revision, loaded
 //! into a second, read-only workspace that rules compare the current resources with.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::git;
 use crate::model::index::Index;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
 use crate::source::SourceFile;
 use crate::walk;
 use crate::workspace::{Workspace, WorkspaceOptions};
@@ -16,21 +19,105 @@ pub struct Baseline {
     pub rev: String,
     /// The commit's abbreviated sha.
     pub short: String,
+    /// The repository root (canonical), to place current files; `None` for in-memory files.
+    root: Option<PathBuf>,
+    /// Each old file's path in the repository, by file id.
+    paths: Vec<String>,
+    /// Old resources by (kind, namespace, name), in index order.
+    by_name: HashMap<(Kind, String, String), Vec<usize>>,
 }
 
 impl Baseline {
-    /// A baseline from in-memory files (display path, text), for tests and docs.
+    /// A baseline from in-memory files (repository path, text), for tests and docs.
     pub fn from_texts(
         texts: &[(String, String)],
         rev: &str,
         short: &str,
         opts: &WorkspaceOptions,
     ) -> Baseline {
+        let sources = texts
+            .iter()
+            .map(|(path, text)| {
+                SourceFile::new(
+                    PathBuf::from(path),
+                    format!("{rev}:{path}"),
+                    text.as_str().into(),
+                )
+            })
+            .collect();
+        Self::new(Workspace::from_sources(sources, opts), rev, short, None)
+    }
+
+    fn new(workspace: Workspace, rev: &str, short: &str, root: Option<PathBuf>) -> Baseline {
+        let prefix = format!("{rev}:");
+        let paths = workspace
+            .files
+            .iter()
+            .map(|f| {
+                let d = f.display.as_str();
+                d.strip_prefix(&prefix).unwrap_or(d).to_string()
+            })
+            .collect();
+        let mut by_name: HashMap<(Kind, String, String), Vec<usize>> = HashMap::new();
+        for (i, r) in workspace.index.resources.iter().enumerate() {
+            by_name
+                .entry((r.kind, r.namespace.clone(), r.name.clone()))
+                .or_default()
+                .push(i);
+        }
         Baseline {
-            workspace: Workspace::from_texts(texts, opts),
+            workspace,
             rev: rev.to_string(),
             short: short.to_string(),
+            root,
+            paths,
+            by_name,
         }
+    }
+
+    /// The resource `res` (of the current run, loaded from `file`) was at the base
+    /// revision: the one of the same kind, namespace and name, wherever its file is now.
+    /// When several share that identity (variants of one manifest), only the one at the
+    /// same path counts, so that variants are never compared with each other.
+    /// `unique_now` says whether `res` is the only current resource with its identity.
+    pub fn counterpart(
+        &self,
+        res: &Resource,
+        file: Option<&SourceFile>,
+        unique_now: bool,
+    ) -> Option<&Resource> {
+        let key = (res.kind, res.namespace.clone(), res.name.clone());
+        let found = self.by_name.get(&key)?;
+        let at = |i: &usize| self.workspace.index.resources.get(*i);
+        if let [only] = found.as_slice() {
+            if unique_now {
+                return at(only);
+            }
+        }
+        let path = self.repo_path(file?)?;
+        found
+            .iter()
+            .filter_map(at)
+            .find(|r| self.paths.get(r.file as usize) == Some(&path))
+    }
+
+    /// Whether the base revision has any resource of this identity.
+    pub fn has(&self, res: &Resource) -> bool {
+        self.by_name
+            .contains_key(&(res.kind, res.namespace.clone(), res.name.clone()))
+    }
+
+    /// A current file's path in the repository, with forward slashes.
+    fn repo_path(&self, file: &SourceFile) -> Option<String> {
+        let rel = match &self.root {
+            Some(root) => std::fs::canonicalize(&file.path)
+                .ok()?
+                .strip_prefix(root)
+                .ok()?
+                .to_path_buf(),
+            None => PathBuf::from(&file.display),
+        };
+        Some(rel.to_string_lossy().replace('\\', "/"))
     }
 
     pub fn index(&self) -> &Index {
@@ -85,9 +172,11 @@ pub fn load(
             SourceFile::new(on_disk, format!("{rev}:{path}"), text.into())
         })
         .collect();
-    Ok(Baseline {
-        workspace: Workspace::from_sources(sources, opts),
-        rev: rev.to_string(),
-        short: sha.get(..7).unwrap_or(&sha).to_string(),
-    })
+    let short = sha.get(..7).unwrap_or(&sha).to_string();
+    Ok(Baseline::new(
+        Workspace::from_sources(sources, opts),
+        rev,
+        &short,
+        Some(root),
+    ))
 }

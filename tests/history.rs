@@ -376,3 +376,24 @@ fn a_missing_revision_is_an_error_naming_it() {
         std::fs::remove_dir_all(p).ok();
     }
 }
+
+#[test]
+fn variants_of_one_manifest_are_compared_by_path() {
+    // Sample repositories keep several variants of one VirtualService (same name) side by
+    // side; each is compared with its own file, never with another variant.
+    let d = repo("variants");
+    commit(
+        &d,
+        &[
+            ("vs-10.yaml", &split(90, 10)),
+            ("vs-99.yaml", &split(1, 99)),
+        ],
+        "variants",
+    );
+    assert_eq!(jumps(&d, "HEAD"), vec![]);
+    commit(&d, &[("vs-10.yaml", &split(50, 50))], "jump in one variant");
+    let got = jumps(&d, "HEAD~1");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].2.contains("10% → 50% (+40)"), "{got:?}");
+    std::fs::remove_dir_all(&d).ok();
+}

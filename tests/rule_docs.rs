@@ -53,7 +53,7 @@ fn run(rule: RuleId, yaml: &str, base: Option<&str>) -> (usize, String) {
     let texts = [("example.yaml".to_string(), yaml.to_string())];
     let opts = WorkspaceOptions::default();
     let baseline = base.map(|b| {
-        let old = [("origin/main:example.yaml".to_string(), b.to_string())];
+        let old = [("example.yaml".to_string(), b.to_string())];
         Baseline::from_texts(&old, "origin/main", "a1b2c3d", &opts)
     });
     let outcome = canarylint::lint_texts_against(

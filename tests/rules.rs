@@ -28,7 +28,7 @@ fn lint(name: &str, text: &str, base: Option<&str>, rule: RuleId) -> canarylint:
     let texts = [(name.to_string(), text.to_string())];
     let opts = WorkspaceOptions::default();
     let baseline = base.map(|b| {
-        let old = [(format!("origin/main:{name}"), b.to_string())];
+        let old = [(name.to_string(), b.to_string())];
         Baseline::from_texts(&old, "origin/main", "a1b2c3d", &opts)
     });
     canarylint::lint_texts_against(

@@ -4,12 +4,14 @@
 pub mod weight_jump;
 pub mod weight_rollback_incomplete;
 
+use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::istio::{Destination, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::roles::{self, DeclaredRoles, Side};
 use crate::model::rollouts::Rollout;
 use crate::rules::istio::{known_weights, shares};
+use crate::source::SourceFile;
 
 /// A destination as the mesh sees it: the resolved host and the subset.
 pub type DestKey = (String, Option<String>);
@@ -110,14 +112,21 @@ fn side<'a>(d: &Destination<'a>, version: &'a Option<String>) -> Side<'a> {
     }
 }
 
-/// The same VirtualService at the base revision, matched by namespace and name wherever
-/// its file is now.
+/// The same VirtualService at the base revision, matched by kind, namespace and name
+/// wherever its file is now (see `Baseline::counterpart`).
 pub fn old_virtual_service<'b>(
-    base: &'b crate::history::Baseline,
+    base: &'b Baseline,
+    index: &Index,
+    files: Option<&SourceFile>,
     vs: &VirtualService<'_>,
 ) -> Option<VirtualService<'b>> {
-    base.index()
-        .get(Kind::VirtualService, &vs.res.namespace, &vs.res.name)
+    let res = vs.res;
+    let unique_now = index
+        .of_kind(Kind::VirtualService)
+        .filter(|r| r.namespace == res.namespace && r.name == res.name)
+        .count()
+        == 1;
+    base.counterpart(res, files, unique_now)
         .and_then(VirtualService::view)
 }
 

@@ -35,7 +35,11 @@ impl Rule for WeightJump {
         let index = cx.index();
         let policy = cx.policy();
         let since = base.since();
-        let Some(old) = old_virtual_service(base, &vs) else {
+        let Some(old) = old_virtual_service(base, index, cx.file(res), &vs) else {
+            // Variants of one manifest that cannot be told apart are not compared.
+            if base.has(res) {
+                return;
+            }
             // A new VirtualService: its first exposure is `max-first-step`'s.
             for route in vs.routes() {
                 // A controller rewrites this route's weights; what git holds is its seed.

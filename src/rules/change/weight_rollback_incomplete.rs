@@ -11,6 +11,7 @@ use crate::rules::change::{old_virtual_service, split, DestKey};
 use crate::rules::istio::percent;
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::source::SourceFile;
 
 pub struct WeightRollbackIncomplete;
 
@@ -55,7 +56,7 @@ impl Rule for WeightRollbackIncomplete {
         }
         let rollbacks: Vec<Rollback<'_>> = related
             .into_iter()
-            .flat_map(|r| rollbacks(index, base, r))
+            .flat_map(|r| rollbacks(index, base, cx.file(r), r))
             .collect();
         if rollbacks.is_empty() {
             return;
@@ -119,12 +120,17 @@ impl Rule for WeightRollbackIncomplete {
 }
 
 /// The canaries that this change moved to 0% on some route of `res`.
-fn rollbacks<'a>(index: &'a Index, base: &Baseline, res: &'a Resource) -> Vec<Rollback<'a>> {
+fn rollbacks<'a>(
+    index: &'a Index,
+    base: &Baseline,
+    file: Option<&SourceFile>,
+    res: &'a Resource,
+) -> Vec<Rollback<'a>> {
     let mut out = Vec::new();
     let Some(vs) = VirtualService::view(res) else {
         return out;
     };
-    let Some(old) = old_virtual_service(base, &vs) else {
+    let Some(old) = old_virtual_service(base, index, file, &vs) else {
         return out;
     };
     for (route, old_route) in pair_routes(&vs, &old) {
