@@ -83,6 +83,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
 
+    /// Compare each traffic split with this git revision and report risky changes
+    /// (`weight-jump`, `weight-rollback-incomplete`); `--changed-since` implies it
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
     /// Namespace of resources that set none and have no kustomization namespace [default: default]
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,

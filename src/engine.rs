@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Policy;
 use crate::diagnostic::Diagnostic;
+use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::rules::registry::{RuleId, RULES};
 use crate::rules::{Context, Rule};
@@ -35,15 +36,17 @@ pub fn check(
     index: &Index,
     files: &[SourceFile],
     policy: &Policy,
+    baseline: Option<&Baseline>,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
-    check_with(index, files, policy, RULES, enabled)
+    check_with(index, files, policy, baseline, RULES, enabled)
 }
 
 pub fn check_with(
     index: &Index,
     files: &[SourceFile],
     policy: &Policy,
+    baseline: Option<&Baseline>,
     rules: &[&dyn Rule],
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
@@ -60,7 +63,7 @@ pub fn check_with(
             let mut out = Vec::new();
             for rule in rules.iter().filter(|r| r.meta().kinds.contains(&res.kind)) {
                 let id = rule.meta().id;
-                let mut cx = Context::new(index, files, policy, res, id);
+                let mut cx = Context::new(index, files, policy, res, id).with_baseline(baseline);
                 IN_RULE.with(|f| f.set(true));
                 let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
                 IN_RULE.with(|f| f.set(false));
@@ -134,6 +137,7 @@ mod tests {
             &ws.index,
             &ws.files,
             &Policy::default(),
+            None,
             &[&Panics, &crate::rules::istio::weight_sum::WeightSum],
             &|_| true,
         );

@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod engine;
 pub mod git;
+pub mod history;
 pub mod load;
 pub mod model;
 pub mod prescan;
@@ -28,6 +29,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Format, ListFormat};
 use crate::config::{Config, ConfigError, Policy, RuleSettings};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::history::Baseline;
 use crate::load::LoadOptions;
 use crate::render::Report;
 use crate::rules::registry::{self, RuleId};
@@ -173,6 +175,24 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     let settings = Settings::resolve(args)?;
     let excludes = globset(&settings.excludes)?;
     let mut paths = args.paths.clone();
+    // `--changed-since REV` implies `--base REV`; the baseline is loaded first, so that a
+    // missing revision is reported with the reason (a shallow clone, say).
+    let base = match (&args.base, &args.changed_since) {
+        (Some(rev), _) => Some((rev, "--base")),
+        (None, Some(rev)) => Some((rev, "--changed-since")),
+        (None, None) => None,
+    };
+    let baseline = match base {
+        Some((rev, flag)) => {
+            let start = args
+                .paths
+                .first()
+                .filter(|p| p.as_os_str() != "-")
+                .map_or(Path::new("."), |p| p.as_path());
+            Some(history::load(start, rev, flag, &settings.workspace).map_err(UsageError::Git)?)
+        }
+        None => None,
+    };
     if let Some(rev) = &args.changed_since {
         let root = git::root_of(Path::new(".")).ok_or_else(|| {
             UsageError::Git(format!(
@@ -210,7 +230,12 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     let workspace = Workspace::load_timed(&plan.targets, &settings.workspace, &mut timings);
     let t = std::time::Instant::now();
     let enabled = |id: RuleId| settings.rules.enabled(id);
-    let mut diagnostics = check_workspace(&workspace, &settings.config.policy, &enabled);
+    let mut diagnostics = check_workspace(
+        &workspace,
+        &settings.config.policy,
+        baseline.as_ref(),
+        &enabled,
+    );
     diagnostics = postprocess(&workspace, diagnostics, &settings, &enabled)?;
     timings.record("check", t);
     if let Some(scope) = &plan.report {
@@ -319,8 +344,19 @@ pub fn lint_texts(
     policy: &Policy,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Outcome {
+    lint_texts_against(texts, None, opts, policy, enabled)
+}
+
+/// Lints in-memory files compared with a baseline (as `--base` does), for tests and docs.
+pub fn lint_texts_against(
+    texts: &[(String, String)],
+    baseline: Option<&Baseline>,
+    opts: &WorkspaceOptions,
+    policy: &Policy,
+    enabled: &(dyn Fn(RuleId) -> bool + Sync),
+) -> Outcome {
     let workspace = Workspace::from_texts(texts, opts);
-    let diagnostics = check_workspace(&workspace, policy, enabled);
+    let diagnostics = check_workspace(&workspace, policy, baseline, enabled);
     let mut diagnostics = suppress::apply(diagnostics, &workspace.files, &workspace.index, enabled);
     sort(&workspace, &mut diagnostics);
     let repo_paths = workspace.files.iter().map(|f| f.display.clone()).collect();
@@ -346,6 +382,7 @@ fn sort(ws: &Workspace, diags: &mut Vec<Diagnostic>) {
 pub fn check_workspace(
     ws: &Workspace,
     policy: &Policy,
+    baseline: Option<&Baseline>,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
     let mut diags: Vec<Diagnostic> = ws
@@ -354,7 +391,9 @@ pub fn check_workspace(
         .filter(|d| enabled(d.rule))
         .cloned()
         .collect();
-    diags.extend(engine::check(&ws.index, &ws.files, policy, enabled));
+    diags.extend(engine::check(
+        &ws.index, &ws.files, policy, baseline, enabled,
+    ));
     sort(ws, &mut diags);
     diags
 }

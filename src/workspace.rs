@@ -104,6 +104,16 @@ impl Workspace {
         Self::from_loaded(loaded, opts)
     }
 
+    /// Builds a workspace from files read elsewhere (e.g. from git history): each file's
+    /// path places it for kustomization namespaces; its display name is what reports show.
+    pub fn from_sources(sources: Vec<SourceFile>, opts: &WorkspaceOptions) -> Workspace {
+        let loaded = sources
+            .into_iter()
+            .map(|src| load::load_text(src, opts.load))
+            .collect();
+        Self::from_loaded(loaded, opts)
+    }
+
     fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
         let mut stats = Stats {
             files: loaded.len(),

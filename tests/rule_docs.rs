@@ -1,10 +1,12 @@
 //! Every rule has `rules/<id>.md`, and every example in it is executed with only that rule
 //! enabled: a ```yaml bad``` block must give a finding (exactly the ```text output``` block
-//! that follows it, if any), a ```yaml good``` block none.
+//! that follows it, if any), a ```yaml good``` block none. A ```yaml base``` block is the
+//! base revision (`--base`) of the examples after it, for change-aware rules.
 //! `UPDATE_DOCS=1 cargo test --test rule_docs` rewrites the output blocks.
 
 mod common;
 
+use canarylint::history::Baseline;
 use canarylint::render::text;
 use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
@@ -47,11 +49,17 @@ fn blocks(doc: &str) -> Vec<Block> {
     out
 }
 
-fn run(rule: RuleId, yaml: &str) -> (usize, String) {
+fn run(rule: RuleId, yaml: &str, base: Option<&str>) -> (usize, String) {
     let texts = [("example.yaml".to_string(), yaml.to_string())];
-    let outcome = canarylint::lint_texts(
+    let opts = WorkspaceOptions::default();
+    let baseline = base.map(|b| {
+        let old = [("example.yaml".to_string(), b.to_string())];
+        Baseline::from_texts(&old, "origin/main", "a1b2c3d", &opts)
+    });
+    let outcome = canarylint::lint_texts_against(
         &texts,
-        &WorkspaceOptions::default(),
+        baseline.as_ref(),
+        &opts,
         &Default::default(),
         &|id| id == rule,
     );
@@ -121,10 +129,12 @@ fn doc_examples_behave_as_documented() {
         }
         let mut new_doc = doc.clone();
         let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut base: Option<&str> = None;
         for (i, b) in blocks.iter().enumerate() {
             match b.info.as_str() {
+                "yaml base" => base = Some(&b.body),
                 "yaml bad" => {
-                    let (n, out) = run(id, &b.body);
+                    let (n, out) = run(id, &b.body, base);
                     if n == 0 {
                         failures.push(format!("{id}: a bad example gives no finding:\n{}", b.body));
                     }
@@ -153,7 +163,7 @@ fn doc_examples_behave_as_documented() {
                     }
                 }
                 "yaml good" => {
-                    let (n, out) = run(id, &b.body);
+                    let (n, out) = run(id, &b.body, base);
                     if n > 0 {
                         failures.push(format!("{id}: a good example gives findings:\n{out}"));
                     }

@@ -1,11 +1,13 @@
 //! Per-rule fixtures: `fixtures/rules/<rule-id>/{bad,good}.yaml`. Every line ending in
 //! `# expect: <rule-id>` must get a finding of that rule, and no other line may; `good.yaml`
-//! gets none. The text output of each `bad.yaml` is snapshotted.
+//! gets none. The text output of each `bad.yaml` is snapshotted. A `base.yaml` beside them
+//! is their base revision (`--base`), for change-aware rules.
 
 mod common;
 
 use std::collections::BTreeSet;
 
+use canarylint::history::Baseline;
 use canarylint::render::text;
 use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
@@ -22,11 +24,17 @@ fn expected_lines(text: &str, rule: RuleId) -> BTreeSet<u32> {
         .collect()
 }
 
-fn lint(name: &str, text: &str, rule: RuleId) -> canarylint::Outcome {
+fn lint(name: &str, text: &str, base: Option<&str>, rule: RuleId) -> canarylint::Outcome {
     let texts = [(name.to_string(), text.to_string())];
-    canarylint::lint_texts(
+    let opts = WorkspaceOptions::default();
+    let baseline = base.map(|b| {
+        let old = [(name.to_string(), b.to_string())];
+        Baseline::from_texts(&old, "origin/main", "a1b2c3d", &opts)
+    });
+    canarylint::lint_texts_against(
         &texts,
-        &WorkspaceOptions::default(),
+        baseline.as_ref(),
+        &opts,
         &Default::default(),
         &|id| id == rule,
     )
@@ -42,11 +50,12 @@ fn fixtures_match_their_markers() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let rule = RuleId::from_name(&name)
             .unwrap_or_else(|| panic!("fixtures/rules/{name}: no such rule"));
+        let base = std::fs::read_to_string(dir.join(&name).join("base.yaml")).ok();
         for case in ["bad", "good"] {
             let file = format!("fixtures/rules/{name}/{case}.yaml");
             let text = std::fs::read_to_string(common::root().join(&file))
                 .unwrap_or_else(|_| panic!("{file} is missing"));
-            let outcome = lint(&file, &text, rule);
+            let outcome = lint(&file, &text, base.as_deref(), rule);
             let report = outcome.report();
             let found: BTreeSet<u32> = outcome
                 .diagnostics

@@ -1,5 +1,6 @@
 //! Typed views over loaded resources, and the index that cross-resource rules query.
 
+pub mod changes;
 pub mod flagger;
 pub mod host;
 pub mod index;

@@ -1,6 +1,7 @@
 //! The rule interface: metadata, the per-resource check, and the context it reports into.
 
 pub mod argo;
+pub mod change;
 pub mod delivery;
 pub mod flagger;
 pub mod istio;
@@ -8,6 +9,7 @@ pub mod registry;
 
 use crate::config::Policy;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
@@ -35,6 +37,7 @@ pub struct Context<'a> {
     policy: &'a Policy,
     res: &'a Resource,
     rule: RuleId,
+    baseline: Option<&'a Baseline>,
     out: Vec<Diagnostic>,
 }
 
@@ -52,8 +55,20 @@ impl<'a> Context<'a> {
             policy,
             res,
             rule,
+            baseline: None,
             out: Vec::new(),
         }
+    }
+
+    /// Gives the rule the old revision to compare with (`--base`).
+    pub fn with_baseline(mut self, baseline: Option<&'a Baseline>) -> Self {
+        self.baseline = baseline;
+        self
+    }
+
+    /// The repository at the base revision, when the run compares with one (`--base`).
+    pub fn baseline(&self) -> Option<&'a Baseline> {
+        self.baseline
     }
 
     pub fn index(&self) -> &'a Index {

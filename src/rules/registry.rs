@@ -69,6 +69,9 @@ rule_ids! {
     RolloutWeightSteps => "rollout-weight-steps",
     RolloutExposure => "rollout-exposure",
     RolloutNoAnalysis => "rollout-no-analysis",
+    // Change-aware: compared with a base revision (`--base`).
+    WeightJump => "weight-jump",
+    WeightRollbackIncomplete => "weight-rollback-incomplete",
 
 }
 
@@ -150,6 +153,9 @@ pub static RULES: &[&dyn Rule] = &[
     &crate::rules::argo::weight_steps::RolloutWeightSteps,
     &crate::rules::argo::exposure::RolloutExposure,
     &crate::rules::argo::no_analysis::RolloutNoAnalysis,
+    // Change-aware rules.
+    &crate::rules::change::weight_jump::WeightJump,
+    &crate::rules::change::weight_rollback_incomplete::WeightRollbackIncomplete,
 ];
 
 impl RuleId {

@@ -1,0 +1,182 @@
+//! The baseline of a change-aware run: the repository as it was at a git revision, loaded
+//! into a second, read-only workspace that rules compare the current resources with.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::git;
+use crate::model::index::Index;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::source::SourceFile;
+use crate::walk;
+use crate::workspace::{Workspace, WorkspaceOptions};
+
+/// The old revision: its resources, and how messages name it.
+pub struct Baseline {
+    pub workspace: Workspace,
+    /// The revision as given (`origin/main`, `HEAD~1`, a sha).
+    pub rev: String,
+    /// The commit's abbreviated sha.
+    pub short: String,
+    /// The repository root (canonical), to place current files; `None` for in-memory files.
+    root: Option<PathBuf>,
+    /// Each old file's path in the repository, by file id.
+    paths: Vec<String>,
+    /// Old resources by (kind, namespace, name), in index order.
+    by_name: HashMap<(Kind, String, String), Vec<usize>>,
+}
+
+impl Baseline {
+    /// A baseline from in-memory files (repository path, text), for tests and docs.
+    pub fn from_texts(
+        texts: &[(String, String)],
+        rev: &str,
+        short: &str,
+        opts: &WorkspaceOptions,
+    ) -> Baseline {
+        let sources = texts
+            .iter()
+            .map(|(path, text)| {
+                SourceFile::new(
+                    PathBuf::from(path),
+                    format!("{rev}:{path}"),
+                    text.as_str().into(),
+                )
+            })
+            .collect();
+        Self::new(Workspace::from_sources(sources, opts), rev, short, None)
+    }
+
+    fn new(workspace: Workspace, rev: &str, short: &str, root: Option<PathBuf>) -> Baseline {
+        let prefix = format!("{rev}:");
+        let paths = workspace
+            .files
+            .iter()
+            .map(|f| {
+                let d = f.display.as_str();
+                d.strip_prefix(&prefix).unwrap_or(d).to_string()
+            })
+            .collect();
+        let mut by_name: HashMap<(Kind, String, String), Vec<usize>> = HashMap::new();
+        for (i, r) in workspace.index.resources.iter().enumerate() {
+            by_name
+                .entry((r.kind, r.namespace.clone(), r.name.clone()))
+                .or_default()
+                .push(i);
+        }
+        Baseline {
+            workspace,
+            rev: rev.to_string(),
+            short: short.to_string(),
+            root,
+            paths,
+            by_name,
+        }
+    }
+
+    /// The resource `res` (of the current run, loaded from `file`) was at the base
+    /// revision: the one of the same kind, namespace and name, wherever its file is now.
+    /// When several share that identity (variants of one manifest), only the one at the
+    /// same path counts, so that variants are never compared with each other.
+    /// `unique_now` says whether `res` is the only current resource with its identity.
+    pub fn counterpart(
+        &self,
+        res: &Resource,
+        file: Option<&SourceFile>,
+        unique_now: bool,
+    ) -> Option<&Resource> {
+        let key = (res.kind, res.namespace.clone(), res.name.clone());
+        let found = self.by_name.get(&key)?;
+        let at = |i: &usize| self.workspace.index.resources.get(*i);
+        if let [only] = found.as_slice() {
+            if unique_now {
+                return at(only);
+            }
+        }
+        let path = self.repo_path(file?)?;
+        found
+            .iter()
+            .filter_map(at)
+            .find(|r| self.paths.get(r.file as usize) == Some(&path))
+    }
+
+    /// Whether the base revision has any resource of this identity.
+    pub fn has(&self, res: &Resource) -> bool {
+        self.by_name
+            .contains_key(&(res.kind, res.namespace.clone(), res.name.clone()))
+    }
+
+    /// A current file's path in the repository, with forward slashes.
+    fn repo_path(&self, file: &SourceFile) -> Option<String> {
+        let rel = match &self.root {
+            Some(root) => std::fs::canonicalize(&file.path)
+                .ok()?
+                .strip_prefix(root)
+                .ok()?
+                .to_path_buf(),
+            None => PathBuf::from(&file.display),
+        };
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.workspace.index
+    }
+
+    /// "since origin/main (a1b2c3d)", for messages.
+    pub fn since(&self) -> String {
+        if self.rev.starts_with(&self.short) {
+            format!("since {}", self.short)
+        } else {
+            format!("since {} ({})", self.rev, self.short)
+        }
+    }
+}
+
+/// Loads every YAML file of the repository holding `start` as it was at `rev`. `flag`
+/// names the option that asked for it, for errors. Never falls back: a missing git, an
+/// unknown revision or a shallow clone without it are errors naming `rev`.
+pub fn load(
+    start: &Path,
+    rev: &str,
+    flag: &str,
+    opts: &WorkspaceOptions,
+) -> Result<Baseline, String> {
+    let root =
+        git::root_of(start).ok_or_else(|| format!("{flag} {rev}: not inside a git repository"))?;
+    let sha = git::resolve_commit(&root, rev)
+        .map_err(|e| format!("{flag} {rev}: {e}"))?
+        .ok_or_else(|| {
+            if git::is_shallow(&root) {
+                format!(
+                    "{flag} {rev}: revision `{rev}` is not in this clone: the clone is shallow; \
+                     fetch `{rev}` (e.g. `git fetch --deepen=50`, or `actions/checkout` with `fetch-depth: 0`)"
+                )
+            } else {
+                format!("{flag} {rev}: unknown revision `{rev}`")
+            }
+        })?;
+    let files =
+        git::files_at(&root, &sha, walk::is_yaml).map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let blobs: Vec<String> = files.iter().map(|(_, b)| b.clone()).collect();
+    let texts = git::read_blobs(&root, &blobs).map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let sources = files
+        .into_iter()
+        .zip(texts)
+        .map(|((path, _), bytes)| {
+            // The path in the work tree, so that kustomization namespaces apply as they
+            // do to the current files.
+            let on_disk: PathBuf = root.join(&path);
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            SourceFile::new(on_disk, format!("{rev}:{path}"), text.into())
+        })
+        .collect();
+    let short = sha.get(..7).unwrap_or(&sha).to_string();
+    Ok(Baseline::new(
+        Workspace::from_sources(sources, opts),
+        rev,
+        &short,
+        Some(root),
+    ))
+}

@@ -1,0 +1,139 @@
+//! How a VirtualService's routes at a base revision correspond to its current routes.
+
+use crate::model::istio::{Protocol, Route, VirtualService};
+use crate::yaml::{Node, Value};
+
+/// Each current route with the same route at the base revision: routes of one protocol
+/// are matched by `name`, then the rest by their position among the routes whose `match`
+/// blocks are equal. A route with no counterpart (new, or its match changed) is left out.
+pub fn pair_routes<'n, 'o>(
+    new: &VirtualService<'n>,
+    old: &VirtualService<'o>,
+) -> Vec<(Route<'n>, Route<'o>)> {
+    let mut out = Vec::new();
+    for p in Protocol::ALL {
+        let (news, olds) = (new.routes_of(p), old.routes_of(p));
+        let mut old_taken = vec![false; olds.len()];
+        let mut new_left = Vec::new();
+        for n in &news {
+            let by_name = n.name().and_then(|name| {
+                olds.iter()
+                    .enumerate()
+                    .find(|(i, o)| !old_taken[*i] && o.name() == Some(name))
+            });
+            match by_name {
+                Some((i, o)) => {
+                    old_taken[i] = true;
+                    out.push((*n, *o));
+                }
+                None => new_left.push(*n),
+            }
+        }
+        // Old routes whose name a current route still uses were matched, or moved on.
+        let old_left: Vec<&Route<'o>> = olds
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| {
+                !old_taken[*i]
+                    && !o
+                        .name()
+                        .is_some_and(|name| news.iter().any(|n| n.name() == Some(name)))
+            })
+            .map(|(_, o)| o)
+            .collect();
+        let mut used = vec![false; old_left.len()];
+        for n in new_left {
+            let key = match_key(&n);
+            let found = old_left
+                .iter()
+                .enumerate()
+                .find(|(i, o)| !used[*i] && match_key(o) == key);
+            if let Some((i, o)) = found {
+                used[i] = true;
+                out.push((n, **o));
+            }
+        }
+    }
+    out
+}
+
+/// A route's `match` as canonical text (mapping keys sorted), so that equal matches
+/// compare equal however they are written.
+fn match_key(route: &Route<'_>) -> String {
+    route.match_node().map_or_else(String::new, canonical)
+}
+
+fn canonical(node: &Node) -> String {
+    match &node.value {
+        Value::Scalar(s) => format!("{:?}", s.text),
+        Value::Seq(items) => {
+            let parts: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", parts.join(","))
+        }
+        Value::Map(entries) => {
+            let mut parts: Vec<String> = entries
+                .iter()
+                .map(|e| format!("{}:{}", canonical(&e.key), canonical(&e.value)))
+                .collect();
+            parts.sort();
+            format!("{{{}}}", parts.join(","))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{Workspace, WorkspaceOptions};
+
+    fn vs(http: &str) -> Workspace {
+        let text = format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: r}}\nspec:\n  hosts: [r]\n  http:\n{http}"
+        );
+        Workspace::from_texts(&[("t.yaml".into(), text)], &WorkspaceOptions::default())
+    }
+
+    fn pairs(new: &str, old: &str) -> Vec<(usize, usize)> {
+        let (n, o) = (vs(new), vs(old));
+        let (Some(nv), Some(ov)) = (
+            VirtualService::view(&n.index.resources[0]),
+            VirtualService::view(&o.index.resources[0]),
+        ) else {
+            panic!("no VirtualService");
+        };
+        let mut p: Vec<(usize, usize)> = pair_routes(&nv, &ov)
+            .iter()
+            .map(|(a, b)| (a.index, b.index))
+            .collect();
+        p.sort();
+        p
+    }
+
+    #[test]
+    fn routes_pair_by_name_then_by_equal_match() {
+        let header = "    - match: [{headers: {x: {exact: '1'}}}]\n      route: [{destination: {host: r}}]\n";
+        let other = "    - match: [{headers: {x: {exact: '2'}}}]\n      route: [{destination: {host: r}}]\n";
+        let default = "    - route: [{destination: {host: r}}]\n";
+        // Reordered: each route follows its match.
+        assert_eq!(
+            pairs(
+                &format!("{other}{header}{default}"),
+                &format!("{header}{other}{default}")
+            ),
+            vec![(0, 1), (1, 0), (2, 2)]
+        );
+        // Renamed: the name is new, the match is the same.
+        let named =
+            |n: &str| format!("    - name: {n}\n      route: [{{destination: {{host: r}}}}]\n");
+        assert_eq!(pairs(&named("b"), &named("a")), vec![(0, 0)]);
+        // Named routes follow their names even when their matches change places.
+        let a = "    - name: a\n      match: [{uri: {prefix: /a}}]\n      route: [{destination: {host: r}}]\n";
+        let b = "    - name: b\n      match: [{uri: {prefix: /b}}]\n      route: [{destination: {host: r}}]\n";
+        assert_eq!(
+            pairs(&format!("{b}{a}"), &format!("{a}{b}")),
+            vec![(0, 1), (1, 0)]
+        );
+        // A changed match has no counterpart.
+        assert_eq!(pairs(other, header), vec![]);
+    }
+}
