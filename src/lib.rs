@@ -12,6 +12,7 @@ pub mod history;
 pub mod load;
 pub mod model;
 pub mod prescan;
+pub mod progress;
 pub mod render;
 pub mod rules;
 pub mod source;

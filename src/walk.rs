@@ -141,6 +141,23 @@ pub struct Plan {
     pub report: Option<ReportScope>,
 }
 
+/// `path` made absolute against `cwd`, with `.` and `..` folded away without touching the
+/// file system.
+fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `root` as a path relative to the working directory when it is above or below it.
 pub fn relative_to_cwd(root: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
@@ -198,14 +215,17 @@ pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Resul
             scope.dirs.push(abs);
         }
     }
-    // Read the whole repository; what was given keeps the path it was given as.
+    // Read the whole repository; what was given keeps the path it was given as. Paths are
+    // compared lexically: resolving each of tens of thousands of files costs more than
+    // the lint.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut seen: HashSet<PathBuf> = given
         .iter()
-        .filter_map(|t| std::fs::canonicalize(&t.path).ok())
+        .map(|t| lexical_absolute(&cwd, &t.path))
         .collect();
     let mut targets = given;
     for t in discover(&[relative_to_cwd(&root)], excludes)? {
-        if std::fs::canonicalize(&t.path).is_ok_and(|abs| seen.insert(abs)) {
+        if seen.insert(lexical_absolute(&cwd, &t.path)) {
             targets.push(t);
         }
     }

@@ -81,10 +81,16 @@ impl Workspace {
         timings: &mut Timings,
     ) -> Workspace {
         let t = std::time::Instant::now();
+        let progress = crate::progress::Progress::start(targets.len() as u64, "linting");
         let loaded: Vec<load::LoadedFile> = targets
             .par_iter()
-            .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load))
+            .map(|t| {
+                let f = load::load_file(t.path.clone(), t.display.clone(), opts.load);
+                progress.inc();
+                f
+            })
             .collect();
+        progress.finish();
         timings.record("load", t);
         let t = std::time::Instant::now();
         let ws = Self::from_loaded(loaded, opts);
@@ -114,7 +120,8 @@ impl Workspace {
         Self::from_loaded(loaded, opts)
     }
 
-    fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
+    /// Numbers loaded files and builds the index over their resources.
+    pub fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
         let mut stats = Stats {
             files: loaded.len(),
             ..Stats::default()

@@ -1,0 +1,112 @@
+//! Per-phase benchmarks (`cargo bench`): discover, load, index, check and render, on the
+//! third-party corpus in `../shared/corpus/real` (skipped where it is absent), and text
+//! rendering of 10,000 findings in one 1 MB file. Whole-tree figures beside the read and
+//! parse floors come from `bench/run`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use canarylint::config::Policy;
+use canarylint::diagnostic::Diagnostic;
+use canarylint::load;
+use canarylint::render::{text, Report};
+use canarylint::rules::registry::RuleId;
+use canarylint::source::{SourceFile, Span};
+use canarylint::walk::{self, Target};
+use canarylint::workspace::{Stats, Workspace, WorkspaceOptions};
+use divan::Bencher;
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
+    p.is_dir().then_some(p)
+}
+
+fn targets() -> Vec<Target> {
+    let Some(dir) = corpus() else {
+        return Vec::new();
+    };
+    walk::discover(&[dir], &globset::GlobSet::empty()).expect("corpus walks")
+}
+
+fn main() {
+    if corpus().is_none() {
+        eprintln!("note: ../shared/corpus/real is absent; only the render benchmark has data");
+    }
+    divan::main();
+}
+
+#[divan::bench(sample_count = 10)]
+fn discover(b: Bencher) {
+    let Some(dir) = corpus() else { return };
+    b.bench(|| {
+        walk::discover(std::slice::from_ref(&dir), &globset::GlobSet::empty()).map(|t| t.len())
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn load(b: Bencher) {
+    let t = targets();
+    let opts = WorkspaceOptions::default();
+    b.bench(|| {
+        t.iter()
+            .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load).documents)
+            .sum::<usize>()
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn index(b: Bencher) {
+    let t = targets();
+    let opts = WorkspaceOptions::default();
+    b.with_inputs(|| {
+        t.iter()
+            .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load))
+            .collect::<Vec<_>>()
+    })
+    .bench_values(|loaded| Workspace::from_loaded(loaded, &opts).stats.resources);
+}
+
+#[divan::bench(sample_count = 10)]
+fn check(b: Bencher) {
+    let ws = Workspace::load(&targets(), &WorkspaceOptions::default());
+    let policy = Policy::default();
+    b.bench(|| canarylint::check_workspace(&ws, &policy, None, &|_| true).len());
+}
+
+/// 10,000 findings in one 1 MB file, rendered as text.
+#[divan::bench(sample_count = 10)]
+fn render_10k_findings_in_1mb(b: Bencher) {
+    let mut text = String::new();
+    let mut spans = Vec::new();
+    while text.len() < 1_000_000 {
+        let start = text.len() + "          weight: ".len();
+        text.push_str("          weight: 50 # a line of a large generated VirtualService\n");
+        spans.push(Span::new(start, start + 2));
+    }
+    let file = SourceFile::new(
+        PathBuf::from("big.yaml"),
+        "big.yaml".into(),
+        Arc::from(text),
+    );
+    let step = spans.len() / 10_000;
+    let diags: Vec<Diagnostic> = (0..10_000)
+        .map(|i| {
+            Diagnostic::new(
+                RuleId::WeightSum,
+                0,
+                spans[i * step],
+                "the weights add up to 150, not 100",
+            )
+            .help("make them add up to 100")
+        })
+        .collect();
+    let files = [file];
+    let repo_paths = vec!["big.yaml".to_string()];
+    let report = Report {
+        diagnostics: &diags,
+        files: &files,
+        stats: Stats::default(),
+        repo_paths: &repo_paths,
+    };
+    b.bench(|| text::render(&report, false).len());
+}
