@@ -331,3 +331,84 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// Lints a fixture under a policy written to a temporary config file.
+fn with_policy(fixture: &str, policy: &str, select: &str) -> Vec<(String, u64)> {
+    let dir = tempdir(&format!("policy-{}", select.replace(',', "-")));
+    let config = dir.join("canarylint.yaml");
+    std::fs::write(&config, policy).unwrap();
+    let o = canarylint(&[
+        "check",
+        fixture,
+        "--config",
+        config.to_str().unwrap(),
+        "--select",
+        select,
+        "--format",
+        "json",
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    rules_and_lines(&json(&o))
+}
+
+#[test]
+fn the_policy_file_moves_the_delivery_rules() {
+    let sla = "fixtures/rules/flagger-rollback-sla/bad.yaml";
+    let lines = |v: Vec<(String, u64)>| v.into_iter().map(|(_, l)| l).collect::<Vec<_>>();
+    assert_eq!(
+        lines(with_policy(sla, "policy: {}\n", "flagger-rollback-sla")),
+        [13, 29, 44]
+    );
+    // 5m × 5 = 25m, 15m × 1 and 1m × 20 all fit a one-hour SLA; 20m does not fit 25m × 1.
+    assert_eq!(
+        lines(with_policy(
+            sla,
+            "policy:\n  rollback-sla: 1h\n",
+            "flagger-rollback-sla"
+        )),
+        [0u64; 0]
+    );
+    assert_eq!(
+        lines(with_policy(
+            sla,
+            "policy:\n  rollback-sla: 20m\n",
+            "flagger-rollback-sla"
+        )),
+        [13]
+    );
+
+    let exposure = "fixtures/rules/rollout-exposure/bad.yaml";
+    let strict = with_policy(exposure, "policy: {}\n", "rollout-exposure");
+    let loose = with_policy(
+        exposure,
+        "policy:\n  max-canary-weight: 100\n  max-first-step: 100\n  max-step: 100\n",
+        "rollout-exposure",
+    );
+    assert!(!strict.is_empty());
+    assert!(loose.is_empty(), "{loose:?}");
+
+    // require-automation turns the hand-edited split into an error.
+    let o = canarylint(&["check", "fixtures/config/strict", "--format", "json"]);
+    let v = json(&o);
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .any(|x| x["rule"] == "manual-weight-split" && x["severity"] == "error"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = canarylint(&[
+        "check",
+        "fixtures/config/strict",
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["severity"] == "info"));
+}
