@@ -34,6 +34,8 @@ pub struct Index {
     rollouts_by_vs: HashMap<(String, String), Vec<usize>>,
     /// Flagger Canaries by (namespace, apex service).
     canaries_by_apex: HashMap<(String, String), Vec<usize>>,
+    /// Flagger Canaries by the workload they target: (kind, namespace, name).
+    canaries_by_target: HashMap<(String, String, String), Vec<usize>>,
     kinds_in_namespace: HashSet<(Kind, String)>,
 }
 
@@ -68,6 +70,7 @@ impl Index {
             dr_service_namespaces: HashMap::new(),
             rollouts_by_vs: HashMap::new(),
             canaries_by_apex: HashMap::new(),
+            canaries_by_target: HashMap::new(),
             kinds_in_namespace: HashSet::new(),
         };
 
@@ -128,6 +131,12 @@ impl Index {
                 if let Some(apex) = c.apex() {
                     let key = (r.namespace.clone(), apex.to_string());
                     ix.canaries_by_apex.entry(key).or_default().push(i);
+                }
+                if let Some(t) = c.target_ref() {
+                    // Flagger's default target kind is Deployment.
+                    let kind = t.kind.unwrap_or("Deployment").to_string();
+                    let key = (kind, r.namespace.clone(), t.name.to_string());
+                    ix.canaries_by_target.entry(key).or_default().push(i);
                 }
             } else if r.kind == Kind::ServiceEntry {
                 let hosts = r
@@ -199,6 +208,21 @@ impl Index {
             .map_or(&[][..], Vec::as_slice)
             .iter()
             .filter_map(|&i| Canary::view(&self.resources[i]))
+    }
+
+    /// Flagger Canaries whose `targetRef` is the workload `kind` `namespace/name`.
+    pub fn canaries_targeting(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &Resource> {
+        let key = (kind.to_string(), namespace.to_string(), name.to_string());
+        self.canaries_by_target
+            .get(&key)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.resources[i])
     }
 
     /// The controller that rewrites this route's weights, if any: a Rollout that manages it,

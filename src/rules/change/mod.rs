@@ -8,9 +8,7 @@ use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::istio::{Destination, Route, VirtualService};
 use crate::model::kinds::Kind;
-use crate::model::roles::{self, DeclaredRoles, Side};
-use crate::model::rollouts::Rollout;
-use crate::rules::istio::{known_weights, shares};
+use crate::rules::istio::{known_weights, shares, split_roles};
 use crate::source::SourceFile;
 
 /// A destination as the mesh sees it: the resolved host and the subset.
@@ -77,39 +75,7 @@ pub fn split<'a>(index: &Index, vs: &VirtualService<'a>, route: Route<'a>) -> Op
 /// manage the VirtualService, Flagger's naming, names, then version order.
 fn canary_of(index: &Index, vs: &VirtualService<'_>, dests: &[Destination<'_>]) -> Option<usize> {
     let [a, b] = dests else { return None };
-    let res = vs.res;
-    let declared: Vec<DeclaredRoles> = index
-        .of_kind(Kind::Rollout)
-        .filter_map(Rollout::view)
-        .filter(|r| r.refers_to(&res.namespace, &res.name))
-        .map(|r| r.declared_roles())
-        .collect();
-    let version = |d: &Destination<'_>| -> Option<String> {
-        let host = index.resolve(d.host()?, &res.namespace);
-        let sel = index.destination_rules(&host, &res.namespace)?;
-        let subset = sel
-            .subsets()
-            .into_iter()
-            .find(|s| Some(s.name) == d.subset())?;
-        Some(
-            subset
-                .labels()
-                .find(|(k, _)| *k == "version")?
-                .1
-                .to_string(),
-        )
-    };
-    let (va, vb) = (version(a), version(b));
-    let sides = [side(a, &va), side(b, &vb)];
-    roles::detect([&sides[0], &sides[1]], &declared).map(|r| 1 - r.stable)
-}
-
-fn side<'a>(d: &Destination<'a>, version: &'a Option<String>) -> Side<'a> {
-    Side {
-        host: d.host().unwrap_or(""),
-        subset: d.subset(),
-        version_label: version.as_deref(),
-    }
+    split_roles(index, vs.res, a, b).map(|r| 1 - r.stable)
 }
 
 /// The same VirtualService at the base revision, matched by kind, namespace and name

@@ -31,16 +31,9 @@ impl Rule for FlaggerDuplicateTarget {
         let kind = target.kind.unwrap_or("Deployment");
         let others: Vec<&Resource> = cx
             .index()
-            .of_kind(Kind::Canary)
+            .canaries_targeting(kind, &res.namespace, target.name)
             // The same Canary in several overlays or clusters is one object, not two.
-            .filter(|r| r.namespace == res.namespace && r.name != res.name)
-            .filter(|r| {
-                Canary::view(r)
-                    .and_then(|c| c.target_ref())
-                    .is_some_and(|t| {
-                        t.name == target.name && t.kind.unwrap_or("Deployment") == kind
-                    })
-            })
+            .filter(|r| r.name != res.name)
             .collect();
         let Some(first) = others.first() else {
             return;

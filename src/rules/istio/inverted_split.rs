@@ -1,12 +1,10 @@
 //! `inverted-split`: see rules/inverted-split.md.
 
 use crate::diagnostic::Severity;
-use crate::model::istio::{Destination, VirtualService};
+use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::roles::{self, DeclaredRoles, Side};
-use crate::model::rollouts::Rollout;
-use crate::rules::istio::{known_weights, percent, shares};
+use crate::rules::istio::{known_weights, percent, shares, split_roles};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
 
@@ -29,12 +27,6 @@ impl Rule for InvertedSplit {
             return;
         };
         let index = cx.index();
-        let declared: Vec<DeclaredRoles> = index
-            .of_kind(Kind::Rollout)
-            .filter_map(Rollout::view)
-            .filter(|r| r.refers_to(&res.namespace, &res.name))
-            .map(|r| r.declared_roles())
-            .collect();
         for route in vs.routes() {
             // A controller rewrites this route's weights; what git holds is its seed.
             if index.route_manager(&vs, &route).is_some() {
@@ -45,19 +37,7 @@ impl Rule for InvertedSplit {
             let Some(weights) = known_weights(&dests) else {
                 continue;
             };
-            let version = |d: &Destination<'_>| -> Option<String> {
-                let host = index.resolve(d.host()?, &res.namespace);
-                let sel = index.destination_rules(&host, &res.namespace)?;
-                let subset = sel
-                    .subsets()
-                    .into_iter()
-                    .find(|s| Some(s.name) == d.subset())?;
-                let v = subset.labels().find(|(k, _)| *k == "version")?.1;
-                Some(v.to_string())
-            };
-            let (va, vb) = (version(a), version(b));
-            let sides = [side(a, &va), side(b, &vb)];
-            let Some(r) = roles::detect([&sides[0], &sides[1]], &declared) else {
+            let Some(r) = split_roles(index, res, a, b) else {
                 continue;
             };
             let (s, c) = (r.stable, 1 - r.stable);
@@ -87,13 +67,5 @@ impl Rule for InvertedSplit {
                 ),
             );
         }
-    }
-}
-
-fn side<'a>(d: &Destination<'a>, version: &'a Option<String>) -> Side<'a> {
-    Side {
-        host: d.host().unwrap_or(""),
-        subset: d.subset(),
-        version_label: version.as_deref(),
     }
 }

@@ -9,7 +9,10 @@ pub mod sticky_session_split;
 pub mod weight_invalid;
 pub mod weight_sum;
 
+use crate::model::index::Index;
 use crate::model::istio::Destination;
+use crate::model::resource::Resource;
+use crate::model::roles::{self, DeclaredRoles, Roles, Side};
 
 /// Each destination's share of the route's traffic, in percent, as Istio applies the
 /// weights: relative to their sum (Istio 1.15 and later accept sums other than 100).
@@ -38,4 +41,40 @@ pub fn percent(p: f64) -> String {
 /// The effective weight of every destination, when all are known integers.
 pub fn known_weights(dests: &[Destination<'_>]) -> Option<Vec<i64>> {
     dests.iter().map(|d| d.weight().effective()).collect()
+}
+
+/// Stable and canary in a two-way split, by the strongest evidence available (see
+/// `model::roles::detect`): the Rollouts that name this VirtualService, Flagger's naming,
+/// names, then version order of the subsets or of their DestinationRule `version` labels.
+pub fn split_roles(
+    index: &Index,
+    res: &Resource,
+    a: &Destination<'_>,
+    b: &Destination<'_>,
+) -> Option<Roles> {
+    let declared: Vec<DeclaredRoles> = index
+        .rollouts_for_vs(&res.namespace, &res.name)
+        .map(|r| r.declared_roles())
+        .collect();
+    let version = |d: &Destination<'_>| -> Option<String> {
+        let host = index.resolve(d.host()?, &res.namespace);
+        let sel = index.destination_rules(&host, &res.namespace)?;
+        let subset = sel
+            .subsets()
+            .into_iter()
+            .find(|s| Some(s.name) == d.subset())?;
+        let v = subset.labels().find(|(k, _)| *k == "version")?.1;
+        Some(v.to_string())
+    };
+    let (va, vb) = (version(a), version(b));
+    let sides = [side(a, &va), side(b, &vb)];
+    roles::detect([&sides[0], &sides[1]], &declared)
+}
+
+fn side<'a>(d: &Destination<'a>, version: &'a Option<String>) -> Side<'a> {
+    Side {
+        host: d.host().unwrap_or(""),
+        subset: d.subset(),
+        version_label: version.as_deref(),
+    }
 }
