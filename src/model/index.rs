@@ -36,7 +36,7 @@ pub struct Index {
     canaries_by_apex: HashMap<(String, String), Vec<usize>>,
     /// Flagger Canaries by the workload they target: (kind, namespace, name).
     canaries_by_target: HashMap<(String, String, String), Vec<usize>>,
-    kinds_in_namespace: HashSet<(Kind, String)>,
+    by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -71,12 +71,15 @@ impl Index {
             rollouts_by_vs: HashMap::new(),
             canaries_by_apex: HashMap::new(),
             canaries_by_target: HashMap::new(),
-            kinds_in_namespace: HashSet::new(),
+            by_kind_ns: HashMap::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
             ix.known_namespaces.insert(r.namespace.clone());
-            ix.kinds_in_namespace.insert((r.kind, r.namespace.clone()));
+            ix.by_kind_ns
+                .entry((r.kind, r.namespace.clone()))
+                .or_default()
+                .push(i);
             ix.by_kind.entry(r.kind).or_default().push(i);
             ix.by_name
                 .entry((r.kind, r.namespace.clone(), r.name.clone()))
@@ -178,8 +181,22 @@ impl Index {
     /// Whether the scope defines any resource of `kind` in `namespace` (a reference to a
     /// missing one is then likely a mistake rather than something managed elsewhere).
     pub fn has_kind_in(&self, kind: Kind, namespace: &str) -> bool {
-        self.kinds_in_namespace
-            .contains(&(kind, namespace.to_string()))
+        self.by_kind_ns.contains_key(&(kind, namespace.to_string()))
+    }
+
+    /// The resources of `kind` in `namespace`.
+    pub fn in_namespace(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Resource> {
+        self.by_kind_ns
+            .get(&(kind, namespace.to_string()))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
+    /// How many times `kind` `namespace/name` is defined (overlays, variants).
+    pub fn count(&self, kind: Kind, namespace: &str, name: &str) -> usize {
+        let key = (kind, namespace.to_string(), name.to_string());
+        self.by_name.get(&key).map_or(0, Vec::len)
     }
 
     /// Rollouts whose `trafficRouting.istio` names the VirtualService `namespace/name`.

@@ -81,8 +81,7 @@ fn missing_vs(m: &ManagedVs<'_>, cx: &mut Context<'_>) {
         return;
     }
     let names = index
-        .of_kind(Kind::VirtualService)
-        .filter(|r| r.namespace == m.namespace)
+        .in_namespace(Kind::VirtualService, m.namespace)
         .map(|r| r.name.as_str());
     let help = match closest(m.name, names) {
         Some(s) => format!("did you mean `{s}`?"),

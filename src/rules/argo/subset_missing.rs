@@ -133,8 +133,7 @@ fn check_destination_rule(
             .is_some();
         if !defined && index.has_kind_in(Kind::DestinationRule, &res.namespace) {
             let names = index
-                .of_kind(Kind::DestinationRule)
-                .filter(|r| r.namespace == res.namespace)
+                .in_namespace(Kind::DestinationRule, &res.namespace)
                 .map(|r| r.name.as_str());
             let help = match closest(dr.name, names) {
                 Some(s) => format!("did you mean `{s}`?"),

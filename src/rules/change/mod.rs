@@ -87,11 +87,7 @@ pub fn old_virtual_service<'b>(
     vs: &VirtualService<'_>,
 ) -> Option<VirtualService<'b>> {
     let res = vs.res;
-    let unique_now = index
-        .of_kind(Kind::VirtualService)
-        .filter(|r| r.namespace == res.namespace && r.name == res.name)
-        .count()
-        == 1;
+    let unique_now = index.count(Kind::VirtualService, &res.namespace, &res.name) == 1;
     base.counterpart(res, files, unique_now)
         .and_then(VirtualService::view)
 }

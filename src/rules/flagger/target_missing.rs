@@ -41,8 +41,7 @@ impl Rule for FlaggerTargetMissing {
             return;
         }
         let names: Vec<&str> = index
-            .of_kind(kind)
-            .filter(|r| r.namespace == *ns)
+            .in_namespace(kind, ns)
             .map(|r| r.name.as_str())
             .collect();
         let help = match closest(target.name, names.iter().copied()) {

@@ -44,8 +44,7 @@ impl Rule for FlaggerTemplateMissing {
                     continue;
                 }
                 let names: Vec<&str> = index
-                    .of_kind(Kind::MetricTemplate)
-                    .filter(|r| r.namespace == ns)
+                    .in_namespace(Kind::MetricTemplate, ns)
                     .map(|r| r.name.as_str())
                     .collect();
                 let help = match closest(t.name, names.iter().copied()) {
