@@ -193,6 +193,21 @@ impl Index {
             .map(|&i| &self.resources[i])
     }
 
+    /// Every definition of `kind` `namespace/name` (overlays, variants), in index order.
+    pub fn all_named(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &Resource> {
+        let key = (kind, namespace.to_string(), name.to_string());
+        self.by_name
+            .get(&key)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
     /// How many times `kind` `namespace/name` is defined (overlays, variants).
     pub fn count(&self, kind: Kind, namespace: &str, name: &str) -> usize {
         let key = (kind, namespace.to_string(), name.to_string());

@@ -339,10 +339,7 @@ pub fn referenced<'i>(
     name: &str,
     from: &Resource,
 ) -> Option<&'i Resource> {
-    let all: Vec<&Resource> = index
-        .of_kind(kind)
-        .filter(|r| r.namespace == namespace && r.name == name)
-        .collect();
+    let all: Vec<&Resource> = index.all_named(kind, namespace, name).collect();
     match all.iter().find(|r| r.file == from.file) {
         Some(r) => Some(r),
         None if all.len() == 1 => all.first().copied(),
@@ -354,8 +351,8 @@ pub fn referenced<'i>(
 /// messages: at most `max`, with a count of the rest.
 pub fn names_in(index: &Index, kind: Kind, namespace: &str, max: usize) -> String {
     let mut names: Vec<&str> = index
-        .of_kind(kind)
-        .filter(|r| r.namespace == namespace && !r.name.is_empty())
+        .in_namespace(kind, namespace)
+        .filter(|r| !r.name.is_empty())
         .map(|r| r.name.as_str())
         .collect();
     names.sort_unstable();
