@@ -33,6 +33,13 @@ pub enum Command {
     },
     /// Print a JSON schema for `.canarylint.yaml`, for editors
     ConfigSchema,
+    /// Print a shell completion script (e.g. `canarylint completions bash > /etc/bash_completion.d/canarylint`)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
 }
 
 #[derive(clap::Args, Debug, Clone)]

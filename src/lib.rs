@@ -462,5 +462,24 @@ pub fn run(cli: Cli) -> Result<u8, UsageError> {
             write_out(None, &config::schema())?;
             Ok(0)
         }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "canarylint",
+                &mut out,
+            );
+            write_out(None, &String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| UsageError::Io(PathBuf::from("<stdout>"), e))?;
+            write_out(None, &String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
     }
 }

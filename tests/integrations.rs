@@ -412,3 +412,13 @@ fn the_policy_file_moves_the_delivery_rules() {
         .iter()
         .all(|x| x["severity"] == "info"));
 }
+
+#[test]
+fn completions_and_man_page() {
+    let o = canarylint(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("canarylint"));
+    let o = canarylint(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(".TH canarylint 1"));
+}
