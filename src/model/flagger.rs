@@ -60,6 +60,15 @@ impl<'a> Canary<'a> {
         self.target_ref().is_some()
     }
 
+    /// The analysis Flagger will run: that of a whole Canary (not a fragment or patch)
+    /// that does not skip it. Rules about the schedule and its timing read only this.
+    pub fn scheduled_analysis(&self) -> Option<Analysis<'a>> {
+        if self.skips_analysis() || !self.is_complete() {
+            return None;
+        }
+        self.analysis()
+    }
+
     /// Whether `skipAnalysis: true` is set.
     pub fn skips_analysis(&self) -> bool {
         self.skip_analysis().is_some_and(|(v, _)| v)

@@ -23,15 +23,9 @@ impl Rule for FlaggerExposure {
     }
 
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
-        let Some(canary) = Canary::view(res) else {
-            return;
-        };
         // Without analysis there is no schedule (`flagger-skip-analysis`); `iterations`
         // (A/B testing, blue/green) is all-or-nothing by design.
-        if canary.skips_analysis() || !canary.is_complete() {
-            return;
-        }
-        let Some(a) = canary.analysis() else {
+        let Some(a) = Canary::view(res).and_then(|c| c.scheduled_analysis()) else {
             return;
         };
         let weights = a.canary_weights();

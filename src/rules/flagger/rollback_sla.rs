@@ -24,14 +24,8 @@ impl Rule for FlaggerRollbackSla {
     }
 
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
-        let Some(canary) = Canary::view(res) else {
-            return;
-        };
         // A fragment or patch may leave `interval` or `threshold` to its base.
-        if canary.skips_analysis() || !canary.is_complete() {
-            return;
-        }
-        let Some(a) = canary.analysis() else {
+        let Some(a) = Canary::view(res).and_then(|c| c.scheduled_analysis()) else {
             return;
         };
         // Flagger pkg/controller/scheduler.go advanceCanary: at the start of each tick, a
