@@ -1,36 +1,15 @@
 //! Explicit file lists and `--changed-since`: the whole repository is indexed, and only
 //! the files given (or changed) are reported on. Uses temporary git repositories.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "user.name=t",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::git;
 
 fn canarylint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canarylint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
+    common::run_in(dir, args)
 }
 
 fn findings(o: &Output) -> Vec<(String, String)> {

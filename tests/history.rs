@@ -2,40 +2,15 @@
 //! repositories with a history. Commits use fixed dates, so their shas (which messages
 //! show) are stable.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "user.name=t",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2025-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2025-01-01T00:00:00Z")
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::git;
 
 fn canarylint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canarylint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
+    common::run_in(dir, args)
 }
 
 fn stdout(o: &Output) -> String {

@@ -4,14 +4,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canarylint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
+    common::run_in(dir, args)
 }
 
 fn canarylint(args: &[&str]) -> Output {
