@@ -158,16 +158,22 @@ impl Index {
         ix
     }
 
+    /// The resources at the positions an index map holds (none for a missing key).
+    fn resources_at<'s>(
+        &'s self,
+        ids: Option<&'s Vec<usize>>,
+    ) -> impl Iterator<Item = &'s Resource> {
+        ids.map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.resources[i])
+    }
+
     pub fn resolve(&self, host: &str, namespace: &str) -> String {
         host::resolve(host, namespace, &self.known_namespaces)
     }
 
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
-        self.by_kind
-            .get(&kind)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.resources[i])
+        self.resources_at(self.by_kind.get(&kind))
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Resource> {
@@ -186,11 +192,7 @@ impl Index {
 
     /// The resources of `kind` in `namespace`.
     pub fn in_namespace(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Resource> {
-        self.by_kind_ns
-            .get(&(kind, namespace.to_string()))
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.resources[i])
+        self.resources_at(self.by_kind_ns.get(&(kind, namespace.to_string())))
     }
 
     /// Every definition of `kind` `namespace/name` (overlays, variants), in index order.
@@ -201,11 +203,7 @@ impl Index {
         name: &str,
     ) -> impl Iterator<Item = &Resource> {
         let key = (kind, namespace.to_string(), name.to_string());
-        self.by_name
-            .get(&key)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.resources[i])
+        self.resources_at(self.by_name.get(&key))
     }
 
     /// How many times `kind` `namespace/name` is defined (overlays, variants).
@@ -221,11 +219,8 @@ impl Index {
         name: &str,
     ) -> impl Iterator<Item = Rollout<'_>> {
         let key = (namespace.to_string(), name.to_string());
-        self.rollouts_by_vs
-            .get(&key)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(|&i| Rollout::view(&self.resources[i]))
+        self.resources_at(self.rollouts_by_vs.get(&key))
+            .filter_map(Rollout::view)
     }
 
     /// Flagger Canaries in `namespace` whose apex service is `apex`.
@@ -235,11 +230,8 @@ impl Index {
         apex: &str,
     ) -> impl Iterator<Item = Canary<'_>> {
         let key = (namespace.to_string(), apex.to_string());
-        self.canaries_by_apex
-            .get(&key)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(|&i| Canary::view(&self.resources[i]))
+        self.resources_at(self.canaries_by_apex.get(&key))
+            .filter_map(Canary::view)
     }
 
     /// Flagger Canaries whose `targetRef` is the workload `kind` `namespace/name`.
@@ -250,11 +242,7 @@ impl Index {
         name: &str,
     ) -> impl Iterator<Item = &Resource> {
         let key = (kind.to_string(), namespace.to_string(), name.to_string());
-        self.canaries_by_target
-            .get(&key)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.resources[i])
+        self.resources_at(self.canaries_by_target.get(&key))
     }
 
     /// The controller that rewrites this route's weights, if any: a Rollout that manages it,
@@ -284,11 +272,7 @@ impl Index {
 
     /// Mesh-bound VirtualServices that claim the resolved `host`.
     pub fn mesh_virtual_services(&self, host: &str) -> impl Iterator<Item = &Resource> {
-        self.vs_by_host
-            .get(host)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| &self.resources[i])
+        self.resources_at(self.vs_by_host.get(host))
     }
 
     /// DestinationRules whose host matches the resolved `host`, with the wildcard pattern
@@ -298,11 +282,8 @@ impl Index {
         host: &str,
     ) -> impl Iterator<Item = (Option<&'s str>, &'s Resource)> {
         let exact = self
-            .dr_exact
-            .get(host)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&i| (None, &self.resources[i]));
+            .resources_at(self.dr_exact.get(host))
+            .map(|r| (None, r));
         let wild: Vec<_> = self
             .dr_wild
             .iter()
@@ -344,11 +325,7 @@ impl Index {
                 |r: &Resource| ns == viewer && r.namespace_source == NamespaceSource::Default;
             let short = host.split('.').next().unwrap_or(host);
             let floating_short = self
-                .floating_short
-                .get(short)
-                .map_or(&[][..], Vec::as_slice)
-                .iter()
-                .map(|&i| &self.resources[i])
+                .resources_at(self.floating_short.get(short))
                 .filter(|r| {
                     ns == viewer && self.resolve(short, viewer) == host && r.namespace != ns
                 })
