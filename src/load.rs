@@ -180,10 +180,8 @@ fn load_identity(
             return None;
         }
         issues.extend(loaded.issues);
-        let doc = loaded.docs.into_iter().next()?;
-        let yaml::Value::Map(mut one) = doc.value else {
-            return None;
-        };
+        let mut doc = loaded.docs.into_iter().next()?;
+        let mut one = doc.value.take_map()?;
         let entry = one.pop().filter(|_| one.is_empty())?;
         if let Some(first) = entries
             .iter()
@@ -316,14 +314,15 @@ fn collect_resources(doc: Node, out: &mut Vec<RawResource>) {
         let Some(yaml::Value::Seq(_)) = doc.get("items").map(|n| &n.value) else {
             return;
         };
-        let yaml::Value::Map(entries) = doc.value else {
+        let mut doc = doc;
+        let Some(entries) = doc.value.take_map() else {
             return;
         };
-        for e in entries {
+        for mut e in entries {
             if e.key.as_str() != Some("items") {
                 continue;
             }
-            if let yaml::Value::Seq(items) = e.value.value {
+            if let Some(items) = e.value.value.take_seq() {
                 for item in items {
                     if let Some(r) = resource(item) {
                         out.push(r);

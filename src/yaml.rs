@@ -20,6 +20,64 @@ pub enum Value {
     Map(Vec<Entry>),
 }
 
+impl Value {
+    /// Moves the items of a sequence out, leaving it empty (a `Value` cannot be
+    /// destructured by value: it has a `Drop`).
+    pub fn take_seq(&mut self) -> Option<Vec<Node>> {
+        match self {
+            Value::Seq(items) => Some(std::mem::take(items)),
+            _ => None,
+        }
+    }
+
+    fn has_children(&self) -> bool {
+        match self {
+            Value::Scalar(_) => false,
+            Value::Seq(items) => !items.is_empty(),
+            Value::Map(entries) => !entries.is_empty(),
+        }
+    }
+
+    /// Moves the entries of a mapping out, leaving it empty.
+    pub fn take_map(&mut self) -> Option<Vec<Entry>> {
+        match self {
+            Value::Map(entries) => Some(std::mem::take(entries)),
+            _ => None,
+        }
+    }
+}
+
+/// Frees a tree without recursion: however deep a document is, dropping it cannot
+/// overflow the stack. Nested collections are moved to a list on the heap and freed from
+/// there one level at a time.
+impl Drop for Value {
+    fn drop(&mut self) {
+        fn nested(v: &mut Value, pending: &mut Vec<Value>) {
+            let mut keep = |n: &mut Node| {
+                if n.value.has_children() {
+                    pending.push(std::mem::replace(&mut n.value, Value::Seq(Vec::new())));
+                }
+            };
+            match v {
+                Value::Scalar(_) => {}
+                Value::Seq(items) => items.iter_mut().for_each(&mut keep),
+                Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                    keep(&mut e.key);
+                    keep(&mut e.value);
+                }),
+            }
+        }
+        if !self.has_children() {
+            return;
+        }
+        let mut pending = Vec::new();
+        nested(self, &mut pending);
+        while let Some(mut v) = pending.pop() {
+            nested(&mut v, &mut pending);
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub key: Node,
@@ -235,6 +293,10 @@ pub struct Loaded {
 /// More nodes than this in one document (after alias expansion) is treated as an attack.
 const MAX_NODES: usize = 1_000_000;
 
+/// Deeper nesting than this (after alias expansion) is treated as an attack: real
+/// manifests nest a few dozen levels, and every walk over a tree is bounded by its depth.
+pub const MAX_DEPTH: usize = 1_000;
+
 /// Parses `text`, which starts at byte `base` of its file, into nodes whose spans are file
 /// offsets.
 pub fn load(text: &str, base: usize) -> Loaded {
@@ -313,19 +375,31 @@ enum Frame {
         start: Span,
         anchor: usize,
         items: Vec<Node>,
+        /// The greatest height of a child so far.
+        height: usize,
     },
     Map {
         start: Span,
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<Node>,
+        height: usize,
     },
+}
+
+impl Frame {
+    fn height_mut(&mut self) -> &mut usize {
+        match self {
+            Frame::Seq { height, .. } | Frame::Map { height, .. } => height,
+        }
+    }
 }
 
 struct Builder<'a> {
     positions: &'a Positions,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes, with their height (levels of nesting, a scalar is 1).
+    anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
     out: Loaded,
 }
@@ -354,33 +428,46 @@ impl Builder<'_> {
                     span,
                     value: Value::Scalar(scalar),
                 };
-                self.finish(node, anchor)?;
+                self.finish(node, anchor, 1)?;
             }
             Event::Alias(id) => {
-                let Some(node) = self.anchors.get(&id).cloned() else {
+                let Some((node, height)) = self.anchors.get(&id) else {
                     return Err("alias to an unknown anchor".into());
                 };
+                let height = *height;
+                // Checked before the copy: an alias may hold a deep tree.
+                self.check_depth(height)?;
+                let node = node.clone();
                 self.nodes += node.count();
                 // Keep the alias's own position so findings point where it is used.
                 let node = Node { span, ..node };
-                self.finish(node, 0)?;
+                self.finish(node, 0, height)?;
             }
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
-                start: span,
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
-                start: span,
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(1)?;
+                self.stack.push(Frame::Seq {
+                    start: span,
+                    anchor,
+                    items: Vec::new(),
+                    height: 0,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(1)?;
+                self.stack.push(Frame::Map {
+                    start: span,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    height: 0,
+                });
+            }
             Event::SequenceEnd => {
                 let Some(Frame::Seq {
                     start,
                     anchor,
                     items,
+                    height,
                 }) = self.stack.pop()
                 else {
                     return Err("unbalanced sequence".into());
@@ -393,13 +480,14 @@ impl Builder<'_> {
                     },
                     value: Value::Seq(items),
                 };
-                self.finish(node, anchor)?;
+                self.finish(node, anchor, height + 1)?;
             }
             Event::MappingEnd => {
                 let Some(Frame::Map {
                     start,
                     anchor,
                     entries,
+                    height,
                     ..
                 }) = self.stack.pop()
                 else {
@@ -416,7 +504,7 @@ impl Builder<'_> {
                     },
                     value: Value::Map(entries),
                 };
-                self.finish(node, anchor)?;
+                self.finish(node, anchor, height + 1)?;
             }
             Event::DocumentStart(_) => self.anchors.clear(),
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -425,8 +513,19 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Places a completed node in its parent, or ends the document.
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), String> {
+    /// Fails when a node `height` levels high, placed in the open collections, would nest
+    /// deeper than `MAX_DEPTH`.
+    fn check_depth(&self, height: usize) -> Result<(), String> {
+        if self.stack.len() + height > MAX_DEPTH {
+            return Err(format!(
+                "the document nests deeper than {MAX_DEPTH} levels; canarylint stops reading it here"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Places a completed node of the given height in its parent, or ends the document.
+    fn finish(&mut self, node: Node, anchor: usize, height: usize) -> Result<(), String> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return Err(format!(
@@ -434,7 +533,11 @@ impl Builder<'_> {
             ));
         }
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), height));
+        }
+        if let Some(frame) = self.stack.last_mut() {
+            let h = frame.height_mut();
+            *h = (*h).max(height);
         }
         match self.stack.last_mut() {
             None => {
@@ -476,18 +579,14 @@ impl Builder<'_> {
         }
         let mut explicit = Vec::with_capacity(entries.len());
         let mut merged = Vec::new();
-        for e in entries {
+        for mut e in entries {
             if e.key.as_scalar().is_some_and(is_merge_key) {
-                match e.value.value {
-                    Value::Map(m) => merged.extend(m),
-                    Value::Seq(items) => {
-                        for item in items {
-                            if let Value::Map(m) = item.value {
-                                merged.extend(m);
-                            }
-                        }
+                if let Some(m) = e.value.value.take_map() {
+                    merged.extend(m);
+                } else if let Some(items) = e.value.value.take_seq() {
+                    for mut item in items {
+                        merged.extend(item.value.take_map().unwrap_or_default());
                     }
-                    Value::Scalar(_) => {}
                 }
             } else {
                 explicit.push(e);
@@ -596,5 +695,81 @@ mod tests {
         assert_eq!(int("c"), None);
         assert_eq!(int("d"), Some(16));
         assert_eq!(int("e"), None);
+    }
+
+    #[test]
+    fn nesting_is_bounded_where_it_is_exceeded() {
+        let text = format!("a:\n {}1\n", "- ".repeat(5_000));
+        let l = load(&text, 0);
+        assert!(l.failed);
+        let LoadIssue::Syntax { span, message } = &l.issues[0] else {
+            panic!("{:?}", l.issues)
+        };
+        assert!(message.contains("deeper than 1000"), "{message}");
+        // The sequence that opens level 1001: the mapping is level 1.
+        assert_eq!(span.start as usize, 4 + 2 * (MAX_DEPTH - 1));
+        // Just under the limit loads.
+        let ok = format!("a:\n {}1\n", "- ".repeat(MAX_DEPTH - 1));
+        assert!(!load(&ok, 0).failed);
+    }
+
+    #[test]
+    fn aliases_cannot_build_depth_past_the_limit() {
+        // Each anchor nests the previous one 100 levels deeper: 15 lines give 1,500 levels.
+        let mut s = String::new();
+        for i in 0..15 {
+            let inner = if i == 0 {
+                "x".to_string()
+            } else {
+                format!("*a{}", i - 1)
+            };
+            s.push_str(&format!(
+                "k{i}: &a{i} {}{inner}{}\n",
+                "[".repeat(100),
+                "]".repeat(100)
+            ));
+        }
+        let l = load(&s, 0);
+        assert!(l.failed, "{:?}", l.issues);
+        let LoadIssue::Syntax { span, message } = &l.issues[0] else {
+            panic!("{:?}", l.issues)
+        };
+        assert!(message.contains("deeper"), "{message}");
+        // At the alias that would nest too deep: on line 10, the one that makes 1,001 levels.
+        assert_eq!(s[..span.start as usize].matches('\n').count(), 9);
+        assert!(s[span.start as usize..].starts_with("*a8"));
+    }
+
+    #[test]
+    fn dropping_a_deep_tree_does_not_recurse() {
+        // Deeper than any parse allows, dropped on a thread with a small stack.
+        let mut node = Node {
+            span: Span::default(),
+            value: Value::Scalar(Scalar {
+                text: "x".into(),
+                style: Style::Plain,
+                tag: None,
+            }),
+        };
+        for i in 0..200_000 {
+            node = Node {
+                span: Span::default(),
+                value: if i % 2 == 0 {
+                    Value::Seq(vec![node])
+                } else {
+                    let key = Node {
+                        span: Span::default(),
+                        value: Value::Seq(Vec::new()),
+                    };
+                    Value::Map(vec![Entry { key, value: node }])
+                },
+            };
+        }
+        std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || drop(node))
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }
