@@ -25,7 +25,9 @@ fn targets() -> Vec<Target> {
     let Some(dir) = corpus() else {
         return Vec::new();
     };
-    walk::discover(&[dir], &globset::GlobSet::empty()).expect("corpus walks")
+    walk::discover(&[dir], &globset::GlobSet::empty())
+        .expect("corpus walks")
+        .targets
 }
 
 fn main() {
@@ -39,7 +41,8 @@ fn main() {
 fn discover(b: Bencher) {
     let Some(dir) = corpus() else { return };
     b.bench(|| {
-        walk::discover(std::slice::from_ref(&dir), &globset::GlobSet::empty()).map(|t| t.len())
+        walk::discover(std::slice::from_ref(&dir), &globset::GlobSet::empty())
+            .map(|d| d.targets.len())
     });
 }
 
@@ -49,7 +52,7 @@ fn load(b: Bencher) {
     let opts = WorkspaceOptions::default();
     b.bench(|| {
         t.iter()
-            .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load).documents)
+            .map(|t| load::load_target(t, opts.load).documents)
             .sum::<usize>()
     });
 }
@@ -60,7 +63,7 @@ fn index(b: Bencher) {
     let opts = WorkspaceOptions::default();
     b.with_inputs(|| {
         t.iter()
-            .map(|t| load::load_file(t.path.clone(), t.display.clone(), opts.load))
+            .map(|t| load::load_target(t, opts.load))
             .collect::<Vec<_>>()
     })
     .bench_values(|loaded| Workspace::from_loaded(loaded, &opts).stats.resources);

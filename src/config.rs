@@ -143,7 +143,8 @@ pub const POLICY_KEYS: &[&str] = &[
 ];
 
 /// The config file that applies to `start`: the first found in it (or its directory) and
-/// upward.
+/// upward, up to the repository root (the directory holding `.git`). A config above the
+/// repository is someone else's: it must not change what a clone of the repository gets.
 pub fn find(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     let mut dir = if start.is_dir() {
@@ -158,6 +159,9 @@ pub fn find(start: &Path) -> Option<PathBuf> {
                 return Some(p);
             }
         }
+        if d.join(".git").exists() {
+            return None;
+        }
         dir = d.parent();
     }
     None
@@ -170,11 +174,13 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         .unwrap_or(path)
         .to_string_lossy()
         .into_owned();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let cannot = |e: String| ConfigError {
         file: shown.clone(),
         line: 0,
         message: format!("cannot read the config file: {e}"),
-    })?;
+    };
+    let bytes = crate::load::read_regular(path).map_err(|e| cannot(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| cannot(e.to_string()))?;
     let mut config = parse(&text, &shown)?;
     config.path = Some(path.to_path_buf());
     Ok(config)

@@ -228,7 +228,8 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     let t = std::time::Instant::now();
     let plan = walk::plan(&paths, &excludes, args.force_exclude).map_err(UsageError::Walk)?;
     timings.record("discover", t);
-    let workspace = Workspace::load_timed(&plan.targets, &settings.workspace, &mut timings);
+    let mut workspace = Workspace::load_timed(&plan.targets, &settings.workspace, &mut timings);
+    workspace.stats.excluded = plan.excluded;
     let t = std::time::Instant::now();
     let enabled = |id: RuleId| settings.rules.enabled(id);
     let mut diagnostics = check_workspace(

@@ -10,6 +10,7 @@ use crate::model::resource::{NamespaceSource, Resource};
 use crate::prescan;
 use crate::rules::registry::RuleId;
 use crate::source::{SourceFile, Span};
+use crate::walk::{Skip, Target};
 use crate::yaml::{self, LoadIssue, Loaded, Node};
 
 /// Files over this size are skipped.
@@ -48,21 +49,76 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
     }
 }
 
+/// What a skip decided at discovery says, as a note at the file.
+fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
+    match skip {
+        Skip::NotRegular(what) => (
+            RuleId::IoError,
+            format!("cannot read the file: it is {what}, not a regular file"),
+            Some("only regular files are read; a FIFO or a device may block or never end"),
+        ),
+        Skip::SymlinkLoop => (
+            RuleId::IoError,
+            "cannot read the file: symlink loop".into(),
+            Some("the link leads back to itself; point it at a file"),
+        ),
+        Skip::BrokenSymlink(to) => (
+            RuleId::IoError,
+            format!(
+                "cannot read the file: broken symlink (its target `{}` does not exist)",
+                to.display()
+            ),
+            None,
+        ),
+        Skip::OutsideRepository(to) => (
+            RuleId::SkippedFile,
+            format!(
+                "skipped: a symlink to `{}`, outside the repository",
+                to.display()
+            ),
+            Some("only links inside the repository are followed, as Argo CD and Flux refuse links out of it"),
+        ),
+        Skip::Unreadable(e) => (RuleId::IoError, format!("cannot read it: {e}"), None),
+        Skip::Template(engine) => (
+            RuleId::SkippedFile,
+            format!("skipped: a {engine} template by its name; YAML only once rendered"),
+            Some("lint the rendered output instead, e.g. `render … | canarylint check -`"),
+        ),
+    }
+}
+
+/// Loads a file found by discovery.
+pub fn load_target(t: &Target, opts: LoadOptions) -> LoadedFile {
+    match &t.skip {
+        Some(skip) => {
+            let (rule, msg, help) = skip_note(skip);
+            let source = SourceFile::new(t.path.clone(), t.display.clone(), Arc::from(""));
+            let mut f = note(source, Span::default(), rule, msg);
+            if let (Some(help), Some(d)) = (help, f.diagnostics.first_mut()) {
+                d.help = Some(help.to_string());
+            }
+            f
+        }
+        None => load_file(t.path.clone(), t.display.clone(), opts),
+    }
+}
+
 pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
     let read = if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+        read_capped(std::io::stdin().lock())
     } else {
-        read_limited(&path)
+        read_regular(&path)
     };
     let bytes = match read {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
-            let size: u64 = e.to_string().parse().unwrap_or(0);
+        Err(ReadError::TooLarge(size)) => {
+            let size = match size {
+                Some(n) => format!("{:.1} MB", n as f64 / 1_048_576.0),
+                None => "larger than that".into(),
+            };
             let msg = format!(
-                "skipped: the file is {:.1} MB, over the {} MB limit",
-                size as f64 / 1_048_576.0,
+                "skipped: the file is {size}, over the {} MB limit",
                 MAX_FILE_BYTES / 1_048_576
             );
             return note(
@@ -72,7 +128,11 @@ pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFil
                 msg,
             );
         }
-        Err(e) => {
+        Err(ReadError::NotRegular(what)) => {
+            let (rule, msg, _) = skip_note(&Skip::NotRegular(what));
+            return note(empty(path, display), Span::default(), rule, msg);
+        }
+        Err(ReadError::Io(e)) => {
             let msg = format!("cannot read the file: {e}");
             return note(empty(path, display), Span::default(), RuleId::IoError, msg);
         }
@@ -107,20 +167,76 @@ pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFil
     docs.into_file(SourceFile::new(path, display, text))
 }
 
-/// Reads a file of at most `MAX_FILE_BYTES`, with one `fstat`; a larger one is an error of
-/// kind `FileTooLarge` whose message is its size.
-fn read_limited(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+/// Why a file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// Over `MAX_FILE_BYTES`; the size when the file system tells it.
+    TooLarge(Option<u64>),
+    /// A FIFO, a device or a socket, described.
+    NotRegular(&'static str),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::TooLarge(_) => {
+                write!(
+                    f,
+                    "the file is over the {} MB limit",
+                    MAX_FILE_BYTES / 1_048_576
+                )
+            }
+            ReadError::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
+        }
+    }
+}
+
+/// Reads at most `MAX_FILE_BYTES` of a stream, counting the bytes actually read.
+fn read_capped(r: impl std::io::Read) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
+    let mut buf = Vec::new();
+    r.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(ReadError::Io)?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(None));
+    }
+    Ok(buf)
+}
+
+/// Reads a regular file of at most `MAX_FILE_BYTES`. The file is opened without blocking
+/// and checked with one `fstat` of the open file: a FIFO, a device or `/dev/zero` is never
+/// read (`fstat` says 0 bytes for them, and reading one may block or never end).
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let f = options.open(path).map_err(ReadError::Io)?;
+    let meta = f.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(crate::walk::file_kind(
+            meta.file_type(),
+        )));
+    }
+    let len = meta.len();
     if len > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            len.to_string(),
-        ));
+        return Err(ReadError::TooLarge(Some(len)));
     }
     let mut buf = Vec::with_capacity(len as usize + 1);
-    f.read_to_end(&mut buf)?;
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(ReadError::Io)?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        // It grew while being read.
+        return Err(ReadError::TooLarge(None));
+    }
     Ok(buf)
 }
 
@@ -409,7 +525,8 @@ fn kustomization_namespace(dir: &Path) -> Option<String> {
     ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
         .find_map(|name| {
-            let text = std::fs::read_to_string(dir.join(name)).ok()?;
+            let bytes = read_regular(&dir.join(name)).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
             let loaded = yaml::load(&text, 0);
             let ns = loaded.docs.first()?.get("namespace")?.as_str()?.to_string();
             Some(ns)

@@ -18,11 +18,53 @@ pub struct Target {
     pub path: PathBuf,
     /// Named on the command line (not found by walking).
     pub explicit: bool,
+    /// Why the file is not read, when discovery already knows: the loader turns it into a
+    /// note at the file, so that nothing is skipped without a word.
+    pub skip: Option<Skip>,
+}
+
+impl Target {
+    fn new(path: &Path, explicit: bool, skip: Option<Skip>) -> Target {
+        Target {
+            display: display(path),
+            path: path.to_path_buf(),
+            explicit,
+            skip,
+        }
+    }
+}
+
+/// Why discovery leaves a file unread.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    /// A FIFO, a device or a socket: reading one may block forever or never end.
+    NotRegular(&'static str),
+    /// A symlink that leads back to itself.
+    SymlinkLoop,
+    /// A symlink whose target does not exist.
+    BrokenSymlink(PathBuf),
+    /// A symlink that leads out of the repository, to this target. A pull request could
+    /// otherwise make the linter print lines of any file of the machine that lints it.
+    OutsideRepository(PathBuf),
+    /// A directory or file the walk could not read.
+    Unreadable(String),
+    /// A template by its name (`x.j2.yaml`, `x.gotmpl`), of this engine.
+    Template(&'static str),
+}
+
+/// What the walk found: the files to lint, and how many paths the excludes removed.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub targets: Vec<Target>,
+    /// Files and directories skipped by `exclude` globs (a directory counts once).
+    pub excluded: usize,
 }
 
 #[derive(Debug)]
 pub enum WalkError {
     NotFound(String),
+    SymlinkLoop(String),
+    BrokenSymlink(String, String),
     Unreadable(String, String),
 }
 
@@ -30,22 +72,109 @@ impl std::fmt::Display for WalkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WalkError::NotFound(p) => write!(f, "`{p}`: no such file or directory"),
+            WalkError::SymlinkLoop(p) => write!(f, "`{p}`: symlink loop"),
+            WalkError::BrokenSymlink(p, t) => {
+                write!(f, "`{p}`: broken symlink (its target `{t}` does not exist)")
+            }
             WalkError::Unreadable(p, e) => write!(f, "`{p}`: cannot read it: {e}"),
         }
     }
 }
 
+/// A name with a YAML extension, in any case (`x.yaml`, `z.Yaml`, `X.YML`).
 pub fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "YAML" | "YML")
-    )
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// The template engine a file's name announces: `x.j2.yaml`, `x.ftl.yaml`, `x.tpl.yaml`
+/// (a template that renders to YAML), or `x.gotmpl` (helmfile's Go templates).
+pub fn template_engine(path: &Path) -> Option<&'static str> {
+    const ENGINES: &[(&str, &str)] = &[
+        ("j2", "Jinja"),
+        ("jinja", "Jinja"),
+        ("jinja2", "Jinja"),
+        ("ftl", "FreeMarker"),
+        ("tpl", "Go template"),
+        ("tmpl", "Go template"),
+        ("gotmpl", "Go template"),
+    ];
+    let engine = |ext: &str| {
+        ENGINES
+            .iter()
+            .find(|(e, _)| ext.eq_ignore_ascii_case(e))
+            .map(|(_, name)| *name)
+    };
+    let name = path.file_name()?.to_str()?;
+    let mut exts = name
+        .split('.')
+        .skip(1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev();
+    let last = exts.next()?;
+    if last.eq_ignore_ascii_case("gotmpl") {
+        return Some("Go template");
+    }
+    if is_yaml(Path::new(name)) {
+        return exts.next().and_then(engine);
+    }
+    None
+}
+
+/// Whether a walked file is one to lint or to note as a template.
+fn wanted(path: &Path) -> bool {
+    is_yaml(path) || template_engine(path).is_some()
 }
 
 fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
+
+/// What a file that is neither a regular file nor a directory is, for messages.
+pub fn file_kind(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_symlink() {
+        "a symlink"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Whether an error is "too many levels of symbolic links".
+fn is_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// Directories of version control systems: never manifests, and often large.
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 
 /// Whether an exclude glob matches the path, relative to the walked root or as displayed,
 /// or the file name alone.
@@ -59,60 +188,222 @@ pub fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
         || path.file_name().is_some_and(|n| excludes.is_match(n))
 }
 
-/// Every file to lint, sorted by displayed path. Explicit files are always linted; a path
-/// that does not exist is an error.
-pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Vec<Target>, WalkError> {
-    let mut out = Vec::new();
-    let mut dirs = Vec::new();
-    for p in paths {
-        if p.as_os_str() == "-" {
-            out.push(Target {
-                display: STDIN.into(),
-                path: p.clone(),
-                explicit: true,
-            });
-            continue;
+/// The repository a path belongs to, for symlinks: its git work tree, else `fallback`.
+fn repository_of(path: &Path, fallback: &Path) -> PathBuf {
+    crate::git::root_of(path)
+        .or_else(|| std::fs::canonicalize(fallback).ok())
+        .unwrap_or_else(|| fallback.to_path_buf())
+}
+
+/// Where a symlink leads, when that is outside `root`.
+fn outside(link: &Path, root: &Path) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(link).ok()?;
+    (!target.starts_with(root)).then(|| std::fs::read_link(link).unwrap_or(target))
+}
+
+/// A file named on the command line. Explicit files are read even when excluded (unless
+/// `--force-exclude`); a symlink is followed only inside its repository.
+fn explicit(p: &Path) -> Result<Target, WalkError> {
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) if is_loop(&e) => return Err(WalkError::SymlinkLoop(display(p))),
+        Err(e) => {
+            return Err(match std::fs::read_link(p) {
+                Ok(t) if e.kind() == std::io::ErrorKind::NotFound => {
+                    WalkError::BrokenSymlink(display(p), t.to_string_lossy().into_owned())
+                }
+                _ if e.kind() == std::io::ErrorKind::NotFound => WalkError::NotFound(display(p)),
+                _ => WalkError::Unreadable(display(p), e.to_string()),
+            })
         }
-        let meta = std::fs::metadata(p).map_err(|_| WalkError::NotFound(display(p)))?;
-        if meta.is_dir() {
-            dirs.push(p.clone());
-        } else {
-            std::fs::File::open(p).map_err(|e| WalkError::Unreadable(display(p), e.to_string()))?;
-            out.push(Target {
-                display: display(p),
-                path: p.clone(),
-                explicit: true,
-            });
+    };
+    if !meta.is_file() {
+        // Never opened: opening a FIFO blocks until something writes to it.
+        return Ok(Target::new(
+            p,
+            true,
+            Some(Skip::NotRegular(file_kind(meta.file_type()))),
+        ));
+    }
+    if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_symlink()) {
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let root = repository_of(parent.unwrap_or(Path::new(".")), Path::new("."));
+        if let Some(to) = outside(p, &root) {
+            return Ok(Target::new(p, true, Some(Skip::OutsideRepository(to))));
         }
     }
-    for dir in dirs {
-        let found = Mutex::new(Vec::new());
-        WalkBuilder::new(&dir).build_parallel().run(|| {
-            let found = &found;
-            let dir = &dir;
+    std::fs::File::open(p).map_err(|e| WalkError::Unreadable(display(p), e.to_string()))?;
+    let skip = template_engine(p).map(Skip::Template);
+    Ok(Target::new(p, true, skip))
+}
+
+/// The path an error of the walk is about, and the I/O error under it.
+fn error_path(err: &ignore::Error) -> (Option<&Path>, Option<&std::io::Error>) {
+    match err {
+        ignore::Error::WithPath { path, err } => (Some(path), error_path(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => (Some(child), None),
+        ignore::Error::Io(e) => (None, Some(e)),
+        _ => (None, None),
+    }
+}
+
+fn is_ancestor_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_ancestor_loop(err),
+        _ => false,
+    }
+}
+
+/// Walks one directory: its YAML files (and template-named files, to note them), following
+/// symlinks that stay inside the repository, reading hidden directories (`.argocd/`,
+/// `.flux/` are GitOps folders) but not version-control ones, honouring `.gitignore`.
+fn walk_dir(dir: &Path, excludes: &GlobSet) -> Discovery {
+    let root = repository_of(dir, dir);
+    let found = Mutex::new(Vec::new());
+    // Symlinks followed: files reached through them may also be reached directly.
+    let linked = Mutex::new(Vec::new());
+    let excluded_count = std::sync::atomic::AtomicUsize::new(0);
+    WalkBuilder::new(dir)
+        .hidden(false)
+        .follow_links(true)
+        .filter_entry(|e| {
+            !(e.depth() > 0
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| VCS_DIRS.contains(&n)))
+        })
+        .build_parallel()
+        .run(|| {
+            let (found, linked, excluded_count, root) = (&found, &linked, &excluded_count, &root);
+            let push = move |t: Target| found.lock().expect("walk results").push(t);
             Box::new(move |entry| {
-                let Ok(entry) = entry else {
-                    return WalkState::Continue;
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        let (path, io) = error_path(&err);
+                        let Some(path) = path else {
+                            return WalkState::Continue;
+                        };
+                        // A directory link back to an ancestor (`back -> ..`): what it
+                        // leads to is walked anyway, so nothing is skipped.
+                        if io.is_none() && is_ancestor_loop(&err) {
+                            return WalkState::Continue;
+                        }
+                        let skip = match io {
+                            Some(e) if is_loop(e) => Skip::SymlinkLoop,
+                            Some(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                                match std::fs::read_link(path) {
+                                    Ok(t) => Skip::BrokenSymlink(t),
+                                    // Gone since it was listed.
+                                    Err(_) => return WalkState::Continue,
+                                }
+                            }
+                            Some(e) => Skip::Unreadable(e.to_string()),
+                            None => Skip::Unreadable(err.to_string()),
+                        };
+                        // A broken or looping link only matters where it names a manifest.
+                        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+                        if !is_link || wanted(path) || matches!(skip, Skip::SymlinkLoop) {
+                            push(Target::new(path, false, Some(skip)));
+                        }
+                        return WalkState::Continue;
+                    }
                 };
                 let path = entry.path();
                 if entry.depth() > 0 && excluded(excludes, path, dir) {
+                    excluded_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     return WalkState::Skip;
                 }
-                if entry.file_type().is_some_and(|t| t.is_file()) && is_yaml(path) {
-                    let t = Target {
-                        display: display(path),
-                        path: path.to_path_buf(),
-                        explicit: false,
-                    };
-                    found.lock().expect("walk results").push(t);
+                let Some(ft) = entry.file_type() else {
+                    return WalkState::Continue;
+                };
+                if entry.path_is_symlink() {
+                    if let Some(to) = outside(path, root) {
+                        if ft.is_dir() || wanted(path) {
+                            push(Target::new(path, false, Some(Skip::OutsideRepository(to))));
+                        }
+                        return WalkState::Skip;
+                    }
+                    linked
+                        .lock()
+                        .expect("walk results")
+                        .push(path.to_path_buf());
                 }
+                if ft.is_dir() || !wanted(path) {
+                    return WalkState::Continue;
+                }
+                let skip = if ft.is_file() {
+                    template_engine(path).map(Skip::Template)
+                } else {
+                    Some(Skip::NotRegular(file_kind(ft)))
+                };
+                push(Target::new(path, false, skip));
                 WalkState::Continue
             })
         });
-        out.extend(found.into_inner().expect("walk results"));
+    let mut targets = found.into_inner().expect("walk results");
+    let linked = linked.into_inner().expect("walk results");
+    if !linked.is_empty() {
+        drop_linked_copies(dir, &linked, &mut targets);
     }
-    out.sort();
-    out.dedup_by(|a, b| a.path == b.path);
+    Discovery {
+        targets,
+        excluded: excluded_count.into_inner(),
+    }
+}
+
+/// A file reached both directly and through a symlink is linted once, at its own path.
+fn drop_linked_copies(dir: &Path, linked: &[PathBuf], targets: &mut Vec<Target>) {
+    let via_link = |t: &Target| linked.iter().any(|l| t.path.starts_with(l));
+    let Ok(base) = std::fs::canonicalize(dir) else {
+        return;
+    };
+    let direct: HashSet<PathBuf> = targets
+        .iter()
+        .filter(|t| !via_link(t))
+        .filter_map(|t| t.path.strip_prefix(dir).ok().map(|rel| base.join(rel)))
+        .collect();
+    targets.retain(|t| {
+        !via_link(t)
+            || t.skip.is_some()
+            || std::fs::canonicalize(&t.path).map_or(true, |c| !direct.contains(&c))
+    });
+}
+
+/// Every file to lint, sorted by displayed path. Explicit files are always linted; a path
+/// that does not exist is an error.
+pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovery, WalkError> {
+    let mut out = Discovery::default();
+    let mut dirs = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.targets.push(Target {
+                display: STDIN.into(),
+                path: p.clone(),
+                explicit: true,
+                skip: None,
+            });
+            continue;
+        }
+        if p.is_dir() {
+            dirs.push(p.clone());
+        } else {
+            out.targets.push(explicit(p)?);
+        }
+    }
+    for dir in dirs {
+        let found = walk_dir(&dir, excludes);
+        out.targets.extend(found.targets);
+        out.excluded += found.excluded;
+    }
+    out.targets.sort();
+    out.targets.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
 
@@ -139,6 +430,8 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// `None`: report on everything read.
     pub report: Option<ReportScope>,
+    /// Paths the excludes removed, for the summary.
+    pub excluded: usize,
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` folded away without touching the
@@ -186,20 +479,23 @@ pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Resul
         .iter()
         .filter(|p| p.as_os_str() != "-" && !p.is_dir())
         .collect();
-    let mut given = discover(paths, excludes)?;
+    let Discovery {
+        targets: mut given,
+        excluded: mut excluded_count,
+    } = discover(paths, excludes)?;
     if force_exclude {
+        let before = given.len();
         given.retain(|t| !t.explicit || !excluded(excludes, &t.path, Path::new(".")));
+        excluded_count += before - given.len();
     }
-    let Some(first) = explicit.first() else {
+    let root = explicit
+        .first()
+        .and_then(|first| crate::git::root_of(first));
+    let Some(root) = root else {
         return Ok(Plan {
             targets: given,
             report: None,
-        });
-    };
-    let Some(root) = crate::git::root_of(first) else {
-        return Ok(Plan {
-            targets: given,
-            report: None,
+            excluded: excluded_count,
         });
     };
     let mut scope = ReportScope::default();
@@ -224,7 +520,8 @@ pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Resul
         .map(|t| lexical_absolute(&cwd, &t.path))
         .collect();
     let mut targets = given;
-    for t in discover(&[relative_to_cwd(&root)], excludes)? {
+    let repository = discover(&[relative_to_cwd(&root)], excludes)?;
+    for t in repository.targets {
         if seen.insert(lexical_absolute(&cwd, &t.path)) {
             targets.push(t);
         }
@@ -233,5 +530,6 @@ pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Resul
     Ok(Plan {
         targets,
         report: Some(scope),
+        excluded: excluded_count,
     })
 }

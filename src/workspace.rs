@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, KustomizeNamespaces, LoadOptions};
 use crate::model::index::Index;
 use crate::model::resource::{NamespaceSource, Resource};
+use crate::rules::registry::RuleId;
 use crate::source::SourceFile;
 use crate::walk::Target;
 
@@ -59,6 +60,10 @@ pub struct Stats {
     pub files: usize,
     pub documents: usize,
     pub resources: usize,
+    /// Files that were not linted (or not wholly), each with a note saying why.
+    pub skipped: usize,
+    /// Paths that exclude globs removed (a directory counts once).
+    pub excluded: usize,
 }
 
 pub struct Workspace {
@@ -85,7 +90,7 @@ impl Workspace {
         let loaded: Vec<load::LoadedFile> = targets
             .par_iter()
             .map(|t| {
-                let f = load::load_file(t.path.clone(), t.display.clone(), opts.load);
+                let f = load::load_target(t, opts.load);
                 progress.inc();
                 f
             })
@@ -132,6 +137,13 @@ impl Workspace {
         let mut kustomize = KustomizeNamespaces::default();
         for lf in loaded {
             stats.documents += lf.documents;
+            if lf
+                .diagnostics
+                .iter()
+                .any(|d| matches!(d.rule, RuleId::SkippedFile | RuleId::IoError))
+            {
+                stats.skipped += 1;
+            }
             if !lf.keep {
                 continue;
             }

@@ -42,9 +42,11 @@ fn demo_json_output_keeps_its_contract() {
         [
             "documents",
             "errors",
+            "excluded",
             "files",
             "infos",
             "resources",
+            "skipped",
             "warnings"
         ]
     );

@@ -50,12 +50,69 @@ spec:
 
 /// Runs the binary and returns (exit code, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = common::run_in(dir, args);
+    run_fed(dir, args, None)
+}
+
+/// Runs the binary with `stdin` fed to it (from another thread), killing it after 60 s: a
+/// hang is a failure, not a stuck test run.
+fn run_fed(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> (i32, String, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_canarylint"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        // The linter stops reading at its size limit; the rest meets a closed pipe.
+        std::thread::spawn(move || pipe.write_all(&bytes));
+    }
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let (mut o, mut e) = (Vec::new(), Vec::new());
+        let _ = out.read_to_end(&mut o);
+        let _ = err.read_to_end(&mut e);
+        (o, e)
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("canarylint {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (o, e) = reader.join().unwrap();
     (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o).into_owned(),
+        String::from_utf8_lossy(&e).into_owned(),
     )
+}
+
+/// (file, rule, message) of each finding of a JSON report.
+fn findings(json: &str) -> Vec<(String, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (s("file"), s("rule"), s("message"))
+        })
+        .collect()
 }
 
 #[test]
@@ -102,4 +159,209 @@ fn deep_nesting_is_a_syntax_finding_and_the_rest_is_linted() {
     assert_eq!(syntax[0]["file"], "deep.yaml");
     assert_eq!(syntax[0]["line"], 5);
     assert_eq!(of("weight-sum").len(), 4, "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_devices_and_endless_input_are_never_read() {
+    let s = Scratch::new("fifo");
+    s.write("vs.yaml", BAD_SPLIT);
+    let fifo = s.path().join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|st| st.success()), "mkfifo");
+    // Named on the command line, and found by walking: an `io-error` saying what it is,
+    // and the rest is linted. Opening the FIFO for reading would block forever.
+    for args in [
+        &["check", "pipe.yaml", "vs.yaml", "--format", "json"][..],
+        &["check", ".", "--format", "json"][..],
+    ] {
+        let (code, out, err) = run(s.path(), args);
+        assert_eq!(code, 1, "{err}");
+        let f = findings(&out);
+        assert!(
+            f.iter().any(|(file, rule, msg)| file == "pipe.yaml"
+                && rule == "io-error"
+                && msg.contains("a FIFO (named pipe), not a regular file")),
+            "{f:#?}"
+        );
+        assert!(f
+            .iter()
+            .any(|(file, rule, _)| file == "vs.yaml" && rule == "weight-sum"));
+    }
+    // `fstat` says 0 bytes for `/dev/zero`, which never ends.
+    let (code, out, _) = run(s.path(), &["check", "/dev/zero", "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(findings(&out)
+        .iter()
+        .any(|(_, rule, msg)| rule == "io-error" && msg.contains("a character device")));
+    // Standard input is capped by the bytes read, not by a size it cannot know.
+    let zeros = vec![b'a'; 12 * 1024 * 1024];
+    let (code, out, _) = run_fed(s.path(), &["check", "-", "--format", "json"], Some(zeros));
+    assert_eq!(code, 0, "a note is not a failure");
+    let f = findings(&out);
+    assert!(
+        f.iter()
+            .any(|(_, rule, msg)| rule == "skipped-file" && msg.contains("over the 10 MB limit")),
+        "{f:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_followed_inside_the_repository_only() {
+    use std::os::unix::fs::symlink;
+    let outer = Scratch::new("links");
+    let secret = outer.write("secret/id.yaml", "token: s3cr3t\n");
+    let repo = outer.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("apps/sub")).unwrap();
+    std::fs::write(repo.join("apps/real.yaml"), BAD_SPLIT).unwrap();
+    std::fs::write(
+        repo.join("shared.yaml"),
+        BAD_SPLIT.replace("reviews", "ratings"),
+    )
+    .unwrap();
+    // Inside the repository: followed, and a file reached twice is linted once.
+    symlink("real.yaml", repo.join("apps/link.yaml")).unwrap();
+    symlink("../shared.yaml", repo.join("apps/shared-link.yaml")).unwrap();
+    symlink("..", repo.join("apps/sub/up")).unwrap();
+    // Out of the repository: a fork's pull request must not make the log show the lines
+    // of a file of the machine that lints it.
+    symlink(&secret, repo.join("apps/secret.yaml")).unwrap();
+    symlink(secret.parent().unwrap(), repo.join("apps/secrets")).unwrap();
+    // Broken and looping links.
+    symlink("nowhere.yaml", repo.join("apps/dangling.yaml")).unwrap();
+    symlink("b.yaml", repo.join("apps/a.yaml")).unwrap();
+    symlink("a.yaml", repo.join("apps/b.yaml")).unwrap();
+    let (code, out, err) = run(&repo, &["check", "apps", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let mut got: Vec<(String, String)> = findings(&out)
+        .into_iter()
+        .filter(|(_, rule, _)| rule != "missing-subset" && rule != "manual-weight-split")
+        .map(|(file, rule, _)| (file, rule))
+        .collect();
+    got.sort();
+    let want = [
+        ("apps/a.yaml", "io-error"),
+        ("apps/b.yaml", "io-error"),
+        ("apps/dangling.yaml", "io-error"),
+        ("apps/real.yaml", "weight-sum"),
+        ("apps/secret.yaml", "skipped-file"),
+        ("apps/secrets", "skipped-file"),
+        ("apps/shared-link.yaml", "weight-sum"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(got, want, "{out}");
+    assert!(!out.contains("s3cr3t"), "{out}");
+    let f = findings(&out);
+    let msg = |file: &str| {
+        f.iter()
+            .find(|x| x.0 == file)
+            .map(|x| x.2.clone())
+            .unwrap_or_default()
+    };
+    assert!(msg("apps/a.yaml").contains("symlink loop"));
+    assert!(msg("apps/dangling.yaml").contains("broken symlink"));
+    assert!(msg("apps/secret.yaml").contains("outside the repository"));
+    // Named on the command line: a loop and a dangling link are errors that say so.
+    let (code, _, err) = run(&repo, &["check", "apps/a.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`apps/a.yaml`: symlink loop"), "{err}");
+    let (code, _, err) = run(&repo, &["check", "apps/dangling.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken symlink"), "{err}");
+    // An explicit link out of the repository is not followed either.
+    let (_, out, _) = run(&repo, &["check", "apps/secret.yaml", "--format", "json"]);
+    assert!(!out.contains("s3cr3t"));
+    assert!(out.contains("outside the repository"), "{out}");
+}
+
+#[test]
+fn hidden_gitops_folders_and_any_case_extensions_are_linted() {
+    let s = Scratch::new("hidden");
+    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    for f in [
+        ".argocd/apps/vs.yaml",
+        ".flux/vs.yml",
+        "apps/.hidden.yaml",
+        "apps/z.Yaml",
+        "apps/UPPER.YML",
+    ] {
+        s.write(f, BAD_SPLIT);
+    }
+    // Never read: a version-control folder.
+    s.write(".git/vs.yaml", BAD_SPLIT);
+    let (_, out, _) = run(s.path(), &["check", ".", "--format", "json"]);
+    let mut files: Vec<String> = findings(&out)
+        .into_iter()
+        .filter(|(_, rule, _)| rule == "weight-sum")
+        .map(|(file, _, _)| file)
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            ".argocd/apps/vs.yaml",
+            ".flux/vs.yml",
+            "apps/.hidden.yaml",
+            "apps/UPPER.YML",
+            "apps/z.Yaml"
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn excluded_and_skipped_files_are_counted_in_the_summary() {
+    let s = Scratch::new("summary");
+    s.write("vs.yaml", BAD_SPLIT);
+    s.write("vendor/a.yaml", BAD_SPLIT);
+    s.write("empty.yaml", "\n");
+    s.write("chart/x.j2.yaml", "kind: {{ kind }}\n");
+    let (_, out, _) = run(
+        s.path(),
+        &[
+            "check",
+            ".",
+            "--exclude",
+            "vendor",
+            "--select",
+            "weight-sum,skipped-file",
+        ],
+    );
+    assert!(
+        out.ends_with(
+            "Found 1 error, 0 warnings, 2 notes (1 resource in 3 files, 1 document; 2 files not fully linted, 1 path excluded).\n"
+        ),
+        "{out}"
+    );
+    let (_, json, _) = run(
+        s.path(),
+        &["check", ".", "--exclude", "vendor", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["summary"]["skipped"], 2);
+    assert_eq!(v["summary"]["excluded"], 1);
+}
+
+#[test]
+fn a_config_above_the_repository_does_not_apply() {
+    let outer = Scratch::new("above");
+    // Someone else's settings, one folder up: they would exclude everything.
+    outer.write(".canarylint.yaml", "exclude: [\"**\"]\n");
+    let repo = outer.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::write(repo.join("vs.yaml"), BAD_SPLIT).unwrap();
+    let (code, out, err) = run(&repo, &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(findings(&out)
+        .iter()
+        .any(|(_, rule, _)| rule == "weight-sum"));
+    // The repository's own config still applies.
+    std::fs::write(repo.join(".canarylint.yaml"), "exclude: [\"vs.yaml\"]\n").unwrap();
+    let (code, out, _) = run(&repo, &["check", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
 }

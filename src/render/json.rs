@@ -38,6 +38,10 @@ struct Summary {
     files: usize,
     documents: usize,
     resources: usize,
+    /// Files not linted (each has a note saying why).
+    skipped: usize,
+    /// Paths removed by exclude globs.
+    excluded: usize,
     errors: usize,
     warnings: usize,
     infos: usize,
@@ -74,6 +78,8 @@ pub fn render(report: &Report<'_>) -> String {
             files: report.stats.files,
             documents: report.stats.documents,
             resources: report.stats.resources,
+            skipped: report.stats.skipped,
+            excluded: report.stats.excluded,
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             infos: report.count(Severity::Info),

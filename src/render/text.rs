@@ -73,12 +73,27 @@ pub fn summary(report: &Report<'_>) -> String {
         report.count(Severity::Warning),
         report.count(Severity::Info),
     );
-    let scope = format!(
+    let mut scope = format!(
         "{} in {}, {}",
         plural(report.stats.resources, "resource"),
         plural(report.stats.files, "file"),
         plural(report.stats.documents, "document")
     );
+    // What was not linted: each skipped file has a note; excluded paths are counted here.
+    let mut left_out = Vec::new();
+    if report.stats.skipped > 0 {
+        let n = report.stats.skipped;
+        left_out.push(format!("{} not fully linted", plural(n, "file")));
+    }
+    if report.stats.excluded > 0 {
+        left_out.push(format!(
+            "{} excluded",
+            plural(report.stats.excluded, "path")
+        ));
+    }
+    if !left_out.is_empty() {
+        scope.push_str(&format!("; {}", left_out.join(", ")));
+    }
     if e + w + i == 0 {
         return format!("All checks passed: {scope}.\n");
     }
