@@ -7,6 +7,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod duration;
 pub mod engine;
+pub mod fold;
 pub mod git;
 pub mod history;
 pub mod load;
@@ -248,6 +249,8 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
                 .is_some_and(|f| scope.contains(&f.path))
         });
     }
+    let mut diagnostics = fold::fold_notes(diagnostics);
+    sort(&workspace, &mut diagnostics);
     let repo_paths = repo_paths(&workspace, &diagnostics);
     Ok(Outcome {
         workspace,

@@ -325,11 +325,8 @@ fn load_identity(
 
 /// The 1-based line of a byte offset, counted on demand (rarely needed).
 fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
+    crate::source::line_starts(&text[..end]).len()
 }
 
 fn load_documents(text: &str, opts: LoadOptions) -> Documents {
@@ -341,7 +338,8 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         documents: 0,
         keep: false,
     };
-    let mut templated: Vec<Span> = Vec::new();
+    // Documents that are templates, with the syntax that tells it.
+    let mut templated: Vec<(Span, Template)> = Vec::new();
     for seg in prescan::segments(&text[bom..]) {
         let (start, end) = (seg.start + bom, seg.end + bom);
         out.documents += 1;
@@ -368,7 +366,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             // `name: {{ .Values.x }}` parses as a mapping used as a key: a template that
             // only looks like YAML.
             if piece.contains("{{") && doc.has_collection_key() {
-                templated.push(doc.span);
+                templated.push((doc.span, Template::Go));
                 continue;
             }
             relevant = true;
@@ -379,13 +377,13 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         }
         for issue in loaded.issues {
             out.diagnostics.push(match issue {
-                LoadIssue::Syntax { span, .. } if piece.contains("{{") => {
-                    templated.push(span);
-                    continue;
-                }
-                LoadIssue::Syntax { span, message } => {
-                    Diagnostic::new(RuleId::YamlSyntax, 0, span, message)
-                }
+                LoadIssue::Syntax { span, message } => match Template::in_text(piece) {
+                    Some(t) => {
+                        templated.push((span, t));
+                        continue;
+                    }
+                    None => Diagnostic::new(RuleId::YamlSyntax, 0, span, message),
+                },
                 LoadIssue::DuplicateKey { key, first, second } => {
                     let line = line_at(text, first.start as usize);
                     Diagnostic::new(
@@ -399,7 +397,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             });
         }
     }
-    if let Some(&first) = templated.first() {
+    if let Some(&(first, syntax)) = templated.first() {
         // One note per file: a chart's templates are expected not to parse.
         let n = templated.len();
         let what = if n == 1 {
@@ -413,14 +411,80 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
                 0,
                 first,
                 format!(
-                    "skipped {what} template syntax (`{{{{ ... }}}}`): YAML only once rendered"
+                    "skipped {what} template syntax ({}): YAML only once rendered",
+                    syntax.describe()
                 ),
             )
-            .help("lint the rendered output instead, e.g. `helm template . | canarylint check -`"),
+            .help(syntax.help()),
         );
     }
     out.keep = !out.resources.is_empty() || !out.diagnostics.is_empty();
     out
+}
+
+/// Template syntax that makes a document fail to parse as YAML until it is rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Template {
+    /// Helm and other Go templates: `{{ ... }}`.
+    Go,
+    /// Jinja: `{% ... %}`, `{# ... #}`.
+    Jinja,
+    /// FreeMarker: `<#if ...>`, `</#list>`.
+    FreeMarker,
+    /// Placeholders replaced before applying: `%NAME%`.
+    Percent,
+}
+
+impl Template {
+    /// The template syntax a text uses, if any.
+    fn in_text(text: &str) -> Option<Template> {
+        if text.contains("{{") {
+            Some(Template::Go)
+        } else if text.contains("{%") || text.contains("{#") {
+            Some(Template::Jinja)
+        } else if text.contains("<#") || text.contains("</#") {
+            Some(Template::FreeMarker)
+        } else if has_percent_placeholder(text) {
+            Some(Template::Percent)
+        } else {
+            None
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Template::Go => "`{{ ... }}`",
+            Template::Jinja => "`{% ... %}`",
+            Template::FreeMarker => "`<#...>`",
+            Template::Percent => "`%NAME%` placeholders",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Template::Go => {
+                "lint the rendered output instead, e.g. `helm template . | canarylint check -`"
+            }
+            _ => {
+                "lint the rendered output instead: render it, then pipe it to `canarylint check -`"
+            }
+        }
+    }
+}
+
+/// A `%NAME%` placeholder: `%`, a letter or `_`, name characters, `%`.
+fn has_percent_placeholder(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'%', bytes).any(|i| {
+        let rest = &bytes[i + 1..];
+        let name = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            .count();
+        name > 0
+            && (rest[0].is_ascii_alphabetic() || rest[0] == b'_')
+            && rest.get(name) == Some(&b'%')
+    })
 }
 
 /// Turns a document into resources: itself, or the items of a `List`.

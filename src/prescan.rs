@@ -98,10 +98,16 @@ pub fn segments(text: &str) -> Vec<Segment> {
     let mut in_directives = false;
     let bytes = text.as_bytes();
     let mut next = 0;
-    let mut newlines = memchr::memchr_iter(b'\n', bytes);
     while next < bytes.len() {
         let start = next;
-        let pos = newlines.next().map_or(bytes.len(), |nl| nl + 1);
+        // A line ends at LF, CRLF or a lone CR: all three are YAML line breaks.
+        let pos = match memchr::memchr2(b'\n', b'\r', &bytes[start..]) {
+            None => bytes.len(),
+            Some(i) if bytes[start + i] == b'\r' && bytes.get(start + i + 1) == Some(&b'\n') => {
+                start + i + 2
+            }
+            Some(i) => start + i + 1,
+        };
         next = pos;
         // Most lines are indented content: once the root's shape is known they cannot
         // start a document, name a kind or change anything the scan tracks.
@@ -140,26 +146,40 @@ pub fn segments(text: &str) -> Vec<Segment> {
         }
         cur.has_content = true;
         let first = body.as_bytes()[0];
-        if !matches!(first, b' ' | b'\t' | b'#') {
-            cur.roots.push(start);
+        if first == b' ' {
+            // Indented content: the root is indented, which the first line already said.
+            cur.block_root.get_or_insert(false);
+            continue;
         }
+        cur.roots.push(start);
+        let item = first == b'-' && matches!(body.as_bytes().get(1), None | Some(b' ' | b'\t'));
         if cur.block_root.is_none() {
             // A root sequence has no `kind`: such a document is certainly not a resource.
-            if first == b'-' && (body.len() == 1 || body.as_bytes()[1] == b' ') {
-                cur.root_seq = true;
-            }
+            cur.root_seq = item;
             cur.block_root = Some(starts_block_key(first));
         }
-        if first == b'?' || first == b'\t' {
-            cur.uncertain = true;
+        if cur.root_seq {
+            // Every line at column 0 of a root sequence is one of its items.
+            if !item {
+                cur.uncertain = true;
+            }
+            continue;
         }
-        if let Some(value) = key_value(body, "kind") {
-            match (simple_value(value), &cur.kind) {
+        // At column 0 of a block mapping, only root keys: each must be a plain key this
+        // scan reads for certain. A quoted, escaped, tagged, anchored or complex key, a
+        // merge key (`<<`) that may bring a `kind`, or a line that is no key at all leaves
+        // the document to the parser.
+        let Some((key, value)) = plain_key(body) else {
+            cur.uncertain = true;
+            continue;
+        };
+        match key {
+            "<<" => cur.uncertain = true,
+            "kind" => match (simple_value(value), &cur.kind) {
                 (Some(v), None) => cur.kind = Some(v.to_string()),
                 _ => cur.uncertain = true,
-            }
-        } else if body.starts_with("\"kind\"") || body.starts_with("'kind'") {
-            cur.uncertain = true;
+            },
+            _ => {}
         }
     }
     cur.close(text.len(), &mut out);
@@ -209,12 +229,28 @@ fn starts_block_key(b: u8) -> bool {
     )
 }
 
-/// The value part of a `key: value` line at column 0.
-fn key_value<'a>(body: &'a str, key: &str) -> Option<&'a str> {
-    let rest = body.strip_prefix(key)?;
-    let rest = rest.trim_start_matches([' ', '\t']);
-    let value = rest.strip_prefix(':')?;
-    (value.is_empty() || value.starts_with([' ', '\t'])).then_some(value)
+/// The key and the value part of a `key: value` line at column 0 whose key is a plain
+/// scalar: it starts with a character that can start a plain key, and ends at the first
+/// `:` followed by white space or the end of the line, before any comment.
+fn plain_key(body: &str) -> Option<(&str, &str)> {
+    let bytes = body.as_bytes();
+    // A byte-order mark may open any document; the parser drops it, so the key is not
+    // what the bytes say.
+    if !starts_block_key(*bytes.first()?) || body.starts_with('\u{feff}') {
+        return None;
+    }
+    let mut from = 0;
+    loop {
+        let colon = from + memchr::memchr(b':', &bytes[from..])?;
+        if matches!(bytes.get(colon + 1), None | Some(b' ' | b'\t')) {
+            let key = body[..colon].trim_end_matches([' ', '\t']);
+            if key.contains(" #") || key.contains("\t#") {
+                return None;
+            }
+            return Some((key, &body[colon + 1..]));
+        }
+        from = colon + 1;
+    }
 }
 
 /// A kind name written as a plain or simply quoted scalar, with nothing after it but a
@@ -312,6 +348,39 @@ image: x
         assert_eq!(kinds("--- {kind: X}\n"), vec![None]);
         assert_eq!(kinds("? kind\n: X\n"), vec![None]);
         assert_eq!(kinds("- kind: X\n"), vec![None]);
+        // Keys the lines cannot read for certain, among otherwise plain ones.
+        for key in [
+            "!!str kind",
+            "! kind",
+            "&a kind",
+            "\"\\x6bind\"",
+            "'kind'",
+            "<<",
+            "\u{feff}kind",
+        ] {
+            let text = format!("apiVersion: v1\n{key}: VirtualService\nmetadata: {{}}\n");
+            assert_eq!(segments(&text)[0].kind, Guess::Unknown, "{key}");
+        }
+        // A column-0 line that is no key at all.
+        assert_eq!(kinds("kind: ConfigMap\nnot a key\n"), vec![None]);
+        assert_eq!(kinds("a: 1\nb # c: d\n"), vec![None]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let t = "apiVersion: v1\rkind: ConfigMap\r---\rkind: VirtualService\r";
+        assert_eq!(
+            kinds(t),
+            vec![
+                Some("ConfigMap".to_string()),
+                Some("VirtualService".to_string())
+            ]
+        );
+        let crlf = "kind: A\r\n---\r\nkind: B\r\n";
+        assert_eq!(
+            kinds(crlf),
+            vec![Some("A".to_string()), Some("B".to_string())]
+        );
     }
 
     #[test]

@@ -102,13 +102,14 @@ impl SourceFile {
     }
 }
 
-fn line_starts(text: &str) -> Vec<u32> {
+/// Where each line starts. A line ends at LF, CRLF or a lone CR, as in YAML.
+pub fn line_starts(text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
     let mut starts = vec![0u32];
     starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'\n')
-            .map(|(i, _)| i as u32 + 1),
+        memchr::memchr2_iter(b'\n', b'\r', bytes)
+            .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+            .map(|i| i as u32 + 1),
     );
     starts
 }
@@ -147,5 +148,14 @@ mod tests {
         let after_e = f.text.find('é').unwrap() + 2;
         assert_eq!(f.line_col(after_e), LineCol { line: 1, column: 5 });
         assert_eq!(&f.text[f.line_range(2)], "bb: x");
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let f = SourceFile::new(PathBuf::new(), String::new(), "a: 1\rb: 2\r\nc: 3\n".into());
+        assert_eq!(f.line_count(), 4);
+        let c = f.text.find('c').unwrap();
+        assert_eq!(f.line_col(c), LineCol { line: 3, column: 1 });
+        assert_eq!(&f.text[f.line_range(2)], "b: 2");
     }
 }

@@ -159,16 +159,12 @@ fn split_ids(text: &str, node: &Node) -> Vec<(String, Span)> {
 /// The suppression comments of a file.
 fn comments(file: FileId, f: &SourceFile) -> Vec<Suppression> {
     let text = &f.text;
-    let lines: Vec<(usize, &str)> = {
-        let mut pos = 0;
-        text.split_inclusive('\n')
-            .map(|l| {
-                let start = pos;
-                pos += l.len();
-                (start, l.trim_end_matches(['\n', '\r']))
-            })
-            .collect()
-    };
+    let lines: Vec<(usize, &str)> = (1..=f.line_count())
+        .map(|n| {
+            let range = f.line_range(n);
+            (range.start, &text[range])
+        })
+        .collect();
     let is_comment_only = |l: &str| {
         let t = l.trim_start();
         t.is_empty() || t.starts_with('#')

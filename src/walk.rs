@@ -96,9 +96,9 @@ pub fn template_engine(path: &Path) -> Option<&'static str> {
         ("jinja", "Jinja"),
         ("jinja2", "Jinja"),
         ("ftl", "FreeMarker"),
-        ("tpl", "Go template"),
-        ("tmpl", "Go template"),
-        ("gotmpl", "Go template"),
+        ("tpl", "Go"),
+        ("tmpl", "Go"),
+        ("gotmpl", "Go"),
     ];
     let engine = |ext: &str| {
         ENGINES
@@ -115,7 +115,7 @@ pub fn template_engine(path: &Path) -> Option<&'static str> {
         .rev();
     let last = exts.next()?;
     if last.eq_ignore_ascii_case("gotmpl") {
-        return Some("Go template");
+        return Some("Go");
     }
     if is_yaml(Path::new(name)) {
         return exts.next().and_then(engine);

@@ -365,3 +365,214 @@ fn a_config_above_the_repository_does_not_apply() {
     let (code, out, _) = run(&repo, &["check", "--format", "json"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// A VirtualService whose weights add up to 110, with its `kind` line left out.
+fn split_without_kind(name: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {{host: reviews}}
+      weight: 80
+    - destination: {{host: ratings}}
+      weight: 30
+"
+    )
+}
+
+#[test]
+fn the_pre_scan_never_drops_what_a_full_parse_finds() {
+    let s = Scratch::new("prescan");
+    let shapes: Vec<(&str, String)> = vec![
+        // Lone CRs end lines in YAML: the `kind` is on a line of its own.
+        (
+            "lone-cr",
+            format!(
+                "apiVersion: v1\rkind: ConfigMap\r---\rkind: VirtualService\r{}",
+                split_without_kind("lone-cr").replace('\n', "\r")
+            ),
+        ),
+        (
+            "tagged",
+            format!(
+                "!!str kind: VirtualService\n{}",
+                split_without_kind("tagged")
+            ),
+        ),
+        (
+            "bare-tag",
+            format!("! kind: VirtualService\n{}", split_without_kind("bare-tag")),
+        ),
+        (
+            "anchored",
+            format!(
+                "&k kind: VirtualService\n{}",
+                split_without_kind("anchored")
+            ),
+        ),
+        (
+            "escaped",
+            format!(
+                "\"\\x6bind\": VirtualService\n{}",
+                split_without_kind("escaped")
+            ),
+        ),
+        (
+            "single-quoted",
+            format!(
+                "'kind': VirtualService\n{}",
+                split_without_kind("single-quoted")
+            ),
+        ),
+        (
+            "merged",
+            format!(
+                "<<: {{kind: VirtualService}}\n{}",
+                split_without_kind("merged")
+            ),
+        ),
+        (
+            "merged-alias",
+            format!(
+                "identity: &id {{kind: VirtualService}}\n<<: *id\n{}",
+                split_without_kind("merged-alias")
+            ),
+        ),
+        // A byte-order mark may open any document (YAML 1.2, l-document-prefix).
+        (
+            "bom-second-document",
+            format!(
+                "kind: ConfigMap\n\u{feff}---\nkind: VirtualService\n{}",
+                split_without_kind("bom-second-document")
+            ),
+        ),
+    ];
+    for (name, text) in &shapes {
+        s.write(&format!("{name}.yaml"), text);
+    }
+    let dir = common::path_arg(s.path());
+    let fast = canarylint::lint(&common::check_args(&[&dir])).unwrap();
+    let full = canarylint::lint(&common::check_args(&[&dir, "--full-parse"])).unwrap();
+    let render = |o: &canarylint::Outcome| canarylint::render::json::render(&o.report());
+    let (a, b) = (render(&fast), render(&full));
+    assert_eq!(a, b, "the pre-scan changed the findings");
+    for (name, _) in &shapes {
+        let file = format!("{name}.yaml");
+        assert!(
+            findings(&a)
+                .iter()
+                .any(|(f, rule, _)| f.ends_with(&file) && rule == "weight-sum"),
+            "{file}: the VirtualService was not linted\n{a}"
+        );
+    }
+}
+
+#[test]
+fn templates_of_any_engine_are_notes_not_syntax_errors() {
+    let s = Scratch::new("templates");
+    let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n";
+    s.write(
+        "percent.yaml",
+        &format!("{vs}metadata:\n  name: %APP_NAME%\n  namespace: %NAMESPACE%\n"),
+    );
+    s.write(
+        "jinja.yaml",
+        &format!(
+            "{vs}metadata: {{name: x}}\n{{% if prod %}}\nspec: {{hosts: [a]}}\n{{% endif %}}\n"
+        ),
+    );
+    s.write(
+        "freemarker.yaml",
+        &format!("{vs}metadata: {{name: x}}\n<#if prod>\nspec: {{hosts: [a]}}\n</#if>\n"),
+    );
+    for name in [
+        "a.ftl.yaml",
+        "b.j2.yaml",
+        "c.tpl.yaml",
+        "values.yaml.gotmpl",
+    ] {
+        s.write(name, &format!("{vs}metadata: {{name: {{{{ .name }}}}}}\n"));
+    }
+    // Not a template: a real syntax error stays one.
+    s.write("broken.yaml", &format!("{vs}metadata: [x\n"));
+    let (_, out, _) = run(s.path(), &["check", ".", "--format", "json"]);
+    let mut got: Vec<(String, String)> = findings(&out)
+        .into_iter()
+        .map(|(file, rule, msg)| {
+            let syntax = msg
+                .split(" template syntax (")
+                .nth(1)
+                .and_then(|m| m.split(')').next())
+                .or_else(|| msg.split("skipped: a ").nth(1))
+                .unwrap_or(&rule)
+                .to_string();
+            (file, format!("{rule}: {syntax}"))
+        })
+        .collect();
+    got.sort();
+    let want = [
+        (
+            "a.ftl.yaml",
+            "skipped-file: FreeMarker template by its name; YAML only once rendered",
+        ),
+        (
+            "b.j2.yaml",
+            "skipped-file: Jinja template by its name; YAML only once rendered",
+        ),
+        ("broken.yaml", "yaml-syntax: yaml-syntax"),
+        (
+            "c.tpl.yaml",
+            "skipped-file: Go template by its name; YAML only once rendered",
+        ),
+        ("freemarker.yaml", "skipped-file: `<#...>`"),
+        ("jinja.yaml", "skipped-file: `{% ... %}`"),
+        ("percent.yaml", "skipped-file: `%NAME%` placeholders"),
+        (
+            "values.yaml.gotmpl",
+            "skipped-file: Go template by its name; YAML only once rendered",
+        ),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(got, want, "{out}");
+}
+
+#[test]
+fn floods_of_notes_are_folded_and_sarif_stays_bounded() {
+    let s = Scratch::new("flood");
+    for i in 0..3000 {
+        s.write(&format!("d{}/e{i}.yaml", i % 10), "\n");
+    }
+    for i in 0..6 {
+        std::fs::write(s.path().join(format!("latin1-{i}.yaml")), b"a: \xe9\n").unwrap();
+    }
+    s.write("vs.yaml", BAD_SPLIT);
+    let (_, out, _) = run(s.path(), &["check", ".", "--format", "json"]);
+    let f = findings(&out);
+    let notes = f.iter().filter(|x| x.1 == "skipped-file").count();
+    assert_eq!(notes, canarylint::fold::NOTE_LIMIT + 1, "{out}");
+    let folded = f
+        .iter()
+        .find(|x| x.2.starts_with("and "))
+        .expect("a folded note");
+    assert!(
+        folded.2.contains("more files with a `skipped-file` note")
+            && folded.2.contains("the file is empty")
+            && folded.2.contains("6 the file is not valid UTF-8"),
+        "{}",
+        folded.2
+    );
+    // Every other finding is still there, and the summary counts every skipped file.
+    assert!(f.iter().any(|x| x.1 == "weight-sum"));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["skipped"], 3006);
+    let (_, sarif, _) = run(s.path(), &["check", ".", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap().len();
+    assert!(results < 70, "{results} SARIF results");
+}
