@@ -339,7 +339,9 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         keep: false,
     };
     // Documents that are templates, with the syntax that tells it.
-    let mut templated: Vec<(Span, Template)> = Vec::new();
+    // (document number, where, syntax): a document may show a template twice, as a
+    // mapping key and as a syntax error.
+    let mut templated: Vec<(usize, Span, Template)> = Vec::new();
     for seg in prescan::segments(&text[bom..]) {
         let (start, end) = (seg.start + bom, seg.end + bom);
         out.documents += 1;
@@ -366,7 +368,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             // `name: {{ .Values.x }}` parses as a mapping used as a key: a template that
             // only looks like YAML.
             if piece.contains("{{") && doc.has_collection_key() {
-                templated.push((doc.span, Template::Go));
+                templated.push((out.documents, doc.span, Template::Go));
                 continue;
             }
             relevant = true;
@@ -379,7 +381,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             out.diagnostics.push(match issue {
                 LoadIssue::Syntax { span, message } => match Template::in_text(piece) {
                     Some(t) => {
-                        templated.push((span, t));
+                        templated.push((out.documents, span, t));
                         continue;
                     }
                     None => Diagnostic::new(RuleId::YamlSyntax, 0, span, message),
@@ -397,7 +399,8 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             });
         }
     }
-    if let Some(&(first, syntax)) = templated.first() {
+    templated.dedup_by_key(|(doc, ..)| *doc);
+    if let Some(&(_, first, syntax)) = templated.first() {
         // One note per file: a chart's templates are expected not to parse.
         let n = templated.len();
         let what = if n == 1 {
