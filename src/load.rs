@@ -320,6 +320,7 @@ fn load_identity(
         }],
         issues,
         failed: false,
+        aliases_exhausted: false,
     })
 }
 
@@ -342,6 +343,9 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     // (document number, where, syntax): a document may show a template twice, as a
     // mapping key and as a syntax error.
     let mut templated: Vec<(usize, Span, Template)> = Vec::new();
+    // What aliases may copy in this file. Documents the pre-scan rules out get a budget of
+    // their own under `--full-parse`, so that both ways read the same.
+    let mut alias_budget = yaml::MAX_ALIAS_NODES;
     for seg in prescan::segments(&text[bom..]) {
         let (start, end) = (seg.start + bom, seg.end + bom);
         out.documents += 1;
@@ -352,10 +356,20 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         let piece = &text[start..end];
         let identity_only =
             matches!(&seg.kind, prescan::Guess::Kind(k) if IDENTITY_KINDS.contains(&k.as_str()));
-        let loaded = identity_only
+        let mut own_budget = yaml::MAX_ALIAS_NODES;
+        let budget = if known_irrelevant {
+            &mut own_budget
+        } else {
+            &mut alias_budget
+        };
+        let loaded = match identity_only
             .then(|| load_identity(text, start, end, seg.roots.iter().map(|r| r + bom)))
             .flatten()
-            .unwrap_or_else(|| yaml::load(piece, start));
+        {
+            Some(l) => l,
+            None => yaml::load_budgeted(piece, start, budget),
+        };
+        let stop = loaded.aliases_exhausted && !known_irrelevant;
         // A document that failed to parse counts unless its lines already ruled it out.
         let mut relevant = loaded.failed && !known_irrelevant;
         for doc in loaded.docs {
@@ -397,6 +411,10 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
                     .help("remove one of them: most loaders silently keep the last, some the first, and the API server rejects the document")
                 }
             });
+        }
+        if stop {
+            // The finding says the rest of the file is not read.
+            break;
         }
     }
     templated.dedup_by_key(|(doc, ..)| *doc);

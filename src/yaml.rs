@@ -288,6 +288,8 @@ pub struct Loaded {
     pub issues: Vec<LoadIssue>,
     /// Whether the stream stopped at a syntax error.
     pub failed: bool,
+    /// Whether it stopped because aliases used up the budget of the whole file.
+    pub aliases_exhausted: bool,
 }
 
 /// More nodes than this in one document (after alias expansion) is treated as an attack.
@@ -297,15 +299,27 @@ const MAX_NODES: usize = 1_000_000;
 /// manifests nest a few dozen levels, and every walk over a tree is bounded by its depth.
 pub const MAX_DEPTH: usize = 1_000;
 
+/// Nodes that aliases may copy in one file, all its documents together. Without it, a
+/// 64 KB file of 200 small alias bombs (each under `MAX_NODES`) takes 2 GB and 40 s, and a
+/// 10 MB one never ends.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
 /// Parses `text`, which starts at byte `base` of its file, into nodes whose spans are file
 /// offsets.
 pub fn load(text: &str, base: usize) -> Loaded {
+    load_budgeted(text, base, &mut MAX_ALIAS_NODES.clone())
+}
+
+/// As `load`, with the nodes aliases may still copy in this file: the caller shares one
+/// budget among the pieces of a file.
+pub fn load_budgeted(text: &str, base: usize, alias_budget: &mut usize) -> Loaded {
     let positions = Positions::new(text, base);
     let mut builder = Builder {
         positions: &positions,
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        alias_budget,
         out: Loaded::default(),
     };
     let mut parser = Parser::new_from_str(text);
@@ -398,9 +412,11 @@ impl Frame {
 struct Builder<'a> {
     positions: &'a Positions,
     stack: Vec<Frame>,
-    /// Anchored nodes, with their height (levels of nesting, a scalar is 1).
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes, with their height (levels of nesting, a scalar is 1) and their
+    /// number of nodes.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     nodes: usize,
+    alias_budget: &'a mut usize,
     out: Loaded,
 }
 
@@ -431,14 +447,21 @@ impl Builder<'_> {
                 self.finish(node, anchor, 1)?;
             }
             Event::Alias(id) => {
-                let Some((node, height)) = self.anchors.get(&id) else {
+                let Some((node, height, count)) = self.anchors.get(&id) else {
                     return Err("alias to an unknown anchor".into());
                 };
-                let height = *height;
-                // Checked before the copy: an alias may hold a deep tree.
+                let (height, count) = (*height, *count);
+                // Checked before the copy: an alias may hold a deep or a large tree.
                 self.check_depth(height)?;
+                let Some(left) = self.alias_budget.checked_sub(count) else {
+                    self.out.aliases_exhausted = true;
+                    return Err(format!(
+                        "aliases in this file expand to more than {MAX_ALIAS_NODES} nodes; the rest of the file is not read"
+                    ));
+                };
+                *self.alias_budget = left;
                 let node = node.clone();
-                self.nodes += node.count();
+                self.nodes += count;
                 // Keep the alias's own position so findings point where it is used.
                 let node = Node { span, ..node };
                 self.finish(node, 0, height)?;
@@ -533,7 +556,8 @@ impl Builder<'_> {
             ));
         }
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), height));
+            self.anchors
+                .insert(anchor, (node.clone(), height, node.count()));
         }
         if let Some(frame) = self.stack.last_mut() {
             let h = frame.height_mut();

@@ -576,3 +576,42 @@ fn floods_of_notes_are_folded_and_sarif_stays_bounded() {
     let results = v["runs"][0]["results"].as_array().unwrap().len();
     assert!(results < 70, "{results} SARIF results");
 }
+
+#[test]
+fn aliases_cannot_multiply_a_file_past_its_budget() {
+    let s = Scratch::new("bombs");
+    // 200 documents, each an alias bomb just under the per-document limit: 22 million
+    // nodes from a 64 KB file, 2 GB and 40 s before the budget was per file.
+    let bomb = |i: usize| {
+        format!(
+            "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: bomb{i}, namespace: shop}}
+spec:
+  a: &a [x, x, x, x, x, x, x, x, x, x]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+"
+        )
+    };
+    let text: Vec<String> = (0..200).map(bomb).collect();
+    s.write("bombs.yaml", &text.join("---\n"));
+    s.write("vs.yaml", BAD_SPLIT);
+    let (code, out, err) = run(s.path(), &["check", ".", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let f = findings(&out);
+    let syntax: Vec<_> = f.iter().filter(|x| x.1 == "yaml-syntax").collect();
+    assert_eq!(syntax.len(), 1, "{f:#?}");
+    assert!(syntax[0]
+        .2
+        .contains("aliases in this file expand to more than"));
+    assert!(f.iter().any(|x| x.0 == "vs.yaml" && x.1 == "weight-sum"));
+    // The same with the pre-scan off.
+    let full = run(
+        s.path(),
+        &["check", ".", "--format", "json", "--full-parse"],
+    );
+    assert_eq!(full.1, out);
+}
