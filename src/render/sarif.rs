@@ -48,23 +48,30 @@ pub fn file_uri(path: &Path, dir: bool) -> String {
         percent_encode(path.as_os_str().as_bytes())
     };
     #[cfg(not(unix))]
-    let path = {
-        // Canonical paths `\\?\C:\x` and `\\?\UNC\host\share\x` become `/C:/x` and
-        // `//host/share/x`.
-        let s = path.to_string_lossy().replace('\\', "/");
-        let s = match (s.strip_prefix("//?/UNC/"), s.strip_prefix("//?/")) {
-            (Some(unc), _) => format!("//{unc}"),
-            (None, Some(local)) => format!("/{local}"),
-            (None, None) if s.starts_with('/') => s,
-            (None, None) => format!("/{s}"),
-        };
-        percent_encode(s.as_bytes()).replace("%3A", ":")
-    };
+    let path = windows_uri_path(&path.to_string_lossy());
     let mut uri = format!("file://{path}");
     if dir && !uri.ends_with('/') {
         uri.push('/');
     }
     uri
+}
+
+/// A Windows path as a URI path: `C:\x` and the canonical `\\?\C:\x` become `/C:/x`,
+/// `\\?\UNC\host\share\x` becomes `//host/share/x`.
+#[cfg_attr(unix, allow(dead_code))]
+fn windows_uri_path(path: &str) -> String {
+    let s = path.replace('\\', "/");
+    let s = if let Some(unc) = s.strip_prefix("//?/UNC/") {
+        format!("//{unc}")
+    } else if let Some(local) = s.strip_prefix("//?/") {
+        format!("/{local}")
+    } else if s.starts_with('/') {
+        s.clone()
+    } else {
+        format!("/{s}")
+    };
+    // The drive's colon stays: Windows file names cannot hold one.
+    percent_encode(s.as_bytes()).replace("%3A", ":")
 }
 
 fn artifact_location(path: &RepoPath) -> ArtifactLocation {
@@ -302,4 +309,31 @@ pub fn render_error(message: &str) -> String {
         .automation_details(RunAutomationDetails::builder().id(AUTOMATION_ID).build())
         .build();
     to_json(vec![run])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_are_percent_encoded() {
+        assert_eq!(
+            percent_encode("base/sp ace#1%:é.yaml".as_bytes()),
+            "base/sp%20ace%231%25%3A%C3%A9.yaml"
+        );
+        #[cfg(unix)]
+        assert_eq!(
+            file_uri(Path::new("/repo/out side"), true),
+            "file:///repo/out%20side/"
+        );
+        assert_eq!(
+            windows_uri_path(r"\\?\C:\repo\a b.yaml"),
+            "/C:/repo/a%20b.yaml"
+        );
+        assert_eq!(windows_uri_path(r"C:\repo"), "/C:/repo");
+        assert_eq!(
+            windows_uri_path(r"\\?\UNC\host\share\x.yaml"),
+            "//host/share/x.yaml"
+        );
+    }
 }
