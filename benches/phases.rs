@@ -9,7 +9,7 @@ use std::sync::Arc;
 use canarylint::config::Policy;
 use canarylint::diagnostic::Diagnostic;
 use canarylint::load;
-use canarylint::render::{text, Report};
+use canarylint::render::{text, RepoPath, RepoPaths, Report};
 use canarylint::rules::registry::RuleId;
 use canarylint::source::{SourceFile, Span};
 use canarylint::walk::{self, Target};
@@ -104,12 +104,15 @@ fn render_10k_findings_in_1mb(b: Bencher) {
         })
         .collect();
     let files = [file];
-    let repo_paths = vec!["big.yaml".to_string()];
+    let repo = RepoPaths {
+        root: None,
+        paths: vec![RepoPath::Relative("big.yaml".to_string())],
+    };
     let report = Report {
         diagnostics: &diags,
         files: &files,
         stats: Stats::default(),
-        repo_paths: &repo_paths,
+        repo: &repo,
     };
     b.bench(|| text::render(&report, false).len());
 }

@@ -1,8 +1,18 @@
-//! The little git this tool needs: the repository root, and the files changed since a
-//! revision. Runs the `git` command, as a hook or CI job already has it.
+//! The little git this tool needs: the repository root, the files changed since a revision,
+//! and the files of a commit. Runs the `git` command, as a hook or CI job already has it.
+//!
+//! The repository may be untrusted (a downloaded or shared clone), and its own
+//! configuration (`.git/config`, `.git/info/attributes`) could make git run a program. Every
+//! invocation goes through [`Repo::command`], which turns those programs off: the fsmonitor
+//! hook (`core.fsmonitor`), hooks such as `post-index-change` that a worktree diff triggers
+//! (`core.hooksPath`), clean, smudge and process filters (every configured
+//! `filter.<driver>`), external diff and textconv drivers (`--no-ext-diff --no-textconv`),
+//! and the pager. User-given revisions follow `--end-of-options`, and file lists are read
+//! NUL-separated (`-z`), so that no name is quoted or split.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// The root of the git work tree holding `path`, found by looking for `.git` upward.
 pub fn root_of(path: &Path) -> Option<PathBuf> {
@@ -21,139 +31,263 @@ pub fn root_of(path: &Path) -> Option<PathBuf> {
     None
 }
 
-fn git(root: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+/// Settings given to every git invocation, whatever the repository's configuration says.
+/// `core.hooksPath` names a directory that cannot hold hooks.
+const HARDENING: [&str; 6] = [
+    "--no-pager",
+    "--no-optional-locks",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+];
+
+/// A git repository, with the configuration overrides that keep git from running programs.
+pub struct Repo {
+    root: PathBuf,
+    /// `(key, value)` settings that switch off every configured filter driver.
+    no_filters: Vec<(String, String)>,
 }
 
-/// Files changed between `rev` and HEAD (`git diff --name-only rev...HEAD`), plus
-/// uncommitted and untracked files that still exist, relative to `root`.
-pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
-    git(
-        root,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ],
-    )
-    .map_err(|_| {
-        format!("unknown revision `{rev}` (is it fetched? a shallow clone may lack it)")
-    })?;
-    let mut names = Vec::new();
-    for args in [
-        vec![
+impl Repo {
+    /// The repository whose work tree is `root`. Reads which filter drivers its
+    /// configuration defines (reading configuration runs nothing), to switch them off.
+    pub fn open(root: &Path) -> Repo {
+        let mut repo = Repo {
+            root: root.to_path_buf(),
+            no_filters: Vec::new(),
+        };
+        // Exit code 1: no filter is configured.
+        let names = repo
+            .output(&["config", "-z", "--name-only", "--get-regexp", r"^filter\."])
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let mut drivers: Vec<String> = split_z(&names)
+            .filter_map(|key| {
+                // `filter.<driver>.<variable>`; the driver name may itself hold dots.
+                let key = String::from_utf8_lossy(key);
+                let rest = key.strip_prefix("filter.")?;
+                Some(rest.rsplit_once('.')?.0.to_string())
+            })
+            .collect();
+        drivers.sort();
+        drivers.dedup();
+        for d in drivers {
+            for (var, value) in [
+                ("clean", ""),
+                ("smudge", ""),
+                ("process", ""),
+                ("required", "false"),
+            ] {
+                repo.no_filters
+                    .push((format!("filter.{d}.{var}"), value.to_string()));
+            }
+        }
+        repo
+    }
+
+    /// A git command in this repository with the hardening settings. Filter overrides go
+    /// through `GIT_CONFIG_KEY_<n>`/`GIT_CONFIG_VALUE_<n>` (git 2.31), after any the
+    /// environment already holds: a driver name may contain `=`, which `-c` cannot express.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new("git");
+        c.args(HARDENING).arg("-C").arg(&self.root);
+        if !self.no_filters.is_empty() {
+            let first: usize = std::env::var("GIT_CONFIG_COUNT")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            for (i, (key, value)) in self.no_filters.iter().enumerate() {
+                c.env(format!("GIT_CONFIG_KEY_{}", first + i), key);
+                c.env(format!("GIT_CONFIG_VALUE_{}", first + i), value);
+            }
+            c.env(
+                "GIT_CONFIG_COUNT",
+                (first + self.no_filters.len()).to_string(),
+            );
+        }
+        c
+    }
+
+    fn output<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Output, String> {
+        let out = self
+            .command()
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    fn text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String, String> {
+        self.output(args)
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    }
+
+    /// Paths from a NUL-separated (`-z`) git listing, byte for byte.
+    fn paths<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<PathBuf>, String> {
+        let out = self.output(args)?;
+        Ok(split_z(&out.stdout).map(path_from_bytes).collect())
+    }
+
+    /// Files changed between `rev` and HEAD (`git diff --name-only rev...HEAD`), plus
+    /// uncommitted and untracked files that still exist, relative to the root.
+    pub fn changed_since(&self, rev: &str) -> Result<Vec<PathBuf>, String> {
+        if self.resolve_commit(rev)?.is_none() {
+            return Err(format!(
+                "unknown revision `{rev}` (is it fetched? a shallow clone may lack it)"
+            ));
+        }
+        let range = format!("{rev}...HEAD");
+        let diff = [
             "diff",
             "--name-only",
+            "-z",
             "--no-renames",
-            &format!("{rev}...HEAD"),
-        ],
-        vec!["diff", "--name-only", "--no-renames", "HEAD"],
-        vec!["ls-files", "--others", "--exclude-standard"],
-    ] {
-        let out = git(root, &args).map_err(|e| format!("git {}: {e}", args.join(" ")))?;
-        names.extend(out.lines().filter(|l| !l.is_empty()).map(PathBuf::from));
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=all",
+            "--end-of-options",
+        ];
+        let committed: Vec<&str> = diff.iter().copied().chain([range.as_str()]).collect();
+        let uncommitted: Vec<&str> = diff.iter().copied().chain(["HEAD", "--"]).collect();
+        let untracked = ["ls-files", "-z", "--others", "--exclude-standard"];
+        let mut names = Vec::new();
+        for args in [&committed[..], &uncommitted[..], &untracked[..]] {
+            names.extend(
+                self.paths(args)
+                    .map_err(|e| format!("git {}: {e}", args.join(" ")))?,
+            );
+        }
+        names.sort();
+        names.dedup();
+        names.retain(|p| self.root.join(p).is_file());
+        Ok(names)
     }
-    names.sort();
-    names.dedup();
-    names.retain(|p| root.join(p).is_file());
-    Ok(names)
-}
 
-/// The full sha of the commit `rev` names, resolved the way git does (`origin/main`,
-/// `HEAD~1`, a sha), or `None` when this clone does not have it.
-pub fn resolve_commit(root: &Path, rev: &str) -> Result<Option<String>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
-        .arg(format!("{rev}^{{commit}}"))
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Ok(None);
+    /// The full sha of the commit `rev` names, resolved the way git does (`origin/main`,
+    /// `HEAD~1`, a sha), or `None` when this clone does not have it.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, String> {
+        let out = self
+            .command()
+            .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+            .arg(format!("{rev}^{{commit}}"))
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Ok(None);
+        }
+        let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok((!sha.is_empty()).then_some(sha))
     }
-    let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    Ok((!sha.is_empty()).then_some(sha))
-}
 
-/// Whether the repository is a shallow clone (its history is cut off).
-pub fn is_shallow(root: &Path) -> bool {
-    git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s.trim() == "true")
-}
-
-/// The files of commit `sha` that `keep` accepts, as (path, blob id), from
-/// `git ls-tree -r -z`.
-pub fn files_at(
-    root: &Path,
-    sha: &str,
-    keep: impl Fn(&Path) -> bool,
-) -> Result<Vec<(String, String)>, String> {
-    let out = git(root, &["ls-tree", "-r", "-z", "--full-tree", sha])
-        .map_err(|e| format!("git ls-tree: {e}"))?;
-    Ok(out
-        .split('\0')
-        .filter_map(|rec| {
-            // `<mode> SP <type> SP <object> TAB <path>`
-            let (meta, path) = rec.split_once('\t')?;
-            let mut parts = meta.split(' ');
-            let (_mode, kind, blob) = (parts.next()?, parts.next()?, parts.next()?);
-            (kind == "blob" && keep(Path::new(path))).then(|| (path.to_string(), blob.to_string()))
-        })
-        .collect())
-}
-
-/// The contents of the given blobs, read in one `git cat-file --batch` process.
-pub fn read_blobs(root: &Path, blobs: &[String]) -> Result<Vec<Vec<u8>>, String> {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::Stdio;
-
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err("git cat-file: no pipes".into());
-    };
-    let input: String = blobs.iter().map(|b| format!("{b}\n")).collect();
-    // Write from another thread: git answers while it reads, and both pipes are bounded.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let mut reader = BufReader::new(stdout);
-    let mut out = Vec::with_capacity(blobs.len());
-    for blob in blobs {
-        let mut header = String::new();
-        reader
-            .read_line(&mut header)
-            .map_err(|e| format!("git cat-file: {e}"))?;
-        // `<object> SP <type> SP <size> LF <contents> LF`, or `<object> SP missing LF`.
-        let size: usize = header
-            .trim_end()
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("git cat-file: cannot read blob {blob}: {}", header.trim()))?;
-        let mut body = vec![0; size + 1];
-        reader
-            .read_exact(&mut body)
-            .map_err(|e| format!("git cat-file: {e}"))?;
-        body.pop();
-        out.push(body);
+    /// Whether the repository is a shallow clone (its history is cut off).
+    pub fn is_shallow(&self) -> bool {
+        self.text(&["rev-parse", "--is-shallow-repository"])
+            .is_ok_and(|s| s.trim() == "true")
     }
-    let _ = writer.join();
-    let _ = child.wait();
-    Ok(out)
+
+    /// The files of commit `sha` that `keep` accepts, as (path, blob id), from
+    /// `git ls-tree -r -z`.
+    pub fn files_at(
+        &self,
+        sha: &str,
+        keep: impl Fn(&Path) -> bool,
+    ) -> Result<Vec<(String, String)>, String> {
+        let out = self
+            .text(&[
+                "ls-tree",
+                "-r",
+                "-z",
+                "--full-tree",
+                "--end-of-options",
+                sha,
+            ])
+            .map_err(|e| format!("git ls-tree: {e}"))?;
+        Ok(out
+            .split('\0')
+            .filter_map(|rec| {
+                // `<mode> SP <type> SP <object> TAB <path>`
+                let (meta, path) = rec.split_once('\t')?;
+                let mut parts = meta.split(' ');
+                let (_mode, kind, blob) = (parts.next()?, parts.next()?, parts.next()?);
+                (kind == "blob" && keep(Path::new(path)))
+                    .then(|| (path.to_string(), blob.to_string()))
+            })
+            .collect())
+    }
+
+    /// The contents of the given blobs, read in one `git cat-file --batch` process (which
+    /// applies no filter or textconv without `--filters`/`--textconv`).
+    pub fn read_blobs(&self, blobs: &[String]) -> Result<Vec<Vec<u8>>, String> {
+        use std::io::{BufRead, BufReader, Read, Write};
+        use std::process::Stdio;
+
+        let mut child = self
+            .command()
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("git cat-file: no pipes".into());
+        };
+        let input: String = blobs.iter().map(|b| format!("{b}\n")).collect();
+        // Write from another thread: git answers while it reads, and both pipes are bounded.
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let mut reader = BufReader::new(stdout);
+        let mut out = Vec::with_capacity(blobs.len());
+        for blob in blobs {
+            let mut header = String::new();
+            reader
+                .read_line(&mut header)
+                .map_err(|e| format!("git cat-file: {e}"))?;
+            // `<object> SP <type> SP <size> LF <contents> LF`, or `<object> SP missing LF`.
+            let size: usize = header
+                .trim_end()
+                .rsplit(' ')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| {
+                    format!("git cat-file: cannot read blob {blob}: {}", header.trim())
+                })?;
+            let mut body = vec![0; size + 1];
+            reader
+                .read_exact(&mut body)
+                .map_err(|e| format!("git cat-file: {e}"))?;
+            body.pop();
+            out.push(body);
+        }
+        let _ = writer.join();
+        let _ = child.wait();
+        Ok(out)
+    }
+}
+
+/// Files changed between `rev` and HEAD, plus uncommitted and untracked files that still
+/// exist, relative to `root` (see [`Repo::changed_since`]).
+pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
+    Repo::open(root).changed_since(rev)
+}
+
+/// The records of a `-z` listing.
+fn split_z(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes.split(|&b| b == 0).filter(|r| !r.is_empty())
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    // git writes paths as UTF-8 on other platforms.
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }

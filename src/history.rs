@@ -145,10 +145,12 @@ pub fn load(
 ) -> Result<Baseline, String> {
     let root =
         git::root_of(start).ok_or_else(|| format!("{flag} {rev}: not inside a git repository"))?;
-    let sha = git::resolve_commit(&root, rev)
+    let repo = git::Repo::open(&root);
+    let sha = repo
+        .resolve_commit(rev)
         .map_err(|e| format!("{flag} {rev}: {e}"))?
         .ok_or_else(|| {
-            if git::is_shallow(&root) {
+            if repo.is_shallow() {
                 format!(
                     "{flag} {rev}: revision `{rev}` is not in this clone: the clone is shallow; \
                      fetch `{rev}` (e.g. `git fetch --deepen=50`, or `actions/checkout` with `fetch-depth: 0`)"
@@ -157,10 +159,13 @@ pub fn load(
                 format!("{flag} {rev}: unknown revision `{rev}`")
             }
         })?;
-    let files =
-        git::files_at(&root, &sha, walk::is_yaml).map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let files = repo
+        .files_at(&sha, walk::is_yaml)
+        .map_err(|e| format!("{flag} {rev}: {e}"))?;
     let blobs: Vec<String> = files.iter().map(|(_, b)| b.clone()).collect();
-    let texts = git::read_blobs(&root, &blobs).map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let texts = repo
+        .read_blobs(&blobs)
+        .map_err(|e| format!("{flag} {rev}: {e}"))?;
     let sources = files
         .into_iter()
         .zip(texts)

@@ -12,6 +12,7 @@ pub mod git;
 pub mod history;
 pub mod load;
 pub mod model;
+pub mod output;
 pub mod prescan;
 pub mod progress;
 pub mod render;
@@ -23,7 +24,7 @@ pub mod walk;
 pub mod workspace;
 pub mod yaml;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -33,7 +34,7 @@ use crate::config::{Config, ConfigError, Policy, RuleSettings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::history::Baseline;
 use crate::load::LoadOptions;
-use crate::render::Report;
+use crate::render::{escape, RepoPath, RepoPaths, Report};
 use crate::rules::registry::{self, RuleId};
 use crate::workspace::{Timings, Workspace, WorkspaceOptions};
 
@@ -46,6 +47,8 @@ pub enum UsageError {
     Config(ConfigError),
     Git(String),
     Io(PathBuf, std::io::Error),
+    /// File descriptor 1 was closed: what goes to standard output would be lost.
+    StdoutClosed,
 }
 
 impl std::fmt::Display for UsageError {
@@ -60,6 +63,10 @@ impl std::fmt::Display for UsageError {
             UsageError::Config(e) => write!(f, "{e}"),
             UsageError::Git(e) => write!(f, "{e}"),
             UsageError::Io(p, e) => write!(f, "cannot write `{}`: {e}", p.display()),
+            UsageError::StdoutClosed => write!(
+                f,
+                "standard output is closed: the report would be lost (write it to a file with `--output FILE`)"
+            ),
         }
     }
 }
@@ -68,8 +75,8 @@ impl std::fmt::Display for UsageError {
 pub struct Outcome {
     pub workspace: Workspace,
     pub diagnostics: Vec<Diagnostic>,
-    /// Each file's path relative to the repository root, with forward slashes.
-    pub repo_paths: Vec<String>,
+    /// The repository root and each file's path relative to it.
+    pub repo_paths: RepoPaths,
     pub timings: Timings,
 }
 
@@ -79,7 +86,7 @@ impl Outcome {
             diagnostics: &self.diagnostics,
             files: &self.workspace.files,
             stats: self.workspace.stats,
-            repo_paths: &self.repo_paths,
+            repo: &self.repo_paths,
         }
     }
 
@@ -220,7 +227,7 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
             return Ok(Outcome {
                 workspace,
                 diagnostics: Vec::new(),
-                repo_paths: Vec::new(),
+                repo_paths: RepoPaths::default(),
                 timings: Timings::default(),
             });
         }
@@ -251,7 +258,7 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, UsageError> {
     }
     let mut diagnostics = fold::fold_notes(diagnostics);
     sort(&workspace, &mut diagnostics);
-    let repo_paths = repo_paths(&workspace, &diagnostics);
+    let repo_paths = repo_paths(&workspace, &diagnostics, &args.paths);
     Ok(Outcome {
         workspace,
         diagnostics,
@@ -310,36 +317,46 @@ fn postprocess(
     Ok(diags)
 }
 
-/// Each file's path relative to the repository root (the git work tree, else the working
-/// directory), with forward slashes, for SARIF and GitHub annotations. Only files with
+/// The repository root (the git work tree of the first linted path, else the working
+/// directory) and each file's path relative to it, with forward slashes, for SARIF and
+/// GitHub annotations; a file outside the root keeps its absolute path. Only files with
 /// findings are resolved; the others keep an empty path.
-fn repo_paths(ws: &Workspace, diags: &[Diagnostic]) -> Vec<String> {
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|c| std::fs::canonicalize(c).ok());
-    let root = git::root_of(Path::new(".")).or(cwd);
+fn repo_paths(ws: &Workspace, diags: &[Diagnostic], paths: &[PathBuf]) -> RepoPaths {
+    let first = paths
+        .first()
+        .filter(|p| p.as_os_str() != "-")
+        .map_or(Path::new("."), PathBuf::as_path);
+    let root = git::root_of(first)
+        .or_else(|| std::env::current_dir().and_then(std::fs::canonicalize).ok());
     let mut needed = vec![false; ws.files.len()];
     for d in diags {
         if let Some(n) = needed.get_mut(d.file as usize) {
             *n = true;
         }
     }
-    ws.files
+    let paths = ws
+        .files
         .iter()
         .zip(needed)
         .map(|(f, needed)| {
             if !needed {
-                return String::new();
+                return RepoPath::Relative(String::new());
             }
-            let abs = std::fs::canonicalize(&f.path).ok();
-            let rel = match (&abs, &root) {
-                (Some(a), Some(r)) => a.strip_prefix(r).ok().map(Path::to_path_buf),
-                _ => None,
-            };
-            let p = rel.unwrap_or_else(|| PathBuf::from(&f.display));
-            p.to_string_lossy().replace('\\', "/")
+            // Standard input has no place in the repository.
+            let abs = (f.path.as_os_str() != "-")
+                .then(|| std::fs::canonicalize(&f.path).ok())
+                .flatten();
+            match (abs, &root) {
+                (Some(abs), Some(root)) => match abs.strip_prefix(root) {
+                    Ok(rel) => RepoPath::Relative(rel.to_string_lossy().replace('\\', "/")),
+                    Err(_) => RepoPath::Outside(abs),
+                },
+                (Some(abs), None) => RepoPath::Outside(abs),
+                (None, _) => RepoPath::Relative(f.display.replace('\\', "/")),
+            }
         })
-        .collect()
+        .collect();
+    RepoPaths { root, paths }
 }
 
 /// Lints in-memory files (display name, text) with the enabled rules, for tests and docs.
@@ -364,7 +381,14 @@ pub fn lint_texts_against(
     let diagnostics = check_workspace(&workspace, policy, baseline, enabled);
     let mut diagnostics = suppress::apply(diagnostics, &workspace.files, &workspace.index, enabled);
     sort(&workspace, &mut diagnostics);
-    let repo_paths = workspace.files.iter().map(|f| f.display.clone()).collect();
+    let repo_paths = RepoPaths {
+        root: None,
+        paths: workspace
+            .files
+            .iter()
+            .map(|f| RepoPath::Relative(f.display.clone()))
+            .collect(),
+    };
     Outcome {
         workspace,
         diagnostics,
@@ -403,67 +427,109 @@ pub fn check_workspace(
     diags
 }
 
-fn write_out(path: Option<&PathBuf>, text: &str) -> Result<(), UsageError> {
-    match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| UsageError::Io(p.clone(), e)),
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .map_err(|e| UsageError::Io(PathBuf::from("<stdout>"), e)),
+/// Writes a command's text to standard output; a reader that has gone ends it quietly.
+fn write_out(text: &str) -> Result<(), UsageError> {
+    if output::stdout_closed() {
+        return Err(UsageError::StdoutClosed);
     }
+    output::write_stdout(text)
+        .map(|_| ())
+        .map_err(|e| UsageError::Io(PathBuf::from("<stdout>"), e))
+}
+
+/// What a run that read no file says, on standard error.
+fn no_files_warning(args: &CheckArgs) -> String {
+    if let Some(rev) = &args.changed_since {
+        return format!("no YAML files changed since `{rev}`");
+    }
+    let paths: Vec<String> = args
+        .paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    format!("no YAML files under {}", text::backtick_list(&paths))
+}
+
+/// `canarylint check`: lints, then writes each format where it goes.
+fn check(args: &CheckArgs) -> Result<u8, UsageError> {
+    if output::stdout_closed() && args.outputs.iter().any(|(_, path)| path.is_none()) {
+        return Err(UsageError::StdoutClosed);
+    }
+    let mut outcome = lint(args)?;
+    if outcome.workspace.stats.files == 0 {
+        eprintln!("warning: {}", escape::display(&no_files_warning(args)));
+    }
+    let t = std::time::Instant::now();
+    let report = outcome.report();
+    // Once the reader of standard output has gone, the files are still written.
+    let mut stdout_open = true;
+    for (format, path) in &args.outputs {
+        if path.is_none() && !stdout_open {
+            continue;
+        }
+        let text = match format {
+            Format::Json => render::json::render(&report),
+            Format::Sarif => render::sarif::render(&report),
+            Format::Github => render::github::render(&report),
+            Format::Text if args.statistics => render::text::statistics(&report),
+            Format::Text => {
+                let color = match args.color {
+                    Color::Always => true,
+                    Color::Never => false,
+                    Color::Auto => {
+                        path.is_none()
+                            && std::io::stdout().is_terminal()
+                            && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                render::text::render(&report, color)
+            }
+        };
+        match path {
+            Some(p) => output::replace_file(p, text.as_bytes())
+                .map_err(|e| UsageError::Io(p.clone(), e))?,
+            None => {
+                stdout_open = output::write_stdout(&text)
+                    .map_err(|e| UsageError::Io(PathBuf::from("<stdout>"), e))?;
+            }
+        }
+    }
+    let failed = outcome.failed(args.fail_on);
+    if args.timings {
+        outcome.timings.record("render", t);
+        eprint!("{}", outcome.timings.render());
+    }
+    // The process ends here: freeing every tree one by one would only cost time.
+    std::mem::forget(outcome);
+    // A closed pipe ends the run quietly, as the end of `| head` is no failure.
+    Ok(if stdout_open { u8::from(failed) } else { 0 })
 }
 
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, UsageError> {
     match cli.command {
         Command::Check(args) => {
-            let mut outcome = lint(&args)?;
-            let t = std::time::Instant::now();
-            let report = outcome.report();
-            for (format, path) in &args.outputs {
-                let text = match format {
-                    Format::Json => render::json::render(&report),
-                    Format::Sarif => render::sarif::render(&report),
-                    Format::Github => render::github::render(&report),
-                    Format::Text if args.statistics => render::text::statistics(&report),
-                    Format::Text => {
-                        let color = match args.color {
-                            Color::Always => true,
-                            Color::Never => false,
-                            Color::Auto => {
-                                path.is_none()
-                                    && std::io::stdout().is_terminal()
-                                    && std::env::var_os("NO_COLOR").is_none()
-                            }
-                        };
-                        render::text::render(&report, color)
-                    }
-                };
-                write_out(path.as_ref(), &text)?;
+            let result = check(&args);
+            if let Err(e) = &result {
+                output::discard(&args.outputs, &e.to_string());
             }
-            let failed = outcome.failed(args.fail_on);
-            if args.timings {
-                outcome.timings.record("render", t);
-                eprint!("{}", outcome.timings.render());
-            }
-            // The process ends here: freeing every tree one by one would only cost time.
-            std::mem::forget(outcome);
-            Ok(u8::from(failed))
+            result
         }
         Command::Rules { format } => {
             let text = match format {
                 ListFormat::Text => render::rules::table(),
                 ListFormat::Json => render::rules::json(),
             };
-            write_out(None, &text)?;
+            write_out(&text)?;
             Ok(0)
         }
         Command::Explain { rule } => {
             let id = RuleId::from_name(&rule).ok_or(UsageError::UnknownRule(rule))?;
-            write_out(None, id.doc())?;
+            write_out(id.doc())?;
             Ok(0)
         }
         Command::ConfigSchema => {
-            write_out(None, &config::schema())?;
+            write_out(&config::schema())?;
             Ok(0)
         }
         Command::Completions { shell } => {
@@ -474,7 +540,7 @@ pub fn run(cli: Cli) -> Result<u8, UsageError> {
                 "canarylint",
                 &mut out,
             );
-            write_out(None, &String::from_utf8_lossy(&out))?;
+            write_out(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
         Command::Man => {
@@ -482,7 +548,7 @@ pub fn run(cli: Cli) -> Result<u8, UsageError> {
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
                 .render(&mut out)
                 .map_err(|e| UsageError::Io(PathBuf::from("<stdout>"), e))?;
-            write_out(None, &String::from_utf8_lossy(&out))?;
+            write_out(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
     }

@@ -12,6 +12,20 @@ fn canarylint(dir: &Path, args: &[&str]) -> Output {
     common::run_in(dir, args)
 }
 
+/// `check --changed-since REV` with only the rules `select`, as JSON.
+fn changed_since(dir: &Path, rev: &str, select: &str) -> Output {
+    let args = [
+        "check",
+        "--changed-since",
+        rev,
+        "--format",
+        "json",
+        "--select",
+        select,
+    ];
+    canarylint(dir, &args)
+}
+
 fn findings(o: &Output) -> Vec<(String, String)> {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
         panic!(
@@ -110,18 +124,7 @@ fn changed_since_reports_only_changed_files() {
         BROKEN_ELSEWHERE.replace("other", "fresh"),
     )
     .unwrap();
-    let o = canarylint(
-        &d,
-        &[
-            "check",
-            "--changed-since",
-            "main",
-            "--format",
-            "json",
-            "--select",
-            "missing-subset,weight-sum",
-        ],
-    );
+    let o = changed_since(&d, "main", "missing-subset,weight-sum");
     let mut f = findings(&o);
     f.sort();
     assert_eq!(
@@ -155,5 +158,110 @@ fn force_exclude_applies_to_explicit_files() {
     let mut forced = args.to_vec();
     forced.push("--force-exclude");
     assert_eq!(findings(&canarylint(&d, &forced)), vec![]);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// A VirtualService whose weights sum to 40: one `weight-sum` finding per file.
+fn broken(name: &str) -> String {
+    common::vs_weight_40(name, name, None)
+}
+
+#[test]
+fn changed_since_reports_file_names_git_would_quote() {
+    let d = repo("names");
+    git(&d, &["checkout", "-q", "-b", "feature"]);
+    // git quotes all but the last two in its default output (`core.quotePath`).
+    let names = [
+        "café.yaml",
+        "a\tb.yaml",
+        "q\"uote.yaml",
+        "sp ace.yaml",
+        "plain.yaml",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(d.join(name), broken(&format!("committed{i}"))).unwrap();
+    }
+    git(&d, &["add", "."]);
+    git(&d, &["commit", "-q", "-m", "odd names"]);
+    // The same names again, untracked, in a directory.
+    std::fs::create_dir(d.join("new")).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(d.join("new").join(name), broken(&format!("untracked{i}"))).unwrap();
+    }
+    let o = changed_since(&d, "main", "weight-sum");
+    let mut got: Vec<String> = findings(&o).into_iter().map(|(f, _)| f).collect();
+    got.sort();
+    let mut want: Vec<String> = names
+        .iter()
+        .flat_map(|n| [n.to_string(), format!("new/{n}")])
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn git_runs_no_program_from_the_repository_config() {
+    let d = repo("untrusted");
+    let marks = d.join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    let touch = |what: &str| format!("touch '{}'", marks.join(what).display());
+    // What an untrusted clone's own configuration could ask git to run.
+    std::fs::write(d.join(".gitattributes"), "*.yaml filter=evil diff=evil\n").unwrap();
+    for (key, value) in [
+        ("core.fsmonitor", format!("{}; false", touch("fsmonitor"))),
+        ("filter.evil.clean", format!("{}; cat", touch("clean"))),
+        ("filter.evil.smudge", format!("{}; cat", touch("smudge"))),
+        ("diff.evil.textconv", format!("{}; cat", touch("textconv"))),
+        ("diff.evil.command", touch("diff-command")),
+        ("diff.external", touch("diff-external")),
+        ("core.pager", format!("{}; cat", touch("pager"))),
+    ] {
+        git(&d, &["config", key, &value]);
+    }
+    let hooks = d.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    for hook in [
+        "post-index-change",
+        "post-checkout",
+        "reference-transaction",
+    ] {
+        let path = hooks.join(hook);
+        std::fs::write(&path, format!("#!/bin/sh\n{}\n", touch(hook))).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    git(&d, &["add", ".gitattributes"]);
+    git(&d, &["commit", "-q", "--no-verify", "-m", "attributes"]);
+    std::fs::remove_dir_all(&marks).unwrap();
+    std::fs::create_dir(&marks).unwrap();
+    // A changed file and a rewritten one (same content, new mtime): git reads both.
+    std::fs::write(d.join("apps/reviews/vs.yaml"), VS.replace("v2", "v3")).unwrap();
+    std::fs::write(d.join("platform/dr.yaml"), DR).unwrap();
+    for args in [
+        &["check", "--changed-since", "HEAD~1", "--format", "json"][..],
+        &["check", ".", "--base", "HEAD~1", "--format", "json"][..],
+    ] {
+        let o = canarylint(&d, args);
+        assert_ne!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let ran = common::file_names(&marks);
+        assert!(ran.is_empty(), "{args:?} made git run {ran:?}");
+    }
+    // The changed file is still found, with the filter switched off.
+    let o = canarylint(
+        &d,
+        &["check", "--changed-since", "HEAD~1", "--format", "json"],
+    );
+    assert!(findings(&o)
+        .iter()
+        .any(|(f, _)| f == "apps/reviews/vs.yaml"));
     std::fs::remove_dir_all(&d).ok();
 }

@@ -1,9 +1,10 @@
-//! `--format json`: the stable machine-readable contract (version 1).
+//! `--format json`: the stable machine-readable contract (version 1). Strings hold no raw
+//! control character: every one is a JSON escape.
 
 use serde::Serialize;
 
 use crate::diagnostic::Severity;
-use crate::render::Report;
+use crate::render::{escape, Report};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -87,5 +88,6 @@ pub fn render(report: &Report<'_>) -> String {
     };
     let mut s = serde_json::to_string_pretty(&out).expect("findings serialize");
     s.push('\n');
-    s
+    // serde_json escapes the C0 controls; DEL, C1 and bidirectional controls too.
+    escape::json(s)
 }

@@ -1,22 +1,53 @@
 //! Renderers: pure functions from sorted findings to text.
 
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod rules;
 pub mod sarif;
 pub mod text;
 
+use std::path::{Path, PathBuf};
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
 use crate::workspace::Stats;
+
+/// Where a file is, for SARIF and GitHub annotations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepoPath {
+    /// Relative to the repository root, with forward slashes.
+    Relative(String),
+    /// A file outside the repository root: its absolute path.
+    Outside(PathBuf),
+}
+
+impl RepoPath {
+    /// The path as a GitHub annotation's `file=`: relative to the repository, or absolute.
+    pub fn as_annotation_path(&self) -> String {
+        match self {
+            RepoPath::Relative(p) => p.clone(),
+            RepoPath::Outside(p) => p.to_string_lossy().replace('\\', "/"),
+        }
+    }
+}
+
+/// The repository root of a run and where each of its files is relative to it.
+#[derive(Clone, Debug, Default)]
+pub struct RepoPaths {
+    /// The repository root: the git work tree of the linted path, else the working
+    /// directory; absolute and canonical. `None` for in-memory files.
+    pub root: Option<PathBuf>,
+    /// Each file's place, by file id.
+    pub paths: Vec<RepoPath>,
+}
 
 /// Everything a renderer needs.
 pub struct Report<'a> {
     pub diagnostics: &'a [Diagnostic],
     pub files: &'a [SourceFile],
     pub stats: Stats,
-    /// Each file's path relative to the repository root, with forward slashes.
-    pub repo_paths: &'a [String],
+    pub repo: &'a RepoPaths,
 }
 
 impl Report<'_> {
@@ -39,11 +70,18 @@ impl Report<'_> {
         )
     }
 
-    /// The finding's path relative to the repository root.
-    pub fn repo_path(&self, d: &Diagnostic) -> &str {
-        self.repo_paths
+    /// The finding's file relative to the repository root (or outside it).
+    pub fn repo_path(&self, d: &Diagnostic) -> RepoPath {
+        self.repo
+            .paths
             .get(d.file as usize)
-            .map_or_else(|| self.path(d), String::as_str)
+            .cloned()
+            .unwrap_or_else(|| RepoPath::Relative(self.path(d).to_string()))
+    }
+
+    /// The repository root, when the run has one.
+    pub fn root(&self) -> Option<&Path> {
+        self.repo.root.as_deref()
     }
 
     pub fn path(&self, d: &Diagnostic) -> &str {

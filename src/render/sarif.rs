@@ -1,23 +1,90 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning, built with `serde-sarif`.
-//! Paths are relative to the repository root (`%SRCROOT%`); fingerprints hash the rule, the
-//! resource and the YAML path of the node, so they survive reformatting and moved lines.
+//! Paths are URI references relative to the repository root, declared as `%SRCROOT%` in
+//! `originalUriBaseIds`; a file outside it has an absolute `file://` URI. Fingerprints hash
+//! the rule, the resource and the YAML path of the node, so they survive reformatting and
+//! moved lines. A run that could not start is a valid log too: its invocation failed and
+//! says why ([`render_error`]).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::kinds::Kind;
-use crate::render::Report;
+use crate::render::{escape, RepoPath, Report};
 use crate::rules::registry::RuleId;
 use crate::rules::RuleMeta;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const FINGERPRINT_KEY: &str = "canarylint/v1";
+const SRCROOT: &str = "%SRCROOT%";
+/// `runs[].automationDetails.id`: code scanning's category for this tool's runs.
+const AUTOMATION_ID: &str = "canarylint/";
+
+/// Bytes percent-encoded for a URI path: all but the unreserved characters and `/`, so
+/// that `:` never reads as a scheme and `#`, `?`, `%` and spaces stay part of the name.
+fn percent_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An absolute path as a `file://` URI, ending in `/` for a directory.
+pub fn file_uri(path: &Path, dir: bool) -> String {
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        percent_encode(path.as_os_str().as_bytes())
+    };
+    #[cfg(not(unix))]
+    let path = windows_uri_path(&path.to_string_lossy());
+    let mut uri = format!("file://{path}");
+    if dir && !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// A Windows path as a URI path: `C:\x` and the canonical `\\?\C:\x` become `/C:/x`,
+/// `\\?\UNC\host\share\x` becomes `//host/share/x`.
+#[cfg_attr(unix, allow(dead_code))]
+fn windows_uri_path(path: &str) -> String {
+    let s = path.replace('\\', "/");
+    let s = if let Some(unc) = s.strip_prefix("//?/UNC/") {
+        format!("//{unc}")
+    } else if let Some(local) = s.strip_prefix("//?/") {
+        format!("/{local}")
+    } else if s.starts_with('/') {
+        s.clone()
+    } else {
+        format!("/{s}")
+    };
+    // The drive's colon stays: Windows file names cannot hold one.
+    percent_encode(s.as_bytes()).replace("%3A", ":")
+}
+
+fn artifact_location(path: &RepoPath) -> ArtifactLocation {
+    match path {
+        RepoPath::Relative(rel) => ArtifactLocation::builder()
+            .uri(percent_encode(rel.as_bytes()))
+            .uri_base_id(SRCROOT)
+            .build(),
+        RepoPath::Outside(abs) => ArtifactLocation::builder()
+            .uri(file_uri(abs, false))
+            .build(),
+    }
+}
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -121,7 +188,12 @@ fn fingerprint(report: &Report<'_>, d: &Diagnostic) -> String {
             "{}|{}|{}|{}|{}",
             d.rule, r.kind, r.namespace, r.name, d.message
         ),
-        _ => format!("{}|{}|{}", d.rule, report.repo_path(d), d.message),
+        _ => format!(
+            "{}|{}|{}",
+            d.rule,
+            report.repo_path(d).as_annotation_path(),
+            d.message
+        ),
     };
     fnv1a(&key)
 }
@@ -137,12 +209,7 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(
-                    ArtifactLocation::builder()
-                        .uri(report.repo_path(d))
-                        .uri_base_id("%SRCROOT%")
-                        .build(),
-                )
+                .artifact_location(artifact_location(&report.repo_path(d)))
                 .region(region)
                 .build(),
         )
@@ -169,6 +236,29 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
         .build()
 }
 
+fn tool(rules: Vec<ReportingDescriptor>) -> Tool {
+    let driver = ToolComponent::builder()
+        .name("canarylint")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
+        .rules(rules)
+        .build();
+    Tool::builder().driver(driver).build()
+}
+
+/// Serializes a log, with DEL, C1 and bidirectional controls escaped (`escape::json`).
+fn to_json(runs: Vec<Run>) -> String {
+    let sarif = Sarif::builder()
+        .schema(SCHEMA)
+        .version(serde_json::json!("2.1.0"))
+        .runs(runs)
+        .build();
+    let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
+    s.push('\n');
+    escape::json(s)
+}
+
 pub fn render(report: &Report<'_>) -> String {
     let rules: Vec<RuleId> = RuleId::ALL.to_vec();
     let results = report
@@ -179,25 +269,71 @@ pub fn render(report: &Report<'_>) -> String {
             result(report, d, index)
         })
         .collect::<Vec<_>>();
-    let driver = ToolComponent::builder()
-        .name("canarylint")
-        .version(env!("CARGO_PKG_VERSION"))
-        .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri(env!("CARGO_PKG_REPOSITORY"))
-        .rules(rules.iter().map(|&r| descriptor(r)).collect::<Vec<_>>())
-        .build();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
+    let mut run = Run::builder()
+        .tool(tool(rules.iter().map(|&r| descriptor(r)).collect()))
+        .invocations(vec![Invocation::builder()
+            .execution_successful(true)
+            .build()])
         .results(results)
-        .automation_details(RunAutomationDetails::builder().id("canarylint/").build())
+        .automation_details(RunAutomationDetails::builder().id(AUTOMATION_ID).build())
         .column_kind(serde_json::json!("unicodeCodePoints"))
         .build();
-    let sarif = Sarif::builder()
-        .schema(SCHEMA)
-        .version(serde_json::json!("2.1.0"))
-        .runs(vec![run])
+    // In-memory files (tests, docs) have no root to declare.
+    run.original_uri_base_ids = report.root().map(|root| {
+        let location = ArtifactLocation::builder()
+            .uri(file_uri(root, true))
+            .build();
+        BTreeMap::from([(SRCROOT.to_string(), location)])
+    });
+    to_json(vec![run])
+}
+
+/// The log of a run that could not start (a bad flag or config: exit code 2). Its one
+/// invocation failed and carries the error; it has no results, but an empty `results`
+/// array, which uploaders require (github/codeql-action `src/upload-lib.ts`,
+/// `countResultsInSarif`). Code scanning takes `executionSuccessful: false` as a failed
+/// analysis, not as one that fixed every alert.
+pub fn render_error(message: &str) -> String {
+    let notification = Notification::builder()
+        .level(serde_json::json!("error"))
+        .message(Message::builder().text(message).build())
         .build();
-    let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
-    s.push('\n');
-    s
+    let invocation = Invocation::builder()
+        .execution_successful(false)
+        .tool_execution_notifications(vec![notification])
+        .build();
+    let run = Run::builder()
+        .tool(tool(Vec::new()))
+        .invocations(vec![invocation])
+        .results(Vec::<SarifResult>::new())
+        .automation_details(RunAutomationDetails::builder().id(AUTOMATION_ID).build())
+        .build();
+    to_json(vec![run])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_are_percent_encoded() {
+        assert_eq!(
+            percent_encode("base/sp ace#1%:é.yaml".as_bytes()),
+            "base/sp%20ace%231%25%3A%C3%A9.yaml"
+        );
+        #[cfg(unix)]
+        assert_eq!(
+            file_uri(Path::new("/repo/out side"), true),
+            "file:///repo/out%20side/"
+        );
+        assert_eq!(
+            windows_uri_path(r"\\?\C:\repo\a b.yaml"),
+            "/C:/repo/a%20b.yaml"
+        );
+        assert_eq!(windows_uri_path(r"C:\repo"), "/C:/repo");
+        assert_eq!(
+            windows_uri_path(r"\\?\UNC\host\share\x.yaml"),
+            "//host/share/x.yaml"
+        );
+    }
 }

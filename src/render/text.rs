@@ -1,12 +1,17 @@
 //! `--format text`: rustc-style diagnostics with the offending node underlined.
 //!
 //! Each snippet is cut from the file by its line index, so rendering many findings in one
-//! large file stays linear.
+//! large file stays linear. Paths, messages, help and source lines are printed with their
+//! control characters escaped (`escape`): a file name or a YAML value never reaches the
+//! terminal or a CI log raw.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::render::Report;
+use crate::render::{escape, Report};
 
 pub fn render(report: &Report<'_>, color: bool) -> String {
     let renderer = if color {
@@ -16,7 +21,8 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     };
     let mut out = String::new();
     for d in report.diagnostics {
-        out.push_str(&renderer.render(&[group(report, d)]).to_string());
+        let shown = Shown::of(report, d);
+        out.push_str(&renderer.render(&[shown.group(d)]).to_string());
         out.push_str("\n\n");
     }
     out.push_str(&summary(report));
@@ -31,32 +37,57 @@ fn level(s: Severity) -> Level<'static> {
     }
 }
 
-fn group<'a>(report: &'a Report<'_>, d: &'a Diagnostic) -> Group<'a> {
-    let title = level(d.severity)
-        .primary_title(d.message.as_str())
-        .id(d.rule.as_str());
-    let path = report.path(d);
-    let Some(file) = report.files.get(d.file as usize) else {
-        return Group::with_title(title);
-    };
-    let start = d.span.start as usize;
-    let (line, _) = report.position(d);
-    // The node's first line: multi-line nodes are underlined where they begin.
-    let range = file.line_range(line.line as usize);
-    let text = &file.text[range.clone()];
-    let local_start = start.saturating_sub(range.start).min(text.len());
-    let local_end = (d.span.end as usize)
-        .saturating_sub(range.start)
-        .clamp(local_start, text.len());
-    let snippet = Snippet::source(text)
-        .line_start(line.line as usize)
-        .path(path)
-        .annotation(AnnotationKind::Primary.span(local_start..local_end));
-    let mut g = Group::with_title(title).element(snippet);
-    if let Some(help) = &d.help {
-        g = g.element(Level::HELP.message(help.as_str()));
+/// A finding's texts as printed: the path, message and help with control characters
+/// escaped, and the node's first line (multi-line nodes are underlined where they begin)
+/// with the underline's range in it.
+struct Shown<'a> {
+    message: Cow<'a, str>,
+    help: Option<Cow<'a, str>>,
+    path: Cow<'a, str>,
+    /// The line, its 1-based number and the underlined byte range.
+    source: Option<(Cow<'a, str>, usize, Range<usize>)>,
+}
+
+impl<'a> Shown<'a> {
+    fn of(report: &'a Report<'_>, d: &'a Diagnostic) -> Shown<'a> {
+        let source = report.files.get(d.file as usize).map(|file| {
+            let (line, _) = report.position(d);
+            let range = file.line_range(line.line as usize);
+            let text = &file.text[range.clone()];
+            let start = (d.span.start as usize)
+                .saturating_sub(range.start)
+                .min(text.len());
+            let end = (d.span.end as usize)
+                .saturating_sub(range.start)
+                .clamp(start, text.len());
+            let (text, span) = escape::line_with_span(text, start..end);
+            (text, line.line as usize, span)
+        });
+        Shown {
+            message: escape::display(&d.message),
+            help: d.help.as_deref().map(escape::display),
+            path: escape::display(report.path(d)),
+            source,
+        }
     }
-    g
+
+    fn group(&self, d: &Diagnostic) -> Group<'_> {
+        let title = level(d.severity)
+            .primary_title(self.message.as_ref())
+            .id(d.rule.as_str());
+        let Some((text, line, span)) = &self.source else {
+            return Group::with_title(title);
+        };
+        let snippet = Snippet::source(text.as_ref())
+            .line_start(*line)
+            .path(self.path.as_ref())
+            .annotation(AnnotationKind::Primary.span(span.clone()));
+        let mut g = Group::with_title(title).element(snippet);
+        if let Some(help) = &self.help {
+            g = g.element(Level::HELP.message(help.as_ref()));
+        }
+        g
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {

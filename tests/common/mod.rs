@@ -68,3 +68,32 @@ pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("the binary runs")
 }
+
+/// A VirtualService `name` in namespace `shop` whose one destination, `host` (a YAML scalar,
+/// quoted as it needs), gets weight 40: a `weight-sum` finding, and with a subset (which no
+/// DestinationRule defines) a `missing-subset` finding that quotes the host.
+pub fn vs_weight_40(name: &str, host: &str, subset: Option<&str>) -> String {
+    let subset = subset.map_or(String::new(), |s| format!(", subset: {s}"));
+    format!(
+        "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  hosts: [{name}]
+  http:
+    - route:
+        - destination: {{host: {host}{subset}}}
+          weight: 40
+"
+    )
+}
+
+/// The names in a directory, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

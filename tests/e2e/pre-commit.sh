@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pre-commit hook with the real client: `pre-commit try-repo` this repository against a
 # temporary repository with a bad manifest (the hook must fail and name the rule), then
-# with the manifest fixed (the hook must pass).
+# with the manifest fixed (the hook must pass), then with files named like flags
+# (`--exclude=*.yaml`, `--output=x.yaml`), which must be linted as files.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -44,3 +45,18 @@ sed -i 's/weight: 1$/weight: 90/; s/weight: 99$/weight: 10/' routes.yaml
 git commit -qam fixed
 pre-commit try-repo "$here" canarylint --all-files > out.txt 2>&1 || { cat out.txt; echo "FAIL: the hook failed on the fixed manifest"; exit 1; }
 echo "ok: the hook passes on the fixed manifest"
+# File names that look like flags are files: pre-commit appends them to the entry, which ends
+# its options with `--`. A bad manifest named `--exclude=*.yaml` must fail the hook (as an
+# option it would exclude every file), and one named `--output=x.yaml` must not make the
+# hook write `x.yaml`.
+sed 's/weight: 90$/weight: 1/; s/weight: 10$/weight: 99/; s/name: checkout/name: flagged/g' routes.yaml > './--exclude=*.yaml'
+sed 's/name: checkout/name: other/g' routes.yaml > './--output=x.yaml'
+git add -- '--exclude=*.yaml' '--output=x.yaml' && git commit -qm 'flag-like names'
+if pre-commit try-repo "$here" canarylint --all-files > out.txt 2>&1; then
+  cat out.txt
+  echo "FAIL: the hook passed on a bad manifest named --exclude=*.yaml"
+  exit 1
+fi
+grep -q -- '--> --exclude=\*.yaml:.*' out.txt && grep -q "inverted-split" out.txt || { cat out.txt; echo "FAIL: the hook did not report --exclude=*.yaml"; exit 1; }
+[[ ! -e x.yaml ]] || { cat out.txt; echo "FAIL: a file named --output=x.yaml made the hook write x.yaml"; exit 1; }
+echo "ok: file names that look like flags are linted as files"
