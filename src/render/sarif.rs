@@ -259,21 +259,57 @@ fn to_json(runs: Vec<Run>) -> String {
     escape::json(s)
 }
 
+/// GitHub code scanning rejects a run with more results than this (and shows the 5,000
+/// most severe): "SARIF results exceed hard limit", docs.github.com, code-security/
+/// code-scanning/troubleshooting-sarif-uploads/results-exceed-limit.
+pub const MAX_RESULTS: usize = 25_000;
+
 pub fn render(report: &Report<'_>) -> String {
     let rules: Vec<RuleId> = RuleId::ALL.to_vec();
-    let results = report
-        .diagnostics
+    // Past the limit, the most severe findings are kept (in their order), and the run
+    // says how many were left out.
+    let mut kept: Vec<&Diagnostic> = report.diagnostics.iter().collect();
+    if kept.len() > MAX_RESULTS {
+        let mut by_severity = kept.clone();
+        by_severity.sort_by_key(|d| std::cmp::Reverse(d.severity));
+        let floor = by_severity[MAX_RESULTS - 1].severity;
+        let mut room_at_floor = by_severity[..MAX_RESULTS]
+            .iter()
+            .filter(|d| d.severity == floor)
+            .count();
+        kept.retain(|d| {
+            if d.severity > floor {
+                true
+            } else if d.severity == floor && room_at_floor > 0 {
+                room_at_floor -= 1;
+                true
+            } else {
+                false
+            }
+        });
+    }
+    let left_out = report.diagnostics.len() - kept.len();
+    let results = kept
         .iter()
         .map(|d| {
             let index = rules.iter().position(|r| *r == d.rule).unwrap_or(0);
             result(report, d, index)
         })
         .collect::<Vec<_>>();
+    let mut invocation = Invocation::builder().execution_successful(true).build();
+    if left_out > 0 {
+        let text = format!(
+            "{left_out} of {} findings are left out of this log, the least severe first: code scanning takes at most {MAX_RESULTS} results a run; `--format json` lists them all",
+            report.diagnostics.len()
+        );
+        invocation.tool_execution_notifications = Some(vec![Notification::builder()
+            .level(serde_json::json!("warning"))
+            .message(Message::builder().text(text).build())
+            .build()]);
+    }
     let mut run = Run::builder()
         .tool(tool(rules.iter().map(|&r| descriptor(r)).collect()))
-        .invocations(vec![Invocation::builder()
-            .execution_successful(true)
-            .build()])
+        .invocations(vec![invocation])
         .results(results)
         .automation_details(RunAutomationDetails::builder().id(AUTOMATION_ID).build())
         .column_kind(serde_json::json!("unicodeCodePoints"))
@@ -314,6 +350,53 @@ pub fn render_error(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_keeps_to_what_code_scanning_accepts() {
+        use crate::diagnostic::Severity;
+        use crate::render::{RepoPath, RepoPaths};
+        use crate::source::{SourceFile, Span};
+        let file = SourceFile::new("a.yaml".into(), "a.yaml".into(), "a: 1\n".into());
+        // 13,000 notes, then 13,000 errors: 26,000 findings, over the limit.
+        let diags: Vec<Diagnostic> = (0..26_000)
+            .map(|i| {
+                let rule = if i < 13_000 {
+                    RuleId::ManualWeightSplit
+                } else {
+                    RuleId::WeightSum
+                };
+                Diagnostic::new(rule, 0, Span::new(0, 1), format!("finding {i}"))
+            })
+            .collect();
+        let files = [file];
+        let repo = RepoPaths {
+            root: None,
+            paths: vec![RepoPath::Relative("a.yaml".to_string())],
+        };
+        let report = Report {
+            diagnostics: &diags,
+            files: &files,
+            stats: Default::default(),
+            repo: &repo,
+        };
+        let v: serde_json::Value = serde_json::from_str(&render(&report)).unwrap();
+        let run = &v["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), MAX_RESULTS);
+        let level = |l: &str| results.iter().filter(|r| r["level"] == l).count();
+        assert_eq!(level("error"), 13_000, "every error is kept");
+        assert_eq!(level("note"), MAX_RESULTS - 13_000);
+        // The notes kept are the first ones, in order.
+        assert_eq!(results[0]["message"]["text"], "finding 0");
+        let note = &run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+        assert!(
+            note.as_str()
+                .unwrap()
+                .starts_with("1000 of 26000 findings are left out"),
+            "{note}"
+        );
+        assert_eq!(diags[0].severity, Severity::Info);
+    }
 
     #[test]
     fn file_uris_are_percent_encoded() {
