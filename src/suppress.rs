@@ -4,6 +4,8 @@
 //! generated YAML that has lost its comments. A suppression that suppresses nothing is an
 //! `unused-suppression` finding.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, ResourceKey};
 use crate::model::index::Index;
 use crate::rules::registry::{self, RuleId};
@@ -64,27 +66,42 @@ pub fn apply(
     for (s, u) in sups.iter().zip(used.iter_mut()) {
         *u = vec![false; s.ids.len()];
     }
+    // Suppressions by what they cover, so that each finding looks only at its own: a file
+    // of 10,000 suppressed lines costs no more per finding than a file of ten.
+    let mut by_line: HashMap<(FileId, u32), Vec<usize>> = HashMap::new();
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+    let mut by_resource: HashMap<(FileId, &ResourceKey), Vec<usize>> = HashMap::new();
+    for (i, s) in sups.iter().enumerate() {
+        if s.malformed.is_some() {
+            continue;
+        }
+        match &s.scope {
+            Scope::Line(l) => by_line.entry((s.file, *l)).or_default().push(i),
+            Scope::File => by_file.entry(s.file).or_default().push(i),
+            Scope::Resource(key) => by_resource.entry((s.file, key)).or_default().push(i),
+        }
+    }
+    let none = Vec::new();
     let mut out = Vec::with_capacity(diags.len());
     for d in diags {
         let line = files
             .get(d.file as usize)
             .map_or(0, |f| f.line_col(d.span.start as usize).line);
+        let on_resource = d
+            .resource
+            .as_ref()
+            .and_then(|key| by_resource.get(&(d.file, key)));
+        let candidates = by_line
+            .get(&(d.file, line))
+            .unwrap_or(&none)
+            .iter()
+            .chain(by_file.get(&d.file).unwrap_or(&none))
+            .chain(on_resource.unwrap_or(&none));
         let mut suppressed = false;
-        for (s, u) in sups.iter().zip(used.iter_mut()) {
-            if s.file != d.file || s.malformed.is_some() {
-                continue;
-            }
-            let in_scope = match &s.scope {
-                Scope::Line(l) => *l == line,
-                Scope::File => true,
-                Scope::Resource(key) => d.resource.as_ref() == Some(key),
-            };
-            if !in_scope {
-                continue;
-            }
-            for (i, (name, _)) in s.ids.iter().enumerate() {
+        for &si in candidates {
+            for (i, (name, _)) in sups[si].ids.iter().enumerate() {
                 if name == d.rule.as_str() {
-                    u[i] = true;
+                    used[si][i] = true;
                     suppressed = true;
                 }
             }
