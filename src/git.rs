@@ -213,8 +213,10 @@ impl Repo {
                 // `<mode> SP <type> SP <object> TAB <path>`
                 let (meta, path) = rec.split_once('\t')?;
                 let mut parts = meta.split(' ');
-                let (_mode, kind, blob) = (parts.next()?, parts.next()?, parts.next()?);
-                (kind == "blob" && keep(Path::new(path)))
+                let (mode, kind, blob) = (parts.next()?, parts.next()?, parts.next()?);
+                // A symlink is a blob too (mode 120000) that holds the link's target, not a
+                // manifest.
+                (kind == "blob" && mode != "120000" && keep(Path::new(path)))
                     .then(|| (path.to_string(), blob.to_string()))
             })
             .collect())

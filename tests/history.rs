@@ -372,3 +372,30 @@ fn variants_of_one_manifest_are_compared_by_path() {
     assert!(got[0].2.contains("10% → 50% (+40)"), "{got:?}");
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_in_the_base_revision_is_not_read_as_a_manifest() {
+    // git stores a symlink as a blob holding its target. This one's target is a whole
+    // VirtualService written as one flow mapping: read as a file, it would be a phantom
+    // base for the real one, at 100/0.
+    let d = repo("symlink-blob");
+    let phantom = "{apiVersion: networking.istio.io/v1, kind: VirtualService, metadata: {name: checkout, namespace: shop}, spec: {hosts: [checkout], http: [{name: default, route: [{destination: {host: checkout, subset: v1}, weight: 100}, {destination: {host: checkout, subset: v2}, weight: 0}]}]}}";
+    std::fs::create_dir_all(d.join("apps")).unwrap();
+    std::os::unix::fs::symlink(phantom, d.join("apps/link.yaml")).unwrap();
+    commit(&d, &[("apps/checkout/destinationrule.yaml", DR)], "base");
+    commit(
+        &d,
+        &[(VS_PATH, &split(1, 99))],
+        "a new VirtualService at 99%",
+    );
+    // A new VirtualService, compared with no previous revision: not with the phantom.
+    let found = jumps(&d, "HEAD~1");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .2
+            .contains("VirtualService `shop/checkout` is not at HEAD~1"),
+        "{found:#?}"
+    );
+}
