@@ -165,8 +165,13 @@ pub fn segments(text: &str) -> Vec<Segment> {
             }
             continue;
         }
-        // At column 0 of a block mapping, only root keys: each must be a plain key this
-        // scan reads for certain. A quoted, escaped, tagged, anchored or complex key, a
+        // A root key's sequence may sit at the key's own indentation (`rules:` then
+        // `- apiGroups: ...` at column 0): its items are no root keys.
+        if item {
+            continue;
+        }
+        // Otherwise, at column 0 of a block mapping, only root keys: each must be a plain key
+        // this scan reads for certain. A quoted, escaped, tagged, anchored or complex key, a
         // merge key (`<<`) that may bring a `kind`, or a line that is no key at all leaves
         // the document to the parser.
         let Some((key, value)) = plain_key(body) else {
@@ -361,6 +366,11 @@ image: x
             let text = format!("apiVersion: v1\n{key}: VirtualService\nmetadata: {{}}\n");
             assert_eq!(segments(&text)[0].kind, Guess::Unknown, "{key}");
         }
+        // A root key's sequence at column 0 is fine; a kind after it is read.
+        assert_eq!(
+            kinds("rules:\n- apiGroups: [\"\"]\n  kind: X\n- b\nkind: ClusterRole\n"),
+            vec![Some("ClusterRole".to_string())]
+        );
         // A column-0 line that is no key at all.
         assert_eq!(kinds("kind: ConfigMap\nnot a key\n"), vec![None]);
         assert_eq!(kinds("a: 1\nb # c: d\n"), vec![None]);
