@@ -249,16 +249,10 @@ impl Index {
     /// or a Flagger Canary whose generated VirtualService this is.
     pub fn route_manager(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> Option<Manager<'_>> {
         let res = vs.res;
-        let only_route = vs.routes_of(route.protocol).len() == 1;
-        if let Some(r) = self.rollouts_for_vs(&res.namespace, &res.name).find(|r| {
-            r.manages(
-                &res.namespace,
-                &res.name,
-                route.protocol,
-                route.name(),
-                only_route,
-            )
-        }) {
+        if let Some(r) = self
+            .rollouts_for_vs(&res.namespace, &res.name)
+            .find(|r| r.manages(vs, route))
+        {
             return Some(Manager::Rollout(r));
         }
         let mut apexes: Vec<&str> = vec![res.name.as_str()];

@@ -62,6 +62,7 @@ impl Rule for RolloutSubsetMissing {
         {
             return;
         }
+        let managed_routes = rollout.managed_route_names();
         for m in rollout.virtual_services() {
             let Some(vs) = referenced(cx.index(), Kind::VirtualService, m.namespace, m.name, res)
                 .and_then(VirtualService::view)
@@ -71,7 +72,7 @@ impl Rule for RolloutSubsetMissing {
             if !declares_http(&vs) {
                 continue;
             }
-            for route in m.http_routes(&vs) {
+            for route in m.http_routes(&vs, &managed_routes) {
                 // Findings belong to the Rollout: point at its `routes` entry, else at the
                 // VirtualService name.
                 let at = m
