@@ -2,6 +2,7 @@
 //! cross-resource rules never compare all pairs.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use crate::model::flagger::Canary;
 use crate::model::host::{self, ExportTo};
@@ -37,6 +38,8 @@ pub struct Index {
     /// Flagger Canaries by the workload they target: (kind, namespace, name).
     canaries_by_target: HashMap<(String, String, String), Vec<usize>>,
     by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
+    /// The directory of each file (by `FileId`), as a number: equal numbers, same directory.
+    file_dirs: Vec<u32>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -51,6 +54,40 @@ pub struct DrSelection<'a> {
 impl<'a> DrSelection<'a> {
     pub fn subsets(&self) -> Vec<Subset<'a>> {
         self.rules.iter().flat_map(|r| r.subsets()).collect()
+    }
+
+    /// The subset names, in order, without repeats (one DestinationRule may be defined in
+    /// several files).
+    pub fn subset_names(&self) -> Vec<&'a str> {
+        let mut names: Vec<&'a str> = Vec::new();
+        for s in self.subsets() {
+            if !names.contains(&s.name) {
+                names.push(s.name);
+            }
+        }
+        names
+    }
+
+    /// One definition per DestinationRule object (namespace and name): the one in `near`'s
+    /// file when there is one, else the first; those of `near`'s file first. Definitions of
+    /// one object in several files (overlays, variants) are one rule in the cluster.
+    pub fn objects(&self, near: &Resource) -> Vec<&DestinationRule<'a>> {
+        let mut out: Vec<&DestinationRule<'a>> = Vec::new();
+        for dr in &self.rules {
+            let same = |o: &&DestinationRule<'a>| {
+                o.res.namespace == dr.res.namespace && o.res.name == dr.res.name
+            };
+            match out.iter().position(same) {
+                None => out.push(dr),
+                Some(i) if dr.res.file == near.file && out[i].res.file != near.file => {
+                    out[i] = dr;
+                }
+                Some(_) => {}
+            }
+        }
+        // The rules of `near`'s own file first.
+        out.sort_by_key(|dr| dr.res.file != near.file);
+        out
     }
 }
 
@@ -72,6 +109,7 @@ impl Index {
             canaries_by_apex: HashMap::new(),
             canaries_by_target: HashMap::new(),
             by_kind_ns: HashMap::new(),
+            file_dirs: Vec::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
@@ -156,6 +194,32 @@ impl Index {
             }
         }
         ix
+    }
+
+    /// Records the directory of every file (in `FileId` order), for [`Index::same_directory`].
+    pub fn with_directories<'p>(
+        mut self,
+        dirs: impl IntoIterator<Item = Option<&'p Path>>,
+    ) -> Self {
+        let mut ids: HashMap<Option<&Path>, u32> = HashMap::new();
+        self.file_dirs = dirs
+            .into_iter()
+            .map(|d| {
+                let next = ids.len() as u32;
+                *ids.entry(d).or_insert(next)
+            })
+            .collect();
+        self
+    }
+
+    /// Whether two resources come from files of the same directory (the same file, when
+    /// directories are unknown).
+    pub fn same_directory(&self, a: &Resource, b: &Resource) -> bool {
+        let dir = |r: &Resource| self.file_dirs.get(r.file as usize).copied();
+        match (dir(a), dir(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a.file == b.file,
+        }
     }
 
     /// The resources at the positions an index map holds (none for a missing key).
@@ -299,8 +363,20 @@ impl Index {
         self.drs_matching(host).next().is_some()
     }
 
-    /// The DestinationRules Istio applies to `host` (resolved) for traffic from `viewer`.
-    pub fn destination_rules(&self, host: &str, viewer: &str) -> Option<DrSelection<'_>> {
+    /// The DestinationRules Istio applies to `host` (resolved) for traffic from namespace
+    /// `viewer`, for the manifest `from`. A DestinationRule whose namespace is only guessed
+    /// lands wherever its directory is applied: `unplaced` says whether it counts in `viewer`
+    /// from any directory, or only from `from`'s.
+    // pilot/pkg/model/push_context.go destinationRule: the client's namespace, then the
+    // service's, then the root namespace; in each, the most specific host (MostSpecificHostMatch),
+    // rules of that host merged (destination_rule.go mergeDestinationRule).
+    pub fn destination_rules(
+        &self,
+        host: &str,
+        viewer: &str,
+        from: &Resource,
+        unplaced: Unplaced,
+    ) -> Option<DrSelection<'_>> {
         let mut namespaces = vec![viewer.to_string()];
         match host::namespace_of(host) {
             Some(ns) => namespaces.push(ns.to_string()),
@@ -315,13 +391,19 @@ impl Index {
             // A DestinationRule whose namespace is only guessed may be applied to any
             // namespace, the client's among them; its short host then names the client's
             // service.
-            let floating =
-                |r: &Resource| ns == viewer && r.namespace_source == NamespaceSource::Default;
+            let near =
+                |r: &Resource| unplaced == Unplaced::Anywhere || self.same_directory(r, from);
+            let floating = |r: &Resource| {
+                ns == viewer && r.namespace_source == NamespaceSource::Default && near(r)
+            };
             let short = host.split('.').next().unwrap_or(host);
             let floating_short = self
                 .resources_at(self.floating_short.get(short))
                 .filter(|r| {
-                    ns == viewer && self.resolve(short, viewer) == host && r.namespace != ns
+                    ns == viewer
+                        && self.resolve(short, viewer) == host
+                        && r.namespace != ns
+                        && near(r)
                 })
                 .map(|r| (None, r));
             let candidates: Vec<(&str, DestinationRule<'_>)> = self
@@ -353,6 +435,17 @@ impl Index {
         }
         None
     }
+}
+
+/// Where a DestinationRule that sets no namespace (and has no kustomization setting one) may
+/// land, for [`Index::destination_rules`]: it is applied with its directory, into a namespace
+/// the repository does not state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unplaced {
+    /// In any client's namespace: what it may add.
+    Anywhere,
+    /// Only with the manifests of its own directory: where it certainly is.
+    Beside,
 }
 
 /// Whether some namespace can see both resources, given their namespaces and `exportTo`.

@@ -7,7 +7,7 @@ use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{declares_http, names_in, referenced, ManagedVs, Rollout};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest};
+use crate::text::{backtick_list, did_you_mean};
 
 pub struct RolloutRouteMissing;
 
@@ -83,8 +83,8 @@ fn missing_vs(m: &ManagedVs<'_>, cx: &mut Context<'_>) {
     let names = index
         .in_namespace(Kind::VirtualService, m.namespace)
         .map(|r| r.name.as_str());
-    let help = match closest(m.name, names) {
-        Some(s) => format!("did you mean `{s}`?"),
+    let help = match did_you_mean(m.name, names) {
+        Some(hint) => hint,
         None => format!(
             "define VirtualService `{}` in namespace `{}`, or name one that exists (`name.namespace` for another namespace)",
             m.name, m.namespace
@@ -121,8 +121,8 @@ fn named_routes(m: &ManagedVs<'_>, vs: &VirtualService<'_>, cx: &mut Context<'_>
         } else {
             format!("which has {}", backtick_list(&names))
         };
-        let help = match closest(route, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
+        let help = match did_you_mean(route, names.iter().copied()) {
+            Some(hint) => hint,
             None => {
                 format!("give the http route that splits stable and canary traffic `name: {route}`")
             }

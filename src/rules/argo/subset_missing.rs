@@ -7,7 +7,7 @@ use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{declares_http, names_in, referenced, DestinationRuleRef, Rollout};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest, join_and};
+use crate::text::{backtick_list, did_you_mean, join_and};
 use crate::yaml::Node;
 
 pub struct RolloutSubsetMissing;
@@ -136,8 +136,8 @@ fn check_destination_rule(
             let names = index
                 .in_namespace(Kind::DestinationRule, &res.namespace)
                 .map(|r| r.name.as_str());
-            let help = match closest(dr.name, names) {
-                Some(s) => format!("did you mean `{s}`?"),
+            let help = match did_you_mean(dr.name, names) {
+                Some(hint) => hint,
                 None => format!(
                     "define DestinationRule `{}` in namespace `{}` (Argo Rollouts looks it up in the Rollout's namespace)",
                     dr.name, res.namespace
@@ -179,8 +179,8 @@ fn check_destination_rule(
         } else {
             format!("which defines {}", backtick_list(&names))
         };
-        let help = match closest(subset, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
+        let help = match did_you_mean(subset, names.iter().copied()) {
+            Some(hint) => hint,
             None => format!(
                 "add a subset `{subset}` to DestinationRule `{}/{}`; Argo Rollouts labels it with the {role} pod hash",
                 dr_res.namespace, dr_res.name
