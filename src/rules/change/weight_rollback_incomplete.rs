@@ -1,5 +1,7 @@
 //! `weight-rollback-incomplete`: see rules/weight-rollback-incomplete.md.
 
+use std::collections::HashSet;
+
 use crate::diagnostic::Severity;
 use crate::history::Baseline;
 use crate::model::changes::pair_routes;
@@ -47,9 +49,10 @@ impl Rule for WeightRollbackIncomplete {
         let index = cx.index();
         // Rollbacks in this VirtualService and in the mesh VirtualServices of its hosts.
         let mut related: Vec<&Resource> = vec![res];
+        let mut seen: HashSet<*const Resource> = HashSet::from([res as *const Resource]);
         for (_, host) in vs.hosts() {
             for other in index.mesh_virtual_services(&index.resolve(host, &res.namespace)) {
-                if !related.iter().any(|r| std::ptr::eq(*r, other)) {
+                if seen.insert(other as *const Resource) {
                     related.push(other);
                 }
             }
