@@ -1,5 +1,5 @@
-//! Precision across files: what the per-rule fixtures (one file each) cannot show.
-//! DestinationRules spread over directories.
+//! Precision across files and at scale: what the per-rule fixtures (one file each) cannot
+//! show. Many VirtualServices claiming one host, DestinationRules spread over directories.
 
 use canarylint::diagnostic::Diagnostic;
 use canarylint::rules::registry::RuleId;
@@ -34,6 +34,82 @@ spec:
         - destination: {to}
 "
     )
+}
+
+/// A VirtualService for `reviews` in `shop`.
+fn reviews(name: &str, extra: &str) -> String {
+    virtual_service(name, "shop", "reviews", extra, "{host: reviews}")
+}
+
+/// Every one of `n` VirtualServices for one host gets one finding, which names three others
+/// and counts the rest.
+fn assert_bounded_conflicts(files: &[(&str, String)], n: usize) {
+    let found = lint(files, RuleId::ConflictingVirtualservice);
+    assert_eq!(found.len(), n, "one finding per VirtualService");
+    let more = format!(" and {} more;", n - 4);
+    for d in &found {
+        assert_eq!(
+            d.message.matches("`shop/reviews-").count(),
+            3,
+            "{}",
+            d.message
+        );
+        assert!(d.message.contains(&more), "{}", d.message);
+        assert!(
+            d.message.len() < 400,
+            "{} bytes: {}",
+            d.message.len(),
+            d.message
+        );
+        let own = &d.resource.as_ref().expect("a resource").name;
+        assert!(
+            !d.message.contains(&format!("`shop/{own}`")),
+            "{}",
+            d.message
+        );
+    }
+}
+
+#[test]
+fn many_virtual_services_for_one_host_are_named_a_few_and_counted() {
+    let names: Vec<String> = (0..60).map(|i| format!("vs-{i:02}.yaml")).collect();
+    let files: Vec<(&str, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_str(), reviews(&format!("reviews-{i}"), "")))
+        .collect();
+    assert_bounded_conflicts(&files, 60);
+
+    // Some exported to lists of namespaces: every pair is looked at, and still counted.
+    let files: Vec<(&str, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let export = if i % 2 == 0 {
+                "  exportTo: [shop, web]\n"
+            } else {
+                ""
+            };
+            (f.as_str(), reviews(&format!("reviews-{i}"), export))
+        })
+        .collect();
+    assert_bounded_conflicts(&files, 60);
+}
+
+#[test]
+fn a_virtual_service_defined_twice_counts_once() {
+    let files = [
+        ("a.yaml", reviews("reviews-a", "")),
+        ("b.yaml", reviews("reviews-b", "")),
+        ("overlay/b.yaml", reviews("reviews-b", "")),
+    ];
+    let found = lint(&files, RuleId::ConflictingVirtualservice);
+    let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(found.len(), 2, "{messages:#?}");
+    assert!(
+        messages.iter().all(|m| !m.contains("more")),
+        "{messages:#?}"
+    );
 }
 
 fn dr(name: &str, namespace: Option<&str>, host: &str, subsets: &[&str]) -> String {

@@ -25,6 +25,11 @@ pub struct Index {
     dr_wild: Vec<(String, usize)>,
     /// Mesh-bound VirtualServices by resolved host.
     vs_by_host: HashMap<String, Vec<usize>>,
+    /// Each claimed host, grouped once: for `conflicting-virtualservice`.
+    host_claims: HashMap<String, HostClaims>,
+    /// Claimed hosts by each of their dotted suffixes (`a.b.c`: `.b.c` and `.c`), for the
+    /// wildcard hosts that cover them.
+    hosts_by_suffix: HashMap<String, Vec<String>>,
     /// ServiceEntry namespaces by host, for external hosts.
     se_namespaces: HashMap<String, Vec<String>>,
     /// DestinationRules with a guessed namespace and a short host, by that host.
@@ -102,6 +107,8 @@ impl Index {
             dr_exact: HashMap::new(),
             dr_wild: Vec::new(),
             vs_by_host: HashMap::new(),
+            host_claims: HashMap::new(),
+            hosts_by_suffix: HashMap::new(),
             se_namespaces: HashMap::new(),
             floating_short: HashMap::new(),
             dr_service_namespaces: HashMap::new(),
@@ -193,7 +200,46 @@ impl Index {
                 }
             }
         }
+        ix.group_claims();
         ix
+    }
+
+    /// Groups the mesh VirtualServices of every host once, so that a rule asks per host and
+    /// never compares all pairs.
+    fn group_claims(&mut self) {
+        let mut claims = HashMap::with_capacity(self.vs_by_host.len());
+        let mut by_suffix: HashMap<String, Vec<String>> = HashMap::new();
+        for (host, ids) in &self.vs_by_host {
+            let mut objects: HashSet<(&str, &str)> = HashSet::new();
+            let mut repeats = HashSet::new();
+            let mut open = true;
+            for &i in ids {
+                let r = &self.resources[i];
+                if !objects.insert((&r.namespace, &r.name)) {
+                    repeats.insert(i);
+                }
+                open &= r.namespace_source != NamespaceSource::Default
+                    && VirtualService::view(r).is_some_and(|v| v.export_to() == ExportTo::All);
+            }
+            let group = HostClaims {
+                ids: ids.clone(),
+                objects: objects.len(),
+                repeats,
+                open,
+            };
+            claims.insert(host.clone(), group);
+            for suffix in host::dotted_suffixes(host) {
+                by_suffix
+                    .entry(suffix.to_string())
+                    .or_default()
+                    .push(host.clone());
+            }
+        }
+        for hosts in by_suffix.values_mut() {
+            hosts.sort();
+        }
+        self.host_claims = claims;
+        self.hosts_by_suffix = by_suffix;
     }
 
     /// Records the directory of every file (in `FileId` order), for [`Index::same_directory`].
@@ -220,6 +266,14 @@ impl Index {
             (Some(x), Some(y)) => x == y,
             _ => a.file == b.file,
         }
+    }
+
+    /// Whether two resources certainly land in the namespaces the index gives them, or
+    /// together: a manifest without a namespace (and no kustomization setting one) is applied
+    /// wherever its directory is applied, so it only meets the manifests of its directory.
+    pub fn placed_together(&self, a: &Resource, b: &Resource) -> bool {
+        let guessed = |r: &Resource| r.namespace_source == NamespaceSource::Default;
+        !(guessed(a) || guessed(b)) || self.same_directory(a, b)
     }
 
     /// The resources at the positions an index map holds (none for a missing key).
@@ -331,6 +385,58 @@ impl Index {
     /// Mesh-bound VirtualServices that claim the resolved `host`.
     pub fn mesh_virtual_services(&self, host: &str) -> impl Iterator<Item = &Resource> {
         self.resources_at(self.vs_by_host.get(host))
+    }
+
+    /// The mesh-bound VirtualServices that claim the resolved `host`, grouped.
+    pub fn host_claims(&self, host: &str) -> Option<&HostClaims> {
+        self.host_claims.get(host)
+    }
+
+    /// The other claimed hosts that overlap the resolved `host` through a wildcard (one of
+    /// the two covers the other; `*` aside), sorted.
+    pub fn overlapping_hosts<'s>(&'s self, host: &'s str) -> Vec<&'s str> {
+        let mut out: Vec<&str> = host::dotted_suffixes(host)
+            .filter_map(|suffix| {
+                let (pattern, _) = self.host_claims.get_key_value(&format!("*{suffix}"))?;
+                Some(pattern.as_str())
+            })
+            .collect();
+        if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
+            out.extend(
+                self.hosts_by_suffix
+                    .get(suffix)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .map(String::as_str),
+            );
+        }
+        out.retain(|h| *h != host && *h != "*");
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether `res` is a later definition of an object that claims the host in an earlier
+    /// file too (overlays, variants): one object, reported once, at its first definition.
+    pub fn repeats_a_claim(&self, claims: &HostClaims, res: &Resource) -> bool {
+        self.position(res)
+            .is_some_and(|i| claims.repeats.contains(&i))
+    }
+
+    /// Where a resource of this index sits in `resources`.
+    fn position(&self, res: &Resource) -> Option<usize> {
+        let offset =
+            (res as *const Resource as usize).checked_sub(self.resources.as_ptr() as usize)?;
+        let i = offset / std::mem::size_of::<Resource>();
+        self.resources
+            .get(i)
+            .filter(|r| std::ptr::eq(*r, res))
+            .map(|_| i)
+    }
+
+    /// The resources of a claim group, in index order.
+    pub fn claimants<'s>(&'s self, claims: &'s HostClaims) -> impl Iterator<Item = &'s Resource> {
+        claims.ids.iter().map(|&i| &self.resources[i])
     }
 
     /// DestinationRules whose host matches the resolved `host`, with the wildcard pattern
@@ -466,6 +572,19 @@ pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> boo
         (None, Some(l)) | (Some(l), None) => !l.is_empty(),
         (Some(x), Some(y)) => x.iter().any(|n| y.contains(n)),
     }
+}
+
+/// The mesh-bound VirtualServices that claim one host.
+pub struct HostClaims {
+    ids: Vec<usize>,
+    /// How many distinct objects (namespace and name) claim it: one object may be defined in
+    /// several files.
+    pub objects: usize,
+    /// The claimants that define an object an earlier claimant already defines.
+    repeats: HashSet<usize>,
+    /// Whether every claimant is exported everywhere and sits in a namespace it states (or
+    /// its kustomization does): then every claimant conflicts with every other object.
+    pub open: bool,
 }
 
 /// A progressive-delivery controller that owns a route's weights.
