@@ -1,5 +1,6 @@
 //! Precision across files and at scale: what the per-rule fixtures (one file each) cannot
-//! show. Many VirtualServices claiming one host, DestinationRules spread over directories.
+//! show. Many VirtualServices claiming one host, thousands of routes in one VirtualService,
+//! DestinationRules spread over directories.
 
 use canarylint::diagnostic::Diagnostic;
 use canarylint::rules::registry::RuleId;
@@ -109,6 +110,69 @@ fn a_virtual_service_defined_twice_counts_once() {
     assert!(
         messages.iter().all(|m| !m.contains("more")),
         "{messages:#?}"
+    );
+}
+
+/// `n` http routes with distinct, non-nested prefixes, then a route that the first covers.
+fn many_routes(n: usize) -> String {
+    let mut s = String::from(
+        "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: api
+  namespace: shop
+spec:
+  hosts: [api]
+  http:
+",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "    - match:
+        - uri: {{prefix: /svc-{i:05}/}}
+        - headers: {{x-tenant: {{exact: t{i}}}}}
+          uri: {{regex: \"/r{i}/[a-z]+\"}}
+      route:
+        - destination: {{host: api}}
+"
+        ));
+    }
+    s.push_str(
+        "    - match:
+        - uri: {prefix: /svc-00000/orders}
+        - uri: {prefix: /late}
+      route:
+        - destination: {host: api}
+    - match:
+        - uri: {exact: /svc-00001/x}
+      route:
+        - destination: {host: api}
+",
+    );
+    s
+}
+
+#[test]
+fn thousands_of_routes_find_exactly_the_covered_blocks() {
+    let n = 3000;
+    let files = [("routes.yaml", many_routes(n))];
+    let route = lint(&files, RuleId::ShadowedRoute);
+    let lines: Vec<&str> = route.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "http route {} can never match: every request it matches is covered by match 1 of http route 2 at line 16",
+            n + 2
+        )],
+    );
+    let matched = lint(&files, RuleId::ShadowedMatch);
+    let lines: Vec<&str> = matched.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "match 1 of http route {} never applies: it is covered by match 1 of http route 1 at line 10",
+            n + 1
+        )],
     );
 }
 

@@ -4,6 +4,7 @@ pub mod conflicting_virtualservice;
 pub mod duplicate_subset;
 pub mod inverted_split;
 pub mod missing_subset;
+pub mod redundant_match;
 pub mod shadowed_route;
 pub mod sticky_session_split;
 pub mod weight_invalid;
