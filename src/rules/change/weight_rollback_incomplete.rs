@@ -9,7 +9,7 @@ use crate::model::index::Index;
 use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::change::{old_virtual_service, split, DestKey};
+use crate::rules::change::{old_virtual_service, split, unchanged, DestKey};
 use crate::rules::istio::percent;
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
@@ -136,6 +136,11 @@ fn rollbacks<'a>(
     let Some(old) = old_virtual_service(base, index, file, &vs) else {
         return out;
     };
+    // Every VirtualService of a host looks at the others' rollbacks: an unchanged one has
+    // none, and is told without pairing its routes.
+    if unchanged(base, file, res, old.res) {
+        return out;
+    }
     for (route, old_route) in pair_routes(&vs, &old) {
         // A controller sets these weights; their seed in git says nothing of a rollback.
         if index.route_manager(&vs, &route).is_some() {
