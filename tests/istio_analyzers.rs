@@ -71,7 +71,7 @@ struct Divergence {
     istio: &'static [&'static str],
     /// The codes canarylint's findings stand for.
     canarylint: &'static [&'static str],
-    #[allow(dead_code)]
+    /// The evidence.
     why: &'static str,
 }
 
@@ -256,8 +256,8 @@ fn istio_analyzer_expectations_are_reproduced() {
                 .unwrap_or_default();
             assert_eq!(
                 upstream, d.istio,
-                "{name}: {}: the table no longer says what the divergence records",
-                d.resource
+                "{name}: {}: the table no longer says what the divergence records ({})",
+                d.resource, d.why
             );
             set_codes(&mut expected, k, d.canarylint);
         }
