@@ -169,9 +169,11 @@ impl Workspace {
             files.push(lf.source);
         }
         stats.resources = resources.len();
+        let index = Index::new(resources, opts.root_namespace.clone())
+            .with_directories(files.iter().map(|f| f.path.parent()));
         Workspace {
             files,
-            index: Index::new(resources, opts.root_namespace.clone()),
+            index,
             load_diagnostics: diags,
             stats,
         }

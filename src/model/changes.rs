@@ -1,5 +1,7 @@
 //! How a VirtualService's routes at a base revision correspond to its current routes.
 
+use std::collections::{HashMap, HashSet, VecDeque};
+
 use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::yaml::{Node, Value};
 
@@ -13,15 +15,21 @@ pub fn pair_routes<'n, 'o>(
     let mut out = Vec::new();
     for p in Protocol::ALL {
         let (news, olds) = (new.routes_of(p), old.routes_of(p));
+        // Old routes by name and by match, in order, so that thousands of routes are paired
+        // without comparing all pairs.
+        let mut old_by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
+        for (i, o) in olds.iter().enumerate() {
+            if let Some(name) = o.name() {
+                old_by_name.entry(name).or_default().push_back(i);
+            }
+        }
         let mut old_taken = vec![false; olds.len()];
         let mut new_left = Vec::new();
         for n in &news {
-            let by_name = n.name().and_then(|name| {
-                olds.iter()
-                    .enumerate()
-                    .find(|(i, o)| !old_taken[*i] && o.name() == Some(name))
-            });
-            match by_name {
+            let by_name = n
+                .name()
+                .and_then(|name| old_by_name.get_mut(name)?.pop_front());
+            match by_name.and_then(|i| Some((i, olds.get(i)?))) {
                 Some((i, o)) => {
                     old_taken[i] = true;
                     out.push((*n, *o));
@@ -30,27 +38,19 @@ pub fn pair_routes<'n, 'o>(
             }
         }
         // Old routes whose name a current route still uses were matched, or moved on.
-        let old_left: Vec<&Route<'o>> = olds
-            .iter()
-            .enumerate()
-            .filter(|(i, o)| {
-                !old_taken[*i]
-                    && !o
-                        .name()
-                        .is_some_and(|name| news.iter().any(|n| n.name() == Some(name)))
-            })
-            .map(|(_, o)| o)
-            .collect();
-        let mut used = vec![false; old_left.len()];
+        let new_names: HashSet<&str> = news.iter().filter_map(Route::name).collect();
+        let mut old_by_match: HashMap<String, VecDeque<&Route<'o>>> = HashMap::new();
+        for (i, o) in olds.iter().enumerate() {
+            if !old_taken[i] && !o.name().is_some_and(|name| new_names.contains(name)) {
+                old_by_match.entry(match_key(o)).or_default().push_back(o);
+            }
+        }
         for n in new_left {
-            let key = match_key(&n);
-            let found = old_left
-                .iter()
-                .enumerate()
-                .find(|(i, o)| !used[*i] && match_key(o) == key);
-            if let Some((i, o)) = found {
-                used[i] = true;
-                out.push((n, **o));
+            if let Some(o) = old_by_match
+                .get_mut(&match_key(&n))
+                .and_then(VecDeque::pop_front)
+            {
+                out.push((n, *o));
             }
         }
     }

@@ -48,6 +48,16 @@ pub fn matches(pattern: &str, host: &str) -> bool {
     }
 }
 
+/// The dotted suffixes of a host after its first label, longest first: `a.b.c` gives `.b.c`
+/// and `.c`; `*.a.b` gives `.b`. A wildcard `*` + suffix covers exactly the hosts that have
+/// that suffix among these.
+pub fn dotted_suffixes(host: &str) -> impl Iterator<Item = &str> {
+    let rest = host.strip_prefix('*').unwrap_or(host);
+    rest.char_indices()
+        .filter(|&(i, c)| c == '.' && i > 0)
+        .map(move |(i, _)| &rest[i..])
+}
+
 /// Whether two host patterns can name a common host.
 pub fn overlap(a: &str, b: &str) -> bool {
     matches(a, b) || matches(b, a)
@@ -134,6 +144,29 @@ mod tests {
         assert!(matches("*.example.com", "*.api.example.com"));
         assert!(!matches("*.api.example.com", "*.example.com"));
         assert!(overlap("*.api.example.com", "*.example.com"));
+    }
+
+    #[test]
+    fn suffixes_agree_with_wildcard_matching() {
+        let s: Vec<&str> = dotted_suffixes("a.b.c").collect();
+        assert_eq!(s, [".b.c", ".c"]);
+        let s: Vec<&str> = dotted_suffixes("*.a.b").collect();
+        assert_eq!(s, [".b"]);
+        for (pattern, host) in [
+            ("*.b.c", "a.b.c"),
+            ("*.c", "a.b.c"),
+            ("*.d", "*.productpage.d"),
+            ("*.b.c", "*.a.b.c"),
+        ] {
+            assert!(matches(pattern, host));
+            let suffix = pattern.trim_start_matches('*');
+            assert!(
+                dotted_suffixes(host).any(|s| s == suffix),
+                "{pattern} {host}"
+            );
+        }
+        assert!(!dotted_suffixes("b.c").any(|s| s == ".b.c"));
+        assert!(!matches("*.b.c", "b.c"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! cross-resource rules never compare all pairs.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use crate::model::flagger::Canary;
 use crate::model::host::{self, ExportTo};
@@ -24,6 +25,11 @@ pub struct Index {
     dr_wild: Vec<(String, usize)>,
     /// Mesh-bound VirtualServices by resolved host.
     vs_by_host: HashMap<String, Vec<usize>>,
+    /// Each claimed host, grouped once: for `conflicting-virtualservice`.
+    host_claims: HashMap<String, HostClaims>,
+    /// Claimed hosts by each of their dotted suffixes (`a.b.c`: `.b.c` and `.c`), for the
+    /// wildcard hosts that cover them.
+    hosts_by_suffix: HashMap<String, Vec<String>>,
     /// ServiceEntry namespaces by host, for external hosts.
     se_namespaces: HashMap<String, Vec<String>>,
     /// DestinationRules with a guessed namespace and a short host, by that host.
@@ -37,6 +43,8 @@ pub struct Index {
     /// Flagger Canaries by the workload they target: (kind, namespace, name).
     canaries_by_target: HashMap<(String, String, String), Vec<usize>>,
     by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
+    /// The directory of each file (by `FileId`), as a number: equal numbers, same directory.
+    file_dirs: Vec<u32>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -52,6 +60,40 @@ impl<'a> DrSelection<'a> {
     pub fn subsets(&self) -> Vec<Subset<'a>> {
         self.rules.iter().flat_map(|r| r.subsets()).collect()
     }
+
+    /// The subset names, in order, without repeats (one DestinationRule may be defined in
+    /// several files).
+    pub fn subset_names(&self) -> Vec<&'a str> {
+        let mut names: Vec<&'a str> = Vec::new();
+        for s in self.subsets() {
+            if !names.contains(&s.name) {
+                names.push(s.name);
+            }
+        }
+        names
+    }
+
+    /// One definition per DestinationRule object (namespace and name): the one in `near`'s
+    /// file when there is one, else the first; those of `near`'s file first. Definitions of
+    /// one object in several files (overlays, variants) are one rule in the cluster.
+    pub fn objects(&self, near: &Resource) -> Vec<&DestinationRule<'a>> {
+        let mut out: Vec<&DestinationRule<'a>> = Vec::new();
+        for dr in &self.rules {
+            let same = |o: &&DestinationRule<'a>| {
+                o.res.namespace == dr.res.namespace && o.res.name == dr.res.name
+            };
+            match out.iter().position(same) {
+                None => out.push(dr),
+                Some(i) if dr.res.file == near.file && out[i].res.file != near.file => {
+                    out[i] = dr;
+                }
+                Some(_) => {}
+            }
+        }
+        // The rules of `near`'s own file first.
+        out.sort_by_key(|dr| dr.res.file != near.file);
+        out
+    }
 }
 
 impl Index {
@@ -65,6 +107,8 @@ impl Index {
             dr_exact: HashMap::new(),
             dr_wild: Vec::new(),
             vs_by_host: HashMap::new(),
+            host_claims: HashMap::new(),
+            hosts_by_suffix: HashMap::new(),
             se_namespaces: HashMap::new(),
             floating_short: HashMap::new(),
             dr_service_namespaces: HashMap::new(),
@@ -72,6 +116,7 @@ impl Index {
             canaries_by_apex: HashMap::new(),
             canaries_by_target: HashMap::new(),
             by_kind_ns: HashMap::new(),
+            file_dirs: Vec::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
@@ -155,7 +200,80 @@ impl Index {
                 }
             }
         }
+        ix.group_claims();
         ix
+    }
+
+    /// Groups the mesh VirtualServices of every host once, so that a rule asks per host and
+    /// never compares all pairs.
+    fn group_claims(&mut self) {
+        let mut claims = HashMap::with_capacity(self.vs_by_host.len());
+        let mut by_suffix: HashMap<String, Vec<String>> = HashMap::new();
+        for (host, ids) in &self.vs_by_host {
+            let mut objects: HashSet<(&str, &str)> = HashSet::new();
+            let mut repeats = HashSet::new();
+            let mut open = true;
+            for &i in ids {
+                let r = &self.resources[i];
+                if !objects.insert((&r.namespace, &r.name)) {
+                    repeats.insert(i);
+                }
+                open &= r.namespace_source != NamespaceSource::Default
+                    && VirtualService::view(r).is_some_and(|v| v.export_to() == ExportTo::All);
+            }
+            let group = HostClaims {
+                ids: ids.clone(),
+                objects: objects.len(),
+                repeats,
+                open,
+            };
+            claims.insert(host.clone(), group);
+            for suffix in host::dotted_suffixes(host) {
+                by_suffix
+                    .entry(suffix.to_string())
+                    .or_default()
+                    .push(host.clone());
+            }
+        }
+        for hosts in by_suffix.values_mut() {
+            hosts.sort();
+        }
+        self.host_claims = claims;
+        self.hosts_by_suffix = by_suffix;
+    }
+
+    /// Records the directory of every file (in `FileId` order), for [`Index::same_directory`].
+    pub fn with_directories<'p>(
+        mut self,
+        dirs: impl IntoIterator<Item = Option<&'p Path>>,
+    ) -> Self {
+        let mut ids: HashMap<Option<&Path>, u32> = HashMap::new();
+        self.file_dirs = dirs
+            .into_iter()
+            .map(|d| {
+                let next = ids.len() as u32;
+                *ids.entry(d).or_insert(next)
+            })
+            .collect();
+        self
+    }
+
+    /// Whether two resources come from files of the same directory (the same file, when
+    /// directories are unknown).
+    pub fn same_directory(&self, a: &Resource, b: &Resource) -> bool {
+        let dir = |r: &Resource| self.file_dirs.get(r.file as usize).copied();
+        match (dir(a), dir(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a.file == b.file,
+        }
+    }
+
+    /// Whether two resources certainly land in the namespaces the index gives them, or
+    /// together: a manifest without a namespace (and no kustomization setting one) is applied
+    /// wherever its directory is applied, so it only meets the manifests of its directory.
+    pub fn placed_together(&self, a: &Resource, b: &Resource) -> bool {
+        let guessed = |r: &Resource| r.namespace_source == NamespaceSource::Default;
+        !(guessed(a) || guessed(b)) || self.same_directory(a, b)
     }
 
     /// The resources at the positions an index map holds (none for a missing key).
@@ -249,16 +367,10 @@ impl Index {
     /// or a Flagger Canary whose generated VirtualService this is.
     pub fn route_manager(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> Option<Manager<'_>> {
         let res = vs.res;
-        let only_route = vs.routes_of(route.protocol).len() == 1;
-        if let Some(r) = self.rollouts_for_vs(&res.namespace, &res.name).find(|r| {
-            r.manages(
-                &res.namespace,
-                &res.name,
-                route.protocol,
-                route.name(),
-                only_route,
-            )
-        }) {
+        if let Some(r) = self
+            .rollouts_for_vs(&res.namespace, &res.name)
+            .find(|r| r.manages(vs, route))
+        {
             return Some(Manager::Rollout(r));
         }
         let mut apexes: Vec<&str> = vec![res.name.as_str()];
@@ -273,6 +385,58 @@ impl Index {
     /// Mesh-bound VirtualServices that claim the resolved `host`.
     pub fn mesh_virtual_services(&self, host: &str) -> impl Iterator<Item = &Resource> {
         self.resources_at(self.vs_by_host.get(host))
+    }
+
+    /// The mesh-bound VirtualServices that claim the resolved `host`, grouped.
+    pub fn host_claims(&self, host: &str) -> Option<&HostClaims> {
+        self.host_claims.get(host)
+    }
+
+    /// The other claimed hosts that overlap the resolved `host` through a wildcard (one of
+    /// the two covers the other; `*` aside), sorted.
+    pub fn overlapping_hosts<'s>(&'s self, host: &'s str) -> Vec<&'s str> {
+        let mut out: Vec<&str> = host::dotted_suffixes(host)
+            .filter_map(|suffix| {
+                let (pattern, _) = self.host_claims.get_key_value(&format!("*{suffix}"))?;
+                Some(pattern.as_str())
+            })
+            .collect();
+        if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
+            out.extend(
+                self.hosts_by_suffix
+                    .get(suffix)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .map(String::as_str),
+            );
+        }
+        out.retain(|h| *h != host && *h != "*");
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether `res` is a later definition of an object that claims the host in an earlier
+    /// file too (overlays, variants): one object, reported once, at its first definition.
+    pub fn repeats_a_claim(&self, claims: &HostClaims, res: &Resource) -> bool {
+        self.position(res)
+            .is_some_and(|i| claims.repeats.contains(&i))
+    }
+
+    /// Where a resource of this index sits in `resources`.
+    fn position(&self, res: &Resource) -> Option<usize> {
+        let offset =
+            (res as *const Resource as usize).checked_sub(self.resources.as_ptr() as usize)?;
+        let i = offset / std::mem::size_of::<Resource>();
+        self.resources
+            .get(i)
+            .filter(|r| std::ptr::eq(*r, res))
+            .map(|_| i)
+    }
+
+    /// The resources of a claim group, in index order.
+    pub fn claimants<'s>(&'s self, claims: &'s HostClaims) -> impl Iterator<Item = &'s Resource> {
+        claims.ids.iter().map(|&i| &self.resources[i])
     }
 
     /// DestinationRules whose host matches the resolved `host`, with the wildcard pattern
@@ -305,8 +469,20 @@ impl Index {
         self.drs_matching(host).next().is_some()
     }
 
-    /// The DestinationRules Istio applies to `host` (resolved) for traffic from `viewer`.
-    pub fn destination_rules(&self, host: &str, viewer: &str) -> Option<DrSelection<'_>> {
+    /// The DestinationRules Istio applies to `host` (resolved) for traffic from namespace
+    /// `viewer`, for the manifest `from`. A DestinationRule whose namespace is only guessed
+    /// lands wherever its directory is applied: `unplaced` says whether it counts in `viewer`
+    /// from any directory, or only from `from`'s.
+    // pilot/pkg/model/push_context.go destinationRule: the client's namespace, then the
+    // service's, then the root namespace; in each, the most specific host (MostSpecificHostMatch),
+    // rules of that host merged (destination_rule.go mergeDestinationRule).
+    pub fn destination_rules(
+        &self,
+        host: &str,
+        viewer: &str,
+        from: &Resource,
+        unplaced: Unplaced,
+    ) -> Option<DrSelection<'_>> {
         let mut namespaces = vec![viewer.to_string()];
         match host::namespace_of(host) {
             Some(ns) => namespaces.push(ns.to_string()),
@@ -321,13 +497,19 @@ impl Index {
             // A DestinationRule whose namespace is only guessed may be applied to any
             // namespace, the client's among them; its short host then names the client's
             // service.
-            let floating =
-                |r: &Resource| ns == viewer && r.namespace_source == NamespaceSource::Default;
+            let near =
+                |r: &Resource| unplaced == Unplaced::Anywhere || self.same_directory(r, from);
+            let floating = |r: &Resource| {
+                ns == viewer && r.namespace_source == NamespaceSource::Default && near(r)
+            };
             let short = host.split('.').next().unwrap_or(host);
             let floating_short = self
                 .resources_at(self.floating_short.get(short))
                 .filter(|r| {
-                    ns == viewer && self.resolve(short, viewer) == host && r.namespace != ns
+                    ns == viewer
+                        && self.resolve(short, viewer) == host
+                        && r.namespace != ns
+                        && near(r)
                 })
                 .map(|r| (None, r));
             let candidates: Vec<(&str, DestinationRule<'_>)> = self
@@ -361,6 +543,17 @@ impl Index {
     }
 }
 
+/// Where a DestinationRule that sets no namespace (and has no kustomization setting one) may
+/// land, for [`Index::destination_rules`]: it is applied with its directory, into a namespace
+/// the repository does not state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unplaced {
+    /// In any client's namespace: what it may add.
+    Anywhere,
+    /// Only with the manifests of its own directory: where it certainly is.
+    Beside,
+}
+
 /// Whether some namespace can see both resources, given their namespaces and `exportTo`.
 pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> bool {
     let expand = |own: &str, e: &ExportTo| -> Option<Vec<String>> {
@@ -379,6 +572,19 @@ pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> boo
         (None, Some(l)) | (Some(l), None) => !l.is_empty(),
         (Some(x), Some(y)) => x.iter().any(|n| y.contains(n)),
     }
+}
+
+/// The mesh-bound VirtualServices that claim one host.
+pub struct HostClaims {
+    ids: Vec<usize>,
+    /// How many distinct objects (namespace and name) claim it: one object may be defined in
+    /// several files.
+    pub objects: usize,
+    /// The claimants that define an object an earlier claimant already defines.
+    repeats: HashSet<usize>,
+    /// Whether every claimant is exported everywhere and sits in a namespace it states (or
+    /// its kustomization does): then every claimant conflicts with every other object.
+    pub open: bool,
 }
 
 /// A progressive-delivery controller that owns a route's weights.

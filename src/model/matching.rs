@@ -7,6 +7,8 @@
 //! unsure.
 
 use regex::{Regex, RegexBuilder};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// One Istio `StringMatch`.
@@ -322,7 +324,22 @@ fn plain_ascii(s: &str) -> bool {
 /// Compiles an Istio regex the way Envoy applies it: RE2, whole value.
 /// `None` when invalid or when it uses syntax where RE2 and the `regex`
 /// crate may disagree.
+/// Compiled once per thread: a VirtualService compares one regex with many blocks.
 fn compile_full(pat: &str, case_insensitive: bool) -> Option<Regex> {
+    thread_local! {
+        static COMPILED: RefCell<HashMap<(String, bool), Option<Regex>>> =
+            RefCell::new(HashMap::new());
+    }
+    let key = (pat.to_string(), case_insensitive);
+    if let Some(hit) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let compiled = compile_uncached(pat, case_insensitive);
+    COMPILED.with(|c| c.borrow_mut().insert(key, compiled.clone()));
+    compiled
+}
+
+fn compile_uncached(pat: &str, case_insensitive: bool) -> Option<Regex> {
     if !re2_compatible(pat) || Regex::new(pat).is_err() {
         return None;
     }
@@ -486,6 +503,192 @@ fn sni_covers(a: &str, b: &str) -> bool {
     head == "*" || (!label_part.is_empty() && !label_part.contains('*'))
 }
 
+/// Keys for finding covering blocks without comparing all pairs. A block that covers
+/// others is filed under [`cover_keys`]; a block looks for the blocks that may cover it under
+/// [`covered_lookups`]. Whenever `block_covers(a, b)` holds, some key of `a` is among the
+/// lookups of `b` (the test `keys_never_hide_a_cover` checks it), so only the blocks filed
+/// under those keys need the full comparison.
+const ANY: &str = "*";
+
+fn key(parts: &[&str]) -> String {
+    parts.join("\u{0}")
+}
+
+/// `base` + each prefix of the lowercased literal, shortest first (the empty one aside).
+fn prefix_keys(out: &mut Vec<String>, base: &str, literal: &str) {
+    let lower = literal.to_ascii_lowercase();
+    for (i, _) in lower.char_indices().skip(1) {
+        out.push(key(&[base, &lower[..i]]));
+    }
+    if !lower.is_empty() {
+        out.push(key(&[base, &lower]));
+    }
+}
+
+/// The key a string condition files a covering block under, if it narrows the field.
+fn str_key(tag: &str, name: &str, c: &StrCond) -> Option<String> {
+    match &c.m {
+        StrMatch::Exact(x) => Some(key(&[tag, "e", name, &x.to_ascii_lowercase()])),
+        StrMatch::Prefix(p) if !p.is_empty() => {
+            Some(key(&[tag, "p", name, &p.to_ascii_lowercase()]))
+        }
+        _ => None,
+    }
+}
+
+/// The lookups of a string condition on the covered side: its exact value and its prefixes.
+fn str_lookups(out: &mut Vec<String>, tag: &str, name: &str, c: &StrCond) {
+    let exact = key(&[tag, "e", name]);
+    let prefix = key(&[tag, "p", name]);
+    match &c.m {
+        StrMatch::Exact(v) => {
+            out.push(key(&[&exact, &v.to_ascii_lowercase()]));
+            prefix_keys(out, &prefix, v);
+        }
+        StrMatch::Prefix(v) => prefix_keys(out, &prefix, v),
+        _ => {}
+    }
+}
+
+/// Where a block that may cover others is filed; empty for a block that covers nothing. The
+/// narrowest condition decides: a literal on the uri, a header or a query parameter first.
+pub fn cover_keys(a: &MatchBlock) -> Vec<String> {
+    if a.unknown {
+        return Vec::new();
+    }
+    let uri = a.uri.as_ref().filter(|c| !field_universal(c, true));
+    // A regex covers the same regex, exact values it matches, and (when it is a literal
+    // followed by `.*`) prefixes that start with that literal.
+    let uri_regex = uri.and_then(|c| match &c.m {
+        StrMatch::Regex(r) => Some((r, regex_literal_prefix(r).filter(|p| !p.is_empty()))),
+        _ => None,
+    });
+    if let Some((r, Some(p))) = uri_regex {
+        return vec![
+            key(&["u", "r", r]),
+            key(&["u", "p", "", &p.to_ascii_lowercase()]),
+        ];
+    }
+    if let Some(k) = uri.and_then(|c| str_key("u", "", c)) {
+        return vec![k];
+    }
+    let named = [("h", &a.headers), ("q", &a.query_params)];
+    for (tag, conds) in named {
+        if let Some(k) = conds
+            .iter()
+            .find(|(_, c)| matches!(c.m, StrMatch::Exact(_)))
+            .and_then(|(n, c)| str_key(tag, n, c))
+        {
+            return vec![k];
+        }
+    }
+    for (tag, conds) in named {
+        if let Some(k) = conds.iter().find_map(|(n, c)| str_key(tag, n, c)) {
+            return vec![k];
+        }
+    }
+    if let Some((r, None)) = uri_regex {
+        return vec![key(&["u", "r", r]), key(&["u", "x"])];
+    }
+    for (tag, c) in [("a", &a.authority), ("m", &a.method), ("s", &a.scheme)] {
+        if let Some(k) = c
+            .as_ref()
+            .filter(|c| !field_universal(c, false))
+            .and_then(|c| str_key(tag, "", c))
+        {
+            return vec![k];
+        }
+    }
+    // A header or query parameter of any value still has to be present.
+    for (tag, conds) in named {
+        if let Some((n, _)) = conds.first() {
+            return vec![key(&[tag, "n", n])];
+        }
+    }
+    if let Some(p) = a.port {
+        return vec![key(&["port", &p.to_string()])];
+    }
+    vec![ANY.to_string()]
+}
+
+/// Where to look for the blocks that may cover `b`; empty for a block nothing can cover.
+pub fn covered_lookups(b: &MatchBlock) -> Vec<String> {
+    if b.unknown {
+        return Vec::new();
+    }
+    let mut out = vec![ANY.to_string()];
+    if let Some(c) = &b.uri {
+        str_lookups(&mut out, "u", "", c);
+        match &c.m {
+            StrMatch::Exact(_) => out.push(key(&["u", "x"])),
+            StrMatch::Regex(r) => {
+                out.push(key(&["u", "r", r]));
+                if let Some(p) = regex_literal_prefix(r) {
+                    prefix_keys(&mut out, &key(&["u", "p", ""]), &p);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (tag, conds) in [("h", &b.headers), ("q", &b.query_params)] {
+        for (n, c) in conds {
+            out.push(key(&[tag, "n", n]));
+            str_lookups(&mut out, tag, n, c);
+        }
+    }
+    for (tag, c) in [("a", &b.authority), ("m", &b.method), ("s", &b.scheme)] {
+        if let Some(c) = c {
+            str_lookups(&mut out, tag, "", c);
+        }
+    }
+    if let Some(p) = b.port {
+        out.push(key(&["port", &p.to_string()]));
+    }
+    out
+}
+
+/// [`cover_keys`] for tcp and tls blocks.
+pub fn l4_cover_keys(a: &L4Block) -> Vec<String> {
+    if a.unknown {
+        return Vec::new();
+    }
+    if !a.sni_hosts.is_empty() && !a.sni_hosts.iter().any(|h| h == "*") {
+        let mut out = Vec::new();
+        for h in &a.sni_hosts {
+            out.push(key(&["sni", h]));
+            if let Some(suffix) = h.strip_prefix('*') {
+                out.push(key(&["sni*", suffix]));
+            }
+        }
+        return out;
+    }
+    match a.port {
+        Some(p) => vec![key(&["port", &p.to_string()])],
+        None => vec![ANY.to_string()],
+    }
+}
+
+/// [`covered_lookups`] for tcp and tls blocks.
+pub fn l4_covered_lookups(b: &L4Block) -> Vec<String> {
+    if b.unknown {
+        return Vec::new();
+    }
+    let mut out = vec![ANY.to_string()];
+    for h in &b.sni_hosts {
+        out.push(key(&["sni", h]));
+        let rest = h.strip_prefix('*').unwrap_or(h);
+        for (i, c) in rest.char_indices().skip(1) {
+            if c == '.' {
+                out.push(key(&["sni*", &rest[i..]]));
+            }
+        }
+    }
+    if let Some(p) = b.port {
+        out.push(key(&["port", &p.to_string()]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +725,114 @@ mod tests {
             headers: vec![(h.0.to_string(), h.1)],
             without_headers: vec![(w.0.to_string(), w.1)],
             ..MatchBlock::everything()
+        }
+    }
+
+    /// Blocks of every shape the keys distinguish, for the key soundness test.
+    fn sample_blocks() -> Vec<MatchBlock> {
+        let conds = || {
+            vec![
+                ex("/api"),
+                ex("/API/v1"),
+                ex("/api/v1/users"),
+                pre("/api"),
+                pre("/Api").ignoring_case(),
+                pre("/api/v1"),
+                pre("/"),
+                pre(""),
+                re("/api/.*"),
+                re("/api/v[0-9]+"),
+                re(".*"),
+                re("(abc"),
+                StrCond::present(),
+                ex("GET"),
+                pre("G"),
+            ]
+        };
+        let mut out = vec![MatchBlock::everything()];
+        for c in conds() {
+            out.push(uri(c.clone()));
+            out.push(hdr("x-v", c.clone()));
+            out.push(without("x-v", c.clone()));
+            out.push(MatchBlock {
+                query_params: vec![("v".into(), c.clone())],
+                ..MatchBlock::everything()
+            });
+            out.push(MatchBlock {
+                method: Some(c.clone()),
+                port: Some(80),
+                ..MatchBlock::everything()
+            });
+            out.push(MatchBlock {
+                authority: Some(c.clone()),
+                scheme: Some(c.clone()),
+                ..MatchBlock::everything()
+            });
+            for d in conds() {
+                out.push(MatchBlock {
+                    uri: Some(c.clone()),
+                    headers: vec![("x-v".into(), d.clone()), ("x-w".into(), ex("1"))],
+                    ..MatchBlock::everything()
+                });
+            }
+        }
+        out.push(MatchBlock {
+            port: Some(80),
+            ..MatchBlock::everything()
+        });
+        out.push(MatchBlock {
+            unknown: true,
+            ..MatchBlock::everything()
+        });
+        out
+    }
+
+    #[test]
+    fn keys_never_hide_a_cover() {
+        let blocks = sample_blocks();
+        let mut covers = 0;
+        for a in &blocks {
+            let keys = cover_keys(a);
+            for b in &blocks {
+                if block_covers(a, b) {
+                    covers += 1;
+                    let lookups = covered_lookups(b);
+                    assert!(
+                        keys.iter().any(|k| lookups.contains(k)),
+                        "{a:?} covers {b:?}, but its keys {keys:?} are not among {lookups:?}"
+                    );
+                }
+            }
+        }
+        // The sample exercises covering pairs of many shapes.
+        assert!(covers > 1000, "{covers}");
+        let l4s: Vec<L4Block> = [
+            vec![],
+            vec!["a.example.com"],
+            vec!["*.example.com"],
+            vec!["*.api.example.com"],
+            vec!["b.api.example.com", "a.example.com"],
+            vec!["*"],
+        ]
+        .into_iter()
+        .flat_map(|hosts| {
+            [None, Some(443)].into_iter().map(move |port| L4Block {
+                sni_hosts: hosts.iter().map(|h| h.to_string()).collect(),
+                port,
+                ..L4Block::default()
+            })
+        })
+        .collect();
+        for a in &l4s {
+            for b in &l4s {
+                if l4_covers(a, b) {
+                    let lookups = l4_covered_lookups(b);
+                    assert!(
+                        l4_cover_keys(a).iter().any(|k| lookups.contains(k)),
+                        "{a:?} covers {b:?}"
+                    );
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! Typed views over loaded resources, and the index that cross-resource rules query.
 
 pub mod changes;
+pub mod coverage;
 pub mod flagger;
 pub mod host;
 pub mod index;

@@ -96,16 +96,54 @@ fn word_role(name: &str) -> Option<bool> {
     }
 }
 
-fn by_words<'a>(sides: [&Side<'a>; 2]) -> Option<Roles> {
-    let pick = |f: &dyn Fn(&Side<'a>) -> Option<&'a str>| -> Option<Roles> {
-        let (na, nb) = (f(sides[0])?, f(sides[1])?);
-        let (a, b) = (word_role(na)?, word_role(nb)?);
+fn by_words(sides: [&Side<'_>; 2]) -> Option<Roles> {
+    let told = |na: &str, nb: &str, a: bool, b: bool| {
         (a != b).then(|| Roles {
             stable: if a { 0 } else { 1 },
             evidence: format!("by name, `{na}` and `{nb}`"),
         })
     };
-    pick(&|s| s.subset).or_else(|| pick(&|s| Some(short_host(s.host))))
+    if let (Some(na), Some(nb)) = (sides[0].subset, sides[1].subset) {
+        if let (Some(a), Some(b)) = (word_role(na), word_role(nb)) {
+            if let Some(r) = told(na, nb, a, b) {
+                return Some(r);
+            }
+        }
+    }
+    // Two services are two versions of one only when their names differ by the role word
+    // alone (`reviews-stable`, `reviews-canary`); `stable-api` and `canary-web` are unrelated.
+    let (na, nb) = (short_host(sides[0].host), short_host(sides[1].host));
+    let ((base_a, a), (base_b, b)) = (host_role(na)?, host_role(nb)?);
+    (base_a == base_b).then(|| told(na, nb, a, b)).flatten()
+}
+
+/// A service name that is a base name and a role word before or after it, split on `-` or
+/// `_`: `reviews-canary` is (`reviews`, canary); `canary` alone has an empty base.
+fn host_role(name: &str) -> Option<(String, bool)> {
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split(['-', '_']).collect();
+    let role = |w: &str| word_role(w);
+    let (base, r) = match parts.as_slice() {
+        [only] => (String::new(), role(only)?),
+        [first, rest @ ..] if !rest.is_empty() && role(first).is_some() => {
+            (rest.join("-"), role(first)?)
+        }
+        [rest @ .., last] if !rest.is_empty() => (rest.join("-"), role(last)?),
+        _ => return None,
+    };
+    Some((base, r))
+}
+
+/// A service name that ends in a `v`-version, split on `-` or `_`: `reviews-v2` is
+/// (`reviews`, [2]). Only the `v` form counts: `redis-1` and `redis-2` are likely shards.
+fn host_version(name: &str) -> Option<(String, Vec<u64>)> {
+    let lower = name.to_ascii_lowercase();
+    let (base, tail) = lower.rsplit_once(['-', '_'])?;
+    let digits = tail.strip_prefix('v')?;
+    if base.is_empty() || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((base.to_string(), vec![digits.parse().ok()?]))
 }
 
 /// A version at the end of a name: `v2`, `1.5.0`, `reviews-v3`.
@@ -126,30 +164,44 @@ fn compare_versions(a: &[u64], b: &[u64]) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
+/// The older of two named versions is the stable one; equal versions tell nothing.
+fn older(names: [&str; 2], versions: [&[u64]; 2], what: &str) -> Option<Roles> {
+    let stable = match compare_versions(versions[0], versions[1]) {
+        Ordering::Less => 0,
+        Ordering::Greater => 1,
+        Ordering::Equal => return None,
+    };
+    Some(Roles {
+        stable,
+        evidence: format!("by {what}, `{}` < `{}`", names[stable], names[1 - stable]),
+    })
+}
+
 fn by_version<'a>(sides: [&Side<'a>; 2]) -> Option<Roles> {
     let try_with = |f: &dyn Fn(&Side<'a>) -> Option<&'a str>, what: &str| -> Option<Roles> {
         let (na, nb) = (f(sides[0])?, f(sides[1])?);
         let (va, vb) = (parse_version(na)?, parse_version(nb)?);
-        let stable = match compare_versions(&va, &vb) {
-            Ordering::Less => 0,
-            Ordering::Greater => 1,
-            Ordering::Equal => return None,
-        };
-        Some(Roles {
-            stable,
-            evidence: format!(
-                "by {what}, `{}` < `{}`",
-                [na, nb][stable],
-                [na, nb][1 - stable]
-            ),
-        })
+        older([na, nb], [&va, &vb], what)
     };
-    try_with(&|s| s.subset, "version order of the subsets").or_else(|| {
-        try_with(
-            &|s| s.version_label,
-            "version order of the subsets' `version` labels",
-        )
-    })
+    try_with(&|s| s.subset, "version order of the subsets")
+        .or_else(|| {
+            try_with(
+                &|s| s.version_label,
+                "version order of the subsets' `version` labels",
+            )
+        })
+        .or_else(|| by_host_version(sides))
+}
+
+/// Versions written as separate services of one base name: `reviews-v1` and
+/// `reviews-v2.shop.svc.cluster.local`.
+fn by_host_version(sides: [&Side<'_>; 2]) -> Option<Roles> {
+    let (na, nb) = (short_host(sides[0].host), short_host(sides[1].host));
+    let ((base_a, va), (base_b, vb)) = (host_version(na)?, host_version(nb)?);
+    if base_a != base_b {
+        return None;
+    }
+    older([na, nb], [&va, &vb], "version order of the services")
 }
 
 #[cfg(test)]
@@ -186,6 +238,57 @@ mod tests {
         assert_eq!(detect([&a, &b], &[]).unwrap().stable, 0);
         let (a, b) = (side("blue", None), side("green", None));
         assert_eq!(detect([&a, &b], &[]), None);
+    }
+
+    #[test]
+    fn versions_and_roles_written_as_services() {
+        let (a, b) = (
+            side("reviews-v2.shop.svc.cluster.local", None),
+            side("reviews-v1", None),
+        );
+        let r = detect([&a, &b], &[]).unwrap();
+        assert_eq!(r.stable, 1);
+        assert_eq!(
+            r.evidence,
+            "by version order of the services, `reviews-v1` < `reviews-v2`"
+        );
+        let (a, b) = (side("reviews-v10", None), side("reviews_v9", None));
+        assert_eq!(detect([&a, &b], &[]).unwrap().stable, 1);
+        let (a, b) = (side("api-v10", None), side("api-v9", None));
+        assert_eq!(detect([&a, &b], &[]).unwrap().stable, 1);
+        let (a, b) = (side("reviews-v1", None), side("ratings-v2", None));
+        assert_eq!(
+            detect([&a, &b], &[]),
+            None,
+            "two services, not two versions"
+        );
+        let (a, b) = (side("redis-1", None), side("redis-2", None));
+        assert_eq!(
+            detect([&a, &b], &[]),
+            None,
+            "numbered shards are not versions"
+        );
+        let (a, b) = (
+            side("checkout-canary", None),
+            side("checkout-stable.shop", None),
+        );
+        assert_eq!(detect([&a, &b], &[]).unwrap().stable, 1);
+        let (a, b) = (side("canary-web", None), side("stable-api", None));
+        assert_eq!(
+            detect([&a, &b], &[]),
+            None,
+            "role words on unrelated services"
+        );
+        let (a, b) = (side("canary", None), side("stable", None));
+        assert_eq!(detect([&a, &b], &[]).unwrap().stable, 1);
+        let (a, b) = (side("canary-svc", None), side("stable-svc", None));
+        assert_eq!(detect([&a, &b], &[]).unwrap().stable, 1);
+        // Subsets of one host still decide first.
+        let (a, b) = (
+            side("reviews-v2", Some("v1")),
+            side("reviews-v1", Some("v2")),
+        );
+        assert_eq!(detect([&a, &b], &[]).unwrap().stable, 0);
     }
 
     #[test]

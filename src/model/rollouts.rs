@@ -96,28 +96,25 @@ impl<'a> Rollout<'a> {
             .as_str()
     }
 
-    /// Whether the Rollout manages a route of the VirtualService `namespace/name`: an http
-    /// route by name (or as the only http route when `routes` is omitted); tls and tcp
-    /// routes when it lists any.
-    pub fn manages(
-        &self,
-        namespace: &str,
-        name: &str,
-        protocol: Protocol,
-        route: Option<&str>,
-        only_route: bool,
-    ) -> bool {
+    /// Whether the Rollout sets the weights of a route of `vs`: an http route it names in
+    /// `routes`, or the one it picks when `routes` is omitted (see
+    /// [`ManagedVs::http_routes`]); tls and tcp routes when it lists any.
+    pub fn manages(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> bool {
+        let managed_routes = self.managed_route_names();
         self.virtual_services().iter().any(|m| {
-            m.name == name
-                && m.namespace == namespace
-                && match protocol {
+            m.name == vs.res.name
+                && m.namespace == vs.res.namespace
+                && match route.protocol {
                     Protocol::Tls => m.tls_routes,
                     Protocol::Tcp => m.tcp_routes,
-                    Protocol::Http => match route {
-                        _ if m.routes.is_empty() => only_route && !m.tls_routes && !m.tcp_routes,
-                        Some(r) => m.routes.contains(&r),
-                        None => false,
-                    },
+                    Protocol::Http if m.routes.is_empty() => {
+                        !m.tls_routes
+                            && !m.tcp_routes
+                            && m.http_routes(vs, &managed_routes)
+                                .iter()
+                                .any(|r| r.index == route.index)
+                    }
+                    Protocol::Http => route.name().is_some_and(|n| m.routes.contains(&n)),
                 }
         })
     }
@@ -301,14 +298,34 @@ impl<'a> Rollout<'a> {
 }
 
 impl ManagedVs<'_> {
-    /// The http routes of `vs` whose weights Argo Rollouts sets: those named in `routes`,
-    /// else the first route without a name. None when the VirtualService has no `http`
-    /// list, which Argo then does not read.
-    // argo-rollouts rollout/trafficrouting/istio/istio.go reconcileVirtualService
-    // (GetHttpRoutesI) and getHttpRouteIndexesToPatch.
-    pub fn http_routes<'v>(&self, vs: &VirtualService<'v>) -> Vec<Route<'v>> {
+    /// The http routes of `vs` whose weights Argo Rollouts sets: those named in `routes`.
+    /// With `routes` omitted, Argo requires exactly one http route besides those listed in
+    /// `managedRoutes` (the header and mirror routes it adds itself), and patches the only
+    /// http route of the VirtualService, named or not, else the first one without a name.
+    /// None when the VirtualService has no `http` list, which Argo then does not read, or
+    /// when it has several routes of its own, which Argo rejects.
+    // argo-rollouts rollout/trafficrouting/istio/istio.go: ValidateHTTPRoutes ("it must have
+    // exactly one route when omitting spec.strategy.canary.trafficRouting.istio.
+    // virtualService.routes", counted without the managed routes) and
+    // getHttpRouteIndexesToPatch (the only route by index since v1.9, else the first route
+    // with no name).
+    pub fn http_routes<'v>(
+        &self,
+        vs: &VirtualService<'v>,
+        managed_routes: &[&str],
+    ) -> Vec<Route<'v>> {
         let routes = vs.routes_of(Protocol::Http);
         if self.routes.is_empty() {
+            let own = routes
+                .iter()
+                .filter(|r| r.name().is_none_or(|n| !managed_routes.contains(&n)))
+                .count();
+            if own > 1 {
+                return Vec::new();
+            }
+            if routes.len() == 1 {
+                return routes;
+            }
             return routes
                 .into_iter()
                 .find(|r| r.name().is_none())

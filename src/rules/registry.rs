@@ -72,6 +72,8 @@ rule_ids! {
     // Change-aware: compared with a base revision (`--base`).
     WeightJump => "weight-jump",
     WeightRollbackIncomplete => "weight-rollback-incomplete",
+    // Istio, added after the others: ids keep their positions (SARIF rule indexes).
+    RedundantMatch => "redundant-match",
 
 }
 
@@ -129,6 +131,7 @@ pub static RULES: &[&dyn Rule] = &[
     &istio::missing_subset::MissingSubset,
     &istio::shadowed_route::ShadowedRoute,
     &istio::shadowed_route::ShadowedMatch,
+    &istio::redundant_match::RedundantMatch,
     &istio::duplicate_subset::DuplicateSubset,
     &istio::conflicting_virtualservice::ConflictingVirtualservice,
     &istio::sticky_session_split::StickySessionSplit,

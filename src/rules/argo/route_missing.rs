@@ -7,7 +7,7 @@ use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{declares_http, names_in, referenced, ManagedVs, Rollout};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest};
+use crate::text::{backtick_list, did_you_mean};
 
 pub struct RolloutRouteMissing;
 
@@ -83,8 +83,8 @@ fn missing_vs(m: &ManagedVs<'_>, cx: &mut Context<'_>) {
     let names = index
         .in_namespace(Kind::VirtualService, m.namespace)
         .map(|r| r.name.as_str());
-    let help = match closest(m.name, names) {
-        Some(s) => format!("did you mean `{s}`?"),
+    let help = match did_you_mean(m.name, names) {
+        Some(hint) => hint,
         None => format!(
             "define VirtualService `{}` in namespace `{}`, or name one that exists (`name.namespace` for another namespace)",
             m.name, m.namespace
@@ -121,8 +121,8 @@ fn named_routes(m: &ManagedVs<'_>, vs: &VirtualService<'_>, cx: &mut Context<'_>
         } else {
             format!("which has {}", backtick_list(&names))
         };
-        let help = match closest(route, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
+        let help = match did_you_mean(route, names.iter().copied()) {
+            Some(hint) => hint,
             None => {
                 format!("give the http route that splits stable and canary traffic `name: {route}`")
             }
@@ -140,22 +140,23 @@ fn named_routes(m: &ManagedVs<'_>, vs: &VirtualService<'_>, cx: &mut Context<'_>
     }
 }
 
-/// `routes` is omitted: Argo manages the first unnamed http route, and requires it to be the
-/// only one (routes listed in `managedRoutes` aside).
+/// `routes` is omitted: Argo requires exactly one http route (routes listed in
+/// `managedRoutes` aside), and patches the only http route, else the first without a name.
 // argo-rollouts istio.go ValidateHTTPRoutes: "spec.http[] should be set in VirtualService and
 // it must have exactly one route when omitting
 // spec.strategy.canary.trafficRouting.istio.virtualService.routes"; getHttpRouteIndexesToPatch
-// selects the first route with no name.
+// patches the only route by index (since v1.9), else the first route with no name.
 fn omitted_routes(
     m: &ManagedVs<'_>,
     vs: &VirtualService<'_>,
     managed_routes: &[&str],
     cx: &mut Context<'_>,
 ) {
-    let routes: Vec<_> = vs
-        .routes_of(Protocol::Http)
-        .into_iter()
+    let all = vs.routes_of(Protocol::Http);
+    let routes: Vec<_> = all
+        .iter()
         .filter(|r| r.name().is_none_or(|n| !managed_routes.contains(&n)))
+        .copied()
         .collect();
     let at = cx.location(vs.res, vs.res.name_span);
     let vs_name = format!("`{}/{}` ({at})", m.namespace, m.name);
@@ -164,12 +165,14 @@ fn omitted_routes(
             format!("`routes` is omitted and VirtualService {vs_name} has no http route for Argo Rollouts to manage, so weights are never set"),
             "add the http route that sends traffic to the stable and canary destinations".to_string(),
         ),
+        // The only http route of the VirtualService is patched whatever its name; beside
+        // managed routes, only an unnamed one is.
         [only] => match only.name() {
-            None => return,
-            Some(name) => (
-                format!("`routes` is omitted, so Argo Rollouts manages only an unnamed http route, but the only http route of VirtualService {vs_name} is named `{name}`: weights are never set"),
+            Some(name) if all.len() > 1 => (
+                format!("`routes` is omitted and VirtualService {vs_name} also holds managed routes, so Argo Rollouts patches the first unnamed http route, but its only other route is named `{name}`: weights are never set"),
                 format!("list it: `routes: [{name}]`"),
             ),
+            _ => return,
         },
         many => {
             let labels: Vec<String> = many.iter().map(|r| r.label()).collect();

@@ -7,7 +7,7 @@ use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{declares_http, names_in, referenced, DestinationRuleRef, Rollout};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest, join_and};
+use crate::text::{backtick_list, did_you_mean, join_and};
 use crate::yaml::Node;
 
 pub struct RolloutSubsetMissing;
@@ -62,6 +62,7 @@ impl Rule for RolloutSubsetMissing {
         {
             return;
         }
+        let managed_routes = rollout.managed_route_names();
         for m in rollout.virtual_services() {
             let Some(vs) = referenced(cx.index(), Kind::VirtualService, m.namespace, m.name, res)
                 .and_then(VirtualService::view)
@@ -71,7 +72,7 @@ impl Rule for RolloutSubsetMissing {
             if !declares_http(&vs) {
                 continue;
             }
-            for route in m.http_routes(&vs) {
+            for route in m.http_routes(&vs, &managed_routes) {
                 // Findings belong to the Rollout: point at its `routes` entry, else at the
                 // VirtualService name.
                 let at = m
@@ -135,8 +136,8 @@ fn check_destination_rule(
             let names = index
                 .in_namespace(Kind::DestinationRule, &res.namespace)
                 .map(|r| r.name.as_str());
-            let help = match closest(dr.name, names) {
-                Some(s) => format!("did you mean `{s}`?"),
+            let help = match did_you_mean(dr.name, names) {
+                Some(hint) => hint,
                 None => format!(
                     "define DestinationRule `{}` in namespace `{}` (Argo Rollouts looks it up in the Rollout's namespace)",
                     dr.name, res.namespace
@@ -178,8 +179,8 @@ fn check_destination_rule(
         } else {
             format!("which defines {}", backtick_list(&names))
         };
-        let help = match closest(subset, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
+        let help = match did_you_mean(subset, names.iter().copied()) {
+            Some(hint) => hint,
             None => format!(
                 "add a subset `{subset}` to DestinationRule `{}/{}`; Argo Rollouts labels it with the {role} pod hash",
                 dr_res.namespace, dr_res.name

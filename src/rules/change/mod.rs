@@ -8,6 +8,7 @@ use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::istio::{Destination, Route, VirtualService};
 use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
 use crate::rules::istio::{known_weights, shares, split_roles};
 use crate::source::SourceFile;
 
@@ -90,6 +91,22 @@ pub fn old_virtual_service<'b>(
     let unique_now = index.count(Kind::VirtualService, &res.namespace, &res.name) == 1;
     base.counterpart(res, files, unique_now)
         .and_then(VirtualService::view)
+}
+
+/// Whether a resource reads the same, byte for byte, as its counterpart `old` at the base
+/// revision.
+pub fn unchanged(
+    base: &Baseline,
+    file: Option<&SourceFile>,
+    res: &Resource,
+    old: &Resource,
+) -> bool {
+    fn text<'f>(f: Option<&'f SourceFile>, r: &Resource) -> Option<&'f str> {
+        f?.text
+            .get(r.root.span.start as usize..r.root.span.end as usize)
+    }
+    let old_file = base.workspace.files.get(old.file as usize);
+    matches!((text(file, res), text(old_file, old)), (Some(a), Some(b)) if a == b)
 }
 
 /// Points, for messages: `89`, `12.5`.

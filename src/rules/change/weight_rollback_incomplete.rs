@@ -1,5 +1,7 @@
 //! `weight-rollback-incomplete`: see rules/weight-rollback-incomplete.md.
 
+use std::collections::HashSet;
+
 use crate::diagnostic::Severity;
 use crate::history::Baseline;
 use crate::model::changes::pair_routes;
@@ -7,7 +9,7 @@ use crate::model::index::Index;
 use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::change::{old_virtual_service, split, DestKey};
+use crate::rules::change::{old_virtual_service, split, unchanged, DestKey};
 use crate::rules::istio::percent;
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
@@ -47,9 +49,10 @@ impl Rule for WeightRollbackIncomplete {
         let index = cx.index();
         // Rollbacks in this VirtualService and in the mesh VirtualServices of its hosts.
         let mut related: Vec<&Resource> = vec![res];
+        let mut seen: HashSet<*const Resource> = HashSet::from([res as *const Resource]);
         for (_, host) in vs.hosts() {
             for other in index.mesh_virtual_services(&index.resolve(host, &res.namespace)) {
-                if !related.iter().any(|r| std::ptr::eq(*r, other)) {
+                if seen.insert(other as *const Resource) {
                     related.push(other);
                 }
             }
@@ -133,6 +136,11 @@ fn rollbacks<'a>(
     let Some(old) = old_virtual_service(base, index, file, &vs) else {
         return out;
     };
+    // Every VirtualService of a host looks at the others' rollbacks: an unchanged one has
+    // none, and is told without pairing its routes.
+    if unchanged(base, file, res, old.res) {
+        return out;
+    }
     for (route, old_route) in pair_routes(&vs, &old) {
         // A controller sets these weights; their seed in git says nothing of a rollback.
         if index.route_manager(&vs, &route).is_some() {

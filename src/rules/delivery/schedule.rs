@@ -15,10 +15,12 @@ pub fn format(weights: &[i64]) -> String {
 /// One way a schedule exceeds the policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Excess {
-    /// The highest weight, above `max-canary-weight`.
+    /// The schedule goes above `max-canary-weight`: at `step` (the first step above it, at
+    /// `first`%), up to `peak`%.
     Peak {
         step: usize,
-        weight: i64,
+        first: i64,
+        peak: i64,
         limit: u32,
     },
     /// The first exposure, above `max-first-step`.
@@ -43,8 +45,13 @@ impl Excess {
 
     pub fn describe(&self) -> String {
         match self {
-            Excess::Peak { weight, limit, .. } => {
-                format!("the canary reaches {weight}%, above the policy's `max-canary-weight` of {limit}%")
+            Excess::Peak {
+                first, peak, limit, ..
+            } if first < peak => format!(
+                "the canary peaks at {peak}%, above the policy's `max-canary-weight` of {limit}% from {first}% on"
+            ),
+            Excess::Peak { peak, limit, .. } => {
+                format!("the canary reaches {peak}%, above the policy's `max-canary-weight` of {limit}%")
             }
             Excess::FirstStep { weight, limit } => {
                 format!("the first step exposes {weight}%, above the policy's `max-first-step` of {limit}%")
@@ -92,7 +99,8 @@ pub fn excesses(weights: &[i64], policy: &Policy) -> Vec<Excess> {
     {
         out.push(Excess::Peak {
             step: i,
-            weight: w,
+            first: w,
+            peak: weights.iter().copied().max().unwrap_or(w),
             limit: policy.max_canary_weight,
         });
     }
@@ -120,12 +128,28 @@ mod tests {
                 },
                 Excess::Peak {
                     step: 3,
-                    weight: 80,
+                    first: 80,
+                    peak: 80,
                     limit: 50
                 },
             ]
         );
         assert_eq!(excesses(&[0, 5, 10], &p), vec![]);
+        // The peak is the highest weight, not the first one above the limit.
+        let e = excesses(&[10, 20, 30, 40, 50, 60, 70, 80, 90, 100], &p);
+        assert_eq!(
+            e.last(),
+            Some(&Excess::Peak {
+                step: 5,
+                first: 60,
+                peak: 100,
+                limit: 50
+            })
+        );
+        assert_eq!(
+            e.last().map(Excess::describe).as_deref(),
+            Some("the canary peaks at 100%, above the policy's `max-canary-weight` of 50% from 60% on")
+        );
         assert_eq!(
             excesses(&[0, 40], &p),
             vec![Excess::FirstStep {

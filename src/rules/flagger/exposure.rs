@@ -1,7 +1,7 @@
 //! `flagger-exposure`: see rules/flagger-exposure.md.
 
 use crate::diagnostic::Severity;
-use crate::model::flagger::Canary;
+use crate::model::flagger::{Analysis, Canary};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::delivery::schedule::{self, Excess};
@@ -55,9 +55,7 @@ impl Rule for FlaggerExposure {
                 continue;
             };
             let help = match e {
-                Excess::Peak { limit, .. } => {
-                    format!("lower the last step to at most {limit}%; Flagger promotes from there")
-                }
+                Excess::Peak { limit, .. } => peak_help(&a, list.is_some(), limit),
                 Excess::FirstStep { limit, .. } => format!("start at {limit}% or less"),
                 Excess::Jump { limit, .. } => {
                     format!("add steps so that no increase is above {limit} points")
@@ -69,5 +67,40 @@ impl Rule for FlaggerExposure {
                 help,
             );
         }
+    }
+}
+
+/// Which field to change so that the canary stays within `limit`%. Flagger promotes once the
+/// canary reaches `maxWeight` (the last `stepWeights` entry when set, else `maxWeight`, else
+/// 100; pkg/controller/scheduler.go maxWeight), stepping by `stepWeight` until it is reached.
+fn peak_help(a: &Analysis<'_>, stepped_by_list: bool, limit: u32) -> String {
+    if stepped_by_list {
+        return format!(
+            "keep every `stepWeights` entry at or below {limit}%; Flagger promotes after the last one"
+        );
+    }
+    let limit = i64::from(limit);
+    let step = a.int("stepWeight").map_or(0, |(s, _)| s);
+    // The schedule stops at the first multiple of `stepWeight` at or above `maxWeight`.
+    let max = if step > 0 { limit / step * step } else { limit };
+    let explicit = a.int("maxWeight").is_some_and(|(w, _)| w > 0);
+    if max <= 0 {
+        return format!(
+            "lower `stepWeight` to at most {limit}, and `maxWeight` with it; Flagger promotes once the canary reaches `maxWeight`"
+        );
+    }
+    let multiple = if max < limit {
+        format!(" (the largest multiple of `stepWeight` {step} within the policy's {limit}%)")
+    } else {
+        String::new()
+    };
+    if explicit {
+        format!(
+            "lower `maxWeight` to at most {max}{multiple}; Flagger promotes once the canary reaches it"
+        )
+    } else {
+        format!(
+            "set `maxWeight: {max}`{multiple}; without it Flagger takes the canary to 100% before promoting"
+        )
     }
 }

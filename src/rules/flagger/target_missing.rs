@@ -6,7 +6,7 @@ use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::closest;
+use crate::text::did_you_mean;
 
 pub struct FlaggerTargetMissing;
 
@@ -44,8 +44,8 @@ impl Rule for FlaggerTargetMissing {
             .in_namespace(kind, ns)
             .map(|r| r.name.as_str())
             .collect();
-        let help = match closest(target.name, names.iter().copied()) {
-            Some(n) => format!("did you mean `{n}`?"),
+        let help = match did_you_mean(target.name, names.iter().copied()) {
+            Some(hint) => hint,
             None => format!(
                 "define {kind} `{}` in namespace `{ns}`, or target one that exists",
                 target.name

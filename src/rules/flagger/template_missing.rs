@@ -6,7 +6,7 @@ use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest};
+use crate::text::{backtick_list, did_you_mean};
 
 pub struct FlaggerTemplateMissing;
 
@@ -47,8 +47,8 @@ impl Rule for FlaggerTemplateMissing {
                     .in_namespace(Kind::MetricTemplate, ns)
                     .map(|r| r.name.as_str())
                     .collect();
-                let help = match closest(t.name, names.iter().copied()) {
-                    Some(n) => format!("did you mean `{n}`?"),
+                let help = match did_you_mean(t.name, names.iter().copied()) {
+                    Some(hint) => hint,
                     None => format!(
                         "define MetricTemplate `{}` in namespace `{ns}`, or set `templateRef.namespace` to where it is",
                         t.name

@@ -45,13 +45,16 @@ impl Rule for FlaggerWebhook {
         }
         // pkg/controller/scheduler.go runAnalysis calls the `rollout` webhooks one after
         // another on every tick; each may take its whole timeout (pkg/controller/webhook.go
-        // CallWebhook: 10s when unset or shorter than two characters).
+        // CallWebhook: 10s when unset or shorter than two characters). The first that fails
+        // ends the tick: one whose timeout is not a Go duration fails at once, and the hooks
+        // after it never run.
         let interval = a.interval();
         let mut total = Duration(0);
         let mut names = Vec::new();
+        let mut reached: Option<&crate::yaml::Node> = None;
         for w in hooks.iter().filter(|w| w.kind() == "rollout") {
             let Some(t) = w.effective_timeout() else {
-                return;
+                break;
             };
             total = Duration(total.millis() + t.millis());
             let default = if w.timeout().is_some() {
@@ -60,20 +63,20 @@ impl Rule for FlaggerWebhook {
                 " by default"
             };
             names.push(format!("`{}` {t}{default}", w.name().unwrap_or("?")));
-            if total >= interval {
-                let Some(node) = w.timeout().or(w.url_node()) else {
-                    return;
-                };
-                cx.report_with_help(
-                    node.span,
-                    format!(
-                        "the `rollout` webhook timeouts add up to {total} ({}), reaching the analysis interval of {interval}: a slow webhook delays every check",
-                        crate::text::join_and(&names)
-                    ),
-                    "shorten the `rollout` webhook timeouts, or lengthen `interval`",
-                );
-                return;
+            if reached.is_none() && total >= interval {
+                reached = w.timeout().or(w.url_node());
             }
+        }
+        // Reported where the running total reaches the interval; the message names them all.
+        if let Some(node) = reached {
+            cx.report_with_help(
+                node.span,
+                format!(
+                    "the `rollout` webhook timeouts add up to {total} ({}), reaching the analysis interval of {interval}: a slow webhook delays every check",
+                    crate::text::join_and(&names)
+                ),
+                "shorten the `rollout` webhook timeouts, or lengthen `interval`",
+            );
         }
     }
 }

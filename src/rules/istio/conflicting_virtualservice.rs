@@ -1,14 +1,15 @@
 //! `conflicting-virtualservice`: see rules/conflicting-virtualservice.md.
 
-use std::path::Path;
+use std::collections::HashSet;
 
 use crate::diagnostic::Severity;
-use crate::model::index::share_a_viewer;
+use crate::model::index::{share_a_viewer, HostClaims};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
-use crate::model::resource::{NamespaceSource, Resource};
+use crate::model::resource::Resource;
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
+use crate::text::{count, join_and};
 
 pub struct ConflictingVirtualservice;
 
@@ -19,23 +20,42 @@ static META: RuleMeta = RuleMeta {
     kinds: &[Kind::VirtualService],
 };
 
+/// How many other VirtualServices a finding names; the rest are counted.
+const SHOWN: usize = 3;
+
 fn same_object(a: &Resource, b: &Resource) -> bool {
     a.namespace == b.namespace && a.name == b.name
 }
 
-/// Whether two resources certainly land in the namespaces the index gives them. A
-/// manifest without a namespace (and no kustomization setting one) is applied wherever
-/// its directory is applied, so it is only compared with manifests of the same directory.
-fn comparable(cx: &Context<'_>, a: &Resource, b: &Resource) -> bool {
-    let guessed = |r: &Resource| r.namespace_source == NamespaceSource::Default;
-    if !guessed(a) && !guessed(b) {
-        return true;
+/// The other objects a VirtualService meets on one host: at most [`SHOWN`] of them named, and
+/// how many there are in all.
+struct Others {
+    shown: Vec<String>,
+    total: usize,
+}
+
+impl Others {
+    fn new() -> Self {
+        Others {
+            shown: Vec::new(),
+            total: 0,
+        }
     }
-    let dir = |r: &Resource| {
-        cx.file(r)
-            .and_then(|f| f.path.parent().map(Path::to_path_buf))
-    };
-    dir(a) == dir(b)
+
+    fn add(&mut self, describe: impl FnOnce() -> String) {
+        if self.shown.len() < SHOWN {
+            self.shown.push(describe());
+        }
+        self.total += 1;
+    }
+
+    fn list(&self) -> String {
+        let mut items = self.shown.clone();
+        if self.total > self.shown.len() {
+            items.push(format!("{} more", count(self.total - self.shown.len())));
+        }
+        join_and(&items)
+    }
 }
 
 impl Rule for ConflictingVirtualservice {
@@ -51,7 +71,6 @@ impl Rule for ConflictingVirtualservice {
             return;
         }
         let index = cx.index();
-        let export = vs.export_to();
         let mut reported = Vec::new();
         for (node, host) in vs.hosts() {
             // `*` is not allowed on a mesh-bound VirtualService; validation rejects it.
@@ -62,44 +81,124 @@ impl Rule for ConflictingVirtualservice {
             if reported.contains(&fqdn) {
                 continue;
             }
-            let claimants: Vec<&Resource> = index.mesh_virtual_services(&fqdn).collect();
+            reported.push(fqdn.clone());
+            let Some(claims) = index.host_claims(&fqdn) else {
+                continue;
+            };
             // A VirtualService defined in several files (overlays, alternatives) is one
             // object: report it once, at its first definition.
-            if claimants
-                .iter()
-                .take_while(|o| !std::ptr::eq(**o, res))
-                .any(|o| same_object(o, res))
-            {
+            if index.repeats_a_claim(claims, res) {
                 continue;
             }
-            let mut others: Vec<String> = Vec::new();
-            for o in claimants {
-                if same_object(o, res) || !comparable(cx, res, o) {
-                    continue;
-                }
-                let Some(ov) = VirtualService::view(o) else {
-                    continue;
+            let same = same_host(cx, res, &vs, claims);
+            if same.total > 0 {
+                cx.report_with_help(
+                    node.span,
+                    format!(
+                        "host `{fqdn}` is also claimed by mesh VirtualService {}; sidecars use only one of them",
+                        same.list()
+                    ),
+                    "merge the routes into one VirtualService, or bind the others to gateways",
+                );
+            }
+            let overlapping = overlapping(cx, res, &vs, &fqdn);
+            if overlapping.total > 0 {
+                let which = if overlapping.total == 1 {
+                    "both gets only the routes of the more specific host"
+                } else {
+                    "several of them gets only the routes of the most specific host"
                 };
-                if !share_a_viewer(&res.namespace, &export, &o.namespace, &ov.export_to()) {
-                    continue;
-                }
-                let name = format!("`{}/{}`", o.namespace, o.name);
-                if !others.iter().any(|x| x.starts_with(&name)) {
-                    others.push(format!("{name} ({})", cx.location(o, o.name_span)));
-                }
+                cx.report_with_help(
+                    node.span,
+                    format!(
+                        "host `{fqdn}` overlaps {}; a service that matches {which}",
+                        overlapping.list()
+                    ),
+                    "give the VirtualServices hosts that do not overlap, or merge their routes into one VirtualService",
+                );
             }
-            if others.is_empty() {
-                continue;
-            }
-            reported.push(fqdn.clone());
-            cx.report_with_help(
-                node.span,
-                format!(
-                    "host `{fqdn}` is also claimed by mesh VirtualService {}; sidecars use only one of them",
-                    others.join(", ")
-                ),
-                "merge the routes into one VirtualService, or bind the others to gateways",
-            );
         }
     }
+}
+
+/// Whether another claimant is a different object that some namespace sees together with
+/// `res` (placement, `exportTo`).
+fn meets(cx: &Context<'_>, res: &Resource, vs: &VirtualService<'_>, other: &Resource) -> bool {
+    if same_object(other, res) || !cx.index().placed_together(res, other) {
+        return false;
+    }
+    VirtualService::view(other).is_some_and(|o| {
+        share_a_viewer(
+            &res.namespace,
+            &vs.export_to(),
+            &other.namespace,
+            &o.export_to(),
+        )
+    })
+}
+
+fn name_at(cx: &Context<'_>, other: &Resource) -> String {
+    format!(
+        "`{}/{}` ({})",
+        other.namespace,
+        other.name,
+        cx.location(other, other.name_span)
+    )
+}
+
+/// The other objects that claim exactly this host.
+fn same_host(
+    cx: &Context<'_>,
+    res: &Resource,
+    vs: &VirtualService<'_>,
+    claims: &HostClaims,
+) -> Others {
+    let index = cx.index();
+    let mut others = Others::new();
+    if claims.open {
+        // Every claimant is exported everywhere from a stated namespace: every other object
+        // conflicts; name the first few and count the rest without comparing pairs.
+        let mut named: Vec<&Resource> = Vec::new();
+        for o in index.claimants(claims) {
+            if named.len() == SHOWN {
+                break;
+            }
+            if !same_object(o, res) && !named.iter().any(|n| same_object(n, o)) {
+                named.push(o);
+                others.add(|| name_at(cx, o));
+            }
+        }
+        others.total = claims.objects.saturating_sub(1);
+        return others;
+    }
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for o in index.claimants(claims) {
+        if meets(cx, res, vs, o) && seen.insert((&o.namespace, &o.name)) {
+            others.add(|| name_at(cx, o));
+        }
+    }
+    others
+}
+
+/// The objects that claim a host overlapping this one through a wildcard.
+fn overlapping(cx: &Context<'_>, res: &Resource, vs: &VirtualService<'_>, fqdn: &str) -> Others {
+    let index = cx.index();
+    let mut others = Others::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for other_host in index.overlapping_hosts(fqdn) {
+        let Some(claims) = index.host_claims(other_host) else {
+            continue;
+        };
+        for o in index.claimants(claims) {
+            if meets(cx, res, vs, o) && seen.insert((&o.namespace, &o.name)) {
+                others.add(|| {
+                    format!(
+                        "host `{other_host}` of mesh VirtualService {}",
+                        name_at(cx, o)
+                    )
+                });
+            }
+        }
+    }
+    others
 }

@@ -1,13 +1,13 @@
 //! `missing-subset`: see rules/missing-subset.md.
 
 use crate::diagnostic::Severity;
-use crate::model::index::Index;
+use crate::model::index::{DrSelection, Index, Unplaced};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, NamespaceSource, Resource};
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::text::{backtick_list, closest, join_and};
+use crate::text::{backtick_list, count, did_you_mean, join_and};
 
 pub struct MissingSubset;
 
@@ -39,11 +39,24 @@ impl Rule for MissingSubset {
                 };
                 let fqdn = index.resolve(host, &res.namespace);
                 if res.namespace_source == NamespaceSource::Default
-                    && defined_in_another_namespace(index, host, subset)
+                    && defined_in_another_namespace(index, res, host, subset)
                 {
                     continue;
                 }
-                let Some(sel) = index.destination_rules(&fqdn, &res.namespace) else {
+                // A DestinationRule that sets no namespace may land in the client's namespace
+                // or not: the subset is missing only if it is missing either way. The message
+                // names the rules whose place is known, when there are some.
+                let anywhere =
+                    index.destination_rules(&fqdn, &res.namespace, res, Unplaced::Anywhere);
+                let beside = index.destination_rules(&fqdn, &res.namespace, res, Unplaced::Beside);
+                if [&anywhere, &beside]
+                    .into_iter()
+                    .flatten()
+                    .any(|sel| defines(sel, subset))
+                {
+                    continue;
+                }
+                let Some(sel) = beside.or(anywhere) else {
                     let why = if index.any_dr_for(&fqdn) {
                         format!(
                             "the DestinationRules for host `{fqdn}` are not visible from namespace `{}` (their namespace or `exportTo`)",
@@ -63,20 +76,13 @@ impl Rule for MissingSubset {
                     );
                     continue;
                 };
-                let subsets = sel.subsets();
-                if subsets
-                    .iter()
-                    .any(|s| s.name == subset || is_templated(s.name))
-                {
-                    continue;
-                }
-                let Some(first) = sel.rules.first() else {
+                let objects = sel.objects(res);
+                let Some(first) = objects.first() else {
                     continue;
                 };
-                let names: Vec<&str> = subsets.iter().map(|s| s.name).collect();
+                let names = sel.subset_names();
                 let shown = 3;
-                let mut rules: Vec<String> = sel
-                    .rules
+                let mut rules: Vec<String> = objects
                     .iter()
                     .take(shown)
                     .map(|dr| {
@@ -88,16 +94,16 @@ impl Rule for MissingSubset {
                         )
                     })
                     .collect();
-                if sel.rules.len() > shown {
-                    rules.push(format!("{} more", sel.rules.len() - shown));
+                if objects.len() > shown {
+                    rules.push(format!("{} more", count(objects.len() - shown)));
                 }
                 let defined = if names.is_empty() {
                     "which defines no subsets".to_string()
                 } else {
                     format!("which defines {}", backtick_list(&names))
                 };
-                let help = match closest(subset, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
+                let help = match did_you_mean(subset, names.iter().copied()) {
+                    Some(hint) => hint,
                     None => format!(
                         "add a subset `{subset}` to DestinationRule `{}/{}`",
                         first.res.namespace, first.res.name
@@ -116,16 +122,23 @@ impl Rule for MissingSubset {
     }
 }
 
+/// Whether the rules define the subset (or may: a templated name).
+fn defines(sel: &DrSelection<'_>, subset: &str) -> bool {
+    sel.subsets()
+        .iter()
+        .any(|s| s.name == subset || is_templated(s.name))
+}
+
 /// Whether a VirtualService whose namespace is only guessed would find the subset if it
 /// were applied to a namespace that has a DestinationRule for the service.
-fn defined_in_another_namespace(index: &Index, host: &str, subset: &str) -> bool {
+fn defined_in_another_namespace(index: &Index, res: &Resource, host: &str, subset: &str) -> bool {
     if host.contains('.') {
         return false;
     }
     index.dr_namespaces_for_service(host).iter().any(|ns| {
         let fqdn = index.resolve(host, ns);
         index
-            .destination_rules(&fqdn, ns)
+            .destination_rules(&fqdn, ns, res, Unplaced::Anywhere)
             .is_some_and(|sel| sel.subsets().iter().any(|s| s.name == subset))
     })
 }

@@ -4,12 +4,13 @@ pub mod conflicting_virtualservice;
 pub mod duplicate_subset;
 pub mod inverted_split;
 pub mod missing_subset;
+pub mod redundant_match;
 pub mod shadowed_route;
 pub mod sticky_session_split;
 pub mod weight_invalid;
 pub mod weight_sum;
 
-use crate::model::index::Index;
+use crate::model::index::{Index, Unplaced};
 use crate::model::istio::Destination;
 use crate::model::resource::Resource;
 use crate::model::roles::{self, DeclaredRoles, Roles, Side};
@@ -58,7 +59,7 @@ pub fn split_roles(
         .collect();
     let version = |d: &Destination<'_>| -> Option<String> {
         let host = index.resolve(d.host()?, &res.namespace);
-        let sel = index.destination_rules(&host, &res.namespace)?;
+        let sel = index.destination_rules(&host, &res.namespace, res, Unplaced::Anywhere)?;
         let subset = sel
             .subsets()
             .into_iter()

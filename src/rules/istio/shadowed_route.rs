@@ -2,13 +2,12 @@
 //! rules/shadowed-match.md.
 
 use crate::diagnostic::Severity;
-use crate::model::istio::{http_match_block, l4_match_block, Protocol, Route, VirtualService};
+use crate::model::coverage::{Block, Coverage, Fate};
+use crate::model::istio::{Protocol, VirtualService};
 use crate::model::kinds::Kind;
-use crate::model::matching::{block_covers, l4_covers, L4Block, MatchBlock};
 use crate::model::resource::Resource;
 use crate::rules::registry::RuleId;
 use crate::rules::{Context, Rule, RuleMeta};
-use crate::source::Span;
 
 pub struct ShadowedRoute;
 pub struct ShadowedMatch;
@@ -27,92 +26,6 @@ static MATCH_META: RuleMeta = RuleMeta {
     kinds: &[Kind::VirtualService],
 };
 
-/// One match block of a route, as conditions.
-enum Cond {
-    Http(MatchBlock),
-    L4(L4Block),
-}
-
-impl Cond {
-    fn covers(&self, other: &Cond) -> bool {
-        match (self, other) {
-            (Cond::Http(a), Cond::Http(b)) => block_covers(a, b),
-            (Cond::L4(a), Cond::L4(b)) => l4_covers(a, b),
-            _ => false,
-        }
-    }
-}
-
-struct Block<'a> {
-    route: Route<'a>,
-    /// 0-based position in the route's `match`; `None` for a route without one.
-    position: Option<usize>,
-    span: Span,
-    cond: Cond,
-}
-
-/// The match blocks of every route of one protocol, in order. A route without `match`
-/// matches everything.
-fn blocks<'a>(vs: &VirtualService<'a>, protocol: Protocol) -> Vec<Vec<Block<'a>>> {
-    let gateways = vs.gateways();
-    vs.routes_of(protocol)
-        .into_iter()
-        .map(|route| {
-            let to_cond = |node| match protocol {
-                Protocol::Http => Cond::Http(http_match_block(node, &gateways)),
-                Protocol::Tcp | Protocol::Tls => Cond::L4(l4_match_block(node, &gateways)),
-            };
-            let nodes = route.match_blocks();
-            if nodes.is_empty() {
-                let cond = match protocol {
-                    Protocol::Http => Cond::Http(http_match_block(&EMPTY, &gateways)),
-                    _ => Cond::L4(l4_match_block(&EMPTY, &gateways)),
-                };
-                return vec![Block {
-                    route,
-                    position: None,
-                    span: route.span(),
-                    cond,
-                }];
-            }
-            nodes
-                .iter()
-                .enumerate()
-                .map(|(i, node)| Block {
-                    route,
-                    position: Some(i),
-                    span: node.entries().first().map_or(node.span, |e| e.key.span),
-                    cond: to_cond(node),
-                })
-                .collect()
-        })
-        .collect()
-}
-
-static EMPTY: crate::yaml::Node = crate::yaml::Node {
-    span: Span { start: 0, end: 0 },
-    value: crate::yaml::Value::Map(Vec::new()),
-};
-
-/// For each route, for each of its blocks, the earlier block that covers it.
-fn coverage<'a, 'b>(routes: &'b [Vec<Block<'a>>]) -> Vec<Vec<Option<&'b Block<'a>>>> {
-    routes
-        .iter()
-        .enumerate()
-        .map(|(j, blocks)| {
-            blocks
-                .iter()
-                .map(|b| {
-                    routes[..j]
-                        .iter()
-                        .flatten()
-                        .find(|a| a.cond.covers(&b.cond))
-                })
-                .collect()
-        })
-        .collect()
-}
-
 fn describe(cx: &Context<'_>, res: &Resource, by: &Block<'_>) -> String {
     let what = match by.position {
         None => format!("{} (no `match`: it takes every request)", by.route.label()),
@@ -124,22 +37,31 @@ fn describe(cx: &Context<'_>, res: &Resource, by: &Block<'_>) -> String {
     format!("{what} at line {}", cx.line(res, by.span))
 }
 
+/// The earlier block that shadows a block, if it is shadowed.
+fn shadowed_by<'c, 'a>(cov: &'c Coverage<'a>, fate: &Fate) -> Option<&'c Block<'a>> {
+    match *fate {
+        Fate::Shadowed { route, block } => cov.block(route, block),
+        _ => None,
+    }
+}
+
 fn check(res: &Resource, cx: &mut Context<'_>, whole_route: bool) {
     let Some(vs) = VirtualService::view(res) else {
         return;
     };
     for protocol in Protocol::ALL {
-        let routes = blocks(&vs, protocol);
-        let cover = coverage(&routes);
-        for (blocks, covered) in routes.iter().zip(&cover) {
+        let cov = Coverage::of(&vs, protocol);
+        for (blocks, fates) in cov.iter() {
             let Some(first) = blocks.first() else {
                 continue;
             };
-            let all = covered.iter().all(Option::is_some);
+            let all = fates.iter().all(|f| matches!(f, Fate::Shadowed { .. }));
             if whole_route && all {
-                let Some(by) = covered[0] else { continue };
+                let Some(by) = fates.first().and_then(|f| shadowed_by(&cov, f)) else {
+                    continue;
+                };
                 let desc = describe(cx, res, by);
-                let also = if covered.len() > 1 {
+                let also = if fates.len() > 1 {
                     "all its match blocks are"
                 } else {
                     "every request it matches is"
@@ -150,8 +72,8 @@ fn check(res: &Resource, cx: &mut Context<'_>, whole_route: bool) {
                     "move this route above the one that covers it, or narrow the earlier route's match",
                 );
             } else if !whole_route && !all {
-                for (b, by) in blocks.iter().zip(covered) {
-                    let (Some(by), Some(i)) = (by, b.position) else {
+                for (b, fate) in blocks.iter().zip(fates) {
+                    let (Some(by), Some(i)) = (shadowed_by(&cov, fate), b.position) else {
                         continue;
                     };
                     let desc = describe(cx, res, by);

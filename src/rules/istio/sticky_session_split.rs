@@ -1,6 +1,7 @@
 //! `sticky-session-split`: see rules/sticky-session-split.md.
 
 use crate::diagnostic::Severity;
+use crate::model::index::Unplaced;
 use crate::model::istio::{sticky_hash, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
@@ -49,7 +50,9 @@ impl Rule for StickySessionSplit {
                 if subsets.len() < 2 {
                     continue;
                 }
-                let Some(sel) = index.destination_rules(&fqdn, &res.namespace) else {
+                let Some(sel) =
+                    index.destination_rules(&fqdn, &res.namespace, res, Unplaced::Anywhere)
+                else {
                     continue;
                 };
                 let sticky = sel.rules.iter().find_map(|dr| {

@@ -47,11 +47,13 @@ impl Rule for WeightInvalid {
             let Some(weights) = known_weights(&dests) else {
                 continue;
             };
-            let explicit = dests
-                .iter()
-                .any(|d| matches!(d.weight(), Weight::Value(..)));
-            let all_zero = !weights.is_empty() && weights.iter().all(|&w| w == 0);
-            if all_zero && (dests.len() > 1 || explicit) {
+            // A lone destination takes all the traffic whatever its weight (pilot's
+            // route.go translateRoute and networkfilter.go buildOutboundNetworkFilters use
+            // its cluster directly), and validation rejects a zero total only with more than
+            // one destination (pkg/config/validation validateHTTPRouteDestinations and
+            // validateRouteDestinations: `len(weights) > 1 && totalWeight == 0`).
+            let all_zero = weights.iter().all(|&w| w == 0);
+            if dests.len() > 1 && all_zero {
                 let span = route.list_span();
                 cx.report_with_help(
                     span,

@@ -1,0 +1,55 @@
+//! `redundant-match`: see rules/redundant-match.md.
+
+use crate::diagnostic::Severity;
+use crate::model::coverage::{Coverage, Fate};
+use crate::model::istio::{Protocol, VirtualService};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::rules::registry::RuleId;
+use crate::rules::{Context, Rule, RuleMeta};
+
+pub struct RedundantMatch;
+
+static META: RuleMeta = RuleMeta {
+    id: RuleId::RedundantMatch,
+    summary: "a match block that an earlier block of the same route already covers",
+    severity: Severity::Info,
+    kinds: &[Kind::VirtualService],
+};
+
+impl Rule for RedundantMatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let Some(vs) = VirtualService::view(res) else {
+            return;
+        };
+        for protocol in Protocol::ALL {
+            let cov = Coverage::of(&vs, protocol);
+            // Blocks that earlier routes shadow are `shadowed-route`'s and `shadowed-match`'s.
+            for (blocks, fates) in cov.iter() {
+                for (b, fate) in blocks.iter().zip(fates) {
+                    let (&Fate::Redundant { block }, Some(i)) = (fate, b.position) else {
+                        continue;
+                    };
+                    let Some(by) = blocks.get(block) else {
+                        continue;
+                    };
+                    cx.report_with_help(
+                        b.span,
+                        format!(
+                            "match {} of {} adds nothing: it is covered by match {} at line {}",
+                            i + 1,
+                            b.route.label(),
+                            block + 1,
+                            cx.line(res, by.span)
+                        ),
+                        "remove this block; blocks of one `match` list are ORed, so to require several conditions together, put them in one block",
+                    );
+                }
+            }
+        }
+    }
+}

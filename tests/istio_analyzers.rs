@@ -1,0 +1,277 @@
+//! `istioctl analyze`'s own expectations, from `../shared/corpus/istio-analyzers/expected.yaml`
+//! (the analyzer test table of istio/istio), for the messages canarylint reproduces:
+//!
+//! | Istio                                   | canarylint                               |
+//! |-----------------------------------------|------------------------------------------|
+//! | IST0101 on a DestinationRule subset     | `missing-subset`                         |
+//! | IST0109 conflicting mesh hosts          | `conflicting-virtualservice`             |
+//! | IST0130 unreachable rule                | `shadowed-route`                         |
+//! | IST0131 ineffective match               | `shadowed-match`, `redundant-match`      |
+//!
+//! Each case's files are linted together with only those rules, under the harness facts of
+//! the table's header (objects without a namespace are in namespace `""`), and the findings
+//! per resource must be the table's multiset: none missing, none extra, none on the `clean`
+//! resources. Two differences of granularity are translated, as upstream's code defines them:
+//!
+//! - IST0109 names a VirtualService at most once (conflictingmeshgatewayhosts.go keeps a
+//!   `reported` set); canarylint reports each conflicting host at its own node.
+//! - For an unreachable rule, upstream reports IST0130 and also IST0131 for each of its
+//!   matches (validation.go analyzeUnreachable*Rules calls reportIneffective per duplicate
+//!   match, then reportUnreachable); `shadowed-route` says both in one finding ("all its match
+//!   blocks are covered"), so it counts as IST0130 plus one IST0131 per `match` block.
+//!
+//! Where canarylint knowingly differs, [`DIVERGENCES`] records it with the evidence, and the
+//! test asserts canarylint's side.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use canarylint::diagnostic::Diagnostic;
+use canarylint::model::istio::{Protocol, VirtualService};
+use canarylint::model::kinds::Kind;
+use canarylint::rules::registry::RuleId;
+use canarylint::workspace::WorkspaceOptions;
+use saphyr::{LoadableYamlNode, Yaml};
+
+/// (kind, namespace, name).
+type Key = (String, String, String);
+/// Per resource, how many findings of each code.
+type Findings = BTreeMap<Key, BTreeMap<String, usize>>;
+
+/// The upstream analyzers whose expectations canarylint reproduces, the codes it reproduces
+/// of each, and the rules that do.
+const ANALYZERS: &[(&str, &[&str], &[RuleId])] = &[
+    (
+        "virtualservice.DestinationRuleAnalyzer",
+        &["IST0101"],
+        &[RuleId::MissingSubset],
+    ),
+    (
+        "virtualservice.ConflictingMeshGatewayHostsAnalyzer",
+        &["IST0109"],
+        &[RuleId::ConflictingVirtualservice],
+    ),
+    (
+        "schema.ValidationAnalyzer.VirtualService",
+        &["IST0130", "IST0131"],
+        &[
+            RuleId::ShadowedRoute,
+            RuleId::ShadowedMatch,
+            RuleId::RedundantMatch,
+        ],
+    ),
+];
+
+/// A case where canarylint's findings knowingly differ from upstream's table.
+struct Divergence {
+    case: &'static str,
+    resource: &'static str,
+    /// The codes upstream expects on the resource.
+    istio: &'static [&'static str],
+    /// The codes canarylint's findings stand for.
+    canarylint: &'static [&'static str],
+    /// The evidence.
+    why: &'static str,
+}
+
+const DIVERGENCES: &[Divergence] = &[
+    Divergence {
+        case: "dupmatches",
+        resource: "VirtualService /uri-with-prefix-exact",
+        istio: &[],
+        canarylint: &["IST0131"],
+        why: "match 2 (`uri: {exact: /}`, GET) is covered by match 1 (`uri: {prefix: /}`): every \
+              request path starts with `/`, so Envoy never reaches it. Upstream's overlap check \
+              compares prefix matches only (validation.go genMatchHTTPRoutes returns nil for a \
+              match without a URI prefix), so it stays silent; `redundant-match` reports it",
+    },
+    Divergence {
+        case: "dupmatches",
+        resource: "VirtualService /overlapping-in-two-matches",
+        istio: &["IST0131"],
+        canarylint: &["IST0130", "IST0131"],
+        why: "route 2's only match (prefix `/api/v1/products`, GET) is covered by route 1's \
+              (prefix `/api/v1/product`, GET), so the route can never match. Upstream reports \
+              the match (IST0131) but never derives IST0130 from prefix coverage, only from \
+              identical matches; `shadowed-route` reports the unreachable route",
+    },
+];
+
+fn key(kind: &str, namespace: &str, name: &str) -> Key {
+    (kind.to_string(), namespace.to_string(), name.to_string())
+}
+
+/// `VirtualService ns/name` or `VirtualService /name` (no namespace).
+fn parse_resource(s: &str) -> Option<Key> {
+    let (kind, full) = s.split_once(' ')?;
+    let (ns, name) = full.split_once('/')?;
+    Some(key(kind, ns, name))
+}
+
+fn str_of<'a>(y: &'a Yaml<'a>, k: &str) -> Option<&'a str> {
+    y.as_mapping_get(k)?.as_str()
+}
+
+fn seq<'a>(y: &'a Yaml<'a>, k: &str) -> &'a [Yaml<'a>] {
+    y.as_mapping_get(k)
+        .and_then(|v| v.as_sequence())
+        .map_or(&[][..], Vec::as_slice)
+}
+
+/// The number of `match` blocks of the route a `shadowed-route` finding is on (0 for a route
+/// without `match`), read from its node path (`spec.tcp[1].match[0].port`).
+fn match_blocks(outcome: &canarylint::Outcome, d: &Diagnostic) -> usize {
+    let (Some(path), Some(res)) = (&d.node_path, &d.resource) else {
+        panic!("shadowed-route finding without a node path: {d:?}");
+    };
+    let (protocol, rest) = [Protocol::Http, Protocol::Tcp, Protocol::Tls]
+        .into_iter()
+        .find_map(|p| Some((p, path.strip_prefix(&format!("spec.{}[", p.key()))?)))
+        .unwrap_or_else(|| panic!("not on a route: {path}"));
+    let index: usize = rest
+        .split(']')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no route index in {path}"));
+    let resource = outcome
+        .workspace
+        .index
+        .get(Kind::VirtualService, &res.namespace, &res.name)
+        .expect("the finding's VirtualService");
+    let vs = VirtualService::view(resource).expect("a VirtualService view");
+    vs.routes_of(protocol)
+        .get(index)
+        .map_or(0, |r| r.match_blocks().len())
+}
+
+/// The upstream codes canarylint's findings stand for, per resource.
+fn translate(outcome: &canarylint::Outcome) -> Findings {
+    let mut out = Findings::new();
+    for d in &outcome.diagnostics {
+        let Some(r) = &d.resource else {
+            continue;
+        };
+        let k = key(r.kind.name(), &r.namespace, &r.name);
+        let codes = out.entry(k).or_default();
+        match d.rule {
+            RuleId::MissingSubset => *codes.entry("IST0101".into()).or_default() += 1,
+            RuleId::ConflictingVirtualservice => {
+                codes.insert("IST0109".into(), 1);
+            }
+            RuleId::ShadowedRoute => {
+                *codes.entry("IST0130".into()).or_default() += 1;
+                let n = match_blocks(outcome, d);
+                if n > 0 {
+                    *codes.entry("IST0131".into()).or_default() += n;
+                }
+            }
+            RuleId::ShadowedMatch | RuleId::RedundantMatch => {
+                *codes.entry("IST0131".into()).or_default() += 1
+            }
+            other => panic!("unexpected rule {other}"),
+        }
+    }
+    out
+}
+
+fn set_codes(f: &mut Findings, k: Key, codes: &[&str]) {
+    let entry = f.entry(k).or_default();
+    entry.clear();
+    for c in codes {
+        *entry.entry(c.to_string()).or_default() += 1;
+    }
+}
+
+#[test]
+fn istio_analyzer_expectations_are_reproduced() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let dir = corpus.join("istio-analyzers");
+    let text = std::fs::read_to_string(dir.join("expected.yaml")).expect("expected.yaml");
+    let docs = Yaml::load_from_str(&text).expect("expected.yaml parses");
+    let doc = docs.first().expect("one document");
+    let opts = WorkspaceOptions {
+        // Harness fact 1: objects without a namespace are in namespace "".
+        default_namespace: String::new(),
+        ..WorkspaceOptions::default()
+    };
+
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    let mut compared = 0;
+    for case in seq(doc, "cases") {
+        let name = str_of(case, "case").unwrap_or("?");
+        let analyzer = str_of(case, "analyzer").unwrap_or("");
+        let Some(&(_, codes, rules)) = ANALYZERS.iter().find(|(a, _, _)| *a == analyzer) else {
+            continue;
+        };
+        cases += 1;
+        let texts: Vec<(String, String)> = seq(case, "files")
+            .iter()
+            .filter_map(Yaml::as_str)
+            .map(|f| {
+                let body = std::fs::read_to_string(dir.join(f))
+                    .unwrap_or_else(|e| panic!("{name}: {f}: {e}"));
+                (f.to_string(), body)
+            })
+            .collect();
+        assert!(!texts.is_empty(), "{name}: no files");
+        let outcome = canarylint::lint_texts(&texts, &opts, &Default::default(), &|id| {
+            rules.contains(&id)
+        });
+        let mut actual = translate(&outcome);
+
+        let mut expected = Findings::new();
+        for f in seq(case, "findings") {
+            let code = str_of(f, "code").unwrap_or("");
+            if !codes.contains(&code) {
+                continue;
+            }
+            let k = key(
+                str_of(f, "kind").unwrap_or(""),
+                str_of(f, "namespace").unwrap_or(""),
+                str_of(f, "name").unwrap_or(""),
+            );
+            *expected
+                .entry(k)
+                .or_default()
+                .entry(code.into())
+                .or_default() += 1;
+        }
+        for clean in seq(case, "clean").iter().filter_map(Yaml::as_str) {
+            let k = parse_resource(clean).unwrap_or_else(|| panic!("{name}: clean `{clean}`"));
+            expected.entry(k).or_default();
+        }
+        for d in DIVERGENCES.iter().filter(|d| d.case == name) {
+            let k = parse_resource(d.resource).expect("a divergence's resource");
+            let upstream: Vec<&str> = expected
+                .get(&k)
+                .map(|c| {
+                    c.iter()
+                        .flat_map(|(code, n)| std::iter::repeat_n(code.as_str(), *n))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(
+                upstream, d.istio,
+                "{name}: {}: the table no longer says what the divergence records ({})",
+                d.resource, d.why
+            );
+            set_codes(&mut expected, k, d.canarylint);
+        }
+        // Resources without findings on either side agree.
+        expected.retain(|_, c| !c.is_empty());
+        actual.retain(|_, c| !c.is_empty());
+        compared += expected.len();
+        if actual != expected {
+            failures.push(format!(
+                "case {name}:\n  expected {expected:?}\n  canarylint {actual:?}"
+            ));
+        }
+    }
+    assert_eq!(cases, 4, "the table's cases for these analyzers");
+    assert!(compared > 20, "{compared} resources with findings compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
