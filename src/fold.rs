@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::Diagnostic;
 use crate::rules::registry::RuleId;
 use crate::source::Span;
+use crate::text::count;
 
 /// Notes of one rule shown one by one; more are folded into one.
 pub const NOTE_LIMIT: usize = 50;
@@ -47,18 +48,6 @@ fn reason(message: &str) -> String {
             in_word = c.is_alphanumeric() || c == '-';
         }
         last_digit = digit;
-    }
-    out
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
     }
     out
 }
@@ -106,16 +95,16 @@ pub fn fold_notes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let mut parts: Vec<String> = by_count
             .iter()
             .take(3)
-            .map(|(r, n)| format!("{} {r}", thousands(**n)))
+            .map(|(r, n)| format!("{} {r}", count(**n)))
             .collect();
         if by_count.len() > 3 {
             let rest: usize = by_count.iter().skip(3).map(|(_, n)| **n).sum();
-            parts.push(format!("{} for other reasons", thousands(rest)));
+            parts.push(format!("{} for other reasons", count(rest)));
         }
         let files = if total == 1 { "file" } else { "files" };
         note.message = format!(
             "and {} more {files} with a `{rule}` note, from here on: {}",
-            thousands(total),
+            count(total),
             parts.join("; ")
         );
         note.help = Some(format!(
