@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use canarylint::codes::RuleId;
 use canarylint::config::Policy;
 use canarylint::diagnostic::Diagnostic;
 use canarylint::load;
 use canarylint::render::{text, RepoPath, RepoPaths, Report};
-use canarylint::rules::registry::RuleId;
 use canarylint::source::{SourceFile, Span};
 use canarylint::walk::{self, Target};
 use canarylint::workspace::{Stats, Workspace, WorkspaceOptions};

@@ -136,6 +136,8 @@ pub enum Format {
 pub enum ListFormat {
     Text,
     Json,
+    /// The README's rule table
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,9 +5,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::codes::RuleId;
 use crate::diagnostic::Severity;
 use crate::duration::{self, Duration};
-use crate::rules::registry::RuleId;
 use crate::source::SourceFile;
 use crate::text::closest;
 use crate::yaml::{self, LoadIssue, Node};
@@ -226,7 +226,7 @@ impl Reader<'_> {
         let name = v.as_str().unwrap_or_default();
         RuleId::from_name(name).ok_or_else(|| {
             let mut msg = format!("unknown rule `{name}`");
-            if let Some(c) = crate::rules::registry::suggest(name) {
+            if let Some(c) = crate::codes::suggest(name) {
                 msg.push_str(&format!("; did you mean `{c}`?"));
             }
             self.err(v, msg)
@@ -462,7 +462,7 @@ mod file {
 
     use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
-    use crate::rules::registry::RuleId;
+    use crate::codes::RuleId;
 
     /// A rule id.
     pub struct RuleName;

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
+use crate::codes::RuleId;
 use crate::model::kinds::Kind;
-use crate::rules::registry::RuleId;
 use crate::source::{FileId, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,7 +61,7 @@ impl Diagnostic {
     pub fn new(rule: RuleId, file: FileId, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             rule,
-            severity: rule.meta().severity,
+            severity: rule.severity(),
             message: message.into(),
             help: None,
             file,

@@ -7,11 +7,12 @@ use std::sync::Once;
 
 use rayon::prelude::*;
 
+use crate::codes::RuleId;
 use crate::config::Policy;
 use crate::diagnostic::Diagnostic;
 use crate::history::Baseline;
 use crate::model::index::Index;
-use crate::rules::registry::{RuleId, RULES};
+use crate::rules::registry::RULES;
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 
@@ -51,18 +52,14 @@ pub fn check_with(
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
 ) -> Vec<Diagnostic> {
     quiet_rule_panics();
-    let rules: Vec<&dyn Rule> = rules
-        .iter()
-        .copied()
-        .filter(|r| enabled(r.meta().id))
-        .collect();
+    let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| enabled(r.id())).collect();
     index
         .resources
         .par_iter()
         .flat_map_iter(|res| {
             let mut out = Vec::new();
-            for rule in rules.iter().filter(|r| r.meta().kinds.contains(&res.kind)) {
-                let id = rule.meta().id;
+            for rule in rules.iter().filter(|r| r.kinds().contains(&res.kind)) {
+                let id = rule.id();
                 let mut cx = Context::new(index, files, policy, res, id).with_baseline(baseline);
                 IN_RULE.with(|f| f.set(true));
                 let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
@@ -99,26 +96,25 @@ pub fn check_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Severity;
     use crate::model::kinds::Kind;
     use crate::model::resource::Resource;
-    use crate::rules::RuleMeta;
+    use crate::rules::Declared;
     use crate::workspace::{Workspace, WorkspaceOptions};
 
+    /// A rule that panics on one resource, in the place of `weight-sum`.
     struct Panics;
 
-    static META: RuleMeta = RuleMeta {
-        id: RuleId::WeightSum,
-        summary: "panics",
-        severity: Severity::Error,
-        kinds: &[Kind::VirtualService],
-    };
-
-    impl Rule for Panics {
-        fn meta(&self) -> &'static RuleMeta {
-            &META
+    impl Declared for Panics {
+        fn id(&self) -> RuleId {
+            RuleId::WeightSum
         }
 
+        fn kinds(&self) -> &'static [Kind] {
+            &[Kind::VirtualService]
+        }
+    }
+
+    impl Rule for Panics {
         fn check(&self, res: &Resource, _: &mut Context<'_>) {
             if res.name == "boom" {
                 panic!("index out of bounds");

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
-use crate::rules::registry::RuleId;
 use crate::source::Span;
 use crate::text::count;
 

@@ -3,6 +3,7 @@
 //! -> check (`engine`, `rules`) -> report (`render`).
 
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod diagnostic;
 pub mod duration;
@@ -30,12 +31,12 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::cli::{CheckArgs, Cli, Color, Command, FailOn, Format, ListFormat};
+use crate::codes::RuleId;
 use crate::config::{Config, ConfigError, Policy, RuleSettings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::history::Baseline;
 use crate::load::LoadOptions;
 use crate::render::{escape, RepoPath, RepoPaths, Report};
-use crate::rules::registry::{self, RuleId};
 use crate::workspace::{Timings, Workspace, WorkspaceOptions};
 
 /// Why a run could not start. Printed once by `main`; exit code 2.
@@ -55,7 +56,7 @@ impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UsageError::BadGlob(g, e) => write!(f, "invalid glob `{g}`: {e}"),
-            UsageError::UnknownRule(r) => match registry::suggest(r) {
+            UsageError::UnknownRule(r) => match codes::suggest(r) {
                 Some(c) => write!(f, "unknown rule `{r}`; did you mean `{c}`?"),
                 None => write!(f, "unknown rule `{r}`; `canarylint rules` lists them"),
             },
@@ -519,6 +520,7 @@ pub fn run(cli: Cli) -> Result<u8, UsageError> {
             let text = match format {
                 ListFormat::Text => render::rules::table(),
                 ListFormat::Json => render::rules::json(),
+                ListFormat::Markdown => render::rules::markdown(),
             };
             write_out(&text)?;
             Ok(0)

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
 use crate::model::kinds::Kind;
 use crate::model::resource::{NamespaceSource, Resource};
 use crate::prescan;
-use crate::rules::registry::RuleId;
 use crate::source::{SourceFile, Span};
 use crate::walk::{Skip, Target};
 use crate::yaml::{self, LoadIssue, Loaded, Node};

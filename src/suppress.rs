@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
+use crate::codes::{self, RuleId};
 use crate::diagnostic::{Diagnostic, ResourceKey};
 use crate::model::index::Index;
-use crate::rules::registry::{self, RuleId};
 use crate::source::{FileId, SourceFile, Span};
 use crate::yaml::Node;
 
@@ -140,7 +140,7 @@ fn unused(s: &Suppression, used: &[bool], enabled: &dyn Fn(RuleId) -> bool) -> V
     for ((name, span), &hit) in s.ids.iter().zip(used) {
         match RuleId::from_name(name) {
             None => {
-                let msg = match registry::suggest(name) {
+                let msg = match codes::suggest(name) {
                     Some(c) => format!("`{name}` is not a rule; did you mean `{c}`?"),
                     None => format!("`{name}` is not a rule"),
                 };

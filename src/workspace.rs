@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, KustomizeNamespaces, LoadOptions};
 use crate::model::index::Index;
 use crate::model::resource::{NamespaceSource, Resource};
-use crate::rules::registry::RuleId;
 use crate::source::SourceFile;
 use crate::walk::Target;
 

@@ -154,7 +154,7 @@ fn rules_lists_every_rule() {
     let o = canarylint(&["rules"]);
     assert_eq!(o.status.code(), Some(0));
     let text = stdout(&o);
-    for id in canarylint::rules::registry::RuleId::ALL {
+    for id in canarylint::codes::RuleId::ALL {
         assert!(text.contains(id.as_str()), "{id} missing from `rules`");
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use canarylint::rules::registry::RuleId;
+use canarylint::codes::RuleId;
 use saphyr::{LoadableYamlNode, MarkedYaml};
 
 #[test]

@@ -12,9 +12,9 @@ mod common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use canarylint::codes::RuleId;
 use canarylint::config::Policy;
 use canarylint::load::LoadOptions;
-use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
 
 /// xorshift64*: a small, seeded, reproducible generator.

@@ -27,10 +27,10 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use canarylint::codes::RuleId;
 use canarylint::diagnostic::Diagnostic;
 use canarylint::model::istio::{Protocol, VirtualService};
 use canarylint::model::kinds::Kind;
-use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
 use saphyr::{LoadableYamlNode, Yaml};
 

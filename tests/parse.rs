@@ -3,7 +3,7 @@
 
 mod common;
 
-use canarylint::rules::registry::RuleId;
+use canarylint::codes::RuleId;
 
 fn findings(path: &str) -> Vec<(String, RuleId, u32, u32)> {
     let dir = common::root().join(path);

@@ -2,8 +2,8 @@
 //! show. Many VirtualServices claiming one host, thousands of routes in one VirtualService,
 //! DestinationRules spread over directories.
 
+use canarylint::codes::RuleId;
 use canarylint::diagnostic::Diagnostic;
-use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
 
 fn lint(files: &[(&str, String)], rule: RuleId) -> Vec<Diagnostic> {

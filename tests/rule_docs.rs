@@ -6,9 +6,9 @@
 
 mod common;
 
+use canarylint::codes::RuleId;
 use canarylint::history::Baseline;
 use canarylint::render::text;
-use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
 
 /// Rules whose findings no YAML text can produce.
@@ -179,4 +179,14 @@ fn doc_examples_behave_as_documented() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_readme_rule_table_is_the_generated_one() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let table = canarylint::render::rules::markdown();
+    assert!(
+        readme.contains(&table),
+        "README.md's rule table drifted from the rule table; paste the output of `cargo run -- rules --format markdown`:\n{table}"
+    );
 }

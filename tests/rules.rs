@@ -7,9 +7,9 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use canarylint::codes::RuleId;
 use canarylint::history::Baseline;
 use canarylint::render::text;
-use canarylint::rules::registry::RuleId;
 use canarylint::workspace::WorkspaceOptions;
 
 fn expected_lines(text: &str, rule: RuleId) -> BTreeSet<u32> {

@@ -2,16 +2,30 @@
 
 use serde::Serialize;
 
-use crate::rules::registry::all_metas;
+use crate::codes::RuleId;
 
 pub fn table() -> String {
     let mut out = String::new();
-    for m in all_metas() {
+    for id in RuleId::ALL {
         out.push_str(&format!(
             "{:<30} {:<8} {}\n",
-            m.id.as_str(),
-            m.severity.as_str(),
-            m.summary
+            id.as_str(),
+            id.severity().as_str(),
+            id.summary()
+        ));
+    }
+    out
+}
+
+/// The rule table of the README, each id linked to its doc.
+pub fn markdown() -> String {
+    let mut out = String::from("| id | severity | summary |\n|---|---|---|\n");
+    for id in RuleId::ALL {
+        out.push_str(&format!(
+            "| [`{0}`](rules/{0}.md) | {1} | {2} |\n",
+            id.as_str(),
+            id.severity().as_str(),
+            id.summary()
         ));
     }
     out
@@ -25,11 +39,12 @@ struct Entry {
 }
 
 pub fn json() -> String {
-    let entries: Vec<Entry> = all_metas()
-        .map(|m| Entry {
-            id: m.id.as_str(),
-            severity: m.severity.as_str(),
-            summary: m.summary,
+    let entries: Vec<Entry> = RuleId::ALL
+        .iter()
+        .map(|id| Entry {
+            id: id.as_str(),
+            severity: id.severity().as_str(),
+            summary: id.summary(),
         })
         .collect();
     let mut s = serde_json::to_string_pretty(&entries).expect("rules serialize");

@@ -14,11 +14,11 @@ use serde_sarif::sarif::{
     Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 
+use crate::codes::RuleId;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::kinds::Kind;
 use crate::render::{escape, RepoPath, Report};
-use crate::rules::registry::RuleId;
-use crate::rules::RuleMeta;
+use crate::rules::registry;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const FINGERPRINT_KEY: &str = "canarylint/v1";
@@ -114,7 +114,8 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
-fn tags(meta: &RuleMeta) -> Vec<String> {
+fn tags(id: RuleId) -> Vec<String> {
+    let kinds = registry::kinds(id);
     let mut tags = vec!["canarylint".to_string()];
     let area = |k: &Kind| match k {
         Kind::Canary | Kind::MetricTemplate => "flagger",
@@ -124,28 +125,27 @@ fn tags(meta: &RuleMeta) -> Vec<String> {
         }
         _ => "kubernetes",
     };
-    for k in meta.kinds {
+    for k in kinds {
         let t = area(k).to_string();
         if !tags.contains(&t) {
             tags.push(t);
         }
     }
-    if meta.kinds.is_empty() {
+    if kinds.is_empty() {
         tags.push("yaml".into());
     }
     tags
 }
 
 fn descriptor(id: RuleId) -> ReportingDescriptor {
-    let meta = id.meta();
     let doc = id.doc();
-    let full = section(doc, "## What it does").unwrap_or(meta.summary);
+    let full = section(doc, "## What it does").unwrap_or(id.summary());
     ReportingDescriptor::builder()
         .id(id.as_str())
         .name(pascal(id.as_str()))
         .short_description(
             MultiformatMessageString::builder()
-                .text(meta.summary)
+                .text(id.summary())
                 .build(),
         )
         .full_description(MultiformatMessageString::builder().text(full).build())
@@ -162,10 +162,10 @@ fn descriptor(id: RuleId) -> ReportingDescriptor {
         ))
         .default_configuration(
             ReportingConfiguration::builder()
-                .level(serde_json::json!(level(meta.severity)))
+                .level(serde_json::json!(level(id.severity())))
                 .build(),
         )
-        .properties(PropertyBag::builder().tags(tags(meta)).build())
+        .properties(PropertyBag::builder().tags(tags(id)).build())
         .build()
 }
 

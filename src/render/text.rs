@@ -137,7 +137,7 @@ pub fn summary(report: &Report<'_>) -> String {
 
 /// `--statistics`: the number of findings per rule, most first.
 pub fn statistics(report: &Report<'_>) -> String {
-    let mut counts: Vec<(crate::rules::registry::RuleId, usize)> = Vec::new();
+    let mut counts: Vec<(crate::codes::RuleId, usize)> = Vec::new();
     for d in report.diagnostics {
         match counts.iter_mut().find(|(r, _)| *r == d.rule) {
             Some((_, n)) => *n += 1,
@@ -147,12 +147,11 @@ pub fn statistics(report: &Report<'_>) -> String {
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut out = String::new();
     for (rule, n) in &counts {
-        let meta = rule.meta();
         out.push_str(&format!(
             "{n:>6}  {:<30} {:<8} {}\n",
             rule.as_str(),
-            meta.severity.as_str(),
-            meta.summary
+            rule.severity().as_str(),
+            rule.summary()
         ));
     }
     out.push_str(&summary(report));

@@ -1,4 +1,59 @@
-//! The rule interface: metadata, the per-resource check, and the context it reports into.
+//! The rule interface: what a rule declares, the per-resource check, and the context it
+//! reports into.
+//!
+//! # Adding a rule
+//!
+//! 1. The rule file, `src/rules/<area>/<name>.rs`: a `//!` line naming its doc,
+//!    `declare_rule!(MyRule, kinds: [Kind::VirtualService]);`, and `impl Rule for MyRule`
+//!    whose `check` reads the resource through the typed views of `crate::model` and
+//!    reports with `cx.report(span, message)` (lowercase, no final period, values in
+//!    backticks) or `cx.report_with_help`.
+//! 2. One line in the rule table, `src/codes.rs`: `MyRule => "my-rule", Error, "summary",
+//!    area::my_rule::MyRule;`, at the end (SARIF rule indexes keep their positions).
+//! 3. Its doc, `rules/my-rule.md`: the sections of the others, with a ` ```yaml bad ` and a
+//!    ` ```yaml good ` example that `tests/rule_docs.rs` runs.
+//! 4. Its fixtures, `fixtures/rules/my-rule/{bad,good}.yaml`, offending lines marked
+//!    `# expect: my-rule`, and the snapshot `tests/rules.rs` writes
+//!    (`INSTA_UPDATE=always cargo test --test rules`).
+//! 5. `cargo run -- rules --format markdown` gives the README's rule table.
+
+use crate::codes::RuleId;
+use crate::config::Policy;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::history::Baseline;
+use crate::model::index::Index;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::source::{SourceFile, Span};
+
+/// What a rule declares: its id (its name, severity, summary and doc are in the rule table)
+/// and the kinds of resource it checks. Written by `declare_rule!`.
+pub trait Declared {
+    fn id(&self) -> RuleId;
+    /// The kinds `check` is called for.
+    fn kinds(&self) -> &'static [Kind];
+}
+
+pub trait Rule: Declared + Sync {
+    fn check(&self, res: &Resource, cx: &mut Context<'_>);
+}
+
+/// Declares a rule: the unit struct named as its `RuleId` variant, and the kinds it checks.
+macro_rules! declare_rule {
+    ($name:ident, kinds: [$($kind:expr),* $(,)?]) => {
+        pub struct $name;
+
+        impl $crate::rules::Declared for $name {
+            fn id(&self) -> $crate::codes::RuleId {
+                $crate::codes::RuleId::$name
+            }
+
+            fn kinds(&self) -> &'static [$crate::model::kinds::Kind] {
+                &[$($kind),*]
+            }
+        }
+    };
+}
 
 pub mod argo;
 pub mod change;
@@ -6,29 +61,6 @@ pub mod delivery;
 pub mod flagger;
 pub mod istio;
 pub mod registry;
-
-use crate::config::Policy;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::history::Baseline;
-use crate::model::index::Index;
-use crate::model::kinds::Kind;
-use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::source::{SourceFile, Span};
-
-pub struct RuleMeta {
-    pub id: RuleId,
-    /// One line, lowercase, no final period.
-    pub summary: &'static str,
-    pub severity: Severity,
-    /// The kinds `check` is called for.
-    pub kinds: &'static [Kind],
-}
-
-pub trait Rule: Sync {
-    fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, res: &Resource, cx: &mut Context<'_>);
-}
 
 /// What a rule sees while checking one resource.
 pub struct Context<'a> {

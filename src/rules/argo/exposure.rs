@@ -1,27 +1,14 @@
 //! `rollout-exposure`: see rules/rollout-exposure.md.
 
-use crate::diagnostic::Severity;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::rollouts::Rollout;
 use crate::rules::delivery::schedule::{self, Excess};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct RolloutExposure;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::RolloutExposure,
-    summary: "a Rollout's `setWeight` steps expose more traffic than the delivery policy allows",
-    severity: Severity::Warning,
-    kinds: &[Kind::Rollout],
-};
+declare_rule!(RolloutExposure, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutExposure {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

@@ -1,28 +1,15 @@
 //! `rollout-no-analysis`: see rules/rollout-no-analysis.md.
 
-use crate::diagnostic::Severity;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::rollouts::{Pause, Rollout};
 use crate::rules::delivery::schedule;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::join_and;
 
-pub struct RolloutNoAnalysis;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::RolloutNoAnalysis,
-    summary: "a canary Rollout that shifts traffic with no automated analysis",
-    severity: Severity::Warning,
-    kinds: &[Kind::Rollout],
-};
+declare_rule!(RolloutNoAnalysis, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutNoAnalysis {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

@@ -1,29 +1,15 @@
 //! `rollout-route-missing`: see rules/rollout-route-missing.md.
 
-use crate::diagnostic::Severity;
 use crate::model::istio::{Protocol, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{declares_http, names_in, referenced, ManagedVs, Rollout};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
 
-pub struct RolloutRouteMissing;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::RolloutRouteMissing,
-    summary:
-        "a Rollout's Istio traffic routing names a VirtualService or http route that does not exist",
-    severity: Severity::Error,
-    kinds: &[Kind::Rollout],
-};
+declare_rule!(RolloutRouteMissing, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutRouteMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

@@ -1,29 +1,16 @@
 //! `rollout-subset-missing`: see rules/rollout-subset-missing.md.
 
-use crate::diagnostic::Severity;
 use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{declares_http, names_in, referenced, DestinationRuleRef, Rollout};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean, join_and};
 use crate::yaml::Node;
 
-pub struct RolloutSubsetMissing;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::RolloutSubsetMissing,
-    summary: "a Rollout's stable or canary subset or service is missing from its DestinationRule or managed route",
-    severity: Severity::Error,
-    kinds: &[Kind::Rollout],
-};
+declare_rule!(RolloutSubsetMissing, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutSubsetMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

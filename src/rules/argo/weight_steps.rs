@@ -1,26 +1,13 @@
 //! `rollout-weight-steps`: see rules/rollout-weight-steps.md.
 
-use crate::diagnostic::Severity;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{Rollout, SetWeight};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct RolloutWeightSteps;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::RolloutWeightSteps,
-    summary: "a canary `setWeight` outside 0..100 or going down and up again, or one service for stable and canary",
-    severity: Severity::Error,
-    kinds: &[Kind::Rollout],
-};
+declare_rule!(RolloutWeightSteps, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutWeightSteps {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

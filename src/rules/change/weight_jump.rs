@@ -1,32 +1,19 @@
 //! `weight-jump`: see rules/weight-jump.md.
 
-use crate::diagnostic::Severity;
 use crate::model::changes::pair_routes;
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::change::{old_virtual_service, points, split, Split};
 use crate::rules::istio::percent;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct WeightJump;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::WeightJump,
-    summary: "a change that raises a canary's share by more than the policy's `max-step`, or swaps stable and canary",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(WeightJump, kinds: [Kind::VirtualService]);
 
 /// Shares are compared to a tenth of a point, as they are printed.
 const EPSILON: f64 = 0.05;
 
 impl Rule for WeightJump {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(base) = cx.baseline() else { return };
         let Some(vs) = VirtualService::view(res) else {

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::Severity;
 use crate::history::Baseline;
 use crate::model::changes::pair_routes;
 use crate::model::index::Index;
@@ -11,19 +10,10 @@ use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::change::{old_virtual_service, split, unchanged, DestKey};
 use crate::rules::istio::percent;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 
-pub struct WeightRollbackIncomplete;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::WeightRollbackIncomplete,
-    summary:
-        "a change that moves a canary to 0% on one route while another route still sends it traffic",
-    severity: Severity::Warning,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(WeightRollbackIncomplete, kinds: [Kind::VirtualService]);
 
 /// A route that this change took a canary off.
 struct Rollback<'a> {
@@ -37,10 +27,6 @@ struct Rollback<'a> {
 }
 
 impl Rule for WeightRollbackIncomplete {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(base) = cx.baseline() else { return };
         let Some(vs) = VirtualService::view(res) else {

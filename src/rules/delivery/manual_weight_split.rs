@@ -1,28 +1,17 @@
 //! `manual-weight-split`: see rules/manual-weight-split.md.
 
+use crate::codes::RuleId;
 use crate::diagnostic::Severity;
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::istio::known_weights;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::join_and;
 
-pub struct ManualWeightSplit;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::ManualWeightSplit,
-    summary: "a weighted split between versions that no Flagger Canary or Argo Rollout manages",
-    severity: Severity::Info,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(ManualWeightSplit, kinds: [Kind::VirtualService]);
 
 impl Rule for ManualWeightSplit {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;
@@ -30,7 +19,7 @@ impl Rule for ManualWeightSplit {
         let severity = if cx.policy().require_automation {
             Severity::Error
         } else {
-            META.severity
+            RuleId::ManualWeightSplit.severity()
         };
         for route in vs.routes() {
             let dests = route.destinations();

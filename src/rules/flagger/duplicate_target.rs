@@ -1,26 +1,13 @@
 //! `flagger-duplicate-target`: see rules/flagger-duplicate-target.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::Canary;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerDuplicateTarget;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerDuplicateTarget,
-    summary: "two Canaries that target the same workload",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerDuplicateTarget, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerDuplicateTarget {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(target) = Canary::view(res).and_then(|c| c.target_ref()) else {
             return;

@@ -1,28 +1,15 @@
 //! `flagger-duration`: see rules/flagger-duration.md.
 
-use crate::diagnostic::Severity;
 use crate::duration;
 use crate::model::flagger::{templated, Canary, DEFAULT_INTERVAL, MIN_INTERVAL};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::yaml::Node;
 
-pub struct FlaggerDuration;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerDuration,
-    summary: "a Canary interval or webhook timeout that is not a Go duration",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerDuration, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerDuration {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

@@ -1,27 +1,14 @@
 //! `flagger-exposure`: see rules/flagger-exposure.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::{Analysis, Canary};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::delivery::schedule::{self, Excess};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerExposure;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerExposure,
-    summary: "a Canary traffic schedule that exposes more than the policy allows",
-    severity: Severity::Warning,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerExposure, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerExposure {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         // Without analysis there is no schedule (`flagger-skip-analysis`); `iterations`
         // (A/B testing, blue/green) is all-or-nothing by design.

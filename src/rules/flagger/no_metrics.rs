@@ -1,26 +1,13 @@
 //! `flagger-no-metrics`: see rules/flagger-no-metrics.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::Canary;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerNoMetrics;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerNoMetrics,
-    summary: "a Canary whose analysis checks no metrics",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerNoMetrics, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerNoMetrics {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

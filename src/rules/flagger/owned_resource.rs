@@ -1,28 +1,15 @@
 //! `flagger-owned-resource`: see rules/flagger-owned-resource.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::Canary;
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::source::Span;
 
-pub struct FlaggerOwnedResource;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerOwnedResource,
-    summary: "a hand-written resource that a Flagger Canary generates and overwrites",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService, Kind::DestinationRule, Kind::Service],
-};
+declare_rule!(FlaggerOwnedResource, kinds: [Kind::VirtualService, Kind::DestinationRule, Kind::Service]);
 
 impl Rule for FlaggerOwnedResource {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let ns = res.namespace.as_str();
         let index = cx.index();

@@ -1,28 +1,15 @@
 //! `flagger-rollback-sla`: see rules/flagger-rollback-sla.md.
 
-use crate::diagnostic::Severity;
 use crate::duration::{self, Duration};
 use crate::model::flagger::{Canary, MIN_INTERVAL};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::yaml::Node;
 
-pub struct FlaggerRollbackSla;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerRollbackSla,
-    summary: "a Canary that takes longer than the policy's rollback SLA to roll back",
-    severity: Severity::Warning,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerRollbackSla, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerRollbackSla {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         // A fragment or patch may leave `interval` or `threshold` to its base.
         let Some(a) = Canary::view(res).and_then(|c| c.scheduled_analysis()) else {

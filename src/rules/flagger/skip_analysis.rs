@@ -1,26 +1,13 @@
 //! `flagger-skip-analysis`: see rules/flagger-skip-analysis.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::Canary;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerSkipAnalysis;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerSkipAnalysis,
-    summary: "a Canary that promotes without running its analysis",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerSkipAnalysis, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerSkipAnalysis {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

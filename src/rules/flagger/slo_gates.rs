@@ -1,23 +1,14 @@
 //! `flagger-slo-gates`: see rules/flagger-slo-gates.md.
 
 use crate::config::Gate;
-use crate::diagnostic::Severity;
 use crate::model::flagger::{Canary, Metric, MetricTemplate};
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::backtick_list;
 
-pub struct FlaggerSloGates;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerSloGates,
-    summary: "a Canary analysis that lacks an error-rate or latency gate the policy requires",
-    severity: Severity::Warning,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerSloGates, kinds: [Kind::Canary]);
 
 /// What a metric is known to measure.
 struct Measures {
@@ -28,10 +19,6 @@ struct Measures {
 }
 
 impl Rule for FlaggerSloGates {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(analysis) = Canary::view(res)
             .filter(Canary::is_complete)

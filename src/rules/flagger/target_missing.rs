@@ -1,27 +1,14 @@
 //! `flagger-target-missing`: see rules/flagger-target-missing.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::Canary;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::did_you_mean;
 
-pub struct FlaggerTargetMissing;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerTargetMissing,
-    summary: "a Canary whose targetRef names a workload that is not defined",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerTargetMissing, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerTargetMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

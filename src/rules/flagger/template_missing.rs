@@ -1,27 +1,14 @@
 //! `flagger-template-missing`: see rules/flagger-template-missing.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::{query_variables, Canary, MetricTemplate};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
 
-pub struct FlaggerTemplateMissing;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerTemplateMissing,
-    summary: "a Canary metric that references an undefined MetricTemplate or template variable",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerTemplateMissing, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerTemplateMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

@@ -1,26 +1,13 @@
 //! `flagger-threshold-range`: see rules/flagger-threshold-range.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::{Canary, Metric};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerThresholdRange;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerThresholdRange,
-    summary: "a Canary metric whose threshold range can never fail or always fails",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerThresholdRange, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerThresholdRange {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(analysis) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

@@ -1,21 +1,12 @@
 //! `flagger-webhook`: see rules/flagger-webhook.md.
 
-use crate::diagnostic::Severity;
 use crate::duration::Duration;
 use crate::model::flagger::{Canary, Webhook};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerWebhook;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerWebhook,
-    summary: "a Canary webhook that always rolls back, never confirms, or outlasts the interval",
-    severity: Severity::Warning,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerWebhook, kinds: [Kind::Canary]);
 
 const CONFIRM: [&str; 3] = [
     "confirm-rollout",
@@ -24,10 +15,6 @@ const CONFIRM: [&str; 3] = [
 ];
 
 impl Rule for FlaggerWebhook {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

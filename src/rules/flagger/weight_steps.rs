@@ -1,29 +1,16 @@
 //! `flagger-weight-steps`: see rules/flagger-weight-steps.md.
 
-use crate::diagnostic::Severity;
 use crate::model::flagger::{Analysis, Canary, TOTAL_WEIGHT};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::delivery::schedule;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct FlaggerWeightSteps;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::FlaggerWeightSteps,
-    summary: "a Canary traffic schedule that does not do what it says",
-    severity: Severity::Error,
-    kinds: &[Kind::Canary],
-};
+declare_rule!(FlaggerWeightSteps, kinds: [Kind::Canary]);
 
 const MODES: [&str; 3] = ["iterations", "stepWeight", "stepWeights"];
 
 impl Rule for FlaggerWeightSteps {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

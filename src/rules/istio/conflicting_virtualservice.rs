@@ -2,23 +2,14 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::Severity;
 use crate::model::index::{share_a_viewer, HostClaims};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::{count, join_and};
 
-pub struct ConflictingVirtualservice;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::ConflictingVirtualservice,
-    summary: "two mesh VirtualServices claim the same host; Istio uses only one",
-    severity: Severity::Warning,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(ConflictingVirtualservice, kinds: [Kind::VirtualService]);
 
 /// How many other VirtualServices a finding names; the rest are counted.
 const SHOWN: usize = 3;
@@ -59,10 +50,6 @@ impl Others {
 }
 
 impl Rule for ConflictingVirtualservice {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

@@ -2,27 +2,14 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::Severity;
 use crate::model::istio::DestinationRule;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct DuplicateSubset;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::DuplicateSubset,
-    summary: "a DestinationRule lists the same subset name twice",
-    severity: Severity::Error,
-    kinds: &[Kind::DestinationRule],
-};
+declare_rule!(DuplicateSubset, kinds: [Kind::DestinationRule]);
 
 impl Rule for DuplicateSubset {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(dr) = DestinationRule::view(res) else {
             return;

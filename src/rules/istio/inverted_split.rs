@@ -1,27 +1,14 @@
 //! `inverted-split`: see rules/inverted-split.md.
 
-use crate::diagnostic::Severity;
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::istio::{known_weights, percent, shares, split_roles};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct InvertedSplit;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::InvertedSplit,
-    summary: "a two-way split that sends the canary more traffic than the stable version",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(InvertedSplit, kinds: [Kind::VirtualService]);
 
 impl Rule for InvertedSplit {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

@@ -1,28 +1,15 @@
 //! `missing-subset`: see rules/missing-subset.md.
 
-use crate::diagnostic::Severity;
 use crate::model::index::{DrSelection, Index, Unplaced};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, NamespaceSource, Resource};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, count, did_you_mean, join_and};
 
-pub struct MissingSubset;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::MissingSubset,
-    summary: "a route or mirror names a subset that no visible DestinationRule defines",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(MissingSubset, kinds: [Kind::VirtualService]);
 
 impl Rule for MissingSubset {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

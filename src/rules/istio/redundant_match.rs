@@ -1,27 +1,14 @@
 //! `redundant-match`: see rules/redundant-match.md.
 
-use crate::diagnostic::Severity;
 use crate::model::coverage::{Coverage, Fate};
 use crate::model::istio::{Protocol, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct RedundantMatch;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::RedundantMatch,
-    summary: "a match block that an earlier block of the same route already covers",
-    severity: Severity::Info,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(RedundantMatch, kinds: [Kind::VirtualService]);
 
 impl Rule for RedundantMatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

@@ -1,30 +1,14 @@
 //! `shadowed-route` and `shadowed-match`: see rules/shadowed-route.md and
 //! rules/shadowed-match.md.
 
-use crate::diagnostic::Severity;
 use crate::model::coverage::{Block, Coverage, Fate};
 use crate::model::istio::{Protocol, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct ShadowedRoute;
-pub struct ShadowedMatch;
-
-static ROUTE_META: RuleMeta = RuleMeta {
-    id: RuleId::ShadowedRoute,
-    summary: "a route that can never match because earlier routes catch all its requests",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService],
-};
-
-static MATCH_META: RuleMeta = RuleMeta {
-    id: RuleId::ShadowedMatch,
-    summary: "a match block that earlier routes already catch, in a route that can still match",
-    severity: Severity::Warning,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(ShadowedRoute, kinds: [Kind::VirtualService]);
+declare_rule!(ShadowedMatch, kinds: [Kind::VirtualService]);
 
 fn describe(cx: &Context<'_>, res: &Resource, by: &Block<'_>) -> String {
     let what = match by.position {
@@ -93,20 +77,12 @@ fn check(res: &Resource, cx: &mut Context<'_>, whole_route: bool) {
 }
 
 impl Rule for ShadowedRoute {
-    fn meta(&self) -> &'static RuleMeta {
-        &ROUTE_META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         check(res, cx, true);
     }
 }
 
 impl Rule for ShadowedMatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &MATCH_META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         check(res, cx, false);
     }

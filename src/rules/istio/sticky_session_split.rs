@@ -1,28 +1,15 @@
 //! `sticky-session-split`: see rules/sticky-session-split.md.
 
-use crate::diagnostic::Severity;
 use crate::model::index::Unplaced;
 use crate::model::istio::{sticky_hash, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::text::backtick_list;
 
-pub struct StickySessionSplit;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::StickySessionSplit,
-    summary: "a weighted split across subsets of a host whose DestinationRule uses consistent-hash stickiness",
-    severity: Severity::Warning,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(StickySessionSplit, kinds: [Kind::VirtualService]);
 
 impl Rule for StickySessionSplit {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

@@ -1,29 +1,16 @@
 //! `weight-invalid`: see rules/weight-invalid.md.
 
-use crate::diagnostic::Severity;
 use crate::model::istio::{VirtualService, Weight};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::istio::known_weights;
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 use crate::yaml::Style;
 
-pub struct WeightInvalid;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::WeightInvalid,
-    summary: "a weight that is negative or not an integer, or a route whose weights are all 0",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(WeightInvalid, kinds: [Kind::VirtualService]);
 
 impl Rule for WeightInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

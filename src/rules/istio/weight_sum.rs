@@ -1,27 +1,14 @@
 //! `weight-sum`: see rules/weight-sum.md.
 
-use crate::diagnostic::Severity;
 use crate::model::istio::{VirtualService, Weight};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::istio::{known_weights, percent, shares};
-use crate::rules::registry::RuleId;
-use crate::rules::{Context, Rule, RuleMeta};
+use crate::rules::{Context, Rule};
 
-pub struct WeightSum;
-
-static META: RuleMeta = RuleMeta {
-    id: RuleId::WeightSum,
-    summary: "route weights that do not add up to 100",
-    severity: Severity::Error,
-    kinds: &[Kind::VirtualService],
-};
+declare_rule!(WeightSum, kinds: [Kind::VirtualService]);
 
 impl Rule for WeightSum {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

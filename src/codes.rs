@@ -1,0 +1,109 @@
+//! The one table of rules: each rule's id, its name (the only place a rule-id string is
+//! written), its default severity, its one-line summary and the rule that checks it. Its
+//! documentation is `rules/<name>.md`, embedded. Everything that names rules (config, flags,
+//! suppressions, renderers, `canarylint rules`, the registry of checks) is generated from
+//! this table, so that adding a rule is one line here.
+
+use crate::diagnostic::Severity;
+
+/// Calls `$callback!` with every rule, in id order (the order of SARIF rule indexes: new
+/// rules go at the end). An entry is `Variant => "name", Severity, "summary"`, then the
+/// type that checks resources, for rules that are not the loader's or the engine's own.
+macro_rules! rule_table {
+    ($callback:ident) => {
+        $callback! {
+            YamlSyntax => "yaml-syntax", Error, "a document that is not valid YAML";
+            DuplicateKey => "duplicate-key", Error, "a mapping key given twice; loaders silently keep one of them";
+            SkippedFile => "skipped-file", Info, "a file or document that could not be linted (encoding, size, templates)";
+            IoError => "io-error", Warning, "a file that could not be read";
+            InternalError => "internal-error", Error, "a rule failed on this resource; please report it";
+            UnusedSuppression => "unused-suppression", Warning, "a suppression comment or annotation that suppresses nothing, or names no rule";
+            WeightSum => "weight-sum", Error, "route weights that do not add up to 100", istio::weight_sum::WeightSum;
+            WeightInvalid => "weight-invalid", Error, "a weight that is negative or not an integer, or a route whose weights are all 0", istio::weight_invalid::WeightInvalid;
+            InvertedSplit => "inverted-split", Error, "a two-way split that sends the canary more traffic than the stable version", istio::inverted_split::InvertedSplit;
+            MissingSubset => "missing-subset", Error, "a route or mirror names a subset that no visible DestinationRule defines", istio::missing_subset::MissingSubset;
+            ShadowedRoute => "shadowed-route", Error, "a route that can never match because earlier routes catch all its requests", istio::shadowed_route::ShadowedRoute;
+            ShadowedMatch => "shadowed-match", Warning, "a match block that earlier routes already catch, in a route that can still match", istio::shadowed_route::ShadowedMatch;
+            DuplicateSubset => "duplicate-subset", Error, "a DestinationRule lists the same subset name twice", istio::duplicate_subset::DuplicateSubset;
+            ConflictingVirtualservice => "conflicting-virtualservice", Warning, "two mesh VirtualServices claim the same host; Istio uses only one", istio::conflicting_virtualservice::ConflictingVirtualservice;
+            StickySessionSplit => "sticky-session-split", Warning, "a weighted split across subsets of a host whose DestinationRule uses consistent-hash stickiness", istio::sticky_session_split::StickySessionSplit;
+            // Progressive delivery: the platform standard.
+            ManualWeightSplit => "manual-weight-split", Info, "a weighted split between versions that no Flagger Canary or Argo Rollout manages", delivery::manual_weight_split::ManualWeightSplit;
+            // Progressive delivery: Flagger.
+            FlaggerSkipAnalysis => "flagger-skip-analysis", Error, "a Canary that promotes without running its analysis", flagger::skip_analysis::FlaggerSkipAnalysis;
+            FlaggerNoMetrics => "flagger-no-metrics", Error, "a Canary whose analysis checks no metrics", flagger::no_metrics::FlaggerNoMetrics;
+            FlaggerSloGates => "flagger-slo-gates", Warning, "a Canary analysis that lacks an error-rate or latency gate the policy requires", flagger::slo_gates::FlaggerSloGates;
+            FlaggerThresholdRange => "flagger-threshold-range", Error, "a Canary metric whose threshold range can never fail or always fails", flagger::threshold_range::FlaggerThresholdRange;
+            FlaggerWeightSteps => "flagger-weight-steps", Error, "a Canary traffic schedule that does not do what it says", flagger::weight_steps::FlaggerWeightSteps;
+            FlaggerExposure => "flagger-exposure", Warning, "a Canary traffic schedule that exposes more than the policy allows", flagger::exposure::FlaggerExposure;
+            FlaggerRollbackSla => "flagger-rollback-sla", Warning, "a Canary that takes longer than the policy's rollback SLA to roll back", flagger::rollback_sla::FlaggerRollbackSla;
+            FlaggerDuration => "flagger-duration", Error, "a Canary interval or webhook timeout that is not a Go duration", flagger::duration::FlaggerDuration;
+            FlaggerTargetMissing => "flagger-target-missing", Error, "a Canary whose targetRef names a workload that is not defined", flagger::target_missing::FlaggerTargetMissing;
+            FlaggerTemplateMissing => "flagger-template-missing", Error, "a Canary metric that references an undefined MetricTemplate or template variable", flagger::template_missing::FlaggerTemplateMissing;
+            FlaggerOwnedResource => "flagger-owned-resource", Error, "a hand-written resource that a Flagger Canary generates and overwrites", flagger::owned_resource::FlaggerOwnedResource;
+            FlaggerDuplicateTarget => "flagger-duplicate-target", Error, "two Canaries that target the same workload", flagger::duplicate_target::FlaggerDuplicateTarget;
+            FlaggerWebhook => "flagger-webhook", Warning, "a Canary webhook that always rolls back, never confirms, or outlasts the interval", flagger::webhook::FlaggerWebhook;
+            // Progressive delivery: Argo Rollouts.
+            RolloutRouteMissing => "rollout-route-missing", Error, "a Rollout's Istio traffic routing names a VirtualService or http route that does not exist", argo::route_missing::RolloutRouteMissing;
+            RolloutSubsetMissing => "rollout-subset-missing", Error, "a Rollout's stable or canary subset or service is missing from its DestinationRule or managed route", argo::subset_missing::RolloutSubsetMissing;
+            RolloutWeightSteps => "rollout-weight-steps", Error, "a canary `setWeight` outside 0..100 or going down and up again, or one service for stable and canary", argo::weight_steps::RolloutWeightSteps;
+            RolloutExposure => "rollout-exposure", Warning, "a Rollout's `setWeight` steps expose more traffic than the delivery policy allows", argo::exposure::RolloutExposure;
+            RolloutNoAnalysis => "rollout-no-analysis", Warning, "a canary Rollout that shifts traffic with no automated analysis", argo::no_analysis::RolloutNoAnalysis;
+            // Change-aware: compared with a base revision (`--base`).
+            WeightJump => "weight-jump", Error, "a change that raises a canary's share by more than the policy's `max-step`, or swaps stable and canary", change::weight_jump::WeightJump;
+            WeightRollbackIncomplete => "weight-rollback-incomplete", Warning, "a change that moves a canary to 0% on one route while another route still sends it traffic", change::weight_rollback_incomplete::WeightRollbackIncomplete;
+            // Istio, added after the others: ids keep their positions (SARIF rule indexes).
+            RedundantMatch => "redundant-match", Info, "a match block that an earlier block of the same route already covers", istio::redundant_match::RedundantMatch;
+        }
+    };
+}
+pub(crate) use rule_table;
+
+macro_rules! define_codes {
+    ($($variant:ident => $name:literal, $severity:ident, $summary:literal $(, $check:path)?;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum RuleId { $($variant,)* }
+
+        impl RuleId {
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(RuleId::$variant => $name,)* }
+            }
+
+            pub fn from_name(name: &str) -> Option<RuleId> {
+                match name { $($name => Some(RuleId::$variant),)* _ => None }
+            }
+
+            /// The severity of the rule's findings, unless the config overrides it.
+            pub fn severity(self) -> Severity {
+                match self { $(RuleId::$variant => Severity::$severity,)* }
+            }
+
+            /// One line, lowercase, no final period.
+            pub fn summary(self) -> &'static str {
+                match self { $(RuleId::$variant => $summary,)* }
+            }
+
+            /// The rule's documentation, `rules/<id>.md`, embedded in the binary.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(RuleId::$variant => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $name, ".md")),)*
+                }
+            }
+        }
+    };
+}
+
+rule_table!(define_codes);
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The closest rule id to a misspelt one, for did-you-mean hints.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    crate::text::closest(name, RuleId::ALL.iter().map(|r| r.as_str()))
+}
