@@ -2,8 +2,43 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use crate::history::Baseline;
+use crate::model::index::Index;
 use crate::model::istio::{Protocol, Route, VirtualService};
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::source::SourceFile;
 use crate::yaml::{Node, Value};
+
+/// The same VirtualService at the base revision, matched by kind, namespace and name
+/// wherever its file is now (see `Baseline::counterpart`).
+pub fn old_virtual_service<'b>(
+    base: &'b Baseline,
+    index: &Index,
+    files: Option<&SourceFile>,
+    vs: &VirtualService<'_>,
+) -> Option<VirtualService<'b>> {
+    let res = vs.res;
+    let unique_now = index.count(Kind::VirtualService, &res.namespace, &res.name) == 1;
+    base.counterpart(res, files, unique_now)
+        .and_then(VirtualService::view)
+}
+
+/// Whether a resource reads the same, byte for byte, as its counterpart `old` at the base
+/// revision.
+pub fn unchanged(
+    base: &Baseline,
+    file: Option<&SourceFile>,
+    res: &Resource,
+    old: &Resource,
+) -> bool {
+    fn text<'f>(f: Option<&'f SourceFile>, r: &Resource) -> Option<&'f str> {
+        f?.text
+            .get(r.root.span.start as usize..r.root.span.end as usize)
+    }
+    let old_file = base.workspace.files.get(old.file as usize);
+    matches!((text(file, res), text(old_file, old)), (Some(a), Some(b)) if a == b)
+}
 
 /// Each current route with the same route at the base revision: routes of one protocol
 /// are matched by `name`, then the rest by their position among the routes whose `match`

@@ -330,6 +330,42 @@ impl Index {
         self.by_name.get(&key).map_or(0, Vec::len)
     }
 
+    /// The resource `namespace/name` of `kind` that a reference from `from` means: the one
+    /// defined in the same file, else the only one in scope. None when it is not defined, or
+    /// when several files define it and none is `from`'s (the scope then holds unrelated
+    /// manifests, e.g. a directory of examples).
+    pub fn referenced(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        from: &Resource,
+    ) -> Option<&Resource> {
+        let all: Vec<&Resource> = self.all_named(kind, namespace, name).collect();
+        match all.iter().find(|r| r.file == from.file) {
+            Some(r) => Some(r),
+            None if all.len() == 1 => all.first().copied(),
+            None => None,
+        }
+    }
+
+    /// The names of the resources of `kind` in `namespace`, sorted, without repeats, for
+    /// messages: at most `max`, with a count of the rest.
+    pub fn names_in(&self, kind: Kind, namespace: &str, max: usize) -> String {
+        let mut names: Vec<&str> = self
+            .in_namespace(kind, namespace)
+            .filter(|r| !r.name.is_empty())
+            .map(|r| r.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut shown: Vec<String> = names.iter().take(max).map(|n| format!("`{n}`")).collect();
+        if names.len() > max {
+            shown.push(format!("{} more", names.len() - max));
+        }
+        crate::text::join_and(&shown)
+    }
+
     /// Rollouts whose `trafficRouting.istio` names the VirtualService `namespace/name`.
     pub fn rollouts_for_vs(
         &self,

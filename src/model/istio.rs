@@ -90,6 +90,12 @@ impl<'a> VirtualService<'a> {
             .flat_map(|&p| self.routes_of(p))
             .collect()
     }
+
+    /// Whether the VirtualService has an `http` list (possibly empty). Argo Rollouts skips
+    /// its http checks and patches when it has none.
+    pub fn declares_http(&self) -> bool {
+        self.spec.get("http").is_some_and(|n| !n.is_null())
+    }
 }
 
 /// One entry of `http`, `tcp` or `tls`.

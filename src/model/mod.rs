@@ -11,3 +11,5 @@ pub mod matching;
 pub mod resource;
 pub mod roles;
 pub mod rollouts;
+pub mod schedule;
+pub mod split;

@@ -2,6 +2,10 @@
 
 use std::cmp::Ordering;
 
+use crate::model::index::{Index, Unplaced};
+use crate::model::istio::Destination;
+use crate::model::resource::Resource;
+
 /// What is known of one destination of a split.
 #[derive(Clone, Debug, Default)]
 pub struct Side<'a> {
@@ -202,6 +206,42 @@ fn by_host_version(sides: [&Side<'_>; 2]) -> Option<Roles> {
         return None;
     }
     older([na, nb], [&va, &vb], "version order of the services")
+}
+
+/// Stable and canary in a two-way split, by the strongest evidence available (see
+/// [`detect`]): the Rollouts that name this VirtualService, Flagger's naming, names, then
+/// version order of the subsets or of their DestinationRule `version` labels.
+pub fn split_roles(
+    index: &Index,
+    res: &Resource,
+    a: &Destination<'_>,
+    b: &Destination<'_>,
+) -> Option<Roles> {
+    let declared: Vec<DeclaredRoles> = index
+        .rollouts_for_vs(&res.namespace, &res.name)
+        .map(|r| r.declared_roles())
+        .collect();
+    let version = |d: &Destination<'_>| -> Option<String> {
+        let host = index.resolve(d.host()?, &res.namespace);
+        let sel = index.destination_rules(&host, &res.namespace, res, Unplaced::Anywhere)?;
+        let subset = sel
+            .subsets()
+            .into_iter()
+            .find(|s| Some(s.name) == d.subset())?;
+        let v = subset.labels().find(|(k, _)| *k == "version")?.1;
+        Some(v.to_string())
+    };
+    let (va, vb) = (version(a), version(b));
+    let sides = [side(a, &va), side(b, &vb)];
+    detect([&sides[0], &sides[1]], &declared)
+}
+
+fn side<'a>(d: &Destination<'a>, version: &'a Option<String>) -> Side<'a> {
+    Side {
+        host: d.host().unwrap_or(""),
+        subset: d.subset(),
+        version_label: version.as_deref(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Typed views of progressive-delivery resources: Argo Rollouts and Flagger Canaries.
 
 use crate::duration::{self, Duration};
-use crate::model::index::Index;
 use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
@@ -337,46 +336,4 @@ impl ManagedVs<'_> {
             .filter_map(|name| routes.iter().find(|r| r.name() == Some(name)).copied())
             .collect()
     }
-}
-
-/// Whether the VirtualService has an `http` list (possibly empty). Argo Rollouts skips its
-/// http checks and patches when it has none.
-pub fn declares_http(vs: &VirtualService<'_>) -> bool {
-    vs.spec.get("http").is_some_and(|n| !n.is_null())
-}
-
-/// The resource `namespace/name` of `kind` that a reference from `from` means: the one
-/// defined in the same file, else the only one in scope. None when it is not defined, or
-/// when several files define it and none is `from`'s (the scope then holds unrelated
-/// manifests, e.g. a directory of examples).
-pub fn referenced<'i>(
-    index: &'i Index,
-    kind: Kind,
-    namespace: &str,
-    name: &str,
-    from: &Resource,
-) -> Option<&'i Resource> {
-    let all: Vec<&Resource> = index.all_named(kind, namespace, name).collect();
-    match all.iter().find(|r| r.file == from.file) {
-        Some(r) => Some(r),
-        None if all.len() == 1 => all.first().copied(),
-        None => None,
-    }
-}
-
-/// The names of the resources of `kind` in `namespace`, sorted, without repeats, for
-/// messages: at most `max`, with a count of the rest.
-pub fn names_in(index: &Index, kind: Kind, namespace: &str, max: usize) -> String {
-    let mut names: Vec<&str> = index
-        .in_namespace(kind, namespace)
-        .filter(|r| !r.name.is_empty())
-        .map(|r| r.name.as_str())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    let mut shown: Vec<String> = names.iter().take(max).map(|n| format!("`{n}`")).collect();
-    if names.len() > max {
-        shown.push(format!("{} more", names.len() - max));
-    }
-    crate::text::join_and(&shown)
 }

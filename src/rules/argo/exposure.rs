@@ -3,7 +3,7 @@
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::rollouts::Rollout;
-use crate::rules::delivery::schedule::{self, Excess};
+use crate::model::schedule::{self, Excess};
 use crate::rules::{Context, Rule};
 
 declare_rule!(RolloutExposure, kinds: [Kind::Rollout]);

@@ -3,7 +3,7 @@
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::rollouts::{Pause, Rollout};
-use crate::rules::delivery::schedule;
+use crate::model::schedule;
 use crate::rules::{Context, Rule};
 use crate::text::join_and;
 

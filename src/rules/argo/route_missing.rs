@@ -3,7 +3,7 @@
 use crate::model::istio::{Protocol, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::model::rollouts::{declares_http, names_in, referenced, ManagedVs, Rollout};
+use crate::model::rollouts::{ManagedVs, Rollout};
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
 
@@ -20,7 +20,7 @@ impl Rule for RolloutRouteMissing {
                 continue;
             }
             let index = cx.index();
-            let Some(vs_res) = referenced(index, Kind::VirtualService, m.namespace, m.name, res)
+            let Some(vs_res) = index.referenced(Kind::VirtualService, m.namespace, m.name, res)
             else {
                 if index
                     .get(Kind::VirtualService, m.namespace, m.name)
@@ -35,7 +35,7 @@ impl Rule for RolloutRouteMissing {
             };
             // argo-rollouts istio.go reconcileVirtualService: without an `http` list the http
             // routes are neither validated nor patched; tls and tcp routes may be managed.
-            if !declares_http(&vs) {
+            if !vs.declares_http() {
                 if !m.tls_routes && !m.tcp_routes && vs.routes().is_empty() {
                     cx.report_with_help(
                         m.name_node.span,
@@ -83,7 +83,7 @@ fn missing_vs(m: &ManagedVs<'_>, cx: &mut Context<'_>) {
             m.namespace,
             m.name,
             m.namespace,
-            names_in(index, Kind::VirtualService, m.namespace, 5)
+            index.names_in(Kind::VirtualService, m.namespace, 5)
         ),
         help,
     );

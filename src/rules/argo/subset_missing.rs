@@ -3,7 +3,7 @@
 use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::model::rollouts::{declares_http, names_in, referenced, DestinationRuleRef, Rollout};
+use crate::model::rollouts::{DestinationRuleRef, Rollout};
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean, join_and};
 use crate::yaml::Node;
@@ -51,12 +51,14 @@ impl Rule for RolloutSubsetMissing {
         }
         let managed_routes = rollout.managed_route_names();
         for m in rollout.virtual_services() {
-            let Some(vs) = referenced(cx.index(), Kind::VirtualService, m.namespace, m.name, res)
+            let Some(vs) = cx
+                .index()
+                .referenced(Kind::VirtualService, m.namespace, m.name, res)
                 .and_then(VirtualService::view)
             else {
                 continue;
             };
-            if !declares_http(&vs) {
+            if !vs.declares_http() {
                 continue;
             }
             for route in m.http_routes(&vs, &managed_routes) {
@@ -114,8 +116,7 @@ fn check_destination_rule(
         return false;
     }
     let index = cx.index();
-    let Some(dr_res) = referenced(index, Kind::DestinationRule, &res.namespace, dr.name, res)
-    else {
+    let Some(dr_res) = index.referenced(Kind::DestinationRule, &res.namespace, dr.name, res) else {
         let defined = index
             .get(Kind::DestinationRule, &res.namespace, dr.name)
             .is_some();
@@ -137,7 +138,7 @@ fn check_destination_rule(
                     res.namespace,
                     dr.name,
                     res.namespace,
-                    names_in(index, Kind::DestinationRule, &res.namespace, 5)
+                    index.names_in(Kind::DestinationRule, &res.namespace, 5)
                 ),
                 help,
             );

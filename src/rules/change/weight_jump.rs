@@ -1,11 +1,10 @@
 //! `weight-jump`: see rules/weight-jump.md.
 
-use crate::model::changes::pair_routes;
+use crate::model::changes::{old_virtual_service, pair_routes};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::change::{old_virtual_service, points, split, Split};
-use crate::rules::istio::percent;
+use crate::model::split::{percent, points, split, Split};
 use crate::rules::{Context, Rule};
 
 declare_rule!(WeightJump, kinds: [Kind::VirtualService]);

@@ -3,13 +3,12 @@
 use std::collections::HashSet;
 
 use crate::history::Baseline;
-use crate::model::changes::pair_routes;
+use crate::model::changes::{old_virtual_service, pair_routes, unchanged};
 use crate::model::index::Index;
 use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::change::{old_virtual_service, split, unchanged, DestKey};
-use crate::rules::istio::percent;
+use crate::model::split::{percent, split, DestKey};
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 

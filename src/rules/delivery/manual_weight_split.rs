@@ -5,7 +5,7 @@ use crate::diagnostic::Severity;
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::istio::known_weights;
+use crate::model::split::known_weights;
 use crate::rules::{Context, Rule};
 use crate::text::join_and;
 

@@ -3,7 +3,7 @@
 use crate::model::flagger::{Analysis, Canary};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::delivery::schedule::{self, Excess};
+use crate::model::schedule::{self, Excess};
 use crate::rules::{Context, Rule};
 
 declare_rule!(FlaggerExposure, kinds: [Kind::Canary]);

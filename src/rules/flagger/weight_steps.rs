@@ -3,7 +3,7 @@
 use crate::model::flagger::{Analysis, Canary, TOTAL_WEIGHT};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::delivery::schedule;
+use crate::model::schedule;
 use crate::rules::{Context, Rule};
 
 declare_rule!(FlaggerWeightSteps, kinds: [Kind::Canary]);

@@ -3,7 +3,8 @@
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::istio::{known_weights, percent, shares, split_roles};
+use crate::model::roles::split_roles;
+use crate::model::split::{known_weights, percent, shares};
 use crate::rules::{Context, Rule};
 
 declare_rule!(InvertedSplit, kinds: [Kind::VirtualService]);

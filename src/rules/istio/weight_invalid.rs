@@ -3,7 +3,7 @@
 use crate::model::istio::{VirtualService, Weight};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::istio::known_weights;
+use crate::model::split::known_weights;
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 use crate::yaml::Style;

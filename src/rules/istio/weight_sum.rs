@@ -3,7 +3,7 @@
 use crate::model::istio::{VirtualService, Weight};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::rules::istio::{known_weights, percent, shares};
+use crate::model::split::{known_weights, percent, shares};
 use crate::rules::{Context, Rule};
 
 declare_rule!(WeightSum, kinds: [Kind::VirtualService]);

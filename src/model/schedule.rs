@@ -1,5 +1,5 @@
 //! Exposure schedules: the canary weights a controller will step through, and how they
-//! measure against the policy. Shared by `flagger-exposure` and `rollout-exposure`.
+//! measure against the policy. Read by the Flagger and Argo Rollouts rules.
 
 use crate::config::Policy;
 
