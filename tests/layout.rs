@@ -24,10 +24,10 @@ fn areas() -> Vec<String> {
     out
 }
 
-/// The `.rs` files of one rule folder, with their text.
-fn files_of(area: &str) -> Vec<(PathBuf, String)> {
-    let mut out: Vec<(PathBuf, String)> = fs::read_dir(rules_dir().join(area))
-        .expect("a rule folder")
+/// The `.rs` files of a folder (not of its subfolders), with their text, sorted.
+fn rs_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out: Vec<(PathBuf, String)> = fs::read_dir(dir)
+        .expect("a source folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .map(|p| {
@@ -36,6 +36,18 @@ fn files_of(area: &str) -> Vec<(PathBuf, String)> {
         })
         .collect();
     out.sort();
+    out
+}
+
+/// The `.rs` files of one rule folder, with their text.
+fn files_of(area: &str) -> Vec<(PathBuf, String)> {
+    rs_files(&rules_dir().join(area))
+}
+
+/// Every `.rs` file under `src/rules/`, with its text.
+fn all_rule_files() -> Vec<(PathBuf, String)> {
+    let mut out = rs_files(&rules_dir());
+    out.extend(areas().iter().flat_map(|a| files_of(a)));
     out
 }
 
@@ -130,6 +142,36 @@ fn rule_folders_hold_rules_and_module_declarations() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Whether a line of code names the `yaml` module (`crate::yaml::Node`,
+/// `use crate::{diagnostic, yaml}`): the word `yaml` outside string literals.
+fn names_yaml(code: &str) -> bool {
+    // Outside strings: every other piece between double quotes.
+    let outside: Vec<&str> = code.split('"').step_by(2).collect();
+    outside.iter().any(|piece| {
+        piece.match_indices("yaml").any(|(i, _)| {
+            let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            !ident(piece[..i].chars().next_back()) && !ident(piece[i + 4..].chars().next())
+        })
+    })
+}
+
+#[test]
+fn rules_do_not_read_yaml_nodes() {
+    let mut wrong = Vec::new();
+    for (path, text) in all_rule_files() {
+        for (line, code) in code_lines(&text) {
+            if names_yaml(code) {
+                wrong.push(format!("{}:{line}: `{}`", path.display(), code.trim()));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "rules read manifests through the typed views of src/model/ (add a helper there), not YAML nodes:\n{}",
+        wrong.join("\n")
+    );
+}
+
 #[test]
 fn the_scan_sees_imports() {
     assert_eq!(
@@ -149,4 +191,10 @@ fn the_scan_sees_imports() {
         vec!["argo"]
     );
     assert!(rule_modules_named("use crate::model::split::percent;").is_empty());
+    assert!(names_yaml("use crate::yaml::Node;"));
+    assert!(names_yaml("    let n: &crate::yaml::Node = x;"));
+    assert!(names_yaml("use crate::{diagnostic, yaml::Style};"));
+    assert!(names_yaml("use crate::{diagnostic, yaml};"));
+    assert!(!names_yaml(r#"let s = "```yaml bad";"#));
+    assert!(!names_yaml("fn yaml_like() {}"));
 }

@@ -15,6 +15,7 @@ use crate::model::matching::{
     block_covers, cover_keys, covered_lookups, l4_cover_keys, l4_covered_lookups, l4_covers,
     L4Block, MatchBlock,
 };
+use crate::model::spanned::Location;
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -54,7 +55,7 @@ pub struct Block<'a> {
     /// 0-based position in the route's `match`; `None` for a route without one.
     pub position: Option<usize>,
     /// Its first key: where findings about it point.
-    pub span: Span,
+    pub span: Location,
     cond: Cond,
 }
 
@@ -167,7 +168,7 @@ fn blocks<'a>(vs: &VirtualService<'a>, protocol: Protocol) -> Vec<Vec<Block<'a>>
                 .map(|(i, node)| Block {
                     route,
                     position: Some(i),
-                    span: node.entries().first().map_or(node.span, |e| e.key.span),
+                    span: route.match_block_span(node),
                     cond: cond(node),
                 })
                 .collect()

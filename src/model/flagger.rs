@@ -3,7 +3,9 @@
 use crate::duration::{self, Duration};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::yaml::{Node, Scalar};
+use crate::model::spanned::{Field, Location, Spanned};
+use crate::source::FileId;
+use crate::yaml::{Entry, Node, Scalar};
 
 /// Flagger's analysis interval when unset or unparsable, and its floor
 /// (pkg/apis/flagger/v1beta1/canary.go: `AnalysisInterval`, GetAnalysisInterval).
@@ -23,21 +25,17 @@ pub struct Canary<'a> {
 /// A reference to another object: `targetRef`, `autoscalerRef`, a metric's `templateRef`.
 #[derive(Clone, Copy)]
 pub struct ObjectRef<'a> {
-    pub node: &'a Node,
     pub kind: Option<&'a str>,
-    pub name_node: &'a Node,
-    pub name: &'a str,
+    pub name: Spanned<&'a str>,
     pub namespace: Option<&'a str>,
 }
 
 impl<'a> ObjectRef<'a> {
-    fn of(node: &'a Node) -> Option<Self> {
-        let name_node = node.get("name")?;
+    fn of(file: FileId, node: &'a Node) -> Option<Self> {
+        let name = node.get("name")?;
         Some(ObjectRef {
-            node,
             kind: node.get("kind").and_then(Node::as_str),
-            name_node,
-            name: name_node.as_str()?,
+            name: Spanned::of(file, name, name.as_str()?),
             namespace: node.get("namespace").and_then(Node::as_str),
         })
     }
@@ -71,7 +69,7 @@ impl<'a> Canary<'a> {
 
     /// Whether `skipAnalysis: true` is set.
     pub fn skips_analysis(&self) -> bool {
-        self.skip_analysis().is_some_and(|(v, _)| v)
+        self.skip_analysis().is_some_and(|s| s.value)
     }
 
     pub fn view(res: &'a Resource) -> Option<Self> {
@@ -83,7 +81,7 @@ impl<'a> Canary<'a> {
     }
 
     pub fn target_ref(&self) -> Option<ObjectRef<'a>> {
-        ObjectRef::of(self.spec.get("targetRef")?)
+        ObjectRef::of(self.res.file, self.spec.get("targetRef")?)
     }
 
     /// The apex service Flagger generates: `spec.service.name`, else the target's name.
@@ -91,7 +89,7 @@ impl<'a> Canary<'a> {
         self.spec
             .path(&["service", "name"])
             .and_then(Node::as_str)
-            .or_else(|| self.target_ref().map(|t| t.name))
+            .or_else(|| self.target_ref().map(|t| t.name.value))
     }
 
     /// `spec.provider`, when set (the mesh-wide default applies otherwise).
@@ -104,10 +102,14 @@ impl<'a> Canary<'a> {
         self.provider().is_none_or(|p| p == "istio")
     }
 
-    /// `skipAnalysis` and its value node.
-    pub fn skip_analysis(&self) -> Option<(bool, &'a Node)> {
+    /// `skipAnalysis`, when it is a boolean.
+    pub fn skip_analysis(&self) -> Option<Spanned<bool>> {
         let n = self.spec.get("skipAnalysis")?;
-        Some((n.as_scalar().and_then(Scalar::as_bool)?, n))
+        Some(Spanned::of(
+            self.res.file,
+            n,
+            n.as_scalar().and_then(Scalar::as_bool)?,
+        ))
     }
 
     /// `analysis` (or the deprecated `canaryAnalysis`) and its key node.
@@ -116,45 +118,103 @@ impl<'a> Canary<'a> {
             .spec
             .entry("analysis")
             .or_else(|| self.spec.entry("canaryAnalysis"))?;
-        Some(Analysis {
-            key: &e.key,
-            node: &e.value,
-        })
+        Some(Analysis::new(self.res.file, e))
     }
 }
 
+/// A Canary's `analysis`, its scheduling fields read once: each as written (present and not
+/// null), with where its key and value are.
 pub struct Analysis<'a> {
-    pub key: &'a Node,
-    pub node: &'a Node,
+    /// The `analysis` (or `canaryAnalysis`) key, for findings about the analysis as a whole.
+    pub key: Location,
+    /// `interval`: how often the checks run.
+    pub interval: Option<Field<GoDuration<'a>>>,
+    /// `threshold`: the failed checks before rollback; the value when it is an integer.
+    pub threshold: Option<Field<Option<i64>>>,
+    /// `iterations`: A/B testing or blue/green instead of traffic steps.
+    pub iterations: Option<Field<Option<i64>>>,
+    /// `stepWeight`: the canary weight added at each step.
+    pub step_weight: Option<Field<Option<i64>>>,
+    /// `maxWeight`: the canary weight at which Flagger promotes.
+    pub max_weight: Option<Field<Option<i64>>>,
+    /// `stepWeights`: its entries, each with its value when it is an integer (none when the
+    /// field is not a list).
+    pub step_weights: Option<Field<Vec<Spanned<Option<i64>>>>>,
+    /// The `metrics` key, when the field is set.
+    pub metrics_key: Option<Location>,
+    node: &'a Node,
+    file: FileId,
+}
+
+/// A Go duration field (`interval`, `timeout`) as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoDuration<'a> {
+    Valid(Duration),
+    /// Text that is not a Go duration.
+    Invalid(&'a str),
+    /// A template expression, which only a renderer can resolve, or a value that is not text.
+    Unknown,
+}
+
+impl<'a> GoDuration<'a> {
+    fn of(node: &'a Node) -> Self {
+        match node.as_str() {
+            Some(text) if !is_templated(text) => {
+                duration::parse(text).map_or(GoDuration::Invalid(text), GoDuration::Valid)
+            }
+            _ => GoDuration::Unknown,
+        }
+    }
+
+    /// The duration, when it is a valid one.
+    pub fn valid(self) -> Option<Duration> {
+        match self {
+            GoDuration::Valid(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// An integer as the Kubernetes API reads it, when the node holds one.
+fn int(node: &Node) -> Option<i64> {
+    node.as_scalar()?.as_int()
 }
 
 impl<'a> Analysis<'a> {
-    pub fn get(&self, key: &str) -> Option<&'a Node> {
+    fn new(file: FileId, entry: &'a Entry) -> Self {
+        let node = &entry.value;
+        let set = |key: &str| node.entry(key).filter(|e| !e.value.is_null());
+        let int_field = |key: &str| set(key).map(|e| Field::of(file, e, int(&e.value)));
+        Analysis {
+            key: Location::of(file, &entry.key),
+            interval: set("interval").map(|e| Field::of(file, e, GoDuration::of(&e.value))),
+            threshold: int_field("threshold"),
+            iterations: int_field("iterations"),
+            step_weight: int_field("stepWeight"),
+            max_weight: int_field("maxWeight"),
+            step_weights: set("stepWeights").map(|e| {
+                let items = e
+                    .value
+                    .items()
+                    .iter()
+                    .map(|i| Spanned::of(file, i, int(i)))
+                    .collect();
+                Field::of(file, e, items)
+            }),
+            metrics_key: set("metrics").map(|e| Location::of(file, &e.key)),
+            node,
+            file,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Node> {
         self.node.get(key).filter(|n| !n.is_null())
-    }
-
-    /// An integer field and its node.
-    pub fn int(&self, key: &str) -> Option<(i64, &'a Node)> {
-        let n = self.get(key)?;
-        Some((n.as_scalar()?.as_int()?, n))
-    }
-
-    /// The key node of a field, for findings about the field as a whole.
-    pub fn key(&self, key: &str) -> Option<&'a Node> {
-        self.node
-            .entry(key)
-            .filter(|e| !e.value.is_null())
-            .map(|e| &e.key)
     }
 
     /// The analysis interval as Flagger runs it: 60s when unset or not a Go duration,
     /// at least 10s (pkg/apis/flagger/v1beta1/canary.go GetAnalysisInterval).
-    pub fn interval(&self) -> Duration {
-        match self
-            .get("interval")
-            .and_then(Node::as_str)
-            .and_then(duration::parse)
-        {
+    pub fn effective_interval(&self) -> Duration {
+        match self.interval.and_then(|f| f.value.valid()) {
             None => DEFAULT_INTERVAL,
             Some(d) => d.max(MIN_INTERVAL),
         }
@@ -162,29 +222,39 @@ impl<'a> Analysis<'a> {
 
     /// The failed checks before rollback: 1 when unset or not positive
     /// (pkg/apis/flagger/v1beta1/canary.go GetAnalysisThreshold).
-    pub fn threshold(&self) -> i64 {
-        self.int("threshold").map_or(1, |(t, _)| t.max(1))
+    pub fn effective_threshold(&self) -> i64 {
+        self.threshold.and_then(|f| f.value).map_or(1, |t| t.max(1))
     }
 
     /// `iterations`, when positive: A/B testing or blue/green instead of traffic steps
     /// (pkg/controller/scheduler.go advanceCanary checks it first).
-    pub fn iterations(&self) -> Option<i64> {
-        self.int("iterations").map(|(n, _)| n).filter(|&n| n > 0)
+    pub fn iteration_count(&self) -> Option<i64> {
+        self.iterations.and_then(|f| f.value).filter(|&n| n > 0)
+    }
+
+    /// The `stepWeights` values, when every entry is an integer.
+    fn step_weight_values(&self) -> Option<Vec<i64>> {
+        self.step_weights
+            .as_ref()?
+            .value
+            .iter()
+            .map(|w| w.value)
+            .collect()
     }
 
     /// The weight at which Flagger promotes: the last `stepWeights` entry (capped at 100)
     /// when set, else `maxWeight` when positive, else 100
     /// (pkg/controller/scheduler.go maxWeight).
-    pub fn max_weight(&self) -> i64 {
+    pub fn promotion_weight(&self) -> i64 {
         if let Some(&last) = self
-            .step_weights()
-            .and_then(|(w, _)| w.last().copied())
+            .step_weight_values()
+            .and_then(|w| w.last().copied())
             .as_ref()
         {
             return last.min(TOTAL_WEIGHT);
         }
-        self.int("maxWeight")
-            .map(|(w, _)| w)
+        self.max_weight
+            .and_then(|f| f.value)
             .filter(|&w| w > 0)
             .unwrap_or(TOTAL_WEIGHT)
     }
@@ -195,12 +265,12 @@ impl<'a> Analysis<'a> {
     /// `nextStepWeight` (`stepWeight` when positive, else the distance to the next larger
     /// `stepWeights` entry) and cap at 100.
     pub fn canary_weights(&self) -> Vec<i64> {
-        if self.iterations().is_some() {
+        if self.iteration_count().is_some() {
             return Vec::new();
         }
-        let step = self.int("stepWeight").map_or(0, |(s, _)| s);
-        let steps = self.step_weights().map(|(w, _)| w).unwrap_or_default();
-        let max = self.max_weight();
+        let step = self.step_weight.and_then(|f| f.value).unwrap_or(0);
+        let steps = self.step_weight_values().unwrap_or_default();
+        let max = self.promotion_weight();
         let next = |cur: i64| -> i64 {
             if step > 0 || steps.is_empty() {
                 return step;
@@ -226,42 +296,45 @@ impl<'a> Analysis<'a> {
 
     /// The analysis intervals to full promotion: the traffic steps, or `iterations`.
     pub fn steps_to_promotion(&self) -> Option<usize> {
-        if let Some(n) = self.iterations() {
+        if let Some(n) = self.iteration_count() {
             return usize::try_from(n).ok();
         }
         let n = self.canary_weights().len();
         (n > 0).then_some(n)
     }
 
-    pub fn step_weights(&self) -> Option<(Vec<i64>, &'a Node)> {
-        let n = self.get("stepWeights")?;
-        let ws = n
-            .as_seq()?
-            .iter()
-            .map(|i| i.as_scalar()?.as_int())
-            .collect::<Option<_>>()?;
-        Some((ws, n))
-    }
-
     pub fn metrics(&self) -> Vec<Metric<'a>> {
+        let file = self.file;
         self.get("metrics")
             .map_or(&[][..], Node::items)
             .iter()
-            .map(|node| Metric { node })
+            .map(|node| Metric { node, file })
             .collect()
     }
 
     pub fn webhooks(&self) -> Vec<Webhook<'a>> {
+        let file = self.file;
         self.get("webhooks")
             .map_or(&[][..], Node::items)
             .iter()
-            .map(|node| Webhook { node })
+            .map(|node| Webhook { node, file })
             .collect()
     }
 }
 
 pub struct Metric<'a> {
-    pub node: &'a Node,
+    node: &'a Node,
+    file: FileId,
+}
+
+/// A metric's `thresholdRange`.
+#[derive(Clone, Copy, Debug)]
+pub struct ThresholdRange {
+    /// `min` and `max`, when they are plain numbers.
+    pub min: Option<Spanned<f64>>,
+    pub max: Option<Spanned<f64>>,
+    /// Whether it has neither a `min` nor a `max` key.
+    pub empty: bool,
 }
 
 impl<'a> Metric<'a> {
@@ -269,31 +342,31 @@ impl<'a> Metric<'a> {
         self.node.get("name").and_then(Node::as_str)
     }
 
-    pub fn name_node(&self) -> Option<&'a Node> {
-        self.node.get("name")
-    }
-
     pub fn template_ref(&self) -> Option<ObjectRef<'a>> {
-        ObjectRef::of(self.node.get("templateRef")?)
+        ObjectRef::of(self.file, self.node.get("templateRef")?)
     }
 
-    /// `thresholdRange` and its key node, when present.
-    pub fn threshold_range(&self) -> Option<(&'a Node, &'a Node)> {
-        let e = self.node.entry("thresholdRange")?;
-        Some((&e.key, &e.value))
+    /// `thresholdRange`, when present.
+    pub fn threshold_range(&self) -> Option<ThresholdRange> {
+        let range = self.node.get("thresholdRange")?;
+        // A bound as a number, when it is written as a plain one.
+        let bound = |which: &str| -> Option<Spanned<f64>> {
+            let n = range.get(which)?;
+            let s = n.as_scalar()?;
+            (s.style == crate::yaml::Style::Plain).then_some(())?;
+            Some(Spanned::of(self.file, n, s.text.parse().ok()?))
+        };
+        Some(ThresholdRange {
+            min: bound("min"),
+            max: bound("max"),
+            empty: range.get("min").is_none() && range.get("max").is_none(),
+        })
     }
 
-    /// A bound of the threshold range, as a number, with its node.
-    pub fn bound(&self, which: &str) -> Option<(f64, &'a Node)> {
-        let (_, range) = self.threshold_range()?;
-        let n = range.get(which)?;
-        let s = n.as_scalar()?;
-        (s.style == crate::yaml::Style::Plain).then_some(())?;
-        Some((s.text.parse().ok()?, n))
-    }
-
-    pub fn interval(&self) -> Option<&'a Node> {
-        self.node.get("interval").filter(|n| !n.is_null())
+    /// `interval`: the range of the metric query.
+    pub fn interval(&self) -> Option<Spanned<GoDuration<'a>>> {
+        let n = self.node.get("interval").filter(|n| !n.is_null())?;
+        Some(Spanned::of(self.file, n, GoDuration::of(n)))
     }
 
     /// Whether this is one of Flagger's builtin metrics (`request-success-rate`,
@@ -306,23 +379,26 @@ impl<'a> Metric<'a> {
             .filter(|n| matches!(*n, "request-success-rate" | "request-duration"))
     }
 
-    /// The deprecated `threshold`, which template metrics still compare against
-    /// (a value above it fails the check).
-    pub fn legacy_threshold(&self) -> Option<&'a Node> {
-        self.node.get("threshold").filter(|n| !n.is_null())
+    /// Whether the deprecated `threshold` is set, which template metrics still compare
+    /// against (a value above it fails the check).
+    pub fn has_legacy_threshold(&self) -> bool {
+        self.node.get("threshold").is_some_and(|n| !n.is_null())
     }
 
-    /// The key node of `templateVariables`, when present.
-    pub fn template_variables_key(&self) -> Option<&'a Node> {
-        self.node.entry("templateVariables").map(|e| &e.key)
+    /// The `templateVariables` key, when present.
+    pub fn template_variables_key(&self) -> Option<Location> {
+        let e = self.node.entry("templateVariables")?;
+        Some(Location::of(self.file, &e.key))
     }
 
     /// Where findings about the metric as a whole point: its name, else its first key.
-    pub fn span(&self) -> crate::source::Span {
-        self.name_node()
-            .map(|n| n.span)
-            .or_else(|| self.node.entries().first().map(|e| e.key.span))
-            .unwrap_or(self.node.span)
+    pub fn span(&self) -> Location {
+        let node = self
+            .node
+            .get("name")
+            .or_else(|| self.node.entries().first().map(|e| &e.key))
+            .unwrap_or(self.node);
+        Location::of(self.file, node)
     }
 
     /// An inline `query` (deprecated in Flagger, but still read).
@@ -340,7 +416,8 @@ impl<'a> Metric<'a> {
 }
 
 pub struct Webhook<'a> {
-    pub node: &'a Node,
+    node: &'a Node,
+    file: FileId,
 }
 
 impl<'a> Webhook<'a> {
@@ -356,15 +433,19 @@ impl<'a> Webhook<'a> {
             .unwrap_or("rollout")
     }
 
-    pub fn url_node(&self) -> Option<&'a Node> {
-        self.node.get("url")
+    /// `url` as written, with its text when it is a string.
+    pub fn url(&self) -> Option<Spanned<Option<&'a str>>> {
+        let n = self.node.get("url")?;
+        Some(Spanned::of(self.file, n, n.as_str()))
     }
 
-    pub fn url(&self) -> Option<&'a str> {
-        self.url_node()?.as_str()
+    /// `timeout`, when set.
+    pub fn timeout(&self) -> Option<Spanned<GoDuration<'a>>> {
+        let n = self.timeout_node()?;
+        Some(Spanned::of(self.file, n, GoDuration::of(n)))
     }
 
-    pub fn timeout(&self) -> Option<&'a Node> {
+    fn timeout_node(&self) -> Option<&'a Node> {
         self.node.get("timeout").filter(|n| !n.is_null())
     }
 
@@ -372,7 +453,7 @@ impl<'a> Webhook<'a> {
     /// when it is not a Go duration (the call then fails; pkg/controller/webhook.go
     /// CallWebhook).
     pub fn effective_timeout(&self) -> Option<Duration> {
-        let t = self.timeout().and_then(Node::as_str).unwrap_or("");
+        let t = self.timeout_node().and_then(Node::as_str).unwrap_or("");
         if t.chars().count() < 2 {
             return Some(DEFAULT_WEBHOOK_TIMEOUT);
         }
@@ -381,7 +462,7 @@ impl<'a> Webhook<'a> {
 
     /// The URL's path, without query or fragment.
     pub fn url_path(&self) -> Option<&'a str> {
-        let url = self.url()?;
+        let url = self.url()?.value?;
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
         let path = rest.find('/').map_or("", |i| &rest[i..]);
         let end = path.find(['?', '#']).unwrap_or(path.len());
@@ -457,14 +538,57 @@ fn ident(s: &str) -> String {
         .collect()
 }
 
-/// Whether a value is a template expression only a renderer can resolve.
-pub fn templated(node: &Node) -> bool {
-    node.as_str().is_some_and(is_templated)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::{Workspace, WorkspaceOptions};
+
+    fn canary(analysis: &str) -> Workspace {
+        let text = format!(
+            "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {{name: c}}\nspec:\n  targetRef: {{kind: Deployment, name: c}}\n  analysis:\n{analysis}"
+        );
+        Workspace::from_texts(&[("c.yaml".into(), text)], &WorkspaceOptions::default())
+    }
+
+    #[test]
+    fn analysis_fields_are_read_with_where_they_are() {
+        let ws = canary(
+            "    interval: 5min\n    threshold: ~\n    stepWeight: '10'\n    maxWeight: 50\n    stepWeights: [5, x, 20]\n    metrics: []\n",
+        );
+        let text = &ws.files[0].text;
+        let at = |loc: Location| &text[loc.span.range()];
+        let Some(a) = Canary::view(&ws.index.resources[0]).and_then(|c| c.analysis()) else {
+            panic!("no analysis");
+        };
+        assert_eq!(at(a.key), "analysis");
+        let Some(interval) = a.interval else {
+            panic!("no interval");
+        };
+        assert_eq!(interval.value, GoDuration::Invalid("5min"));
+        assert_eq!((at(interval.key), at(interval.span)), ("interval", "5min"));
+        assert_eq!(a.effective_interval(), DEFAULT_INTERVAL);
+        // A null field is not set.
+        assert!(a.threshold.is_none());
+        assert_eq!(a.effective_threshold(), 1);
+        // A quoted number is not an integer; the field is still there.
+        let step = a.step_weight.map(|f| (f.value, at(f.span)));
+        assert_eq!(step, Some((None, "'10'")));
+        assert_eq!(
+            a.max_weight.and_then(|f| f.known()).map(|m| m.value),
+            Some(50)
+        );
+        let weights: Vec<(Option<i64>, &str)> = a
+            .step_weights
+            .iter()
+            .flat_map(|f| &f.value)
+            .map(|w| (w.value, at(w.span)))
+            .collect();
+        assert_eq!(weights, vec![(Some(5), "5"), (None, "x"), (Some(20), "20")]);
+        // Not every step weight is an integer: `maxWeight` decides.
+        assert_eq!(a.promotion_weight(), 50);
+        assert_eq!(a.metrics_key.map(at), Some("metrics"));
+        assert!(a.iterations.is_none());
+    }
 
     #[test]
     fn variables_of_a_query() {

@@ -66,8 +66,8 @@ impl<'a> DrSelection<'a> {
     pub fn subset_names(&self) -> Vec<&'a str> {
         let mut names: Vec<&'a str> = Vec::new();
         for s in self.subsets() {
-            if !names.contains(&s.name) {
-                names.push(s.name);
+            if !names.contains(&s.name.value) {
+                names.push(s.name.value);
             }
         }
         names
@@ -163,7 +163,7 @@ impl Index {
                 }
                 let mut hosts: Vec<String> = vs
                     .hosts()
-                    .map(|(_, h)| ix.resolve(h, &r.namespace))
+                    .map(|h| ix.resolve(h.value, &r.namespace))
                     .collect();
                 hosts.sort();
                 hosts.dedup();
@@ -183,7 +183,7 @@ impl Index {
                 if let Some(t) = c.target_ref() {
                     // Flagger's default target kind is Deployment.
                     let kind = t.kind.unwrap_or("Deployment").to_string();
-                    let key = (kind, r.namespace.clone(), t.name.to_string());
+                    let key = (kind, r.namespace.clone(), t.name.value.to_string());
                     ix.canaries_by_target.entry(key).or_default().push(i);
                 }
             } else if r.kind == Kind::ServiceEntry {
@@ -410,7 +410,10 @@ impl Index {
             return Some(Manager::Rollout(r));
         }
         let mut apexes: Vec<&str> = vec![res.name.as_str()];
-        apexes.extend(vs.hosts().map(|(_, h)| h.split('.').next().unwrap_or(h)));
+        apexes.extend(
+            vs.hosts()
+                .map(|h| h.value.split('.').next().unwrap_or(h.value)),
+        );
         apexes.into_iter().find_map(|apex| {
             self.canaries_for_apex(&res.namespace, apex)
                 .find(|c| c.may_use_istio())

@@ -4,7 +4,8 @@
 use crate::model::host::ExportTo;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, string_pairs, Resource};
-use crate::source::Span;
+use crate::model::spanned::{Location, Spanned, Written};
+use crate::source::FileId;
 use crate::yaml::{Node, Scalar};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,12 +42,16 @@ impl<'a> VirtualService<'a> {
     }
 
     /// The `hosts` entries as written (templated ones left out).
-    pub fn hosts(&self) -> impl Iterator<Item = (&'a Node, &'a str)> {
+    pub fn hosts(&self) -> impl Iterator<Item = Spanned<&'a str>> {
+        let file = self.res.file;
         self.spec
             .get("hosts")
             .map_or(&[][..], Node::items)
             .iter()
-            .filter_map(|n| Some((n, n.as_str().filter(|s| !is_templated(s))?)))
+            .filter_map(move |n| {
+                let host = n.as_str().filter(|s| !is_templated(s))?;
+                Some(Spanned::of(file, n, host))
+            })
     }
 
     pub fn gateways(&self) -> Vec<&'a str> {
@@ -79,6 +84,7 @@ impl<'a> VirtualService<'a> {
                 protocol,
                 index,
                 node,
+                file: self.res.file,
             })
             .collect()
     }
@@ -104,7 +110,8 @@ pub struct Route<'a> {
     pub protocol: Protocol,
     /// 0-based position among the routes of its protocol.
     pub index: usize,
-    pub node: &'a Node,
+    node: &'a Node,
+    file: FileId,
 }
 
 impl<'a> Route<'a> {
@@ -132,12 +139,17 @@ impl<'a> Route<'a> {
         self.match_node().map_or(&[][..], Node::items)
     }
 
+    /// How many blocks its `match` list has.
+    pub fn match_count(&self) -> usize {
+        self.match_blocks().len()
+    }
+
     pub fn destinations(&self) -> Vec<Destination<'a>> {
         self.node
             .get("route")
             .map_or(&[][..], Node::items)
             .iter()
-            .map(Destination::of)
+            .map(|n| Destination::of(self.file, n))
             .collect()
     }
 
@@ -145,54 +157,63 @@ impl<'a> Route<'a> {
     pub fn mirrors(&self) -> Vec<Destination<'a>> {
         let mut out = Vec::new();
         if let Some(m) = self.node.get("mirror") {
-            out.push(Destination::bare(m));
+            out.push(Destination::bare(self.file, m));
         }
         for m in self.node.get("mirrors").map_or(&[][..], Node::items) {
-            out.push(Destination::of(m));
+            out.push(Destination::of(self.file, m));
         }
         out
     }
 
     /// Where findings about the route's destinations as a whole point: its `route` key.
-    pub fn list_span(&self) -> Span {
-        self.node.entry("route").map_or(self.span(), |e| e.key.span)
+    pub fn list_span(&self) -> Location {
+        self.node
+            .entry("route")
+            .map_or(self.span(), |e| Location::of(self.file, &e.key))
     }
 
     /// Where findings about the route as a whole point: its first key.
-    pub fn span(&self) -> Span {
-        self.node
-            .entries()
-            .first()
-            .map_or(self.node.span, |e| e.key.span)
+    pub fn span(&self) -> Location {
+        let first = self.node.entries().first().map_or(self.node, |e| &e.key);
+        Location::of(self.file, first)
+    }
+
+    /// Where findings about a block of its `match` list point: the block's first key.
+    pub fn match_block_span(&self, block: &Node) -> Location {
+        let first = block.entries().first().map_or(block, |e| &e.key);
+        Location::of(self.file, first)
     }
 }
 
 /// An entry of a route's `route` list (or a mirror): a destination and its weight.
 #[derive(Clone, Copy)]
 pub struct Destination<'a> {
-    pub node: &'a Node,
-    pub destination: Option<&'a Node>,
-    pub weight: Option<&'a Node>,
+    node: &'a Node,
+    destination: Option<&'a Node>,
+    weight: Option<&'a Node>,
+    file: FileId,
 }
 
 impl<'a> Destination<'a> {
-    fn of(node: &'a Node) -> Self {
+    fn of(file: FileId, node: &'a Node) -> Self {
         Destination {
             node,
             destination: node.get("destination"),
             weight: node.get("weight"),
+            file,
         }
     }
 
-    fn bare(dest: &'a Node) -> Self {
+    fn bare(file: FileId, dest: &'a Node) -> Self {
         Destination {
             node: dest,
             destination: Some(dest),
             weight: None,
+            file,
         }
     }
 
-    pub fn host_node(&self) -> Option<&'a Node> {
+    fn host_node(&self) -> Option<&'a Node> {
         self.destination?.get("host")
     }
 
@@ -201,7 +222,13 @@ impl<'a> Destination<'a> {
         self.host_node()?.as_str().filter(|h| !is_templated(h))
     }
 
-    pub fn subset_node(&self) -> Option<&'a Node> {
+    /// The `host` field, with the host unless it is templated or not a string.
+    pub fn host_field(&self) -> Option<Spanned<Option<&'a str>>> {
+        let n = self.host_node()?;
+        Some(Spanned::of(self.file, n, self.host()))
+    }
+
+    fn subset_node(&self) -> Option<&'a Node> {
         self.destination?.get("subset").filter(|n| !n.is_null())
     }
 
@@ -209,18 +236,26 @@ impl<'a> Destination<'a> {
         self.subset_node()?.as_str().filter(|s| !is_templated(s))
     }
 
+    /// The `subset` field when set, with the subset unless it is templated or not a string.
+    pub fn subset_field(&self) -> Option<Spanned<Option<&'a str>>> {
+        let n = self.subset_node()?;
+        Some(Spanned::of(self.file, n, self.subset()))
+    }
+
     pub fn weight(&self) -> Weight<'a> {
         let Some(node) = self.weight.filter(|n| !n.is_null()) else {
-            return Weight::Missing;
+            return Weight::Missing(self.weight.map(|n| Location::of(self.file, n)));
         };
+        let at = Location::of(self.file, node);
+        let invalid = |why| Weight::Invalid(Spanned::new(Written::of(node), at), why);
         match node.as_scalar() {
             Some(s) => match s.as_int() {
-                Some(v) if v < 0 => Weight::Invalid(node, "is negative"),
-                Some(v) => Weight::Value(v, node),
-                None if is_templated(&s.text) => Weight::Templated,
-                None => Weight::Invalid(node, invalid_weight_reason(s)),
+                Some(v) if v < 0 => invalid("is negative"),
+                Some(v) => Weight::Value(Spanned::new(v, at)),
+                None if is_templated(&s.text) => Weight::Templated(at),
+                None => invalid(invalid_weight_reason(s)),
             },
-            None => Weight::Invalid(node, "is not a number"),
+            None => invalid("is not a number"),
         }
     }
 
@@ -234,11 +269,13 @@ impl<'a> Destination<'a> {
     }
 
     /// Where findings about the destination point: its weight, else its subset or host.
-    pub fn span(&self) -> Span {
-        self.weight
+    pub fn span(&self) -> Location {
+        let node = self
+            .weight
             .or(self.subset_node())
             .or(self.host_node())
-            .map_or(self.node.span, |n| n.span)
+            .unwrap_or(self.node);
+        Location::of(self.file, node)
     }
 }
 
@@ -253,23 +290,36 @@ fn invalid_weight_reason(s: &Scalar) -> &'static str {
     }
 }
 
+/// A destination's `weight`.
 #[derive(Clone, Copy, Debug)]
 pub enum Weight<'a> {
-    /// No `weight`: Istio treats it as 0 when several destinations share a route.
-    Missing,
-    Value(i64, &'a Node),
-    Invalid(&'a Node, &'static str),
+    /// No `weight`, or one left empty (then where it is): Istio treats it as 0 when several
+    /// destinations share a route.
+    Missing(Option<Location>),
+    Value(Spanned<i64>),
+    /// A weight the API server rejects or Istio cannot read, as written, and why.
+    Invalid(Spanned<Written<'a>>, &'static str),
     /// A template expression that only a renderer can resolve.
-    Templated,
+    Templated(Location),
 }
 
 impl Weight<'_> {
     /// The weight as Istio counts it, when it is known.
     pub fn effective(&self) -> Option<i64> {
         match self {
-            Weight::Missing => Some(0),
-            Weight::Value(v, _) => Some(*v),
+            Weight::Missing(_) => Some(0),
+            Weight::Value(v) => Some(v.value),
             _ => None,
+        }
+    }
+
+    /// Where the `weight` field is written, if it is.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Weight::Missing(at) => *at,
+            Weight::Value(v) => Some(v.span),
+            Weight::Invalid(w, _) => Some(w.span),
+            Weight::Templated(at) => Some(*at),
         }
     }
 }
@@ -280,9 +330,9 @@ pub struct DestinationRule<'a> {
 }
 
 pub struct Subset<'a> {
-    pub node: &'a Node,
-    pub name_node: &'a Node,
-    pub name: &'a str,
+    pub name: Spanned<&'a str>,
+    node: &'a Node,
+    file: FileId,
 }
 
 impl<'a> Subset<'a> {
@@ -290,8 +340,10 @@ impl<'a> Subset<'a> {
         string_pairs(self.node.get("labels"))
     }
 
-    pub fn traffic_policy(&self) -> Option<&'a Node> {
-        self.node.get("trafficPolicy")
+    /// The consistent-hash stickiness the subset's traffic policy sets (see
+    /// [`DestinationRule::sticky_hash`]).
+    pub fn sticky_hash(&self) -> Option<Spanned<&'static str>> {
+        sticky_hash(self.file, self.node.get("trafficPolicy"))
     }
 }
 
@@ -304,12 +356,8 @@ impl<'a> DestinationRule<'a> {
         })
     }
 
-    pub fn host_node(&self) -> Option<&'a Node> {
-        self.spec.get("host")
-    }
-
     pub fn host(&self) -> Option<&'a str> {
-        self.host_node()?.as_str().filter(|h| !is_templated(h))
+        self.spec.get("host")?.as_str().filter(|h| !is_templated(h))
     }
 
     pub fn export_to(&self) -> ExportTo {
@@ -327,11 +375,11 @@ impl<'a> DestinationRule<'a> {
             .map_or(&[][..], Node::items)
             .iter()
             .filter_map(|node| {
-                let name_node = node.get("name")?;
+                let name = node.get("name")?;
                 Some(Subset {
+                    name: Spanned::of(self.res.file, name, name.as_str()?),
                     node,
-                    name_node,
-                    name: name_node.as_str()?,
+                    file: self.res.file,
                 })
             })
             .collect()
@@ -339,16 +387,18 @@ impl<'a> DestinationRule<'a> {
 
     /// Whether any subset name is a template expression (the set of names is then unknown).
     pub fn has_templated_subsets(&self) -> bool {
-        self.subsets().iter().any(|s| is_templated(s.name))
+        self.subsets().iter().any(|s| is_templated(s.name.value))
     }
 
-    pub fn traffic_policy(&self) -> Option<&'a Node> {
-        self.spec.get("trafficPolicy")
+    /// The consistent-hash stickiness the rule's top-level traffic policy sets: the
+    /// `consistentHash` key in use, at that key.
+    pub fn sticky_hash(&self) -> Option<Spanned<&'static str>> {
+        sticky_hash(self.res.file, self.spec.get("trafficPolicy"))
     }
 }
 
-/// The consistent-hash stickiness a traffic policy sets, as (kind, node).
-pub fn sticky_hash(policy: Option<&Node>) -> Option<(&'static str, &Node)> {
+/// The consistent-hash stickiness a traffic policy of `file` sets: the key in use, at it.
+fn sticky_hash(file: FileId, policy: Option<&Node>) -> Option<Spanned<&'static str>> {
     let policy = policy?;
     let mut lbs: Vec<&Node> = policy.get("loadBalancer").into_iter().collect();
     for pl in policy.get("portLevelSettings").map_or(&[][..], Node::items) {
@@ -369,7 +419,7 @@ pub fn sticky_hash(policy: Option<&Node>) -> Option<(&'static str, &Node)> {
             if k == "useSourceIp" && e.value.as_scalar().and_then(Scalar::as_bool) != Some(true) {
                 return None;
             }
-            Some((k, &e.key))
+            Some(Spanned::of(file, &e.key, k))
         })
     })
 }
@@ -535,4 +585,50 @@ pub fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
         Err(()) => return unknown,
     }
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{Workspace, WorkspaceOptions};
+
+    #[test]
+    fn weights_are_read_with_the_text_as_written() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  http:\n  - route:\n    - {destination: {host: a}, weight: 90}\n    - {destination: {host: b}, weight: \"10\"}\n    - {destination: {host: c}, weight: }\n    - {destination: {host: d}, weight: [1]}\n    - {destination: {host: e}, weight: \"{{ .w }}\"}\n    - {destination: {host: f}}\n";
+        let ws = Workspace::from_texts(
+            &[("r.yaml".into(), text.into())],
+            &WorkspaceOptions::default(),
+        );
+        let Some(vs) = VirtualService::view(&ws.index.resources[0]) else {
+            panic!("no VirtualService");
+        };
+        let at = |loc: Location| &text[loc.span.range()];
+        let weights: Vec<Weight<'_>> = vs.routes()[0]
+            .destinations()
+            .iter()
+            .map(Destination::weight)
+            .collect();
+        let [ninety, quoted, empty, list, templated, missing] = weights.as_slice() else {
+            panic!("{weights:?}");
+        };
+        assert!(matches!(ninety, Weight::Value(v) if v.value == 90 && at(v.span) == "90"));
+        let Weight::Invalid(written, why) = quoted else {
+            panic!("{quoted:?}");
+        };
+        assert_eq!(
+            written.value,
+            Written::Text {
+                text: "10",
+                quoted: true
+            }
+        );
+        assert_eq!(at(written.span), "\"10\"");
+        assert!(why.contains("quoted"));
+        assert!(matches!(empty, Weight::Missing(Some(_))));
+        assert!(matches!(list, Weight::Invalid(w, _) if w.value == Written::Collection));
+        assert!(matches!(templated, Weight::Templated(_)));
+        assert!(matches!(missing, Weight::Missing(None)));
+        assert_eq!(missing.effective(), Some(0));
+        assert_eq!(templated.location().map(at), Some("\"{{ .w }}\""));
+    }
 }

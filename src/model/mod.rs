@@ -12,4 +12,5 @@ pub mod resource;
 pub mod roles;
 pub mod rollouts;
 pub mod schedule;
+pub mod spanned;
 pub mod split;

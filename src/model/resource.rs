@@ -2,6 +2,7 @@
 
 use crate::diagnostic::ResourceKey;
 use crate::model::kinds::Kind;
+use crate::model::spanned::Location;
 use crate::source::{FileId, Span};
 use crate::yaml::Node;
 
@@ -39,6 +40,16 @@ impl Resource {
             namespace: self.namespace.clone(),
             name: self.name.clone(),
         }
+    }
+
+    /// Where a span of the resource's file is.
+    pub fn location(&self, span: Span) -> Location {
+        Location::new(self.file, span)
+    }
+
+    /// Where the resource is named, for findings and messages about it as a whole.
+    pub fn name_location(&self) -> Location {
+        self.location(self.name_span)
     }
 
     pub fn spec(&self) -> Option<&Node> {

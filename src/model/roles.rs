@@ -227,7 +227,7 @@ pub fn split_roles(
         let subset = sel
             .subsets()
             .into_iter()
-            .find(|s| Some(s.name) == d.subset())?;
+            .find(|s| Some(s.name.value) == d.subset())?;
         let v = subset.labels().find(|(k, _)| *k == "version")?.1;
         Some(v.to_string())
     };

@@ -5,24 +5,26 @@ use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::roles::DeclaredRoles;
+use crate::model::spanned::{Location, Spanned};
+use crate::source::FileId;
 use crate::yaml::Node;
 
 pub struct Rollout<'a> {
     pub res: &'a Resource,
-    pub canary: &'a Node,
+    /// `spec.strategy.canary`.
+    canary: &'a Node,
 }
 
 /// A VirtualService a Rollout manages: `trafficRouting.istio.virtualService(s)`.
 pub struct ManagedVs<'a> {
-    pub node: &'a Node,
     /// The `name` value, as written (`name` or `name.namespace`).
-    pub name_node: &'a Node,
+    pub written: Spanned<&'a str>,
     pub name: &'a str,
     pub namespace: &'a str,
     /// The http routes it manages; empty means the only route.
     pub routes: Vec<&'a str>,
-    /// The `routes` entries, with their nodes.
-    pub route_nodes: Vec<(&'a Node, &'a str)>,
+    /// The `routes` entries, with where each is.
+    pub route_entries: Vec<Spanned<&'a str>>,
     /// Whether it lists tls or tcp routes to manage.
     pub tls_routes: bool,
     pub tcp_routes: bool,
@@ -47,27 +49,27 @@ impl<'a> Rollout<'a> {
         };
         let mut refs: Vec<&Node> = istio.get("virtualService").into_iter().collect();
         refs.extend(istio.get("virtualServices").map_or(&[][..], Node::items));
+        let file = self.res.file;
         refs.into_iter()
             .filter_map(|node| {
                 let name_node = node.get("name")?;
                 let full = name_node.as_str()?;
                 // `name.namespace` names a VirtualService in another namespace.
                 let (name, namespace) = full.split_once('.').unwrap_or((full, &self.res.namespace));
-                let route_nodes: Vec<(&Node, &str)> = node
+                let route_entries: Vec<Spanned<&str>> = node
                     .get("routes")
                     .map_or(&[][..], Node::items)
                     .iter()
-                    .filter_map(|n| Some((n, n.as_str()?)))
+                    .filter_map(|n| Some(Spanned::of(file, n, n.as_str()?)))
                     .collect();
-                let routes = route_nodes.iter().map(|(_, r)| *r).collect();
+                let routes = route_entries.iter().map(|r| r.value).collect();
                 let listed = |k: &str| node.get(k).is_some_and(|n| !n.items().is_empty());
                 Some(ManagedVs {
-                    node,
-                    name_node,
+                    written: Spanned::of(file, name_node, full),
                     name,
                     namespace,
                     routes,
-                    route_nodes,
+                    route_entries,
                     tls_routes: listed("tlsRoutes"),
                     tcp_routes: listed("tcpRoutes"),
                 })
@@ -75,12 +77,19 @@ impl<'a> Rollout<'a> {
             .collect()
     }
 
-    pub fn stable_service(&self) -> Option<&'a str> {
-        self.canary.get("stableService")?.as_str()
+    /// `stableService`, when it is a string.
+    pub fn stable_service(&self) -> Option<Spanned<&'a str>> {
+        self.string("stableService")
     }
 
-    pub fn canary_service(&self) -> Option<&'a str> {
-        self.canary.get("canaryService")?.as_str()
+    /// `canaryService`, when it is a string.
+    pub fn canary_service(&self) -> Option<Spanned<&'a str>> {
+        self.string("canaryService")
+    }
+
+    fn string(&self, key: &str) -> Option<Spanned<&'a str>> {
+        let n = self.canary.get(key)?;
+        Some(Spanned::of(self.res.file, n, n.as_str()?))
     }
 
     pub fn stable_subset(&self) -> Option<&'a str> {
@@ -122,12 +131,12 @@ impl<'a> Rollout<'a> {
     pub fn declared_roles(&self) -> DeclaredRoles {
         DeclaredRoles {
             source: format!("Rollout `{}/{}`", self.res.namespace, self.res.name),
-            stable: [self.stable_service(), self.stable_subset()]
+            stable: [self.stable_service().map(|s| s.value), self.stable_subset()]
                 .into_iter()
                 .flatten()
                 .map(str::to_string)
                 .collect(),
-            canary: [self.canary_service(), self.canary_subset()]
+            canary: [self.canary_service().map(|s| s.value), self.canary_subset()]
                 .into_iter()
                 .flatten()
                 .map(str::to_string)
@@ -145,11 +154,10 @@ impl<'a> Rollout<'a> {
 /// `trafficRouting.istio.destinationRule`: the DestinationRule whose subsets Argo Rollouts
 /// labels with the stable and canary pod hashes.
 pub struct DestinationRuleRef<'a> {
-    pub name_node: &'a Node,
-    pub name: &'a str,
-    /// `canarySubsetName` and `stableSubsetName` values.
-    pub canary_subset: Option<&'a Node>,
-    pub stable_subset: Option<&'a Node>,
+    pub name: Spanned<&'a str>,
+    /// `canarySubsetName` and `stableSubsetName`, when they are strings.
+    pub canary_subset: Option<Spanned<&'a str>>,
+    pub stable_subset: Option<Spanned<&'a str>>,
 }
 
 /// One entry of `strategy.canary.steps`.
@@ -157,41 +165,42 @@ pub struct DestinationRuleRef<'a> {
 pub struct Step<'a> {
     /// 0-based, as Argo Rollouts numbers them (`steps[2]`).
     pub index: usize,
-    pub node: &'a Node,
+    node: &'a Node,
+    file: FileId,
 }
 
 /// A `setWeight` step.
 #[derive(Clone, Copy)]
-pub struct SetWeight<'a> {
+pub struct SetWeight {
     pub step: usize,
-    pub node: &'a Node,
     /// The weight, when it is a plain integer.
-    pub value: Option<i64>,
+    pub weight: Spanned<Option<i64>>,
 }
 
 /// A `pause` step: `pause: {}` waits for a person; `pause: {duration}` is a timer.
-#[derive(Clone, Copy)]
-pub enum Pause<'a> {
-    Indefinite(&'a Node),
-    /// The `duration` value (a Go duration string, or seconds as an integer).
-    Timed(&'a Node),
+#[derive(Clone, Debug)]
+pub enum Pause {
+    /// At the `pause` key.
+    Indefinite(Location),
+    /// The `duration` as Argo Rollouts reads it (a Go duration string, or seconds as an
+    /// integer), for messages; none when it is not a scalar.
+    Timed(Spanned<Option<String>>),
 }
 
 impl<'a> Step<'a> {
-    pub fn set_weight(&self) -> Option<SetWeight<'a>> {
+    pub fn set_weight(&self) -> Option<SetWeight> {
         let node = self.node.get("setWeight").filter(|n| !n.is_null())?;
         Some(SetWeight {
             step: self.index,
-            node,
-            value: node.as_scalar().and_then(|s| s.as_int()),
+            weight: Spanned::of(self.file, node, node.as_scalar().and_then(|s| s.as_int())),
         })
     }
 
-    pub fn pause(&self) -> Option<Pause<'a>> {
+    pub fn pause(&self) -> Option<Pause> {
         let e = self.node.entry("pause")?;
         match e.value.get("duration").filter(|d| !d.is_null()) {
-            Some(d) => Some(Pause::Timed(d)),
-            None => Some(Pause::Indefinite(&e.key)),
+            Some(d) => Some(Pause::Timed(Spanned::of(self.file, d, pause_duration(d)))),
+            None => Some(Pause::Indefinite(Location::of(self.file, &e.key))),
         }
     }
 
@@ -217,45 +226,52 @@ fn has_templates(analysis: Option<&Node>) -> bool {
         .is_some_and(|t| !t.items().is_empty())
 }
 
-impl Pause<'_> {
+/// A pause's `duration` as Argo Rollouts reads it, for messages: none when it is not a
+/// scalar.
+fn pause_duration(d: &Node) -> Option<String> {
+    let s = d.as_scalar()?;
+    // Argo Rollouts reads an integer duration as seconds (v1alpha1 RolloutPause
+    // DurationSeconds).
+    Some(match s.as_int() {
+        Some(secs) => {
+            u64::try_from(secs).map_or(s.text.clone(), |v| Duration::from_secs(v).to_string())
+        }
+        None => duration::parse(&s.text).map_or(s.text.clone(), |v| v.to_string()),
+    })
+}
+
+impl Pause {
     /// `pause: {}` or `pause: {duration: 10m}`, for messages.
     pub fn describe(&self) -> String {
         match self {
             Pause::Indefinite(_) => "`pause: {}`".to_string(),
-            Pause::Timed(d) => {
-                let Some(s) = d.as_scalar() else {
-                    return "`pause: {duration}`".to_string();
-                };
-                // Argo Rollouts reads an integer duration as seconds (v1alpha1 RolloutPause
-                // DurationSeconds).
-                let shown = match s.as_int() {
-                    Some(secs) => u64::try_from(secs)
-                        .map_or(s.text.clone(), |v| Duration::from_secs(v).to_string()),
-                    None => duration::parse(&s.text).map_or(s.text.clone(), |v| v.to_string()),
-                };
-                format!("`pause: {{duration: {shown}}}`")
-            }
+            Pause::Timed(d) => match &d.value {
+                Some(shown) => format!("`pause: {{duration: {shown}}}`"),
+                None => "`pause: {duration}`".to_string(),
+            },
         }
     }
 }
 
 impl<'a> Rollout<'a> {
     /// The `steps` key, for findings about the schedule as a whole.
-    pub fn steps_key(&self) -> Option<&'a Node> {
-        self.canary.entry("steps").map(|e| &e.key)
+    pub fn steps_key(&self) -> Option<Location> {
+        let e = self.canary.entry("steps")?;
+        Some(Location::of(self.res.file, &e.key))
     }
 
     pub fn steps(&self) -> Vec<Step<'a>> {
+        let file = self.res.file;
         self.canary
             .get("steps")
             .map_or(&[][..], Node::items)
             .iter()
             .enumerate()
-            .map(|(index, node)| Step { index, node })
+            .map(|(index, node)| Step { index, node, file })
             .collect()
     }
 
-    pub fn set_weights(&self) -> Vec<SetWeight<'a>> {
+    pub fn set_weights(&self) -> Vec<SetWeight> {
         self.steps().iter().filter_map(Step::set_weight).collect()
     }
 
@@ -264,21 +280,16 @@ impl<'a> Rollout<'a> {
         has_templates(self.canary.get("analysis"))
     }
 
-    pub fn stable_service_node(&self) -> Option<&'a Node> {
-        self.canary.get("stableService").filter(|n| !n.is_null())
-    }
-
-    pub fn canary_service_node(&self) -> Option<&'a Node> {
-        self.canary.get("canaryService").filter(|n| !n.is_null())
-    }
-
     pub fn destination_rule(&self) -> Option<DestinationRuleRef<'a>> {
+        let file = self.res.file;
         let dr = self.istio()?.get("destinationRule")?;
-        let name_node = dr.get("name")?;
-        let subset = |k: &str| dr.get(k).filter(|n| n.as_str().is_some());
+        let name = dr.get("name")?;
+        let subset = |k: &str| {
+            let n = dr.get(k)?;
+            Some(Spanned::of(file, n, n.as_str()?))
+        };
         Some(DestinationRuleRef {
-            name_node,
-            name: name_node.as_str()?,
+            name: Spanned::of(file, name, name.as_str()?),
             canary_subset: subset("canarySubsetName"),
             stable_subset: subset("stableSubsetName"),
         })

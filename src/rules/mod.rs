@@ -6,8 +6,9 @@
 //! 1. The rule file, `src/rules/<area>/<name>.rs`: a `//!` line naming its doc,
 //!    `declare_rule!(MyRule, kinds: [Kind::VirtualService]);`, and `impl Rule for MyRule`
 //!    whose `check` reads the resource through the typed views of `crate::model` and
-//!    reports with `cx.report(span, message)` (lowercase, no final period, values in
-//!    backticks) or `cx.report_with_help`.
+//!    reports with `cx.report(at, message)` (lowercase, no final period, values in
+//!    backticks) or `cx.report_with_help`, `at` being where the value it reports on is
+//!    written (a `Spanned` value's location, which may be in another file).
 //! 2. One line in the rule table, `src/codes.rs`: `MyRule => "my-rule", Error, "summary",
 //!    area::my_rule::MyRule;`, at the end (SARIF rule indexes keep their positions).
 //! 3. Its doc, `rules/my-rule.md`: the sections of the others, with a ` ```yaml bad ` and a
@@ -24,7 +25,8 @@ use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::source::{SourceFile, Span};
+use crate::model::spanned::{Locate, Location};
+use crate::source::SourceFile;
 
 /// What a rule declares: its id (its name, severity, summary and doc are in the rule table)
 /// and the kinds of resource it checks. Written by `declare_rule!`.
@@ -112,38 +114,51 @@ impl<'a> Context<'a> {
         self.policy
     }
 
-    pub fn report(&mut self, span: Span, message: impl Into<String>) {
-        self.push(span, message.into(), None);
+    /// Reports a finding at `at`: a value's location (which may be in another file than the
+    /// resource's, e.g. an overlay's patch), or a span in the resource's file.
+    pub fn report(&mut self, at: impl Locate, message: impl Into<String>) {
+        self.push(at, message.into(), None);
     }
 
     pub fn report_with_help(
         &mut self,
-        span: Span,
+        at: impl Locate,
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.push(span, message.into(), Some(help.into()));
+        self.push(at, message.into(), Some(help.into()));
     }
 
     /// Reports at a severity other than the rule's default (a policy can raise it).
     pub fn report_as(
         &mut self,
         severity: Severity,
-        span: Span,
+        at: impl Locate,
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.push(span, message.into(), Some(help.into()));
+        self.push(at, message.into(), Some(help.into()));
         if let Some(d) = self.out.last_mut() {
             d.severity = severity;
         }
     }
 
-    fn push(&mut self, span: Span, message: String, help: Option<String>) {
-        let mut d = Diagnostic::new(self.rule, self.res.file, span, message);
+    /// Where `at` is: a bare span is in the file of the resource being checked.
+    fn locate(&self, at: impl Locate) -> Location {
+        at.locate(self.res.file)
+    }
+
+    fn push(&mut self, at: impl Locate, message: String, help: Option<String>) {
+        let at = self.locate(at);
+        let mut d = Diagnostic::new(self.rule, at.file, at.span, message);
         d.help = help;
         d.resource = Some(self.res.key());
-        d.node_path = self.res.root.path_to(span);
+        // A node path is a place in the resource's own tree.
+        d.node_path = if at.file == self.res.file {
+            self.res.root.path_to(at.span)
+        } else {
+            None
+        };
         self.out.push(d);
     }
 
@@ -152,23 +167,25 @@ impl<'a> Context<'a> {
         self.files.get(res.file as usize)
     }
 
-    /// The 1-based line of a span in `res`'s file.
-    pub fn line(&self, res: &Resource, span: Span) -> u32 {
+    /// The 1-based line of `at`.
+    pub fn line(&self, at: impl Locate) -> u32 {
+        let at = self.locate(at);
         self.files
-            .get(res.file as usize)
-            .map_or(0, |f| f.line_col(span.start as usize).line)
+            .get(at.file as usize)
+            .map_or(0, |f| f.line_col(at.span.start as usize).line)
     }
 
-    /// Where a node of another resource is, for messages: `line 12` in the same file,
+    /// Where `at` is, for messages: `line 12` in the file of the resource being checked,
     /// else `path:12`.
-    pub fn location(&self, other: &Resource, span: Span) -> String {
-        let line = self.line(other, span);
-        if other.file == self.res.file {
+    pub fn location(&self, at: impl Locate) -> String {
+        let at = self.locate(at);
+        let line = self.line(at);
+        if at.file == self.res.file {
             format!("line {line}")
         } else {
             let path = self
                 .files
-                .get(other.file as usize)
+                .get(at.file as usize)
                 .map_or("?", |f| f.display.as_str());
             format!("{path}:{line}")
         }
@@ -176,5 +193,62 @@ impl<'a> Context<'a> {
 
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::spanned::{Location, Spanned};
+    use crate::source::Span;
+    use crate::workspace::{Workspace, WorkspaceOptions};
+
+    const VS: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n";
+    const PATCH: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  http:\n  - route:\n    - destination: {host: r}\n      weight: 90\n";
+
+    /// A value of a resource may come from another file (an overlay's patch): the finding
+    /// is in that file, and names it in messages.
+    #[test]
+    fn findings_point_into_the_file_of_the_value() {
+        let ws = Workspace::from_texts(
+            &[
+                ("base.yaml".into(), VS.into()),
+                ("patch.yaml".into(), PATCH.into()),
+            ],
+            &WorkspaceOptions::default(),
+        );
+        let file = |name: &str| {
+            ws.files
+                .iter()
+                .position(|f| f.display.ends_with(name))
+                .expect("a loaded file") as u32
+        };
+        let (base, patch) = (file("base.yaml"), file("patch.yaml"));
+        let res = ws
+            .index
+            .resources
+            .iter()
+            .find(|r| r.file == base)
+            .expect("the base resource");
+        assert_ne!(patch, res.file);
+        let start = PATCH.find("90").unwrap();
+        let weight = Spanned::new(90, Location::new(patch, Span::new(start, start + 2)));
+        let policy = Policy::default();
+        let mut cx = Context::new(&ws.index, &ws.files, &policy, res, RuleId::WeightSum);
+        assert_eq!(cx.line(weight), 8);
+        assert_eq!(
+            cx.location(weight),
+            format!("{}:8", ws.files[patch as usize].display)
+        );
+        assert_eq!(cx.location(res.name_span), "line 3");
+        cx.report(weight, "the weight");
+        cx.report(res.name_span, "the resource");
+        let diags = cx.into_diagnostics();
+        assert_eq!(diags.len(), 2);
+        assert_eq!((diags[0].file, diags[0].span), (patch, weight.span.span));
+        assert_eq!(diags[0].node_path, None);
+        assert_eq!(diags[0].resource, Some(res.key()));
+        assert_eq!((diags[1].file, diags[1].span), (res.file, res.name_span));
+        assert_eq!(diags[1].node_path.as_deref(), Some("metadata.name"));
     }
 }

@@ -18,7 +18,7 @@ impl Rule for RolloutExposure {
         let steps: Vec<_> = rollout
             .set_weights()
             .into_iter()
-            .filter_map(|w| Some((w, w.value.filter(|v| (0..=100).contains(v))?)))
+            .filter_map(|w| Some((w, w.weight.value.filter(|v| (0..=100).contains(v))?)))
             .collect();
         let weights: Vec<i64> = steps.iter().map(|(_, v)| *v).collect();
         let policy = cx.policy();
@@ -43,7 +43,7 @@ impl Rule for RolloutExposure {
                 }
             };
             cx.report_with_help(
-                w.node.span,
+                w.weight,
                 format!(
                     "{}, at `steps[{}]` of schedule `{}`",
                     excess.describe(),

@@ -18,7 +18,7 @@ impl Rule for RolloutNoAnalysis {
         let weights: Vec<i64> = steps
             .iter()
             .filter_map(|s| s.set_weight())
-            .filter_map(|w| w.value)
+            .filter_map(|w| w.weight.value)
             .collect();
         if steps.iter().all(|s| s.set_weight().is_none()) {
             return;
@@ -31,7 +31,7 @@ impl Rule for RolloutNoAnalysis {
         let Some(key) = rollout.steps_key() else {
             return;
         };
-        let pauses: Vec<Pause<'_>> = steps.iter().filter_map(|s| s.pause()).collect();
+        let pauses: Vec<Pause> = steps.iter().filter_map(|s| s.pause()).collect();
         let mut timers: Vec<String> = Vec::new();
         for p in pauses.iter().filter(|p| matches!(p, Pause::Timed(_))) {
             let d = p.describe();
@@ -61,7 +61,7 @@ impl Rule for RolloutNoAnalysis {
             format!(" (`setWeight` {})", schedule::format(&weights))
         };
         cx.report_with_help(
-            key.span,
+            key,
             format!(
                 "the canary steps{schedule} run no automated analysis: promotion rests on {rests}"
             ),

@@ -38,12 +38,12 @@ impl Rule for RolloutRouteMissing {
             if !vs.declares_http() {
                 if !m.tls_routes && !m.tcp_routes && vs.routes().is_empty() {
                     cx.report_with_help(
-                        m.name_node.span,
+                        m.written,
                         format!(
                             "VirtualService `{}/{}` ({}) has no routes, so Argo Rollouts has no weights to set",
                             m.namespace,
                             m.name,
-                            cx.location(vs_res, vs_res.name_span)
+                            cx.location(vs_res.name_location())
                         ),
                         "add the http route that sends traffic to the stable and canary destinations",
                     );
@@ -77,7 +77,7 @@ fn missing_vs(m: &ManagedVs<'_>, cx: &mut Context<'_>) {
         ),
     };
     cx.report_with_help(
-        m.name_node.span,
+        m.written,
         format!(
             "VirtualService `{}/{}` is not defined; namespace `{}` defines {}",
             m.namespace,
@@ -98,7 +98,8 @@ fn named_routes(m: &ManagedVs<'_>, vs: &VirtualService<'_>, cx: &mut Context<'_>
         .iter()
         .filter_map(|r| r.name())
         .collect();
-    for &(node, route) in &m.route_nodes {
+    for entry in &m.route_entries {
+        let route = entry.value;
         if is_templated(route) || names.contains(&route) {
             continue;
         }
@@ -114,12 +115,12 @@ fn named_routes(m: &ManagedVs<'_>, vs: &VirtualService<'_>, cx: &mut Context<'_>
             }
         };
         cx.report_with_help(
-            node.span,
+            entry,
             format!(
                 "http route `{route}` is not defined in VirtualService `{}/{}` ({}), {has}",
                 m.namespace,
                 m.name,
-                cx.location(vs.res, vs.res.name_span)
+                cx.location(vs.res.name_location())
             ),
             help,
         );
@@ -144,7 +145,7 @@ fn omitted_routes(
         .filter(|r| r.name().is_none_or(|n| !managed_routes.contains(&n)))
         .copied()
         .collect();
-    let at = cx.location(vs.res, vs.res.name_span);
+    let at = cx.location(vs.res.name_location());
     let vs_name = format!("`{}/{}` ({at})", m.namespace, m.name);
     let (message, help) = match routes.as_slice() {
         [] => (
@@ -175,5 +176,5 @@ fn omitted_routes(
             )
         }
     };
-    cx.report_with_help(m.name_node.span, message, help);
+    cx.report_with_help(m.written, message, help);
 }

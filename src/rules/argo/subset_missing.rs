@@ -1,12 +1,12 @@
 //! `rollout-subset-missing`: see rules/rollout-subset-missing.md.
 
-use crate::model::istio::{Route, VirtualService};
+use crate::model::istio::{DestinationRule, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{DestinationRuleRef, Rollout};
+use crate::model::spanned::Location;
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean, join_and};
-use crate::yaml::Node;
 
 declare_rule!(RolloutSubsetMissing, kinds: [Kind::Rollout]);
 
@@ -26,13 +26,13 @@ impl Rule for RolloutSubsetMissing {
         }
         let sides = match &dr {
             Some(dr) => {
-                let (Some(canary), Some(stable)) = (
-                    dr.canary_subset.and_then(Node::as_str),
-                    dr.stable_subset.and_then(Node::as_str),
-                ) else {
+                let (Some(canary), Some(stable)) = (dr.canary_subset, dr.stable_subset) else {
                     return;
                 };
-                Sides::Subsets { canary, stable }
+                Sides::Subsets {
+                    canary: canary.value,
+                    stable: stable.value,
+                }
             }
             None => {
                 let (Some(canary), Some(stable)) =
@@ -40,7 +40,10 @@ impl Rule for RolloutSubsetMissing {
                 else {
                     return;
                 };
-                Sides::Services { canary, stable }
+                Sides::Services {
+                    canary: canary.value,
+                    stable: stable.value,
+                }
             }
         };
         if [sides.canary(), sides.stable()]
@@ -65,10 +68,10 @@ impl Rule for RolloutSubsetMissing {
                 // Findings belong to the Rollout: point at its `routes` entry, else at the
                 // VirtualService name.
                 let at = m
-                    .route_nodes
+                    .route_entries
                     .iter()
-                    .find(|(_, n)| Some(*n) == route.name())
-                    .map_or(m.name_node, |(node, _)| *node);
+                    .find(|r| Some(r.value) == route.name())
+                    .map_or(m.written.span, |r| r.span);
                 check_route(at, &vs, &route, &sides, cx);
             }
         }
@@ -112,31 +115,31 @@ fn check_destination_rule(
     dr: &DestinationRuleRef<'_>,
     cx: &mut Context<'_>,
 ) -> bool {
-    if is_templated(dr.name) {
+    let name = dr.name.value;
+    if is_templated(name) {
         return false;
     }
     let index = cx.index();
-    let Some(dr_res) = index.referenced(Kind::DestinationRule, &res.namespace, dr.name, res) else {
+    let Some(dr_res) = index.referenced(Kind::DestinationRule, &res.namespace, name, res) else {
         let defined = index
-            .get(Kind::DestinationRule, &res.namespace, dr.name)
+            .get(Kind::DestinationRule, &res.namespace, name)
             .is_some();
         if !defined && index.has_kind_in(Kind::DestinationRule, &res.namespace) {
             let names = index
                 .in_namespace(Kind::DestinationRule, &res.namespace)
                 .map(|r| r.name.as_str());
-            let help = match did_you_mean(dr.name, names) {
+            let help = match did_you_mean(name, names) {
                 Some(hint) => hint,
                 None => format!(
-                    "define DestinationRule `{}` in namespace `{}` (Argo Rollouts looks it up in the Rollout's namespace)",
-                    dr.name, res.namespace
+                    "define DestinationRule `{name}` in namespace `{}` (Argo Rollouts looks it up in the Rollout's namespace)",
+                    res.namespace
                 ),
             };
             cx.report_with_help(
-                dr.name_node.span,
+                dr.name,
                 format!(
-                    "DestinationRule `{}/{}` is not defined; namespace `{}` defines {}",
+                    "DestinationRule `{}/{name}` is not defined; namespace `{}` defines {}",
                     res.namespace,
-                    dr.name,
                     res.namespace,
                     index.names_in(Kind::DestinationRule, &res.namespace, 5)
                 ),
@@ -146,7 +149,7 @@ fn check_destination_rule(
         }
         return false;
     };
-    let Some(rule) = crate::model::istio::DestinationRule::view(dr_res) else {
+    let Some(rule) = DestinationRule::view(dr_res) else {
         return false;
     };
     if rule.has_templated_subsets() {
@@ -154,11 +157,12 @@ fn check_destination_rule(
     }
     let mut reported = false;
     let subsets = rule.subsets();
-    let names: Vec<&str> = subsets.iter().map(|s| s.name).collect();
-    for (role, node) in [("canary", dr.canary_subset), ("stable", dr.stable_subset)] {
-        let Some((node, subset)) = node.and_then(|n| Some((n, n.as_str()?))) else {
+    let names: Vec<&str> = subsets.iter().map(|s| s.name.value).collect();
+    for (role, written) in [("canary", dr.canary_subset), ("stable", dr.stable_subset)] {
+        let Some(written) = written else {
             continue;
         };
+        let subset = written.value;
         if is_templated(subset) || names.contains(&subset) {
             continue;
         }
@@ -175,12 +179,12 @@ fn check_destination_rule(
             ),
         };
         cx.report_with_help(
-            node.span,
+            written,
             format!(
                 "{role} subset `{subset}` is not defined by DestinationRule `{}/{}` ({}), {defined}",
                 dr_res.namespace,
                 dr_res.name,
-                cx.location(dr_res, dr_res.name_span)
+                cx.location(dr_res.name_location())
             ),
             help,
         );
@@ -195,7 +199,7 @@ fn check_destination_rule(
 // by the part before the first dot (getHost), so FQDN destinations match ("Canary Service
 // '%s' not found in route"; issue #1105, fixed by PR #1114).
 fn check_route(
-    at: &Node,
+    at: Location,
     vs: &VirtualService<'_>,
     route: &Route<'_>,
     sides: &Sides<'_>,
@@ -205,8 +209,8 @@ fn check_route(
     let mut seen: Vec<&str> = Vec::new();
     for d in &dests {
         let value = match sides {
-            Sides::Subsets { .. } => d.subset_node().map(|_| d.subset()),
-            Sides::Services { .. } => d.host_node().map(|_| d.host().map(short_host)),
+            Sides::Subsets { .. } => d.subset_field().map(|f| f.value),
+            Sides::Services { .. } => d.host_field().map(|f| f.value.map(short_host)),
         };
         match value {
             // A templated value could be either side.
@@ -241,13 +245,13 @@ fn check_route(
         ),
     };
     cx.report_with_help(
-        at.span,
+        at,
         format!(
             "{} of VirtualService `{}/{}` ({}) does not send traffic to {}, so Argo Rollouts will not set its weights; {has}",
             route.label(),
             vs.res.namespace,
             vs.res.name,
-            cx.location(vs.res, route.span()),
+            cx.location(route.span()),
             join_and(&missing)
         ),
         help,

@@ -13,9 +13,9 @@ impl Rule for RolloutWeightSteps {
             return;
         };
         let weights = rollout.set_weights();
-        let mut valid: Vec<(SetWeight<'_>, i64)> = Vec::new();
+        let mut valid: Vec<(SetWeight, i64)> = Vec::new();
         for w in weights {
-            let Some(v) = w.value else {
+            let Some(v) = w.weight.value else {
                 continue;
             };
             // argo-rollouts pkg/apis/rollouts/validation/validation.go
@@ -24,7 +24,7 @@ impl Rule for RolloutWeightSteps {
                 valid.push((w, v));
             } else {
                 cx.report_with_help(
-                    w.node.span,
+                    w.weight,
                     format!(
                         "`setWeight` of {v} at `steps[{}]` is outside 0..100; Argo Rollouts rejects the Rollout",
                         w.step
@@ -42,7 +42,7 @@ impl Rule for RolloutWeightSteps {
 /// applies each `setWeight` as written.
 // argo-rollouts utils/replicaset/canary.go GetCurrentSetWeight: the last setWeight reached is
 // applied; decreases are not validated.
-fn down_then_up(weights: &[(SetWeight<'_>, i64)], cx: &mut Context<'_>) {
+fn down_then_up(weights: &[(SetWeight, i64)], cx: &mut Context<'_>) {
     let mut fall: Option<(usize, i64, usize, i64)> = None;
     for pair in weights.windows(2) {
         let [(a, av), (b, bv)] = pair else {
@@ -55,7 +55,7 @@ fn down_then_up(weights: &[(SetWeight<'_>, i64)], cx: &mut Context<'_>) {
                 continue;
             };
             cx.report_with_help(
-                b.node.span,
+                b.weight,
                 format!(
                     "canary weight falls from {from}% (`steps[{from_step}]`) to {to}% (`steps[{to_step}]`) and rises again to {bv}% (`steps[{}]`); Argo Rollouts applies each `setWeight` as written, so traffic moves back and forth",
                     b.step
@@ -70,20 +70,16 @@ fn down_then_up(weights: &[(SetWeight<'_>, i64)], cx: &mut Context<'_>) {
 // argo-rollouts pkg/apis/rollouts/validation/validation.go: "This rollout uses the same
 // service for the stable and canary services, but two different services are required."
 fn same_service(rollout: &Rollout<'_>, cx: &mut Context<'_>) {
-    let (Some(canary), Some(stable)) =
-        (rollout.canary_service_node(), rollout.stable_service_node())
-    else {
+    let (Some(canary), Some(stable)) = (rollout.canary_service(), rollout.stable_service()) else {
         return;
     };
-    let (Some(c), Some(s)) = (canary.as_str(), stable.as_str()) else {
-        return;
-    };
-    if c.is_empty() || c != s || is_templated(c) {
+    let c = canary.value;
+    if c.is_empty() || c != stable.value || is_templated(c) {
         return;
     }
-    let line = cx.line(rollout.res, stable.span);
+    let line = cx.line(stable);
     cx.report_with_help(
-        canary.span,
+        canary,
         format!(
             "`canaryService` is `{c}`, the same Service as `stableService` (line {line}); Argo Rollouts rejects a Rollout that uses one Service for both"
         ),

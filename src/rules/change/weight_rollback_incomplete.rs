@@ -35,8 +35,8 @@ impl Rule for WeightRollbackIncomplete {
         // Rollbacks in this VirtualService and in the mesh VirtualServices of its hosts.
         let mut related: Vec<&Resource> = vec![res];
         let mut seen: HashSet<*const Resource> = HashSet::from([res as *const Resource]);
-        for (_, host) in vs.hosts() {
-            for other in index.mesh_virtual_services(&index.resolve(host, &res.namespace)) {
+        for host in vs.hosts() {
+            for other in index.mesh_virtual_services(&index.resolve(host.value, &res.namespace)) {
                 if seen.insert(other as *const Resource) {
                     related.push(other);
                 }
@@ -70,26 +70,22 @@ impl Rule for WeightRollbackIncomplete {
                     continue;
                 };
                 let whose = if std::ptr::eq(rb.res, res) {
-                    format!(
-                        "{} ({})",
-                        rb.route.label(),
-                        cx.location(rb.res, rb.route.span())
-                    )
+                    format!("{} ({})", rb.route.label(), cx.location(rb.route.span()))
                 } else {
                     format!(
                         "{} of VirtualService `{}/{}` ({})",
                         rb.route.label(),
                         rb.res.namespace,
                         rb.res.name,
-                        cx.location(rb.res, rb.route.span())
+                        cx.location(rb.route.span())
                     )
                 };
-                let span = dest
-                    .subset_node()
-                    .or(dest.host_node())
-                    .map_or(dest.span(), |n| n.span);
+                let at = dest
+                    .subset_field()
+                    .or(dest.host_field())
+                    .map_or(dest.span(), |f| f.span);
                 cx.report_with_help(
-                    span,
+                    at,
                     format!(
                         "{} still sends {} to canary `{}`, which {whose} took from {} to 0% {since}",
                         route.label(),

@@ -12,13 +12,14 @@ impl Rule for FlaggerDuplicateTarget {
         let Some(target) = Canary::view(res).and_then(|c| c.target_ref()) else {
             return;
         };
-        if is_templated(target.name) {
+        let name = target.name.value;
+        if is_templated(name) {
             return;
         }
         let kind = target.kind.unwrap_or("Deployment");
         let others: Vec<&Resource> = cx
             .index()
-            .canaries_targeting(kind, &res.namespace, target.name)
+            .canaries_targeting(kind, &res.namespace, name)
             // The same Canary in several overlays or clusters is one object, not two.
             .filter(|r| r.name != res.name)
             .collect();
@@ -30,15 +31,13 @@ impl Rule for FlaggerDuplicateTarget {
             n => format!(" and {} more", n - 1),
         };
         cx.report_with_help(
-            target.name_node.span,
+            target.name,
             format!(
-                "{kind} `{}/{}` is also the target of Canary `{}/{}` ({}){more}: both controllers create `{}-primary` and fight over its routing",
+                "{kind} `{}/{name}` is also the target of Canary `{}/{}` ({}){more}: both controllers create `{name}-primary` and fight over its routing",
                 res.namespace,
-                target.name,
                 first.namespace,
                 first.name,
-                cx.location(first, first.name_span),
-                target.name
+                cx.location(first.name_location()),
             ),
             "keep one Canary per workload",
         );

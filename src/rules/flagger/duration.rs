@@ -1,11 +1,10 @@
 //! `flagger-duration`: see rules/flagger-duration.md.
 
 use crate::duration;
-use crate::model::flagger::{templated, Canary, DEFAULT_INTERVAL, MIN_INTERVAL};
+use crate::model::flagger::{Canary, GoDuration, DEFAULT_INTERVAL, MIN_INTERVAL};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::{Context, Rule};
-use crate::yaml::Node;
 
 declare_rule!(FlaggerDuration, kinds: [Kind::Canary]);
 
@@ -14,17 +13,17 @@ impl Rule for FlaggerDuration {
         let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;
         };
-        if let Some(node) = a.get("interval") {
+        if let Some(interval) = a.interval {
             // pkg/apis/flagger/v1beta1/canary.go GetAnalysisInterval: a parse error falls
             // back to 60s, and anything under 10s is raised to 10s.
-            match parsed(node) {
-                Some(Ok(d)) if d < MIN_INTERVAL => cx.report_with_help(
-                    node.span,
+            match interval.value {
+                GoDuration::Valid(d) if d < MIN_INTERVAL => cx.report_with_help(
+                    interval.span,
                     format!("analysis `interval: {d}` is below Flagger's minimum: it runs every {MIN_INTERVAL}"),
                     format!("write `interval: {MIN_INTERVAL}` or longer"),
                 ),
-                Some(Err(text)) => cx.report_with_help(
-                    node.span,
+                GoDuration::Invalid(text) => cx.report_with_help(
+                    interval.span,
                     format!("analysis `interval: {text}` is not a Go duration: Flagger silently runs the analysis every {DEFAULT_INTERVAL} instead"),
                     help(text),
                 ),
@@ -32,10 +31,12 @@ impl Rule for FlaggerDuration {
             }
         }
         for m in a.metrics() {
-            let Some(node) = m.interval() else { continue };
-            if let Some(Err(text)) = parsed(node) {
+            let Some(interval) = m.interval() else {
+                continue;
+            };
+            if let GoDuration::Invalid(text) = interval.value {
                 cx.report_with_help(
-                    node.span,
+                    interval.span,
                     format!(
                         "metric `{}` has `interval: {text}`, which is not a Go duration: the metric query's range is invalid and every check fails",
                         m.name().unwrap_or("?")
@@ -45,17 +46,17 @@ impl Rule for FlaggerDuration {
             }
         }
         for w in a.webhooks() {
-            let Some(node) = w.timeout() else { continue };
+            let Some(timeout) = w.timeout() else { continue };
             // pkg/controller/webhook.go CallWebhook: a timeout shorter than two characters
             // becomes 10s; any other that does not parse fails the call.
-            let Some(Err(text)) = parsed(node) else {
+            let GoDuration::Invalid(text) = timeout.value else {
                 continue;
             };
             if text.chars().count() < 2 {
                 continue;
             }
             cx.report_with_help(
-                node.span,
+                timeout.span,
                 format!(
                     "webhook `{}` has `timeout: {text}`, which is not a Go duration: every call of the webhook fails",
                     w.name().unwrap_or("?")
@@ -64,16 +65,6 @@ impl Rule for FlaggerDuration {
             );
         }
     }
-}
-
-/// The duration a node holds, or its text when that is not a Go duration; `None` when the
-/// value is missing or templated.
-fn parsed(node: &Node) -> Option<Result<duration::Duration, &str>> {
-    let text = node.as_str()?;
-    if templated(node) {
-        return None;
-    }
-    Some(duration::parse(text).ok_or(text))
 }
 
 /// A Go duration for a common mistake: `5min` -> `5m`, `1m30` -> `1m30s`, `30` -> `30s`.

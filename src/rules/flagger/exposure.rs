@@ -20,25 +20,22 @@ impl Rule for FlaggerExposure {
         if excesses.is_empty() {
             return;
         }
-        let list = a
-            .get("stepWeights")
-            .map(|n| n.items())
-            .filter(|i| !i.is_empty());
+        let list = a.step_weights.as_ref().filter(|f| !f.value.is_empty());
+        let step_weight = a.step_weight.map(|f| f.span);
         for e in excesses {
-            let node = match (&e, list) {
-                (_, Some(items)) => {
+            let at = match (&e, list) {
+                (_, Some(list)) => {
                     let w = weights.get(e.step()).copied().unwrap_or(0);
-                    items
+                    let entry = list
+                        .value
                         .iter()
-                        .find(|i| {
-                            i.as_scalar().and_then(|s| s.as_int()).map(|v| v.min(100)) == Some(w)
-                        })
-                        .or_else(|| a.get("stepWeights"))
+                        .find(|i| i.value.map(|v| v.min(100)) == Some(w));
+                    Some(entry.map_or(list.span, |i| i.span))
                 }
-                (Excess::Peak { .. }, None) => a.get("maxWeight").or_else(|| a.get("stepWeight")),
-                (_, None) => a.get("stepWeight"),
+                (Excess::Peak { .. }, None) => a.max_weight.map(|f| f.span).or(step_weight),
+                (_, None) => step_weight,
             };
-            let Some(node) = node else {
+            let Some(at) = at else {
                 continue;
             };
             let help = match e {
@@ -49,7 +46,7 @@ impl Rule for FlaggerExposure {
                 }
             };
             cx.report_with_help(
-                node.span,
+                at,
                 format!("schedule {}: {}", schedule::format(&weights), e.describe()),
                 help,
             );
@@ -67,10 +64,10 @@ fn peak_help(a: &Analysis<'_>, stepped_by_list: bool, limit: u32) -> String {
         );
     }
     let limit = i64::from(limit);
-    let step = a.int("stepWeight").map_or(0, |(s, _)| s);
+    let step = a.step_weight.and_then(|f| f.value).unwrap_or(0);
     // The schedule stops at the first multiple of `stepWeight` at or above `maxWeight`.
     let max = if step > 0 { limit / step * step } else { limit };
-    let explicit = a.int("maxWeight").is_some_and(|(w, _)| w > 0);
+    let explicit = a.max_weight.and_then(|f| f.value).is_some_and(|w| w > 0);
     if max <= 0 {
         return format!(
             "lower `stepWeight` to at most {limit}, and `maxWeight` with it; Flagger promotes once the canary reaches `maxWeight`"

@@ -37,7 +37,7 @@ impl Rule for FlaggerNoMetrics {
             "only pod readiness and webhooks gate promotion"
         };
         cx.report_with_help(
-            analysis.key.span,
+            analysis.key,
             format!("the analysis checks no metrics: {gates}"),
             help,
         );

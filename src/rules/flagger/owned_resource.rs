@@ -28,7 +28,8 @@ impl Rule for FlaggerOwnedResource {
                 let Some(vs) = VirtualService::view(res).filter(|v| v.is_mesh_bound()) else {
                     return;
                 };
-                for (node, host) in vs.hosts() {
+                for written in vs.hosts() {
+                    let host = written.value;
                     let Some(short) = host.split('.').next() else {
                         continue;
                     };
@@ -41,9 +42,9 @@ impl Rule for FlaggerOwnedResource {
                         res,
                         Canary::may_use_istio,
                     ) {
-                        let loc = cx.location(c.res, c.res.name_span);
+                        let loc = cx.location(c.res.name_location());
                         cx.report_with_help(
-                            node.span,
+                            written,
                             format!(
                                 "host `{host}` is the apex service of Flagger Canary `{}/{}` ({loc}), whose generated VirtualService `{short}` routes it: Istio merges the two unpredictably and Flagger's weights may not apply",
                                 c.res.namespace, c.res.name
@@ -89,7 +90,7 @@ fn pick<'a>(
 }
 
 fn report(cx: &mut Context<'_>, res: &Resource, c: &Canary<'_>, span: Span) {
-    let loc = cx.location(c.res, c.res.name_span);
+    let loc = cx.location(c.res.name_location());
     cx.report_with_help(
         span,
         format!(

@@ -1,11 +1,10 @@
 //! `flagger-rollback-sla`: see rules/flagger-rollback-sla.md.
 
-use crate::duration::{self, Duration};
+use crate::duration::Duration;
 use crate::model::flagger::{Canary, MIN_INTERVAL};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::{Context, Rule};
-use crate::yaml::Node;
 
 declare_rule!(FlaggerRollbackSla, kinds: [Kind::Canary]);
 
@@ -18,21 +17,20 @@ impl Rule for FlaggerRollbackSla {
         // Flagger pkg/controller/scheduler.go advanceCanary: at the start of each tick, a
         // canary with FailedChecks >= threshold is rolled back; one failed check per
         // interval (pkg/apis/flagger/v1beta1/canary.go GetAnalysisInterval/Threshold).
-        let interval = a.interval();
-        let threshold = a.threshold();
+        let interval = a.effective_interval();
+        let threshold = a.effective_threshold();
         let worst = interval.saturating_mul(threshold.unsigned_abs());
         let sla = cx.policy().rollback_sla;
         if worst <= sla {
             return;
         }
-        let written = a.get("interval").and_then(Node::as_str);
-        let interval_label = match written.and_then(duration::parse) {
+        let interval_label = match a.interval.and_then(|f| f.value.valid()) {
             Some(d) if d < MIN_INTERVAL => format!("`interval: {d}` (raised to {interval})"),
             Some(d) => format!("`interval: {d}`"),
             None => format!("the default `interval` of {interval}"),
         };
-        let threshold_node = a.int("threshold").filter(|(t, _)| *t > 0).map(|(_, n)| n);
-        let threshold_label = match threshold_node {
+        let threshold_set = a.threshold.and_then(|f| f.known()).filter(|t| t.value > 0);
+        let threshold_label = match threshold_set {
             Some(_) => format!("`threshold: {threshold}`"),
             None => "the default `threshold` of 1".to_string(),
         };
@@ -43,7 +41,7 @@ impl Rule for FlaggerRollbackSla {
             ),
             None => String::new(),
         };
-        let Some(node) = threshold_node.or(a.get("interval")) else {
+        let Some(at) = threshold_set.map(|t| t.span).or(a.interval.map(|f| f.span)) else {
             return;
         };
         let max_threshold = sla.millis() / interval.millis().max(1);
@@ -53,7 +51,7 @@ impl Rule for FlaggerRollbackSla {
             format!("shorten `interval` to at most {sla}")
         };
         cx.report_with_help(
-            node.span,
+            at,
             format!(
                 "{interval_label} × {threshold_label} = {worst} before traffic returns to stable, above the policy's `rollback-sla` of {sla}{promotion}"
             ),

@@ -14,11 +14,11 @@ impl Rule for FlaggerSkipAnalysis {
         };
         // Flagger pkg/controller/scheduler.go shouldSkipAnalysis: with skipAnalysis the
         // canary is promoted on the next tick; only `confirm-rollout` webhooks still run.
-        let Some((true, node)) = canary.skip_analysis() else {
+        let Some(skip) = canary.skip_analysis().filter(|s| s.value) else {
             return;
         };
         cx.report_with_help(
-            node.span,
+            skip,
             "`skipAnalysis: true` promotes every new version without checking a single metric",
             "remove `skipAnalysis` (or set it to `false`) so the analysis gates promotion",
         );

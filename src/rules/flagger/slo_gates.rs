@@ -28,7 +28,7 @@ impl Rule for FlaggerSloGates {
         };
         let metrics = analysis.metrics();
         // No metrics at all is `flagger-no-metrics`.
-        let Some(key) = analysis.key("metrics").filter(|_| !metrics.is_empty()) else {
+        let Some(key) = analysis.metrics_key.filter(|_| !metrics.is_empty()) else {
             return;
         };
         let measures: Vec<Measures> = metrics
@@ -60,7 +60,7 @@ impl Rule for FlaggerSloGates {
                 _ => format!("none of {} measures {what}", backtick_list(&names)),
             };
             cx.report_with_help(
-                key.span,
+                key,
                 format!("analysis has no {} gate: {none}", gate.name()),
                 help,
             );
@@ -72,10 +72,10 @@ fn classify(m: &Metric<'_>, res: &Resource, index: &Index) -> Measures {
     let mut texts: Vec<&str> = m.name().into_iter().chain(m.query()).collect();
     let mut unknown = false;
     if let Some(t) = m.template_ref() {
-        texts.push(t.name);
+        texts.push(t.name.value);
         let ns = t.namespace.unwrap_or(&res.namespace);
         match index
-            .get(Kind::MetricTemplate, ns, t.name)
+            .get(Kind::MetricTemplate, ns, t.name.value)
             .and_then(MetricTemplate::view)
         {
             Some(tpl) => texts.extend(tpl.query()),

@@ -21,9 +21,8 @@ impl Rule for FlaggerTargetMissing {
         let ns = &res.namespace;
         let index = cx.index();
         // A scope without such workloads in the namespace deploys them from elsewhere.
-        if is_templated(target.name)
-            || !index.has_kind_in(kind, ns)
-            || index.get(kind, ns, target.name).is_some()
+        let name = target.name.value;
+        if is_templated(name) || !index.has_kind_in(kind, ns) || index.get(kind, ns, name).is_some()
         {
             return;
         }
@@ -31,18 +30,16 @@ impl Rule for FlaggerTargetMissing {
             .in_namespace(kind, ns)
             .map(|r| r.name.as_str())
             .collect();
-        let help = match did_you_mean(target.name, names.iter().copied()) {
+        let help = match did_you_mean(name, names.iter().copied()) {
             Some(hint) => hint,
-            None => format!(
-                "define {kind} `{}` in namespace `{ns}`, or target one that exists",
-                target.name
-            ),
+            None => {
+                format!("define {kind} `{name}` in namespace `{ns}`, or target one that exists")
+            }
         };
         cx.report_with_help(
-            target.name_node.span,
+            target.name,
             format!(
-                "`targetRef` names {kind} `{ns}/{}`, which is not defined: namespace `{ns}` defines {}",
-                target.name,
+                "`targetRef` names {kind} `{ns}/{name}`, which is not defined: namespace `{ns}` defines {}",
                 crate::text::backtick_list(&names)
             ),
             help,

@@ -19,11 +19,12 @@ impl Rule for FlaggerTemplateMissing {
             // A templateRef without a namespace is looked up in the Canary's
             // (pkg/controller/scheduler_metrics.go runMetricChecks).
             let ns = t.namespace.unwrap_or(&res.namespace);
-            if is_templated(t.name) || is_templated(ns) {
+            let name = t.name.value;
+            if is_templated(name) || is_templated(ns) {
                 continue;
             }
             let Some(tpl) = index
-                .get(Kind::MetricTemplate, ns, t.name)
+                .get(Kind::MetricTemplate, ns, name)
                 .and_then(MetricTemplate::view)
             else {
                 // A scope without templates in that namespace installs them from elsewhere.
@@ -34,19 +35,17 @@ impl Rule for FlaggerTemplateMissing {
                     .in_namespace(Kind::MetricTemplate, ns)
                     .map(|r| r.name.as_str())
                     .collect();
-                let help = match did_you_mean(t.name, names.iter().copied()) {
+                let help = match did_you_mean(name, names.iter().copied()) {
                     Some(hint) => hint,
                     None => format!(
-                        "define MetricTemplate `{}` in namespace `{ns}`, or set `templateRef.namespace` to where it is",
-                        t.name
+                        "define MetricTemplate `{name}` in namespace `{ns}`, or set `templateRef.namespace` to where it is"
                     ),
                 };
                 cx.report_with_help(
-                    t.name_node.span,
+                    t.name,
                     format!(
-                        "metric `{}` references MetricTemplate `{ns}/{}`, which is not defined: namespace `{ns}` defines {}",
+                        "metric `{}` references MetricTemplate `{ns}/{name}`, which is not defined: namespace `{ns}` defines {}",
                         m.name().unwrap_or("?"),
-                        t.name,
                         backtick_list(&names)
                     ),
                     help,
@@ -64,16 +63,15 @@ impl Rule for FlaggerTemplateMissing {
             }
             // Flagger renders the query with Go text/template, which prints `<no value>`
             // for a missing map key (pkg/metrics/providers/render.go).
-            let span = m.template_variables_key().map_or(m.span(), |k| k.span);
+            let at = m.template_variables_key().unwrap_or(m.span());
             let plural = if missing.len() == 1 { "" } else { "s" };
             cx.report_with_help(
-                span,
+                at,
                 format!(
-                    "metric `{}` does not set template variable{plural} {} that MetricTemplate `{ns}/{}` ({}) reads: the query is rendered with `<no value>` in {}",
+                    "metric `{}` does not set template variable{plural} {} that MetricTemplate `{ns}/{name}` ({}) reads: the query is rendered with `<no value>` in {}",
                     m.name().unwrap_or("?"),
                     backtick_list(&missing),
-                    t.name,
-                    cx.location(tpl.res, tpl.res.name_span),
+                    cx.location(tpl.res.name_location()),
                     if missing.len() == 1 { "its place" } else { "their places" },
                 ),
                 format!(

@@ -21,13 +21,12 @@ impl Rule for FlaggerThresholdRange {
 fn check_metric(m: &Metric<'_>, cx: &mut Context<'_>) {
     let name = m.name().unwrap_or("?");
     let builtin = m.builtin();
-    let (min, max) = (m.bound("min"), m.bound("max"));
-    let empty = m
-        .threshold_range()
-        .is_none_or(|(_, r)| r.get("min").is_none() && r.get("max").is_none());
+    let range = m.threshold_range();
+    let (min, max) = range.map_or((None, None), |r| (r.min, r.max));
+    let empty = range.is_none_or(|r| r.empty);
     // The deprecated `threshold` still gates when there is no range: a minimum success
     // rate, a maximum duration in milliseconds, a maximum for other metrics.
-    if empty && m.legacy_threshold().is_some() {
+    if empty && m.has_legacy_threshold() {
         return;
     }
     if empty {
@@ -48,7 +47,7 @@ fn check_metric(m: &Metric<'_>, cx: &mut Context<'_>) {
                 "add a `thresholdRange` with the `min` or `max` the value must stay within",
             ),
         };
-        let what = if m.threshold_range().is_some() {
+        let what = if range.is_some() {
             "an empty `thresholdRange`"
         } else {
             "no `thresholdRange`"
@@ -60,11 +59,14 @@ fn check_metric(m: &Metric<'_>, cx: &mut Context<'_>) {
         );
         return;
     }
-    if let (Some((lo, lo_node)), Some((hi, _))) = (min, max) {
-        if lo > hi {
+    if let (Some(lo), Some(hi)) = (min, max) {
+        if lo.value > hi.value {
             cx.report_with_help(
-                lo_node.span,
-                format!("metric `{name}` has `min: {lo}` above `max: {hi}`: no value passes, every check fails"),
+                lo,
+                format!(
+                    "metric `{name}` has `min: {}` above `max: {}`: no value passes, every check fails",
+                    lo.value, hi.value
+                ),
                 "swap the bounds",
             );
             return;
@@ -74,16 +76,17 @@ fn check_metric(m: &Metric<'_>, cx: &mut Context<'_>) {
         // Flagger's builtin success rate is a percentage from 0 to 100
         // (pkg/metrics/observers: 100 - 5xx rate * 100).
         Some("request-success-rate") => {
-            if let Some((lo, node)) = min {
+            if let Some(min) = min {
+                let lo = min.value;
                 if lo < 1.0 {
                     cx.report_with_help(
-                        node.span,
+                        min,
                         format!("metric `request-success-rate` is a percentage from 0 to 100: `min: {lo}` passes any success rate from {lo}% up, so the check practically never fails"),
                         format!("write the percentage, e.g. `min: {}`", pct(lo)),
                     );
                 } else if lo > 100.0 {
                     cx.report_with_help(
-                        node.span,
+                        min,
                         format!("metric `request-success-rate` is a percentage from 0 to 100: `min: {lo}` is above 100%, the check always fails"),
                         "set `min` to at most 100, e.g. `99`",
                     );
@@ -92,10 +95,11 @@ fn check_metric(m: &Metric<'_>, cx: &mut Context<'_>) {
         }
         // `request-duration` is in milliseconds (pkg/metrics/observers: P99 in ms).
         Some(_) => {
-            if let Some((hi, node)) = max {
+            if let Some(max) = max {
+                let hi = max.value;
                 if hi < 1.0 {
                     cx.report_with_help(
-                        node.span,
+                        max,
                         format!("metric `request-duration` is in milliseconds: `max: {hi}` fails on any request slower than {hi}ms, the check always fails"),
                         format!("write milliseconds, e.g. `max: {}` for {hi}s", ms(hi)),
                     );

@@ -4,6 +4,7 @@ use crate::duration::Duration;
 use crate::model::flagger::{Canary, Webhook};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
+use crate::model::spanned::Location;
 use crate::rules::{Context, Rule};
 
 declare_rule!(FlaggerWebhook, kinds: [Kind::Canary]);
@@ -35,10 +36,10 @@ impl Rule for FlaggerWebhook {
         // CallWebhook: 10s when unset or shorter than two characters). The first that fails
         // ends the tick: one whose timeout is not a Go duration fails at once, and the hooks
         // after it never run.
-        let interval = a.interval();
+        let interval = a.effective_interval();
         let mut total = Duration(0);
         let mut names = Vec::new();
-        let mut reached: Option<&crate::yaml::Node> = None;
+        let mut reached: Option<Location> = None;
         for w in hooks.iter().filter(|w| w.kind() == "rollout") {
             let Some(t) = w.effective_timeout() else {
                 break;
@@ -51,13 +52,13 @@ impl Rule for FlaggerWebhook {
             };
             names.push(format!("`{}` {t}{default}", w.name().unwrap_or("?")));
             if reached.is_none() && total >= interval {
-                reached = w.timeout().or(w.url_node());
+                reached = w.timeout().map(|t| t.span).or(w.url().map(|u| u.span));
             }
         }
         // Reported where the running total reaches the interval; the message names them all.
-        if let Some(node) = reached {
+        if let Some(at) = reached {
             cx.report_with_help(
-                node.span,
+                at,
                 format!(
                     "the `rollout` webhook timeouts add up to {total} ({}), reaching the analysis interval of {interval}: a slow webhook delays every check",
                     crate::text::join_and(&names)
@@ -71,7 +72,7 @@ impl Rule for FlaggerWebhook {
 /// The loadtester's gates (pkg/loadtester/server.go): `/gate/approve` always answers 200,
 /// `/gate/halt` always 403. A webhook succeeds on HTTP status up to 202.
 fn gates(w: &Webhook<'_>, cx: &mut Context<'_>) {
-    let (Some(path), Some(node)) = (w.url_path(), w.url_node()) else {
+    let (Some(path), Some(url)) = (w.url_path(), w.url()) else {
         return;
     };
     let name = w.name().unwrap_or("?");
@@ -79,13 +80,13 @@ fn gates(w: &Webhook<'_>, cx: &mut Context<'_>) {
     if kind == "rollback" && path.ends_with("/gate/approve") {
         // A `rollback` webhook that succeeds rolls the canary back; it is polled every tick.
         cx.report_with_help(
-            node.span,
+            url,
             format!("`rollback` webhook `{name}` calls `/gate/approve`, which always succeeds: every canary run is rolled back on its first check"),
             "point a `rollback` webhook at `/rollback/check` (the load tester's manual rollback gate), or at a service that succeeds only to abort",
         );
     } else if CONFIRM.contains(&kind) && path.ends_with("/gate/halt") {
         cx.report_with_help(
-            node.span,
+            url,
             format!("`{kind}` webhook `{name}` calls `/gate/halt`, which always answers 403: the canary never proceeds past it"),
             "use `/gate/check` (open and closed with `/gate/open` and `/gate/close`) or `/gate/approve`",
         );

@@ -4,11 +4,10 @@ use crate::model::flagger::{Analysis, Canary, TOTAL_WEIGHT};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::schedule;
+use crate::model::spanned::{Location, Spanned};
 use crate::rules::{Context, Rule};
 
 declare_rule!(FlaggerWeightSteps, kinds: [Kind::Canary]);
-
-const MODES: [&str; 3] = ["iterations", "stepWeight", "stepWeights"];
 
 impl Rule for FlaggerWeightSteps {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
@@ -17,13 +16,19 @@ impl Rule for FlaggerWeightSteps {
         };
         // The Canary CRD's analysis `oneOf` requires exactly one of the three
         // (artifacts/flagger/crd.yaml).
-        let mut modes: Vec<(&str, &crate::yaml::Node)> =
-            MODES.iter().filter_map(|&m| Some((m, a.key(m)?))).collect();
-        modes.sort_by_key(|(_, k)| k.span.start);
+        let mut modes: Vec<(&str, Location)> = [
+            ("iterations", a.iterations.map(|f| f.key)),
+            ("stepWeight", a.step_weight.map(|f| f.key)),
+            ("stepWeights", a.step_weights.as_ref().map(|f| f.key)),
+        ]
+        .into_iter()
+        .filter_map(|(m, key)| Some((m, key?)))
+        .collect();
+        modes.sort_by_key(|(_, key)| key.span.start);
         if let [(first, _), rest @ ..] = modes.as_slice() {
             for (m, key) in rest {
                 cx.report_with_help(
-                    key.span,
+                    *key,
                     format!("`{m}` is set together with `{first}`: the Canary CRD accepts only one of `iterations`, `stepWeight` and `stepWeights`, and the API server rejects this Canary"),
                     format!("keep either `{first}` or `{m}`"),
                 );
@@ -32,9 +37,9 @@ impl Rule for FlaggerWeightSteps {
                 return;
             }
         }
-        if a.key("stepWeights").is_some() {
+        if a.step_weights.is_some() {
             step_weights(&a, cx);
-        } else if a.key("stepWeight").is_some() {
+        } else if a.step_weight.is_some() {
             step_weight(&a, cx);
         }
     }
@@ -43,19 +48,19 @@ impl Rule for FlaggerWeightSteps {
 fn step_weights(a: &Analysis<'_>, cx: &mut Context<'_>) {
     // Flagger pkg/controller/scheduler.go maxWeight: with stepWeights, the last one is the
     // promotion weight and `maxWeight` is not read.
-    if let Some(key) = a.key("maxWeight") {
+    if let Some(max) = a.max_weight {
         cx.report_with_help(
-            key.span,
+            max.key,
             "`maxWeight` is ignored when `stepWeights` is set: the last step weight is where Flagger promotes",
             "remove `maxWeight`; the last entry of `stepWeights` is the highest canary weight",
         );
     }
-    let Some(list) = a.get("stepWeights") else {
+    let Some(list) = &a.step_weights else {
         return;
     };
     let mut prev: Option<i64> = None;
-    for item in list.items() {
-        let Some(w) = item.as_scalar().and_then(|s| s.as_int()) else {
+    for item in &list.value {
+        let Some(w) = item.value else {
             continue;
         };
         if !(1..=TOTAL_WEIGHT).contains(&w) {
@@ -78,24 +83,32 @@ fn step_weights(a: &Analysis<'_>, cx: &mut Context<'_>) {
 }
 
 fn step_weight(a: &Analysis<'_>, cx: &mut Context<'_>) {
-    let Some((step, step_node)) = a.int("stepWeight") else {
+    let Some(Spanned {
+        value: step,
+        span: step_at,
+    }) = a.step_weight.and_then(|f| f.known())
+    else {
         return;
     };
     if step <= 0 {
         cx.report_with_help(
-            step_node.span,
+            step_at,
             format!("`stepWeight: {step}` never advances the canary: it stays at 0% and is never promoted"),
             "set a positive `stepWeight`, e.g. `10`",
         );
         return;
     }
-    let Some((max, max_node)) = a.int("maxWeight") else {
+    let Some(Spanned {
+        value: max,
+        span: max_at,
+    }) = a.max_weight.and_then(|f| f.known())
+    else {
         return;
     };
     if max > TOTAL_WEIGHT {
         // Promotion needs canaryWeight >= maxWeight, and the weight is capped at 100.
         cx.report_with_help(
-            max_node.span,
+            max_at,
             format!("`maxWeight: {max}` is above 100: the canary weight stops at 100% and Flagger never promotes"),
             "set `maxWeight` to at most 100",
         );
@@ -114,7 +127,7 @@ fn step_weight(a: &Analysis<'_>, cx: &mut Context<'_>) {
             .map(|w| w.to_string())
             .collect();
         cx.report_with_help(
-            max_node.span,
+            max_at,
             format!(
                 "`maxWeight: {max}` with `stepWeight: {step}` runs {}: the canary overshoots to {last}%",
                 schedule::format(&weights)

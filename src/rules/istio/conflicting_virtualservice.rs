@@ -59,7 +59,8 @@ impl Rule for ConflictingVirtualservice {
         }
         let index = cx.index();
         let mut reported = Vec::new();
-        for (node, host) in vs.hosts() {
+        for written in vs.hosts() {
+            let host = written.value;
             // `*` is not allowed on a mesh-bound VirtualService; validation rejects it.
             if host == "*" {
                 continue;
@@ -80,7 +81,7 @@ impl Rule for ConflictingVirtualservice {
             let same = same_host(cx, res, &vs, claims);
             if same.total > 0 {
                 cx.report_with_help(
-                    node.span,
+                    written,
                     format!(
                         "host `{fqdn}` is also claimed by mesh VirtualService {}; sidecars use only one of them",
                         same.list()
@@ -96,7 +97,7 @@ impl Rule for ConflictingVirtualservice {
                     "several of them gets only the routes of the most specific host"
                 };
                 cx.report_with_help(
-                    node.span,
+                    written,
                     format!(
                         "host `{fqdn}` overlaps {}; a service that matches {which}",
                         overlapping.list()
@@ -129,7 +130,7 @@ fn name_at(cx: &Context<'_>, other: &Resource) -> String {
         "`{}/{}` ({})",
         other.namespace,
         other.name,
-        cx.location(other, other.name_span)
+        cx.location(other.name_location())
     )
 }
 

@@ -16,11 +16,11 @@ impl Rule for DuplicateSubset {
         };
         let mut seen = HashMap::new();
         for s in dr.subsets() {
-            if let Some(first) = seen.insert(s.name, s.name_node.span) {
-                let line = cx.line(res, first);
+            if let Some(first) = seen.insert(s.name.value, s.name.span) {
+                let line = cx.line(first);
                 cx.report_with_help(
-                    s.name_node.span,
-                    format!("subset `{}` is defined twice; the first is at line {line}", s.name),
+                    s.name,
+                    format!("subset `{}` is defined twice; the first is at line {line}", s.name.value),
                     "remove or rename one of them: routes to this name reach only one of the two label sets",
                 );
             }

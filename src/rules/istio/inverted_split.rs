@@ -35,9 +35,11 @@ impl Rule for InvertedSplit {
             }
             let pct = shares(&weights);
             let (stable, canary) = (&dests[s], &dests[c]);
-            let Some(wnode) = canary.weight else { continue };
+            let Some(at) = canary.weight().location() else {
+                continue;
+            };
             cx.report_with_help(
-                wnode.span,
+                at,
                 format!(
                     "{} sends {} to canary `{}` and only {} to stable `{}`; roles told {}",
                     route.label(),

@@ -4,6 +4,7 @@ use crate::model::index::{DrSelection, Index, Unplaced};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, NamespaceSource, Resource};
+use crate::model::spanned::Spanned;
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, count, did_you_mean, join_and};
 
@@ -19,8 +20,13 @@ impl Rule for MissingSubset {
             let mut dests = route.destinations();
             dests.extend(route.mirrors());
             for d in dests {
-                let (Some(host), Some(subset), Some(node)) =
-                    (d.host(), d.subset(), d.subset_node())
+                let (
+                    Some(host),
+                    Some(Spanned {
+                        value: subset,
+                        span: at,
+                    }),
+                ) = (d.host(), d.subset_field().and_then(|f| f.known()))
                 else {
                     continue;
                 };
@@ -53,7 +59,7 @@ impl Rule for MissingSubset {
                         format!("no DestinationRule defines host `{fqdn}`")
                     };
                     cx.report_with_help(
-                        node.span,
+                        at,
                         format!("subset `{subset}` is not defined: {why}"),
                         format!(
                             "add a DestinationRule for `{host}` in namespace `{}` (or `{}`) with a subset `{subset}`",
@@ -77,7 +83,7 @@ impl Rule for MissingSubset {
                             "`{}/{}` ({})",
                             dr.res.namespace,
                             dr.res.name,
-                            cx.location(dr.res, dr.res.name_span)
+                            cx.location(dr.res.name_location())
                         )
                     })
                     .collect();
@@ -97,7 +103,7 @@ impl Rule for MissingSubset {
                     ),
                 };
                 cx.report_with_help(
-                    node.span,
+                    at,
                     format!(
                         "subset `{subset}` is not defined for host `{fqdn}` by DestinationRule {}, {defined}",
                         join_and(&rules)
@@ -113,7 +119,7 @@ impl Rule for MissingSubset {
 fn defines(sel: &DrSelection<'_>, subset: &str) -> bool {
     sel.subsets()
         .iter()
-        .any(|s| s.name == subset || is_templated(s.name))
+        .any(|s| s.name.value == subset || is_templated(s.name.value))
 }
 
 /// Whether a VirtualService whose namespace is only guessed would find the subset if it
@@ -126,6 +132,6 @@ fn defined_in_another_namespace(index: &Index, res: &Resource, host: &str, subse
         let fqdn = index.resolve(host, ns);
         index
             .destination_rules(&fqdn, ns, res, Unplaced::Anywhere)
-            .is_some_and(|sel| sel.subsets().iter().any(|s| s.name == subset))
+            .is_some_and(|sel| sel.subsets().iter().any(|s| s.name.value == subset))
     })
 }

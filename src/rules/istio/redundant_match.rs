@@ -31,7 +31,7 @@ impl Rule for RedundantMatch {
                             i + 1,
                             b.route.label(),
                             block + 1,
-                            cx.line(res, by.span)
+                            cx.line(by.span)
                         ),
                         "remove this block; blocks of one `match` list are ORed, so to require several conditions together, put them in one block",
                     );

@@ -10,15 +10,15 @@ use crate::rules::{Context, Rule};
 declare_rule!(ShadowedRoute, kinds: [Kind::VirtualService]);
 declare_rule!(ShadowedMatch, kinds: [Kind::VirtualService]);
 
-fn describe(cx: &Context<'_>, res: &Resource, by: &Block<'_>) -> String {
+fn describe(cx: &Context<'_>, by: &Block<'_>) -> String {
     let what = match by.position {
         None => format!("{} (no `match`: it takes every request)", by.route.label()),
-        Some(i) if by.route.match_blocks().len() > 1 => {
+        Some(i) if by.route.match_count() > 1 => {
             format!("match {} of {}", i + 1, by.route.label())
         }
         Some(_) => by.route.label(),
     };
-    format!("{what} at line {}", cx.line(res, by.span))
+    format!("{what} at line {}", cx.line(by.span))
 }
 
 /// The earlier block that shadows a block, if it is shadowed.
@@ -44,7 +44,7 @@ fn check(res: &Resource, cx: &mut Context<'_>, whole_route: bool) {
                 let Some(by) = fates.first().and_then(|f| shadowed_by(&cov, f)) else {
                     continue;
                 };
-                let desc = describe(cx, res, by);
+                let desc = describe(cx, by);
                 let also = if fates.len() > 1 {
                     "all its match blocks are"
                 } else {
@@ -60,7 +60,7 @@ fn check(res: &Resource, cx: &mut Context<'_>, whole_route: bool) {
                     let (Some(by), Some(i)) = (shadowed_by(&cov, fate), b.position) else {
                         continue;
                     };
-                    let desc = describe(cx, res, by);
+                    let desc = describe(cx, by);
                     cx.report_with_help(
                         b.span,
                         format!(

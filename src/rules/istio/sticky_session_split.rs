@@ -1,7 +1,7 @@
 //! `sticky-session-split`: see rules/sticky-session-split.md.
 
 use crate::model::index::Unplaced;
-use crate::model::istio::{sticky_hash, VirtualService};
+use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::rules::{Context, Rule};
@@ -43,28 +43,29 @@ impl Rule for StickySessionSplit {
                     continue;
                 };
                 let sticky = sel.rules.iter().find_map(|dr| {
-                    sticky_hash(dr.traffic_policy())
+                    dr.sticky_hash()
                         .or_else(|| {
                             dr.subsets()
                                 .into_iter()
-                                .filter(|s| subsets.contains(&s.name))
-                                .find_map(|s| sticky_hash(s.traffic_policy()))
+                                .filter(|s| subsets.contains(&s.name.value))
+                                .find_map(|s| s.sticky_hash())
                         })
-                        .map(|(k, node)| (dr, k, node))
+                        .map(|key| (dr, key))
                 });
-                let Some((dr, key, node)) = sticky else {
+                let Some((dr, key)) = sticky else {
                     continue;
                 };
                 let span = route.list_span();
                 cx.report_with_help(
                     span,
                     format!(
-                        "{} splits `{fqdn}` by weight across subsets {}, but DestinationRule `{}/{}` pins sessions with consistent hashing (`{key}` at {}); stickiness holds only within a subset, so users bounce between versions",
+                        "{} splits `{fqdn}` by weight across subsets {}, but DestinationRule `{}/{}` pins sessions with consistent hashing (`{}` at {}); stickiness holds only within a subset, so users bounce between versions",
                         route.label(),
                         backtick_list(&subsets),
                         dr.res.namespace,
                         dr.res.name,
-                        cx.location(dr.res, node.span)
+                        key.value,
+                        cx.location(key)
                     ),
                     "keep users on one version with Flagger's `sessionAffinity`, or route by a header or cookie match instead of by weight",
                 );

@@ -3,10 +3,10 @@
 use crate::model::istio::{VirtualService, Weight};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
+use crate::model::spanned::Written;
 use crate::model::split::known_weights;
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
-use crate::yaml::Style;
 
 declare_rule!(WeightInvalid, kinds: [Kind::VirtualService]);
 
@@ -18,14 +18,14 @@ impl Rule for WeightInvalid {
         for route in vs.routes() {
             let dests = route.destinations();
             for d in &dests {
-                if let Weight::Invalid(node, why) = d.weight() {
-                    let shown = match node.as_scalar() {
-                        Some(s) if s.style == Style::Quoted => format!("`\"{}\"`", s.text),
-                        Some(s) => SourceFile::snippet(&s.text),
-                        None => "(a collection)".to_string(),
+                if let Weight::Invalid(written, why) = d.weight() {
+                    let shown = match written.value {
+                        Written::Text { text, quoted: true } => format!("`\"{text}\"`"),
+                        Written::Text { text, .. } => SourceFile::snippet(text),
+                        Written::Collection => "(a collection)".to_string(),
                     };
                     cx.report_with_help(
-                        node.span,
+                        written,
                         format!("the weight {shown} of `{}` {why}", d.label()),
                         "write the weight as a plain integer from 0 to 100, e.g. `weight: 90`",
                     );

@@ -26,12 +26,13 @@ impl Rule for WeightSum {
             let sum: i64 = weights.iter().sum();
             if let [only] = dests.as_slice() {
                 // A lone destination gets all the traffic whatever its weight says.
-                let Weight::Value(w, node) = only.weight() else {
+                let Weight::Value(weight) = only.weight() else {
                     continue;
                 };
+                let w = weight.value;
                 if w != 0 && w != 100 {
                     cx.report_with_help(
-                        node.span,
+                        weight,
                         format!(
                             "the only destination `{}` of {} has weight {w}, but gets 100% of the traffic",
                             only.label(),

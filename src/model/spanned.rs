@@ -1,0 +1,136 @@
+//! Values read from manifests, with where they are written: a file of the run and a byte
+//! span in it. A resource may be put together from several files (a kustomize base and its
+//! patches), so a value's location names its file rather than assuming the resource's.
+
+use crate::source::{FileId, Span};
+use crate::yaml::{Entry, Node, Style};
+
+/// Where something is written: a file of the run, and a byte range in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Location {
+    pub fn new(file: FileId, span: Span) -> Self {
+        Location { file, span }
+    }
+
+    /// Where a node of `file` is.
+    pub(crate) fn of(file: FileId, node: &Node) -> Self {
+        Location::new(file, node.span)
+    }
+}
+
+/// A value and where it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Location,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Location) -> Self {
+        Spanned { value, span }
+    }
+
+    /// The value of the node of `file`, at the node.
+    pub(crate) fn of(file: FileId, node: &Node, value: T) -> Self {
+        Spanned::new(value, Location::of(file, node))
+    }
+}
+
+impl<T> Spanned<Option<T>> {
+    /// The value read, with where it is, when it could be read (an integer, a string): a
+    /// field set to something else gives none.
+    pub fn known(self) -> Option<Spanned<T>> {
+        let span = self.span;
+        self.value.map(|v| Spanned::new(v, span))
+    }
+}
+
+/// A mapping entry as written: where its key is, and its value with where that is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field<T> {
+    pub key: Location,
+    pub value: T,
+    /// Where the value is.
+    pub span: Location,
+}
+
+impl<T> Field<T> {
+    /// The entry of `file`, with `value` read from it.
+    pub(crate) fn of(file: FileId, entry: &Entry, value: T) -> Self {
+        Field {
+            key: Location::of(file, &entry.key),
+            value,
+            span: Location::of(file, &entry.value),
+        }
+    }
+}
+
+impl<T> Field<Option<T>> {
+    /// The value read, with where it is, when it could be read (see [`Spanned::known`]).
+    pub fn known(self) -> Option<Spanned<T>> {
+        Spanned::new(self.value, self.span).known()
+    }
+}
+
+/// A value as it is written, for messages that quote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written<'a> {
+    /// A scalar's text, and whether it is in quotes.
+    Text { text: &'a str, quoted: bool },
+    /// A mapping or a sequence.
+    Collection,
+}
+
+impl<'a> Written<'a> {
+    pub(crate) fn of(node: &'a Node) -> Self {
+        match node.as_scalar() {
+            Some(s) => Written::Text {
+                text: &s.text,
+                quoted: s.style == Style::Quoted,
+            },
+            None => Written::Collection,
+        }
+    }
+}
+
+/// Something a finding can point at: a location, a value or field with its location, or a
+/// span in the file of the resource being checked.
+pub trait Locate {
+    /// Where it is; a bare span is in `file`.
+    fn locate(&self, file: FileId) -> Location;
+}
+
+impl Locate for Location {
+    fn locate(&self, _: FileId) -> Location {
+        *self
+    }
+}
+
+impl Locate for Span {
+    fn locate(&self, file: FileId) -> Location {
+        Location::new(file, *self)
+    }
+}
+
+impl<T> Locate for Spanned<T> {
+    fn locate(&self, _: FileId) -> Location {
+        self.span
+    }
+}
+
+impl<T> Locate for Field<T> {
+    fn locate(&self, _: FileId) -> Location {
+        self.span
+    }
+}
+
+impl<L: Locate + ?Sized> Locate for &L {
+    fn locate(&self, file: FileId) -> Location {
+        (**self).locate(file)
+    }
+}
