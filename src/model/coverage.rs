@@ -10,14 +10,15 @@
 
 use std::collections::HashMap;
 
-use crate::model::istio::{http_match_block, l4_match_block, Protocol, Route, VirtualService};
+use crate::model::istio::{
+    http_match_all, http_match_block, l4_match_all, l4_match_block, Protocol, Route, VirtualService,
+};
 use crate::model::matching::{
     block_covers, cover_keys, covered_lookups, l4_cover_keys, l4_covered_lookups, l4_covers,
     L4Block, MatchBlock,
 };
 use crate::model::spanned::Location;
-use crate::source::Span;
-use crate::yaml::{Node, Value};
+use crate::yaml::Node;
 
 /// One match block, as conditions.
 enum Cond {
@@ -77,12 +78,6 @@ pub struct Coverage<'a> {
     pub routes: Vec<Vec<Block<'a>>>,
     pub fates: Vec<Vec<Fate>>,
 }
-
-/// A route without `match` matches everything: an empty block.
-static EMPTY: Node = Node {
-    span: Span { start: 0, end: 0 },
-    value: Value::Map(Vec::new()),
-};
 
 impl<'a> Coverage<'a> {
     pub fn of(vs: &VirtualService<'a>, protocol: Protocol) -> Self {
@@ -150,6 +145,11 @@ fn blocks<'a>(vs: &VirtualService<'a>, protocol: Protocol) -> Vec<Vec<Block<'a>>
         Protocol::Http => Cond::Http(http_match_block(node, &gateways)),
         Protocol::Tcp | Protocol::Tls => Cond::L4(l4_match_block(node, &gateways)),
     };
+    // A route without `match` matches every request on the VirtualService's gateways.
+    let all = || match protocol {
+        Protocol::Http => Cond::Http(http_match_all(&gateways)),
+        Protocol::Tcp | Protocol::Tls => Cond::L4(l4_match_all(&gateways)),
+    };
     vs.routes_of(protocol)
         .into_iter()
         .map(|route| {
@@ -159,7 +159,7 @@ fn blocks<'a>(vs: &VirtualService<'a>, protocol: Protocol) -> Vec<Vec<Block<'a>>
                     route,
                     position: None,
                     span: route.span(),
-                    cond: cond(&EMPTY),
+                    cond: all(),
                 }];
             }
             nodes

@@ -490,11 +490,7 @@ fn port(node: &Node) -> Option<u32> {
 /// none), narrowed to the match's own `gateways` when it lists some. A match gateway the
 /// VirtualService is not bound to adds no traffic.
 fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Result<Option<Vec<String>>, ()> {
-    let bound: Vec<String> = if vs_gateways.is_empty() {
-        vec!["mesh".to_string()]
-    } else {
-        vs_gateways.iter().map(|s| s.to_string()).collect()
-    };
+    let bound = bound_gateways(vs_gateways);
     match own {
         Some(g) => {
             let listed = strings(g).ok_or(())?;
@@ -503,6 +499,32 @@ fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Result<Option
             ))
         }
         None => Ok(Some(bound)),
+    }
+}
+
+/// The gateways a VirtualService is bound to: its `gateways`, else `mesh`.
+fn bound_gateways(vs_gateways: &[&str]) -> Vec<String> {
+    if vs_gateways.is_empty() {
+        vec!["mesh".to_string()]
+    } else {
+        vs_gateways.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// The conditions of an http route without `match`: every request on the VirtualService's
+/// gateways.
+pub fn http_match_all(vs_gateways: &[&str]) -> MatchBlock {
+    MatchBlock {
+        gateways: Some(bound_gateways(vs_gateways)),
+        ..MatchBlock::everything()
+    }
+}
+
+/// The conditions of a tcp or tls route without `match`.
+pub fn l4_match_all(vs_gateways: &[&str]) -> L4Block {
+    L4Block {
+        gateways: Some(bound_gateways(vs_gateways)),
+        ..L4Block::default()
     }
 }
 
