@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::git;
+use crate::git::{self, GitError};
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
@@ -134,38 +134,21 @@ impl Baseline {
     }
 }
 
-/// Loads every YAML file of the repository holding `start` as it was at `rev`. `flag`
-/// names the option that asked for it, for errors. Never falls back: a missing git, an
-/// unknown revision or a shallow clone without it are errors naming `rev`.
-pub fn load(
-    start: &Path,
-    rev: &str,
-    flag: &str,
-    opts: &WorkspaceOptions,
-) -> Result<Baseline, String> {
-    let root =
-        git::root_of(start).ok_or_else(|| format!("{flag} {rev}: not inside a git repository"))?;
+/// Loads every YAML file of the repository holding `start` as it was at `rev`. Never falls
+/// back: a missing git, an unknown revision or a shallow clone without it are errors.
+pub fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline, GitError> {
+    let root = git::root_of(start).ok_or(GitError::NotARepository)?;
     let repo = git::Repo::open(&root);
-    let sha = repo
-        .resolve_commit(rev)
-        .map_err(|e| format!("{flag} {rev}: {e}"))?
-        .ok_or_else(|| {
-            if repo.is_shallow() {
-                format!(
-                    "{flag} {rev}: revision `{rev}` is not in this clone: the clone is shallow; \
-                     fetch `{rev}` (e.g. `git fetch --deepen=50`, or `actions/checkout` with `fetch-depth: 0`)"
-                )
-            } else {
-                format!("{flag} {rev}: unknown revision `{rev}`")
-            }
-        })?;
-    let files = repo
-        .files_at(&sha, walk::is_yaml)
-        .map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let sha = repo.resolve_commit(rev)?.ok_or_else(|| {
+        if repo.is_shallow() {
+            GitError::Shallow(rev.to_string())
+        } else {
+            GitError::UnknownRevision(rev.to_string())
+        }
+    })?;
+    let files = repo.files_at(&sha, walk::is_yaml)?;
     let blobs: Vec<String> = files.iter().map(|(_, b)| b.clone()).collect();
-    let texts = repo
-        .read_blobs(&blobs)
-        .map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let texts = repo.read_blobs(&blobs)?;
     let sources = files
         .into_iter()
         .zip(texts)

@@ -193,6 +193,15 @@ impl std::fmt::Display for ReadError {
     }
 }
 
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Io(e) => Some(e),
+            ReadError::TooLarge(_) | ReadError::NotRegular(_) => None,
+        }
+    }
+}
+
 /// Reads at most `MAX_FILE_BYTES` of a stream, counting the bytes actually read.
 fn read_capped(r: impl std::io::Read) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;

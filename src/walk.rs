@@ -81,6 +81,8 @@ impl std::fmt::Display for WalkError {
     }
 }
 
+impl std::error::Error for WalkError {}
+
 /// A name with a YAML extension, in any case (`x.yaml`, `z.Yaml`, `X.YML`).
 pub fn is_yaml(path: &Path) -> bool {
     path.extension()
@@ -405,6 +407,39 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovery, Walk
     out.targets.sort();
     out.targets.dedup_by(|a, b| a.path == b.path);
     Ok(out)
+}
+
+/// What a run reads and reports on, as the command line says.
+#[derive(Debug)]
+pub struct Request {
+    /// Files and directories to lint; `-` is standard input.
+    pub paths: Vec<PathBuf>,
+    pub excludes: GlobSet,
+    /// Excludes apply to the files given too.
+    pub force_exclude: bool,
+    /// Lint the YAML files changed since this git revision (and the uncommitted or
+    /// untracked ones) instead of `paths`.
+    pub changed_since: Option<String>,
+}
+
+impl Default for Request {
+    fn default() -> Request {
+        Request {
+            paths: Vec::new(),
+            excludes: GlobSet::empty(),
+            force_exclude: false,
+            changed_since: None,
+        }
+    }
+}
+
+/// The first path given, or the working directory (for none, or standard input): where
+/// the config file, the repository and its history are looked for.
+pub fn first_path(paths: &[PathBuf]) -> &Path {
+    paths
+        .first()
+        .filter(|p| p.as_os_str() != "-")
+        .map_or(Path::new("."), PathBuf::as_path)
 }
 
 /// The files a run reports on, when that is not every file it reads.
