@@ -19,8 +19,6 @@ pub struct Baseline {
     pub rev: String,
     /// The commit's abbreviated sha.
     pub short: String,
-    /// The repository root (canonical), to place current files; `None` for in-memory files.
-    root: Option<PathBuf>,
     /// Each old file's path in the repository, by file id.
     paths: Vec<String>,
     /// Old resources by (kind, namespace, name), in index order.
@@ -45,10 +43,10 @@ impl Baseline {
                 )
             })
             .collect();
-        Self::new(Workspace::from_sources(sources, opts), rev, short, None)
+        Self::new(Workspace::from_sources(sources, opts), rev, short)
     }
 
-    fn new(workspace: Workspace, rev: &str, short: &str, root: Option<PathBuf>) -> Baseline {
+    fn new(workspace: Workspace, rev: &str, short: &str) -> Baseline {
         let prefix = format!("{rev}:");
         let paths = workspace
             .files
@@ -69,7 +67,6 @@ impl Baseline {
             workspace,
             rev: rev.to_string(),
             short: short.to_string(),
-            root,
             paths,
             by_name,
         }
@@ -94,7 +91,8 @@ impl Baseline {
                 return at(only);
             }
         }
-        let path = self.repo_path(file?)?;
+        // The current file's path in the repository, settled when it was planned.
+        let path = file?.place.repo_path()?;
         found
             .iter()
             .filter_map(at)
@@ -105,19 +103,6 @@ impl Baseline {
     pub fn has(&self, res: &Resource) -> bool {
         self.by_name
             .contains_key(&(res.kind, res.namespace.clone(), res.name.clone()))
-    }
-
-    /// A current file's path in the repository, with forward slashes.
-    fn repo_path(&self, file: &SourceFile) -> Option<String> {
-        let rel = match &self.root {
-            Some(root) => std::fs::canonicalize(&file.path)
-                .ok()?
-                .strip_prefix(root)
-                .ok()?
-                .to_path_buf(),
-            None => PathBuf::from(&file.display),
-        };
-        Some(rel.to_string_lossy().replace('\\', "/"))
     }
 
     pub fn index(&self) -> &Index {
@@ -165,6 +150,5 @@ pub fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline
         Workspace::from_sources(sources, opts),
         rev,
         &short,
-        Some(root),
     ))
 }

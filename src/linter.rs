@@ -1,8 +1,8 @@
 //! One pipeline for every run, from the command line, the tests and the docs: the rules,
 //! then per-file ignores, suppressions, severity overrides, the report scope and the
-//! folding of note floods, in one sorted list.
+//! folding of note floods, in one sorted list. Checking reads nothing: every file's place
+//! was settled when it was planned.
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::cli::{CheckArgs, FailOn};
@@ -13,10 +13,9 @@ use crate::history::{self, Baseline};
 use crate::render::{RepoPath, RepoPaths, Report};
 use crate::rules::registry::RuleId;
 use crate::settings::Settings;
-use crate::source::SourceFile;
-use crate::walk::ReportScope;
+use crate::source::{Place, SourceFile};
 use crate::workspace::{Timings, Workspace, WorkspaceOptions};
-use crate::{engine, fold, git, suppress, walk};
+use crate::{engine, fold, suppress, walk};
 
 /// The result of a lint run.
 pub struct Outcome {
@@ -28,6 +27,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    fn new(workspace: Workspace, diagnostics: Vec<Diagnostic>, timings: Timings) -> Outcome {
+        let repo_paths = repo_paths(&workspace, &diagnostics);
+        Outcome {
+            workspace,
+            diagnostics,
+            repo_paths,
+            timings,
+        }
+    }
+
     pub fn report(&self) -> Report<'_> {
         Report {
             diagnostics: &self.diagnostics,
@@ -66,88 +75,32 @@ impl<'b> Linter<'b> {
 
     /// Plans, loads and checks the files the settings name, timing each phase.
     pub fn lint_files(&self) -> Result<Outcome, Error> {
-        let request = &self.settings.targets;
-        let mut paths = request.paths.clone();
-        if let Some(rev) = &request.changed_since {
-            let error = |source| Error::Revision {
-                flag: "--changed-since",
-                rev: rev.clone(),
-                source,
-            };
-            let root = git::root_of(Path::new("."))
-                .ok_or_else(|| error(crate::git::GitError::NotARepository))?;
-            let changed = git::changed_since(&root, rev).map_err(error)?;
-            let base = walk::relative_to_cwd(&root);
-            paths = changed
-                .into_iter()
-                .filter(|p| walk::is_yaml(p))
-                .map(|p| {
-                    if base.as_os_str() == "." {
-                        p
-                    } else {
-                        base.join(p)
-                    }
-                })
-                .collect();
-            if paths.is_empty() {
-                let workspace = Workspace::from_texts(&[], &self.settings.workspace);
-                return Ok(Outcome {
-                    workspace,
-                    diagnostics: Vec::new(),
-                    repo_paths: RepoPaths::default(),
-                    timings: Timings::default(),
-                });
-            }
-        }
         let mut timings = Timings::default();
         let t = Instant::now();
-        let plan = walk::plan(&paths, &request.excludes, request.force_exclude)?;
+        let plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);
         let mut workspace =
             Workspace::load_timed(&plan.targets, &self.settings.workspace, &mut timings);
+        workspace.root = plan.root;
         workspace.stats.excluded = plan.excluded;
         let t = Instant::now();
-        let diagnostics = self.check_in(&workspace, plan.report.as_ref());
+        let diagnostics = self.check(&workspace);
         timings.record("check", t);
-        let repo_paths = repo_paths(&workspace, &diagnostics, &request.paths);
-        Ok(Outcome {
-            workspace,
-            diagnostics,
-            repo_paths,
-            timings,
-        })
+        Ok(Outcome::new(workspace, diagnostics, timings))
     }
 
     /// Lints in-memory files (display path, text).
     pub fn lint_texts(&self, texts: &[(String, String)]) -> Outcome {
         let workspace = Workspace::from_texts(texts, &self.settings.workspace);
         let diagnostics = self.check(&workspace);
-        let repo_paths = RepoPaths {
-            root: None,
-            paths: workspace
-                .files
-                .iter()
-                .map(|f| RepoPath::Relative(f.display.clone()))
-                .collect(),
-        };
-        Outcome {
-            workspace,
-            diagnostics,
-            repo_paths,
-            timings: Timings::default(),
-        }
+        Outcome::new(workspace, diagnostics, Timings::default())
     }
 
     /// The findings of a loaded workspace, sorted: the loader's and the enabled rules',
     /// less those `per-file-ignores` and suppressions remove (with an
     /// `unused-suppression` for each suppression that removes nothing), at their configured
-    /// severities, with floods of file notes folded.
+    /// severities, in the files reported on, with floods of file notes folded.
     pub fn check(&self, ws: &Workspace) -> Vec<Diagnostic> {
-        self.check_in(ws, None)
-    }
-
-    /// [`Linter::check`], reporting only on the files in `scope`, when given.
-    fn check_in(&self, ws: &Workspace, scope: Option<&ReportScope>) -> Vec<Diagnostic> {
         let rules = &self.settings.rules;
         let enabled = |id: RuleId| rules.enabled(id);
         let mut diags: Vec<Diagnostic> = ws
@@ -169,7 +122,7 @@ impl<'b> Linter<'b> {
                 let Some(f) = ws.files.get(d.file as usize) else {
                     return true;
                 };
-                let absolute = std::fs::canonicalize(&f.path).ok();
+                let absolute = f.place.absolute(ws.root.as_deref());
                 !ignores.ignores(d.rule, &f.display, absolute.as_deref())
             });
         }
@@ -180,13 +133,7 @@ impl<'b> Linter<'b> {
                 d.severity = s;
             }
         }
-        if let Some(scope) = scope {
-            diags.retain(|d| {
-                ws.files
-                    .get(d.file as usize)
-                    .is_some_and(|f| scope.contains(&f.path))
-            });
-        }
+        diags.retain(|d| ws.files.get(d.file as usize).is_some_and(|f| f.reported));
         sort(&ws.files, &mut diags);
         // Folding keeps the first notes of the sorted list; the notes it adds are sorted in.
         if fold::floods(&diags) {
@@ -209,13 +156,11 @@ fn sort(files: &[SourceFile], diags: &mut Vec<Diagnostic>) {
     diagnostic::sort_and_dedup(diags, |f| rank.get(f as usize).copied().unwrap_or(0));
 }
 
-/// The repository root (the git work tree of the first linted path, else the working
-/// directory) and each file's path relative to it, with forward slashes, for SARIF and
-/// GitHub annotations; a file outside the root keeps its absolute path. Only files with
-/// findings are resolved; the others keep an empty path.
-fn repo_paths(ws: &Workspace, diags: &[Diagnostic], paths: &[PathBuf]) -> RepoPaths {
-    let root = git::root_of(walk::first_path(paths))
-        .or_else(|| std::env::current_dir().and_then(std::fs::canonicalize).ok());
+/// The repository root and each file's path relative to it, with forward slashes, for
+/// SARIF and GitHub annotations; a file outside the root keeps its absolute path, one
+/// without a place its displayed path. Only files with findings get a path; the others
+/// keep an empty one.
+fn repo_paths(ws: &Workspace, diags: &[Diagnostic]) -> RepoPaths {
     let mut needed = vec![false; ws.files.len()];
     for d in diags {
         if let Some(n) = needed.get_mut(d.file as usize) {
@@ -226,25 +171,20 @@ fn repo_paths(ws: &Workspace, diags: &[Diagnostic], paths: &[PathBuf]) -> RepoPa
         .files
         .iter()
         .zip(needed)
-        .map(|(f, needed)| {
-            if !needed {
-                return RepoPath::Relative(String::new());
-            }
-            // Standard input has no place in the repository.
-            let abs = (f.path.as_os_str() != "-")
-                .then(|| std::fs::canonicalize(&f.path).ok())
-                .flatten();
-            match (abs, &root) {
-                (Some(abs), Some(root)) => match abs.strip_prefix(root) {
-                    Ok(rel) => RepoPath::Relative(rel.to_string_lossy().replace('\\', "/")),
-                    Err(_) => RepoPath::Outside(abs),
-                },
-                (Some(abs), None) => RepoPath::Outside(abs),
-                (None, _) => RepoPath::Relative(f.display.replace('\\', "/")),
-            }
+        .map(|(f, needed)| match &f.place {
+            _ if !needed => RepoPath::Relative(String::new()),
+            Place::Outside(abs) => RepoPath::Outside(abs.clone()),
+            place => RepoPath::Relative(
+                place
+                    .repo_path()
+                    .unwrap_or_else(|| f.display.replace('\\', "/")),
+            ),
         })
         .collect();
-    RepoPaths { root, paths }
+    RepoPaths {
+        root: ws.root.clone(),
+        paths,
+    }
 }
 
 /// Lints what the command line names.
@@ -297,4 +237,87 @@ pub fn lint_texts_against(
         ..Settings::default()
     };
     Linter::new(settings, baseline).lint_texts(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::settings::PerFileIgnores;
+
+    /// A VirtualService whose one destination gets weight 40 (`weight-sum`), with `comment`
+    /// on that line.
+    fn split(name: &str, comment: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  hosts: [{name}]\n  http:\n  - route:\n    - destination: {{host: {name}}}\n      weight: 40 {comment}\n"
+        )
+    }
+
+    fn found(outcome: &Outcome) -> Vec<(String, RuleId, Severity)> {
+        let report = outcome.report();
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| (report.path(d).to_string(), d.rule, d.severity))
+            .collect()
+    }
+
+    #[test]
+    fn in_memory_files_take_ignores_suppressions_and_severities() {
+        let config = Config {
+            per_file_ignores: vec![("legacy/**".into(), vec![RuleId::WeightSum])],
+            ..Config::default()
+        };
+        let settings = Settings {
+            rules: RuleSettings {
+                select: Some(vec![RuleId::WeightSum, RuleId::UnusedSuppression]),
+                severity: vec![
+                    (RuleId::WeightSum, Severity::Warning),
+                    (RuleId::UnusedSuppression, Severity::Error),
+                ],
+                ..RuleSettings::default()
+            },
+            per_file_ignores: PerFileIgnores::new(&config).unwrap(),
+            ..Settings::default()
+        };
+        let texts = [
+            ("legacy/a.yaml".to_string(), split("a", "")),
+            (
+                "b.yaml".to_string(),
+                split("b", "# canarylint: ignore[weight-sum]"),
+            ),
+            ("c.yaml".to_string(), split("c", "")),
+            // Ignored by `per-file-ignores` first: the suppression is then unused.
+            (
+                "legacy/d.yaml".to_string(),
+                split("d", "# canarylint: ignore[weight-sum]"),
+            ),
+        ];
+        let outcome = Linter::new(settings, None).lint_texts(&texts);
+        assert_eq!(
+            found(&outcome),
+            [
+                ("c.yaml".into(), RuleId::WeightSum, Severity::Warning),
+                (
+                    "legacy/d.yaml".into(),
+                    RuleId::UnusedSuppression,
+                    Severity::Error
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_files_reported_on_are_reported() {
+        let texts = [
+            ("a.yaml".to_string(), split("a", "")),
+            ("b.yaml".to_string(), split("b", "")),
+        ];
+        let linter = Linter::new(Settings::default(), None);
+        let mut ws = Workspace::from_texts(&texts, &WorkspaceOptions::default());
+        ws.files[0].reported = false;
+        let diags = linter.check(&ws);
+        assert!(!diags.is_empty());
+        assert!(diags.iter().all(|d| d.file == 1), "{diags:?}");
+    }
 }

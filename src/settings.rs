@@ -43,7 +43,8 @@ pub struct PerFileIgnores {
 }
 
 impl PerFileIgnores {
-    fn new(config: &Config) -> Result<PerFileIgnores, Error> {
+    /// The config's `per-file-ignores`, relative to its directory.
+    pub fn new(config: &Config) -> Result<PerFileIgnores, Error> {
         if config.per_file_ignores.is_empty() {
             return Ok(PerFileIgnores::default());
         }
