@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use canarylint::codes::RuleId;
-use canarylint::config::Policy;
 use canarylint::diagnostic::Diagnostic;
 use canarylint::load;
 use canarylint::render::{text, RepoPath, RepoPaths, Report};
 use canarylint::source::{SourceFile, Span};
 use canarylint::walk::{self, Target};
 use canarylint::workspace::{Stats, Workspace, WorkspaceOptions};
+use canarylint::{Linter, Settings};
 use divan::Bencher;
 
 fn corpus() -> Option<PathBuf> {
@@ -72,8 +72,8 @@ fn index(b: Bencher) {
 #[divan::bench(sample_count = 10)]
 fn check(b: Bencher) {
     let ws = Workspace::load(&targets(), &WorkspaceOptions::default());
-    let policy = Policy::default();
-    b.bench(|| canarylint::check_workspace(&ws, &policy, None, &|_| true).len());
+    let linter = Linter::new(Settings::default(), None);
+    b.bench(|| linter.check(&ws).len());
 }
 
 /// 10,000 findings in one 1 MB file, rendered as text.

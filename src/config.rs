@@ -124,6 +124,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl std::error::Error for ConfigError {}
+
 pub const TOP_KEYS: &[&str] = &[
     "policy",
     "default-namespace",

@@ -52,16 +52,21 @@ fn reason(message: &str) -> String {
     out
 }
 
-/// Keeps the first `NOTE_LIMIT` file notes of each rule (in the given order) and folds the
-/// rest into one note at the first folded file.
-pub fn fold_notes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+/// Whether some rule has more than `NOTE_LIMIT` file notes, which [`fold_notes`] folds.
+pub fn floods(diags: &[Diagnostic]) -> bool {
     let mut counts: BTreeMap<RuleId, usize> = BTreeMap::new();
-    for d in &diags {
+    for d in diags {
         if FILE_NOTES.contains(&d.rule) {
             *counts.entry(d.rule).or_default() += 1;
         }
     }
-    if counts.values().all(|&n| n <= NOTE_LIMIT) {
+    counts.values().any(|&n| n > NOTE_LIMIT)
+}
+
+/// Keeps the first `NOTE_LIMIT` file notes of each rule (in the given order) and folds the
+/// rest into one note at the first folded file.
+pub fn fold_notes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if !floods(&diags) {
         return diags;
     }
     let mut seen: BTreeMap<RuleId, usize> = BTreeMap::new();

@@ -11,8 +11,83 @@
 //! NUL-separated (`-z`), so that no name is quoted or split.
 
 use std::ffi::OsStr;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// Why git could not tell what was asked.
+#[derive(Debug)]
+pub enum GitError {
+    /// The `git` program could not be started.
+    Spawn(std::io::Error),
+    /// git failed; what it wrote on standard error.
+    Failed(String),
+    /// Reading git's answer failed.
+    Read(std::io::Error),
+    /// `git cat-file` was started without its pipes.
+    NoPipes,
+    /// A blob `git cat-file` did not give: its id, and what git answered instead.
+    MissingBlob { blob: String, answer: String },
+    /// No git work tree holds the path.
+    NotARepository,
+    /// The revision names no commit of this clone.
+    UnknownRevision(String),
+    /// The revision names no commit of this clone, which may not have fetched it.
+    NotFetched(String),
+    /// The revision is not in this clone, which is shallow.
+    Shallow(String),
+    /// The git command that failed (`git ls-tree`), and why.
+    In {
+        command: String,
+        source: Box<GitError>,
+    },
+}
+
+impl GitError {
+    /// This failure, as the failure of `command`.
+    fn within(self, command: impl Into<String>) -> GitError {
+        GitError::In {
+            command: command.into(),
+            source: Box::new(self),
+        }
+    }
+}
+
+impl fmt::Display for GitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GitError::Spawn(e) => write!(f, "cannot run git: {e}"),
+            GitError::Failed(stderr) => f.write_str(stderr),
+            GitError::Read(e) => write!(f, "{e}"),
+            GitError::NoPipes => f.write_str("no pipes"),
+            GitError::MissingBlob { blob, answer } => {
+                write!(f, "cannot read blob {blob}: {answer}")
+            }
+            GitError::NotARepository => f.write_str("not inside a git repository"),
+            GitError::UnknownRevision(rev) => write!(f, "unknown revision `{rev}`"),
+            GitError::NotFetched(rev) => write!(
+                f,
+                "unknown revision `{rev}` (is it fetched? a shallow clone may lack it)"
+            ),
+            GitError::Shallow(rev) => write!(
+                f,
+                "revision `{rev}` is not in this clone: the clone is shallow; \
+                 fetch `{rev}` (e.g. `git fetch --deepen=50`, or `actions/checkout` with `fetch-depth: 0`)"
+            ),
+            GitError::In { command, source } => write!(f, "{command}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for GitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GitError::Spawn(e) | GitError::Read(e) => Some(e),
+            GitError::In { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// The root of the git work tree holding `path`, found by looking for `.git` upward.
 pub fn root_of(path: &Path) -> Option<PathBuf> {
@@ -109,37 +184,37 @@ impl Repo {
         c
     }
 
-    fn output<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Output, String> {
+    fn output<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Output, GitError> {
         let out = self
             .command()
             .args(args)
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(GitError::Spawn)?;
         if out.status.success() {
             Ok(out)
         } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+            Err(GitError::Failed(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ))
         }
     }
 
-    fn text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String, String> {
+    fn text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String, GitError> {
         self.output(args)
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     }
 
     /// Paths from a NUL-separated (`-z`) git listing, byte for byte.
-    fn paths<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<PathBuf>, String> {
+    fn paths<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<PathBuf>, GitError> {
         let out = self.output(args)?;
         Ok(split_z(&out.stdout).map(path_from_bytes).collect())
     }
 
     /// Files changed between `rev` and HEAD (`git diff --name-only rev...HEAD`), plus
     /// uncommitted and untracked files that still exist, relative to the root.
-    pub fn changed_since(&self, rev: &str) -> Result<Vec<PathBuf>, String> {
+    pub fn changed_since(&self, rev: &str) -> Result<Vec<PathBuf>, GitError> {
         if self.resolve_commit(rev)?.is_none() {
-            return Err(format!(
-                "unknown revision `{rev}` (is it fetched? a shallow clone may lack it)"
-            ));
+            return Err(GitError::NotFetched(rev.to_string()));
         }
         let range = format!("{rev}...HEAD");
         let diff = [
@@ -159,7 +234,7 @@ impl Repo {
         for args in [&committed[..], &uncommitted[..], &untracked[..]] {
             names.extend(
                 self.paths(args)
-                    .map_err(|e| format!("git {}: {e}", args.join(" ")))?,
+                    .map_err(|e| e.within(format!("git {}", args.join(" "))))?,
             );
         }
         names.sort();
@@ -170,13 +245,13 @@ impl Repo {
 
     /// The full sha of the commit `rev` names, resolved the way git does (`origin/main`,
     /// `HEAD~1`, a sha), or `None` when this clone does not have it.
-    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, String> {
+    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
         let out = self
             .command()
             .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
             .arg(format!("{rev}^{{commit}}"))
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(GitError::Spawn)?;
         if !out.status.success() {
             return Ok(None);
         }
@@ -196,7 +271,7 @@ impl Repo {
         &self,
         sha: &str,
         keep: impl Fn(&Path) -> bool,
-    ) -> Result<Vec<(String, String)>, String> {
+    ) -> Result<Vec<(String, String)>, GitError> {
         let out = self
             .text(&[
                 "ls-tree",
@@ -206,7 +281,7 @@ impl Repo {
                 "--end-of-options",
                 sha,
             ])
-            .map_err(|e| format!("git ls-tree: {e}"))?;
+            .map_err(|e| e.within("git ls-tree"))?;
         Ok(out
             .split('\0')
             .filter_map(|rec| {
@@ -224,7 +299,7 @@ impl Repo {
 
     /// The contents of the given blobs, read in one `git cat-file --batch` process (which
     /// applies no filter or textconv without `--filters`/`--textconv`).
-    pub fn read_blobs(&self, blobs: &[String]) -> Result<Vec<Vec<u8>>, String> {
+    pub fn read_blobs(&self, blobs: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
         use std::io::{BufRead, BufReader, Read, Write};
         use std::process::Stdio;
 
@@ -235,9 +310,9 @@ impl Repo {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(GitError::Spawn)?;
         let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err("git cat-file: no pipes".into());
+            return Err(GitError::NoPipes.within("git cat-file"));
         };
         let input: String = blobs.iter().map(|b| format!("{b}\n")).collect();
         // Write from another thread: git answers while it reads, and both pipes are bounded.
@@ -248,7 +323,7 @@ impl Repo {
             let mut header = String::new();
             reader
                 .read_line(&mut header)
-                .map_err(|e| format!("git cat-file: {e}"))?;
+                .map_err(|e| GitError::Read(e).within("git cat-file"))?;
             // `<object> SP <type> SP <size> LF <contents> LF`, or `<object> SP missing LF`.
             let size: usize = header
                 .trim_end()
@@ -256,12 +331,16 @@ impl Repo {
                 .next()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| {
-                    format!("git cat-file: cannot read blob {blob}: {}", header.trim())
+                    GitError::MissingBlob {
+                        blob: blob.clone(),
+                        answer: header.trim().to_string(),
+                    }
+                    .within("git cat-file")
                 })?;
             let mut body = vec![0; size + 1];
             reader
                 .read_exact(&mut body)
-                .map_err(|e| format!("git cat-file: {e}"))?;
+                .map_err(|e| GitError::Read(e).within("git cat-file"))?;
             body.pop();
             out.push(body);
         }
@@ -273,7 +352,7 @@ impl Repo {
 
 /// Files changed between `rev` and HEAD, plus uncommitted and untracked files that still
 /// exist, relative to `root` (see [`Repo::changed_since`]).
-pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
+pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
     Repo::open(root).changed_since(rev)
 }
 

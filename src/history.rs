@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::git;
+use crate::git::{self, GitError};
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
@@ -19,8 +19,6 @@ pub struct Baseline {
     pub rev: String,
     /// The commit's abbreviated sha.
     pub short: String,
-    /// The repository root (canonical), to place current files; `None` for in-memory files.
-    root: Option<PathBuf>,
     /// Each old file's path in the repository, by file id.
     paths: Vec<String>,
     /// Old resources by (kind, namespace, name), in index order.
@@ -45,10 +43,10 @@ impl Baseline {
                 )
             })
             .collect();
-        Self::new(Workspace::from_sources(sources, opts), rev, short, None)
+        Self::new(Workspace::from_sources(sources, opts), rev, short)
     }
 
-    fn new(workspace: Workspace, rev: &str, short: &str, root: Option<PathBuf>) -> Baseline {
+    fn new(workspace: Workspace, rev: &str, short: &str) -> Baseline {
         let prefix = format!("{rev}:");
         let paths = workspace
             .files
@@ -69,7 +67,6 @@ impl Baseline {
             workspace,
             rev: rev.to_string(),
             short: short.to_string(),
-            root,
             paths,
             by_name,
         }
@@ -94,7 +91,8 @@ impl Baseline {
                 return at(only);
             }
         }
-        let path = self.repo_path(file?)?;
+        // The current file's path in the repository, settled when it was planned.
+        let path = file?.place.repo_path()?;
         found
             .iter()
             .filter_map(at)
@@ -105,19 +103,6 @@ impl Baseline {
     pub fn has(&self, res: &Resource) -> bool {
         self.by_name
             .contains_key(&(res.kind, res.namespace.clone(), res.name.clone()))
-    }
-
-    /// A current file's path in the repository, with forward slashes.
-    fn repo_path(&self, file: &SourceFile) -> Option<String> {
-        let rel = match &self.root {
-            Some(root) => std::fs::canonicalize(&file.path)
-                .ok()?
-                .strip_prefix(root)
-                .ok()?
-                .to_path_buf(),
-            None => PathBuf::from(&file.display),
-        };
-        Some(rel.to_string_lossy().replace('\\', "/"))
     }
 
     pub fn index(&self) -> &Index {
@@ -134,38 +119,21 @@ impl Baseline {
     }
 }
 
-/// Loads every YAML file of the repository holding `start` as it was at `rev`. `flag`
-/// names the option that asked for it, for errors. Never falls back: a missing git, an
-/// unknown revision or a shallow clone without it are errors naming `rev`.
-pub fn load(
-    start: &Path,
-    rev: &str,
-    flag: &str,
-    opts: &WorkspaceOptions,
-) -> Result<Baseline, String> {
-    let root =
-        git::root_of(start).ok_or_else(|| format!("{flag} {rev}: not inside a git repository"))?;
+/// Loads every YAML file of the repository holding `start` as it was at `rev`. Never falls
+/// back: a missing git, an unknown revision or a shallow clone without it are errors.
+pub fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline, GitError> {
+    let root = git::root_of(start).ok_or(GitError::NotARepository)?;
     let repo = git::Repo::open(&root);
-    let sha = repo
-        .resolve_commit(rev)
-        .map_err(|e| format!("{flag} {rev}: {e}"))?
-        .ok_or_else(|| {
-            if repo.is_shallow() {
-                format!(
-                    "{flag} {rev}: revision `{rev}` is not in this clone: the clone is shallow; \
-                     fetch `{rev}` (e.g. `git fetch --deepen=50`, or `actions/checkout` with `fetch-depth: 0`)"
-                )
-            } else {
-                format!("{flag} {rev}: unknown revision `{rev}`")
-            }
-        })?;
-    let files = repo
-        .files_at(&sha, walk::is_yaml)
-        .map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let sha = repo.resolve_commit(rev)?.ok_or_else(|| {
+        if repo.is_shallow() {
+            GitError::Shallow(rev.to_string())
+        } else {
+            GitError::UnknownRevision(rev.to_string())
+        }
+    })?;
+    let files = repo.files_at(&sha, walk::is_yaml)?;
     let blobs: Vec<String> = files.iter().map(|(_, b)| b.clone()).collect();
-    let texts = repo
-        .read_blobs(&blobs)
-        .map_err(|e| format!("{flag} {rev}: {e}"))?;
+    let texts = repo.read_blobs(&blobs)?;
     let sources = files
         .into_iter()
         .zip(texts)
@@ -182,6 +150,5 @@ pub fn load(
         Workspace::from_sources(sources, opts),
         rev,
         &short,
-        Some(root),
     ))
 }

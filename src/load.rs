@@ -1,8 +1,9 @@
 //! Load: read a file, split it into documents, and parse only the documents the rules need
 //! into span-aware nodes. Nothing here fails: problems become diagnostics.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
@@ -37,6 +38,19 @@ pub struct LoadedFile {
     pub documents: usize,
     /// Whether anything in the file needs its text later (resources or findings).
     pub keep: bool,
+    /// The namespace the nearest kustomization above the file sets, for its resources that
+    /// set none (see [`LoadedFile::resolve_namespace`]).
+    pub kustomization_namespace: Option<String>,
+}
+
+impl LoadedFile {
+    /// Finds the namespace the kustomizations above the file set, when a resource of the
+    /// file sets none: indexing gives it to those resources.
+    pub fn resolve_namespace(&mut self, kustomize: &KustomizeNamespaces) {
+        if self.resources.iter().any(|r| !r.explicit_namespace) {
+            self.kustomization_namespace = kustomize.namespace_for(&self.source.path);
+        }
+    }
 }
 
 fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> LoadedFile {
@@ -46,6 +60,7 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
         diagnostics: vec![Diagnostic::new(rule, 0, span, message)],
         documents: 0,
         keep: true,
+        kustomization_namespace: None,
     }
 }
 
@@ -87,8 +102,18 @@ fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
     }
 }
 
-/// Loads a file found by discovery.
+/// Loads a file found by discovery. A file kept for the later phases keeps the place
+/// planning gave it.
 pub fn load_target(t: &Target, opts: LoadOptions) -> LoadedFile {
+    let mut f = read_target(t, opts);
+    if f.keep {
+        f.source.place = t.place.clone();
+        f.source.reported = t.reported;
+    }
+    f
+}
+
+fn read_target(t: &Target, opts: LoadOptions) -> LoadedFile {
     match &t.skip {
         Some(skip) => {
             let (rule, msg, help) = skip_note(skip);
@@ -193,6 +218,15 @@ impl std::fmt::Display for ReadError {
     }
 }
 
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Io(e) => Some(e),
+            ReadError::TooLarge(_) | ReadError::NotRegular(_) => None,
+        }
+    }
+}
+
 /// Reads at most `MAX_FILE_BYTES` of a stream, counting the bytes actually read.
 fn read_capped(r: impl std::io::Read) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
@@ -262,6 +296,7 @@ impl Documents {
             diagnostics: self.diagnostics,
             documents: self.documents,
             keep: self.keep,
+            kustomization_namespace: None,
         }
     }
 }
@@ -565,33 +600,39 @@ fn resource(root: Node) -> Option<RawResource> {
     })
 }
 
-/// Finds the `namespace:` that the nearest kustomization above a directory sets.
+/// Finds the `namespace:` that the nearest kustomization above a directory sets, for the
+/// files loaded in parallel: each directory is read once.
 #[derive(Default)]
 pub struct KustomizeNamespaces {
-    cache: std::collections::HashMap<PathBuf, Option<String>>,
+    cache: Mutex<HashMap<PathBuf, Option<String>>>,
     /// By directory as written, to spare a `canonicalize` per file.
-    by_written_dir: std::collections::HashMap<PathBuf, Option<String>>,
+    by_written_dir: Mutex<HashMap<PathBuf, Option<String>>>,
+}
+
+/// A lock whose holder cannot have left its map half-changed.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl KustomizeNamespaces {
-    pub fn namespace_for(&mut self, file: &Path) -> Option<String> {
+    pub fn namespace_for(&self, file: &Path) -> Option<String> {
         let dir = file.parent().unwrap_or(Path::new("."));
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
-        if let Some(hit) = self.by_written_dir.get(dir) {
+        if let Some(hit) = lock(&self.by_written_dir).get(dir) {
             return hit.clone();
         }
         let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let found = self.lookup(&canonical);
-        self.by_written_dir.insert(dir.to_path_buf(), found.clone());
+        lock(&self.by_written_dir).insert(dir.to_path_buf(), found.clone());
         found
     }
 
-    fn lookup(&mut self, dir: &Path) -> Option<String> {
-        if let Some(hit) = self.cache.get(dir) {
+    fn lookup(&self, dir: &Path) -> Option<String> {
+        if let Some(hit) = lock(&self.cache).get(dir) {
             return hit.clone();
         }
         let own = kustomization_namespace(dir);
@@ -601,7 +642,7 @@ impl KustomizeNamespaces {
             None if dir.join(".git").exists() => None,
             None => dir.parent().and_then(|p| self.lookup(p)),
         };
-        self.cache.insert(dir.to_path_buf(), found.clone());
+        lock(&self.cache).insert(dir.to_path_buf(), found.clone());
         found
     }
 }

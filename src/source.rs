@@ -1,6 +1,6 @@
 //! Source files, byte spans and the line index that turns them into lines and columns.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A byte range in one source file.
@@ -30,12 +30,63 @@ impl Span {
 /// Index of a file in the run's file table.
 pub type FileId = u32;
 
+/// Where a file is, settled once when files are planned: the phases after loading never
+/// ask the file system.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Place {
+    /// Below the repository root: the path relative to it.
+    Repository(PathBuf),
+    /// The absolute path, symlinks resolved, of a file outside the repository root (or of
+    /// any file, before it is settled against a root).
+    Outside(PathBuf),
+    /// Not a file on disk (standard input, an in-memory text), or one whose path does not
+    /// resolve (a broken or looping link).
+    #[default]
+    Unresolved,
+}
+
+impl Place {
+    /// This place against the repository `root`: an absolute path below it becomes a path
+    /// in the repository.
+    pub fn settle(self, root: Option<&Path>) -> Place {
+        match (self, root) {
+            (Place::Outside(abs), Some(root)) => match abs.strip_prefix(root) {
+                Ok(rel) => Place::Repository(rel.to_path_buf()),
+                Err(_) => Place::Outside(abs),
+            },
+            (place, _) => place,
+        }
+    }
+
+    /// The absolute path, symlinks resolved, given the `root` the place was settled against.
+    pub fn absolute(&self, root: Option<&Path>) -> Option<PathBuf> {
+        match self {
+            Place::Repository(rel) => root.map(|r| r.join(rel)),
+            Place::Outside(abs) => Some(abs.clone()),
+            Place::Unresolved => None,
+        }
+    }
+
+    /// The path in the repository, with forward slashes.
+    pub fn repo_path(&self) -> Option<String> {
+        match self {
+            Place::Repository(rel) => Some(rel.to_string_lossy().replace('\\', "/")),
+            Place::Outside(_) | Place::Unresolved => None,
+        }
+    }
+}
+
 /// A loaded file: its path as displayed, its text and where its lines start.
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// The path as reported: as given on the command line, or relative to the cwd.
     pub display: String,
+    /// Where the file is in the repository.
+    pub place: Place,
+    /// Whether the run reports the file's findings: given files, the rest of the repository
+    /// is read for what they refer to, and not reported on.
+    pub reported: bool,
     pub text: Arc<str>,
     /// Built on first use: most files never need it.
     line_starts: std::sync::OnceLock<Vec<u32>>,
@@ -53,6 +104,8 @@ impl SourceFile {
         SourceFile {
             path,
             display,
+            place: Place::Unresolved,
+            reported: true,
             text,
             line_starts: std::sync::OnceLock::new(),
         }
@@ -157,5 +210,22 @@ mod tests {
         let c = f.text.find('c').unwrap();
         assert_eq!(f.line_col(c), LineCol { line: 3, column: 1 });
         assert_eq!(&f.text[f.line_range(2)], "b: 2");
+    }
+
+    #[test]
+    fn places_settle_against_the_root() {
+        let root = Path::new("/repo");
+        let inside = Place::Outside(PathBuf::from("/repo/apps/vs.yaml")).settle(Some(root));
+        assert_eq!(inside, Place::Repository(PathBuf::from("apps/vs.yaml")));
+        assert_eq!(inside.repo_path().as_deref(), Some("apps/vs.yaml"));
+        assert_eq!(
+            inside.absolute(Some(root)),
+            Some(PathBuf::from("/repo/apps/vs.yaml"))
+        );
+        let outside = Place::Outside(PathBuf::from("/elsewhere/vs.yaml")).settle(Some(root));
+        assert_eq!(outside, Place::Outside(PathBuf::from("/elsewhere/vs.yaml")));
+        assert_eq!(outside.repo_path(), None);
+        assert_eq!(Place::Unresolved.settle(Some(root)), Place::Unresolved);
+        assert_eq!(Place::Unresolved.absolute(Some(root)), None);
     }
 }

@@ -7,11 +7,16 @@ use std::sync::Mutex;
 
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::git::GitError;
+use crate::source::Place;
 
 /// How standard input (the path `-`) is shown.
 pub const STDIN: &str = "<stdin>";
 
-/// A file to lint, with the path to show for it.
+/// A file to lint, with the path to show for it and its place in the repository.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Target {
     pub display: String,
@@ -21,6 +26,11 @@ pub struct Target {
     /// Why the file is not read, when discovery already knows: the loader turns it into a
     /// note at the file, so that nothing is skipped without a word.
     pub skip: Option<Skip>,
+    /// Where the file is: placed against the repository root when planned (see [`plan`]);
+    /// its resolved path when only discovered (see [`discover`]).
+    pub place: Place,
+    /// Whether its findings are reported (see [`plan`]).
+    pub reported: bool,
 }
 
 impl Target {
@@ -30,8 +40,22 @@ impl Target {
             path: path.to_path_buf(),
             explicit,
             skip,
+            place: Place::Unresolved,
+            reported: true,
         }
     }
+
+    /// The target with its place resolved from its own path (one file-system call) and
+    /// settled against `root`.
+    fn placed(mut self, root: Option<&Path>) -> Target {
+        self.place = resolve(&self.path).settle(root);
+        self
+    }
+}
+
+/// Where `path` really is, every symlink resolved.
+fn resolve(path: &Path) -> Place {
+    std::fs::canonicalize(path).map_or(Place::Unresolved, Place::Outside)
 }
 
 /// Why discovery leaves a file unread.
@@ -80,6 +104,8 @@ impl std::fmt::Display for WalkError {
         }
     }
 }
+
+impl std::error::Error for WalkError {}
 
 /// A name with a YAML extension, in any case (`x.yaml`, `z.Yaml`, `X.YML`).
 pub fn is_yaml(path: &Path) -> bool {
@@ -201,9 +227,10 @@ fn outside(link: &Path, root: &Path) -> Option<PathBuf> {
     (!target.starts_with(root)).then(|| std::fs::read_link(link).unwrap_or(target))
 }
 
-/// A file named on the command line. Explicit files are read even when excluded (unless
-/// `--force-exclude`); a symlink is followed only inside its repository.
-fn explicit(p: &Path) -> Result<Target, WalkError> {
+/// A file named on the command line, placed against `root`. Explicit files are read even
+/// when excluded (unless `--force-exclude`); a symlink is followed only inside its
+/// repository.
+fn explicit(p: &Path, root: Option<&Path>) -> Result<Target, WalkError> {
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
         Err(e) if is_loop(&e) => return Err(WalkError::SymlinkLoop(display(p))),
@@ -219,22 +246,20 @@ fn explicit(p: &Path) -> Result<Target, WalkError> {
     };
     if !meta.is_file() {
         // Never opened: opening a FIFO blocks until something writes to it.
-        return Ok(Target::new(
-            p,
-            true,
-            Some(Skip::NotRegular(file_kind(meta.file_type()))),
-        ));
+        return Ok(
+            Target::new(p, true, Some(Skip::NotRegular(file_kind(meta.file_type())))).placed(root),
+        );
     }
     if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_symlink()) {
         let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
-        let root = repository_of(parent.unwrap_or(Path::new(".")), Path::new("."));
-        if let Some(to) = outside(p, &root) {
-            return Ok(Target::new(p, true, Some(Skip::OutsideRepository(to))));
+        let repository = repository_of(parent.unwrap_or(Path::new(".")), Path::new("."));
+        if let Some(to) = outside(p, &repository) {
+            return Ok(Target::new(p, true, Some(Skip::OutsideRepository(to))).placed(root));
         }
     }
     std::fs::File::open(p).map_err(|e| WalkError::Unreadable(display(p), e.to_string()))?;
     let skip = template_engine(p).map(Skip::Template);
-    Ok(Target::new(p, true, skip))
+    Ok(Target::new(p, true, skip).placed(root))
 }
 
 /// The path an error of the walk is about, and the I/O error under it.
@@ -262,9 +287,10 @@ fn is_ancestor_loop(err: &ignore::Error) -> bool {
 
 /// Walks one directory: its YAML files (and template-named files, to note them), following
 /// symlinks that stay inside the repository, reading hidden directories (`.argocd/`,
-/// `.flux/` are GitOps folders) but not version-control ones, honouring `.gitignore`.
-fn walk_dir(dir: &Path, excludes: &GlobSet) -> Discovery {
-    let root = repository_of(dir, dir);
+/// `.flux/` are GitOps folders) but not version-control ones, honouring `.gitignore`. The
+/// files found are placed against `root`.
+fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
+    let repository = repository_of(dir, dir);
     let found = Mutex::new(Vec::new());
     // Symlinks followed: files reached through them may also be reached directly.
     let linked = Mutex::new(Vec::new());
@@ -280,7 +306,8 @@ fn walk_dir(dir: &Path, excludes: &GlobSet) -> Discovery {
         })
         .build_parallel()
         .run(|| {
-            let (found, linked, excluded_count, root) = (&found, &linked, &excluded_count, &root);
+            let (found, linked, excluded_count, repository) =
+                (&found, &linked, &excluded_count, &repository);
             let push = move |t: Target| found.lock().expect("walk results").push(t);
             Box::new(move |entry| {
                 let entry = match entry {
@@ -324,7 +351,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet) -> Discovery {
                     return WalkState::Continue;
                 };
                 if entry.path_is_symlink() {
-                    if let Some(to) = outside(path, root) {
+                    if let Some(to) = outside(path, repository) {
                         if ft.is_dir() || wanted(path) {
                             push(Target::new(path, false, Some(Skip::OutsideRepository(to))));
                         }
@@ -352,10 +379,28 @@ fn walk_dir(dir: &Path, excludes: &GlobSet) -> Discovery {
     if !linked.is_empty() {
         drop_linked_copies(dir, &linked, &mut targets);
     }
+    place_walked(dir, &linked, &mut targets, root);
     Discovery {
         targets,
         excluded: excluded_count.into_inner(),
     }
+}
+
+/// Places each walked file against `root`. A plain file is where its path below the walked
+/// directory leads from the directory's place: no file-system call for each of tens of
+/// thousands of files. Links, what is reached through them, and what the walk noted (links
+/// that lead nowhere, unreadable entries, templates) are resolved one by one.
+fn place_walked(dir: &Path, linked: &[PathBuf], targets: &mut [Target], root: Option<&Path>) {
+    let base = resolve(dir).settle(root);
+    targets.par_iter_mut().for_each(|t| {
+        let plain = t.skip.is_none() && !linked.iter().any(|l| t.path.starts_with(l));
+        t.place = match (&base, t.path.strip_prefix(dir)) {
+            (Place::Repository(base), Ok(rel)) if plain => Place::Repository(base.join(rel)),
+            // The walked directory may be above the root.
+            (Place::Outside(base), Ok(rel)) if plain => Place::Outside(base.join(rel)).settle(root),
+            _ => resolve(&t.path).settle(root),
+        };
+    });
 }
 
 /// A file reached both directly and through a symlink is linted once, at its own path.
@@ -377,28 +422,35 @@ fn drop_linked_copies(dir: &Path, linked: &[PathBuf], targets: &mut Vec<Target>)
 }
 
 /// Every file to lint, sorted by displayed path. Explicit files are always linted; a path
-/// that does not exist is an error.
+/// that does not exist is an error. Each file's place is its resolved path.
 pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovery, WalkError> {
+    discover_in(paths, excludes, None)
+}
+
+/// [`discover`], each file placed against the repository `root`.
+fn discover_in(
+    paths: &[PathBuf],
+    excludes: &GlobSet,
+    root: Option<&Path>,
+) -> Result<Discovery, WalkError> {
     let mut out = Discovery::default();
     let mut dirs = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
             out.targets.push(Target {
                 display: STDIN.into(),
-                path: p.clone(),
-                explicit: true,
-                skip: None,
+                ..Target::new(p, true, None)
             });
             continue;
         }
         if p.is_dir() {
             dirs.push(p.clone());
         } else {
-            out.targets.push(explicit(p)?);
+            out.targets.push(explicit(p, root)?);
         }
     }
     for dir in dirs {
-        let found = walk_dir(&dir, excludes);
+        let found = walk_dir(&dir, excludes, root);
         out.targets.extend(found.targets);
         out.excluded += found.excluded;
     }
@@ -407,29 +459,69 @@ pub fn discover(paths: &[PathBuf], excludes: &GlobSet) -> Result<Discovery, Walk
     Ok(out)
 }
 
-/// The files a run reports on, when that is not every file it reads.
-#[derive(Debug, Default)]
-pub struct ReportScope {
-    files: HashSet<PathBuf>,
-    dirs: Vec<PathBuf>,
+/// What a run reads and reports on, as the command line says.
+#[derive(Debug)]
+pub struct Request {
+    /// Files and directories to lint; `-` is standard input.
+    pub paths: Vec<PathBuf>,
+    pub excludes: GlobSet,
+    /// Excludes apply to the files given too.
+    pub force_exclude: bool,
+    /// Lint the YAML files changed since this git revision (and the uncommitted or
+    /// untracked ones) instead of `paths`.
+    pub changed_since: Option<String>,
 }
 
-impl ReportScope {
-    /// Whether findings in the file at `path` are reported.
-    pub fn contains(&self, path: &Path) -> bool {
-        let Ok(abs) = std::fs::canonicalize(path) else {
-            return false;
-        };
-        self.files.contains(&abs) || self.dirs.iter().any(|d| abs.starts_with(d))
+impl Default for Request {
+    fn default() -> Request {
+        Request {
+            paths: Vec::new(),
+            excludes: GlobSet::empty(),
+            force_exclude: false,
+            changed_since: None,
+        }
     }
 }
 
-/// What to read and what to report on.
+/// The first path given, or the working directory (for none, or standard input): where
+/// the config file, the repository and its history are looked for.
+pub fn first_path(paths: &[PathBuf]) -> &Path {
+    paths
+        .first()
+        .filter(|p| p.as_os_str() != "-")
+        .map_or(Path::new("."), PathBuf::as_path)
+}
+
+/// The files a run reports on, when that is not every file it reads.
 #[derive(Debug)]
+struct ReportScope<'r> {
+    /// The places of the files given.
+    files: HashSet<Place>,
+    /// The directories given, resolved.
+    dirs: Vec<PathBuf>,
+    /// The root the places are settled against.
+    root: Option<&'r Path>,
+}
+
+impl ReportScope<'_> {
+    /// Whether findings in the file at `place` are reported.
+    fn contains(&self, place: &Place) -> bool {
+        self.files.contains(place)
+            || (!self.dirs.is_empty()
+                && place
+                    .absolute(self.root)
+                    .is_some_and(|abs| self.dirs.iter().any(|d| abs.starts_with(d))))
+    }
+}
+
+/// What to read, each file with its place in the repository and whether it is reported.
+#[derive(Debug, Default)]
 pub struct Plan {
     pub targets: Vec<Target>,
-    /// `None`: report on everything read.
-    pub report: Option<ReportScope>,
+    /// The repository root the places are relative to: the git work tree of the first path
+    /// given, else the working directory; canonical. `None` when nothing is to be read
+    /// because no file changed.
+    pub root: Option<PathBuf>,
     /// Paths the excludes removed, for the summary.
     pub excluded: usize,
 }
@@ -469,12 +561,72 @@ pub fn relative_to_cwd(root: &Path) -> PathBuf {
     root.to_path_buf()
 }
 
+/// The YAML files changed since `rev` (and the uncommitted or untracked ones), as paths from
+/// the working directory.
+fn changed_since(rev: &str) -> Result<Vec<PathBuf>, Error> {
+    let error = |source| Error::Revision {
+        flag: "--changed-since",
+        rev: rev.to_string(),
+        source,
+    };
+    let root =
+        crate::git::root_of(Path::new(".")).ok_or_else(|| error(GitError::NotARepository))?;
+    let changed = crate::git::changed_since(&root, rev).map_err(error)?;
+    let base = relative_to_cwd(&root);
+    Ok(changed
+        .into_iter()
+        .filter(|p| is_yaml(p))
+        .map(|p| {
+            if base.as_os_str() == "." {
+                p
+            } else {
+                base.join(p)
+            }
+        })
+        .collect())
+}
+
 /// Plans a run. Given only directories (or `-`), everything found is read and reported.
 /// Given files, the whole git repository around them is read, so that cross-resource rules
 /// see every resource, and only the files given (and the directories given) are reported;
 /// outside a git repository only what was given is read. With `force_exclude`, excludes
-/// apply to the files given too.
-pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Result<Plan, WalkError> {
+/// apply to the files given too. With `changed_since`, the files given are those changed.
+/// Each file is placed against the repository root.
+pub fn plan(request: &Request) -> Result<Plan, Error> {
+    let changed;
+    let paths = match &request.changed_since {
+        Some(rev) => {
+            changed = changed_since(rev)?;
+            if changed.is_empty() {
+                return Ok(Plan::default());
+            }
+            &changed
+        }
+        None => &request.paths,
+    };
+    let root = crate::git::root_of(first_path(&request.paths))
+        .or_else(|| std::env::current_dir().and_then(std::fs::canonicalize).ok());
+    let (targets, excluded) = select(
+        paths,
+        &request.excludes,
+        request.force_exclude,
+        root.as_deref(),
+    )?;
+    Ok(Plan {
+        targets,
+        root,
+        excluded,
+    })
+}
+
+/// The files to read, placed against `root`, with whether each is reported, and how many
+/// paths the excludes removed.
+fn select(
+    paths: &[PathBuf],
+    excludes: &GlobSet,
+    force_exclude: bool,
+    root: Option<&Path>,
+) -> Result<(Vec<Target>, usize), WalkError> {
     let explicit: Vec<&PathBuf> = paths
         .iter()
         .filter(|p| p.as_os_str() != "-" && !p.is_dir())
@@ -482,35 +634,31 @@ pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Resul
     let Discovery {
         targets: mut given,
         excluded: mut excluded_count,
-    } = discover(paths, excludes)?;
+    } = discover_in(paths, excludes, root)?;
     if force_exclude {
         let before = given.len();
         given.retain(|t| !t.explicit || !excluded(excludes, &t.path, Path::new(".")));
         excluded_count += before - given.len();
     }
-    let root = explicit
+    let repository = explicit
         .first()
         .and_then(|first| crate::git::root_of(first));
-    let Some(root) = root else {
-        return Ok(Plan {
-            targets: given,
-            report: None,
-            excluded: excluded_count,
-        });
+    let Some(repository) = repository else {
+        return Ok((given, excluded_count));
     };
-    let mut scope = ReportScope::default();
-    for t in &given {
-        if t.explicit {
-            if let Ok(abs) = std::fs::canonicalize(&t.path) {
-                scope.files.insert(abs);
-            }
-        }
-    }
-    for p in paths.iter().filter(|p| p.is_dir()) {
-        if let Ok(abs) = std::fs::canonicalize(p) {
-            scope.dirs.push(abs);
-        }
-    }
+    let scope = ReportScope {
+        files: given
+            .iter()
+            .filter(|t| t.explicit && t.place != Place::Unresolved)
+            .map(|t| t.place.clone())
+            .collect(),
+        dirs: paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect(),
+        root,
+    };
     // Read the whole repository; what was given keeps the path it was given as. Paths are
     // compared lexically: resolving each of tens of thousands of files costs more than
     // the lint.
@@ -520,16 +668,61 @@ pub fn plan(paths: &[PathBuf], excludes: &GlobSet, force_exclude: bool) -> Resul
         .map(|t| lexical_absolute(&cwd, &t.path))
         .collect();
     let mut targets = given;
-    let repository = discover(&[relative_to_cwd(&root)], excludes)?;
-    for t in repository.targets {
+    let everything = discover_in(&[relative_to_cwd(&repository)], excludes, root)?;
+    for t in everything.targets {
         if seen.insert(lexical_absolute(&cwd, &t.path)) {
             targets.push(t);
         }
     }
     targets.sort();
-    Ok(Plan {
-        targets,
-        report: Some(scope),
-        excluded: excluded_count,
-    })
+    for t in &mut targets {
+        t.reported = scope.contains(&t.place);
+    }
+    Ok((targets, excluded_count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every walked file is placed where resolving its own path would place it.
+    fn assert_placed_as_resolved(dir: &Path, root: &Path) {
+        let found = discover_in(&[dir.to_path_buf()], &GlobSet::empty(), Some(root)).unwrap();
+        assert!(!found.targets.is_empty());
+        for t in &found.targets {
+            assert_eq!(
+                t.place,
+                resolve(&t.path).settle(Some(root)),
+                "{}",
+                t.display
+            );
+        }
+    }
+
+    #[test]
+    fn walked_files_are_placed_where_they_resolve() {
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = std::fs::canonicalize(crate_dir).unwrap();
+        assert_placed_as_resolved(&crate_dir.join("fixtures"), &root);
+        // Walked from above the root, the files below it are still in the repository.
+        assert_placed_as_resolved(&crate_dir.join("fixtures"), &root.join("fixtures/demo"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_reached_through_links_are_placed_where_they_resolve() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("canarylint-place-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(dir.join("repo/apps/real")).unwrap();
+        std::fs::write(dir.join("repo/apps/real/vs.yaml"), "kind: VirtualService\n").unwrap();
+        std::fs::write(dir.join("repo/apps/other.yaml"), "kind: VirtualService\n").unwrap();
+        symlink("real", dir.join("repo/apps/linked")).unwrap();
+        symlink("other.yaml", dir.join("repo/apps/link.yaml")).unwrap();
+        symlink("nowhere.yaml", dir.join("repo/apps/broken.yaml")).unwrap();
+        let root = std::fs::canonicalize(dir.join("repo")).unwrap();
+        assert_placed_as_resolved(&dir.join("repo/apps"), &root);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

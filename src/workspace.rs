@@ -1,4 +1,6 @@
 //! The loaded repository: files, resources and the index, with the findings loading made.
+//! Loading reads the files (and the kustomizations above them); indexing only arranges
+//! what was read.
 
 use std::path::PathBuf;
 
@@ -9,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, KustomizeNamespaces, LoadOptions};
 use crate::model::index::Index;
 use crate::model::resource::{NamespaceSource, Resource};
-use crate::source::SourceFile;
+use crate::source::{Place, SourceFile};
 use crate::walk::Target;
 
 #[derive(Clone, Debug)]
@@ -67,6 +69,8 @@ pub struct Stats {
 }
 
 pub struct Workspace {
+    /// The repository root the files' places are relative to; `None` for in-memory files.
+    pub root: Option<PathBuf>,
     /// The files that hold resources or findings; a `FileId` indexes this.
     pub files: Vec<SourceFile>,
     pub index: Index,
@@ -87,10 +91,12 @@ impl Workspace {
     ) -> Workspace {
         let t = std::time::Instant::now();
         let progress = crate::progress::Progress::start(targets.len() as u64, "linting");
+        let kustomize = KustomizeNamespaces::default();
         let loaded: Vec<load::LoadedFile> = targets
             .par_iter()
             .map(|t| {
-                let f = load::load_target(t, opts.load);
+                let mut f = load::load_target(t, opts.load);
+                f.resolve_namespace(&kustomize);
                 progress.inc();
                 f
             })
@@ -104,28 +110,38 @@ impl Workspace {
     }
 
     /// Builds a workspace from in-memory files (display path, text), for tests and docs.
+    /// Each file's display path is its path in the repository, and places it for
+    /// kustomization namespaces.
     pub fn from_texts(texts: &[(String, String)], opts: &WorkspaceOptions) -> Workspace {
-        let loaded = texts
+        let sources = texts
             .iter()
             .map(|(name, text)| {
-                let src = SourceFile::new(PathBuf::from(name), name.clone(), text.as_str().into());
-                load::load_text(src, opts.load)
+                let mut src =
+                    SourceFile::new(PathBuf::from(name), name.clone(), text.as_str().into());
+                src.place = Place::Repository(PathBuf::from(name));
+                src
             })
             .collect();
-        Self::from_loaded(loaded, opts)
+        Self::from_sources(sources, opts)
     }
 
     /// Builds a workspace from files read elsewhere (e.g. from git history): each file's
     /// path places it for kustomization namespaces; its display name is what reports show.
     pub fn from_sources(sources: Vec<SourceFile>, opts: &WorkspaceOptions) -> Workspace {
+        let kustomize = KustomizeNamespaces::default();
         let loaded = sources
             .into_iter()
-            .map(|src| load::load_text(src, opts.load))
+            .map(|src| {
+                let mut f = load::load_text(src, opts.load);
+                f.resolve_namespace(&kustomize);
+                f
+            })
             .collect();
         Self::from_loaded(loaded, opts)
     }
 
-    /// Numbers loaded files and builds the index over their resources.
+    /// Numbers loaded files and builds the index over their resources, without reading
+    /// anything more.
     pub fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
         let mut stats = Stats {
             files: loaded.len(),
@@ -134,7 +150,6 @@ impl Workspace {
         let mut files = Vec::new();
         let mut resources: Vec<Resource> = Vec::new();
         let mut diags = Vec::new();
-        let mut kustomize = KustomizeNamespaces::default();
         for lf in loaded {
             stats.documents += lf.documents;
             if lf
@@ -148,14 +163,11 @@ impl Workspace {
                 continue;
             }
             let id = files.len() as u32;
-            let mut kust_ns: Option<Option<String>> = None;
             for raw in lf.resources {
                 let mut r = raw.resource;
                 r.file = id;
                 if !raw.explicit_namespace {
-                    let ns =
-                        kust_ns.get_or_insert_with(|| kustomize.namespace_for(&lf.source.path));
-                    (r.namespace, r.namespace_source) = match ns {
+                    (r.namespace, r.namespace_source) = match &lf.kustomization_namespace {
                         Some(ns) => (ns.clone(), NamespaceSource::Kustomization),
                         None => (opts.default_namespace.clone(), NamespaceSource::Default),
                     };
@@ -172,6 +184,7 @@ impl Workspace {
         let index = Index::new(resources, opts.root_namespace.clone())
             .with_directories(files.iter().map(|f| f.path.parent()));
         Workspace {
+            root: None,
             files,
             index,
             load_diagnostics: diags,

@@ -106,9 +106,8 @@ fn step_script(name: &str) -> String {
 }
 
 /// A fresh directory with a git repository `repo` and the runner's temporary directory.
-fn workspace(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("canarylint-action-{tag}-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
+fn workspace(tag: &str) -> (common::Scratch, PathBuf, PathBuf) {
+    let dir = common::Scratch::new(&format!("action-{tag}"));
     let (repo, runner_temp) = (dir.join("repo"), dir.join("temp"));
     std::fs::create_dir_all(&repo).unwrap();
     std::fs::create_dir_all(&runner_temp).unwrap();
@@ -146,7 +145,7 @@ fn run_step(repo: &Path, runner_temp: &Path) -> std::process::Output {
 
 #[test]
 fn the_lint_step_lets_no_file_name_or_value_issue_a_command() {
-    let (dir, repo, runner_temp) = workspace("inject");
+    let (_dir, repo, runner_temp) = workspace("inject");
     let name = "a\n::error file=x::INJECTED\n::add-mask::s.yaml";
     let host = "\"##[add-mask]v ::add-mask::w\"";
     std::fs::write(repo.join(name), common::vs_weight_40("r", host, Some("v1"))).unwrap();
@@ -180,12 +179,11 @@ fn the_lint_step_lets_no_file_name_or_value_issue_a_command() {
     assert!(processed(&stderr).is_empty(), "{stderr}");
     // The temporary report directory is gone.
     assert_eq!(std::fs::read_dir(&runner_temp).unwrap().count(), 1);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn the_lint_step_shows_why_canarylint_could_not_run() {
-    let (dir, repo, runner_temp) = workspace("config");
+    let (_dir, repo, runner_temp) = workspace("config");
     std::fs::write(repo.join(".canarylint.yaml"), "\"##[add-mask]k\": 1\n").unwrap();
     std::fs::write(repo.join("canarylint.sarif"), "{\"stale\": true}").unwrap();
     let o = run_step(&repo, &runner_temp);
@@ -205,5 +203,4 @@ fn the_lint_step_shows_why_canarylint_could_not_run() {
         sarif["runs"][0]["invocations"][0]["executionSuccessful"],
         false
     );
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -3,19 +3,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-fn canarylint(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_canarylint"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use common::{run as canarylint, stdout};
 
 #[test]
 fn demo_text_output() {
@@ -91,7 +79,7 @@ fn info_notes_do_not_fail_the_run() {
 fn missing_path_is_a_usage_error() {
     let o = canarylint(&["check", "no/such/dir"]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = common::stderr(&o);
     assert!(
         err.contains("`no/such/dir`: no such file or directory"),
         "{err}"
@@ -110,7 +98,7 @@ fn bad_flags_are_usage_errors() {
     );
     let o = canarylint(&["check", "--exclude", "a[", "fixtures/demo"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid glob `a[`"));
+    assert!(common::stderr(&o).contains("invalid glob `a[`"));
 }
 
 #[test]
@@ -123,12 +111,9 @@ fn exclude_skips_matching_paths() {
         "--format",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let files: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
+    let files: Vec<String> = common::findings(&common::json(&o))
         .iter()
-        .map(|f| f["file"].as_str().unwrap())
+        .map(|f| common::field(f, "file"))
         .collect();
     assert!(!files.is_empty());
     assert!(files.iter().all(|f| !f.contains("reviews")), "{files:?}");
@@ -136,8 +121,7 @@ fn exclude_skips_matching_paths() {
 
 #[test]
 fn explicit_files_are_linted_whatever_their_name() {
-    let dir = std::env::temp_dir().join(format!("canarylint-explicit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("explicit");
     let file = dir.join("routes.txt");
     std::fs::copy(
         common::root().join("fixtures/rules/weight-sum/bad.yaml"),
@@ -145,7 +129,6 @@ fn explicit_files_are_linted_whatever_their_name() {
     )
     .unwrap();
     let o = canarylint(&["check", &common::path_arg(&file)]);
-    std::fs::remove_dir_all(&dir).ok();
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -163,7 +146,7 @@ fn rules_lists_every_rule() {
 fn config_errors_name_file_line_and_suggestion() {
     let o = canarylint(&["check", "fixtures/config/typo"]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = common::stderr(&o);
     assert!(
         err.contains(".canarylint.yaml:3: unknown key `max-frist-step` in `policy`; did you mean `max-first-step`?"),
         "{err}"

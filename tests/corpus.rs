@@ -11,7 +11,7 @@ use saphyr::{LoadableYamlNode, MarkedYaml};
 
 #[test]
 fn corpus_lints_cleanly() {
-    let Some(corpus) = common::corpus() else {
+    let Some(corpus) = common::corpus("corpus_lints_cleanly", "skipped") else {
         return;
     };
     let dir = common::path_arg(&corpus);

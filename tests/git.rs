@@ -3,14 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use common::git;
-
-fn canarylint(dir: &Path, args: &[&str]) -> Output {
-    common::run_in(dir, args)
-}
+use common::{git, run_in as canarylint, Scratch};
 
 /// `check --changed-since REV` with only the rules `select`, as JSON.
 fn changed_since(dir: &Path, rev: &str, select: &str) -> Output {
@@ -26,24 +22,11 @@ fn changed_since(dir: &Path, rev: &str, select: &str) -> Output {
     canarylint(dir, &args)
 }
 
+/// (file, rule) of each finding of the JSON output.
 fn findings(o: &Output) -> Vec<(String, String)> {
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    v["findings"]
-        .as_array()
-        .unwrap()
+    common::findings(&common::json(o))
         .iter()
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap().to_string(),
-                f["rule"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|f| (common::field(f, "file"), common::field(f, "rule")))
         .collect()
 }
 
@@ -78,9 +61,8 @@ spec:
           weight: 40
 ";
 
-fn repo(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("canarylint-git-{tag}-{}", std::process::id()));
-    std::fs::remove_dir_all(&d).ok();
+fn repo(tag: &str) -> Scratch {
+    let d = Scratch::new(&format!("git-{tag}"));
     std::fs::create_dir_all(d.join("apps/reviews")).unwrap();
     std::fs::create_dir_all(d.join("platform")).unwrap();
     std::fs::write(d.join("apps/reviews/vs.yaml"), VS).unwrap();
@@ -110,7 +92,6 @@ fn explicit_files_are_checked_against_the_whole_repository() {
     let o = canarylint(&d, &["check", "apps/reviews/vs.yaml", "--format", "json"]);
     assert_eq!(findings(&o), vec![]);
     assert_eq!(o.status.code(), Some(0));
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
@@ -139,8 +120,7 @@ fn changed_since_reports_only_changed_files() {
     );
     let o = canarylint(&d, &["check", "--changed-since", "no-such-rev"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown revision `no-such-rev`"));
-    std::fs::remove_dir_all(&d).ok();
+    assert!(common::stderr(&o).contains("unknown revision `no-such-rev`"));
 }
 
 #[test]
@@ -158,7 +138,6 @@ fn force_exclude_applies_to_explicit_files() {
     let mut forced = args.to_vec();
     forced.push("--force-exclude");
     assert_eq!(findings(&canarylint(&d, &forced)), vec![]);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 /// A VirtualService whose weights sum to 40: one `weight-sum` finding per file.
@@ -197,7 +176,6 @@ fn changed_since_reports_file_names_git_would_quote() {
         .collect();
     want.sort();
     assert_eq!(got, want);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
@@ -246,12 +224,7 @@ fn git_runs_no_program_from_the_repository_config() {
         &["check", ".", "--base", "HEAD~1", "--format", "json"][..],
     ] {
         let o = canarylint(&d, args);
-        assert_ne!(
-            o.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_ne!(o.status.code(), Some(2), "{args:?}: {}", common::stderr(&o));
         let ran = common::file_names(&marks);
         assert!(ran.is_empty(), "{args:?} made git run {ran:?}");
     }
@@ -263,5 +236,4 @@ fn git_runs_no_program_from_the_repository_config() {
     assert!(findings(&o)
         .iter()
         .any(|(f, _)| f == "apps/reviews/vs.yaml"));
-    std::fs::remove_dir_all(&d).ok();
 }

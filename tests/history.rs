@@ -4,36 +4,20 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use common::git;
-
-fn canarylint(dir: &Path, args: &[&str]) -> Output {
-    common::run_in(dir, args)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{git, run_in as canarylint, stderr, stdout, Scratch};
 
 /// (rule, line, message) of each finding of the JSON output.
 fn findings(o: &Output) -> Vec<(String, u64, String)> {
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)));
-    v["findings"]
-        .as_array()
-        .unwrap()
+    common::findings(&common::json(o))
         .iter()
         .map(|f| {
             (
-                f["rule"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["message"].as_str().unwrap().to_string(),
+                common::field(f, "rule"),
+                common::line(f),
+                common::field(f, "message"),
             )
         })
         .collect()
@@ -89,10 +73,8 @@ spec:
       labels: {version: v2}
 ";
 
-fn repo(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("canarylint-history-{tag}-{}", std::process::id()));
-    std::fs::remove_dir_all(&d).ok();
-    std::fs::create_dir_all(&d).unwrap();
+fn repo(tag: &str) -> Scratch {
+    let d = Scratch::new(&format!("history-{tag}"));
     git(&d, &["init", "-q"]);
     d
 }
@@ -110,7 +92,7 @@ fn commit(d: &Path, files: &[(&str, &str)], msg: &str) {
 const VS_PATH: &str = "apps/checkout/virtualservice.yaml";
 
 /// 100/0 -> 90/10 -> 1/99.
-fn incident(tag: &str) -> PathBuf {
+fn incident(tag: &str) -> Scratch {
     let d = repo(tag);
     commit(
         &d,
@@ -154,7 +136,6 @@ fn the_jump_to_99_is_reported_and_the_step_to_10_is_not() {
         ],
     );
     assert_eq!(findings(&o).len(), 1);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
@@ -166,7 +147,6 @@ fn text_and_sarif_outputs_of_the_incident() {
     let o = canarylint(&d, &["check", "--base", "HEAD~1", "--format", "sarif"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     insta::assert_json_snapshot!("incident_sarif", v["runs"][0]["results"]);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
@@ -183,7 +163,6 @@ fn a_moved_file_is_matched_by_kind_namespace_and_name() {
     let got = jumps(&d, "HEAD~1");
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].2.contains("10% → 99% (+89)"), "{got:?}");
-    std::fs::remove_dir_all(&d).ok();
 }
 
 fn routes(first: &str, second: &str) -> String {
@@ -259,7 +238,6 @@ fn routes_renamed_or_reordered_keep_their_counterparts() {
             .starts_with("http route 1 `primary`: canary `v2` 10% → 50% (+40)"),
         "{got:?}"
     );
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
@@ -299,7 +277,6 @@ spec:
         "let Flagger manage it",
     );
     assert_eq!(jumps(&d, "HEAD~2"), vec![]);
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[test]
@@ -347,7 +324,7 @@ fn a_missing_revision_is_an_error_naming_it() {
         "{}",
         stderr(&o)
     );
-    for p in [&d, &shallow, &plain] {
+    for p in [&shallow, &plain] {
         std::fs::remove_dir_all(p).ok();
     }
 }
@@ -370,7 +347,6 @@ fn variants_of_one_manifest_are_compared_by_path() {
     let got = jumps(&d, "HEAD~1");
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].2.contains("10% → 50% (+40)"), "{got:?}");
-    std::fs::remove_dir_all(&d).ok();
 }
 
 #[cfg(unix)]

@@ -3,36 +3,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// A directory under the system's temporary directory, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("canarylint-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::Scratch;
 
 /// A VirtualService whose weights add up to 110: one `weight-sum` finding.
 const BAD_SPLIT: &str = "apiVersion: networking.istio.io/v1
@@ -104,12 +77,10 @@ fn run_fed(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> (i32, String, S
 /// (file, rule, message) of each finding of a JSON report.
 fn findings(json: &str) -> Vec<(String, String, String)> {
     let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
-    v["findings"]
-        .as_array()
-        .unwrap()
+    common::findings(&v)
         .iter()
         .map(|d| {
-            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let s = |k: &str| common::field(d, k);
             (s("file"), s("rule"), s("message"))
         })
         .collect()

@@ -185,7 +185,8 @@ fn set_codes(f: &mut Findings, k: Key, codes: &[&str]) {
 
 #[test]
 fn istio_analyzer_expectations_are_reproduced() {
-    let Some(corpus) = common::corpus() else {
+    let Some(corpus) = common::corpus("istio_analyzer_expectations_are_reproduced", "skipped")
+    else {
         return;
     };
     let dir = corpus.join("istio-analyzers");

@@ -64,8 +64,7 @@ fn multibyte_columns_count_characters() {
 
 #[test]
 fn huge_files_are_skipped_with_a_note() {
-    let dir = std::env::temp_dir().join(format!("canarylint-huge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new("huge");
     let path = dir.join("huge.yaml");
     let mut text = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
     while text.len() <= 10 * 1024 * 1024 {
@@ -75,7 +74,6 @@ fn huge_files_are_skipped_with_a_note() {
     }
     std::fs::write(&path, text).unwrap();
     let outcome = canarylint::lint(&common::check_args(&[&common::path_arg(&dir)])).unwrap();
-    std::fs::remove_dir_all(&dir).ok();
     assert_eq!(outcome.diagnostics.len(), 1);
     assert_eq!(outcome.diagnostics[0].rule, RuleId::SkippedFile);
     assert!(outcome.diagnostics[0]

@@ -1,7 +1,10 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the crate's paths, the corpus, the binary and
+//! its JSON report, scratch directories and git repositories.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use canarylint::cli::{CheckArgs, Cli, Command};
 use clap::Parser;
@@ -10,13 +13,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus`, or `None` (with a message) where it is absent.
-pub fn corpus() -> Option<PathBuf> {
+/// Says `message` on the terminal, past `cargo test`'s capture. What a test prints with
+/// `eprintln!` is shown only when it fails; what is written to standard error itself is
+/// shown either way.
+pub fn note(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "note: {message}");
+}
+
+/// `../shared/corpus`, or `None` where it is absent, with a note of what `test` does
+/// `without` it.
+pub fn corpus(test: &str, without: &str) -> Option<PathBuf> {
     let p = root().join("../shared/corpus");
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent", p.display());
+        note(&format!("{test}: {} is absent: {without}", p.display()));
         None
     }
 }
@@ -61,12 +72,106 @@ pub fn git(dir: &Path, args: &[&str]) {
 }
 
 /// Runs the canarylint binary in `dir`.
-pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_canarylint"))
         .args(args)
         .current_dir(dir)
         .output()
         .expect("the binary runs")
+}
+
+/// Runs the canarylint binary in the crate's root, where the fixtures are.
+pub fn run(args: &[&str]) -> Output {
+    run_in(&root(), args)
+}
+
+/// What a run wrote on standard output, which is UTF-8.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("standard output is UTF-8")
+}
+
+/// What a run wrote on standard error, which is UTF-8.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("standard error is UTF-8")
+}
+
+/// The JSON report a run wrote on standard output; panics with both streams when there is
+/// none.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+/// The findings of a JSON report.
+pub fn findings(report: &serde_json::Value) -> &[serde_json::Value] {
+    report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a report without findings: {report}"))
+}
+
+/// A string field of a finding: `file`, `rule`, `severity`, `message`.
+pub fn field(finding: &serde_json::Value, key: &str) -> String {
+    finding[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("a finding without `{key}`: {finding}"))
+        .to_string()
+}
+
+/// The 1-based line of a finding.
+pub fn line(finding: &serde_json::Value) -> u64 {
+    finding["line"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("a finding without a line: {finding}"))
+}
+
+/// A directory `canarylint-<tag>-<pid>` under the system's temporary directory, made
+/// empty, and removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("canarylint-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// Writes `text` to the file `rel`, making its directories.
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A VirtualService `name` in namespace `shop` whose one destination, `host` (a YAML scalar,

@@ -1,0 +1,323 @@
+//! One pipeline for every run, from the command line, the tests and the docs: the rules,
+//! then per-file ignores, suppressions, severity overrides, the report scope and the
+//! folding of note floods, in one sorted list. Checking reads nothing: every file's place
+//! was settled when it was planned.
+
+use std::time::Instant;
+
+use crate::cli::{CheckArgs, FailOn};
+use crate::codes::RuleId;
+use crate::config::{Policy, RuleSettings};
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::error::Error;
+use crate::history::{self, Baseline};
+use crate::render::{RepoPath, RepoPaths, Report};
+use crate::settings::Settings;
+use crate::source::{Place, SourceFile};
+use crate::workspace::{Timings, Workspace, WorkspaceOptions};
+use crate::{engine, fold, suppress, walk};
+
+/// The result of a lint run.
+pub struct Outcome {
+    pub workspace: Workspace,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The repository root and each file's path relative to it.
+    pub repo_paths: RepoPaths,
+    pub timings: Timings,
+}
+
+impl Outcome {
+    fn new(workspace: Workspace, diagnostics: Vec<Diagnostic>, timings: Timings) -> Outcome {
+        let repo_paths = repo_paths(&workspace, &diagnostics);
+        Outcome {
+            workspace,
+            diagnostics,
+            repo_paths,
+            timings,
+        }
+    }
+
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            diagnostics: &self.diagnostics,
+            files: &self.workspace.files,
+            stats: self.workspace.stats,
+            repo: &self.repo_paths,
+        }
+    }
+
+    /// Whether a finding at or above `fail_on` exists.
+    pub fn failed(&self, fail_on: FailOn) -> bool {
+        let floor = match fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+            FailOn::Never => return false,
+        };
+        self.diagnostics.iter().any(|d| d.severity >= floor)
+    }
+}
+
+/// The settings of a run and the base revision its rules compare with.
+pub struct Linter<'b> {
+    settings: Settings,
+    baseline: Option<&'b Baseline>,
+}
+
+impl<'b> Linter<'b> {
+    pub fn new(settings: Settings, baseline: Option<&'b Baseline>) -> Linter<'b> {
+        Linter { settings, baseline }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Plans, loads and checks the files the settings name, timing each phase.
+    pub fn lint_files(&self) -> Result<Outcome, Error> {
+        let mut timings = Timings::default();
+        let t = Instant::now();
+        let plan = walk::plan(&self.settings.targets)?;
+        timings.record("discover", t);
+        let mut workspace =
+            Workspace::load_timed(&plan.targets, &self.settings.workspace, &mut timings);
+        workspace.root = plan.root;
+        workspace.stats.excluded = plan.excluded;
+        let t = Instant::now();
+        let diagnostics = self.check(&workspace);
+        timings.record("check", t);
+        Ok(Outcome::new(workspace, diagnostics, timings))
+    }
+
+    /// Lints in-memory files (display path, text).
+    pub fn lint_texts(&self, texts: &[(String, String)]) -> Outcome {
+        let workspace = Workspace::from_texts(texts, &self.settings.workspace);
+        let diagnostics = self.check(&workspace);
+        Outcome::new(workspace, diagnostics, Timings::default())
+    }
+
+    /// The findings of a loaded workspace, sorted: the loader's and the enabled rules',
+    /// less those `per-file-ignores` and suppressions remove (with an
+    /// `unused-suppression` for each suppression that removes nothing), at their configured
+    /// severities, in the files reported on, with floods of file notes folded.
+    pub fn check(&self, ws: &Workspace) -> Vec<Diagnostic> {
+        let rules = &self.settings.rules;
+        let enabled = |id: RuleId| rules.enabled(id);
+        let mut diags: Vec<Diagnostic> = ws
+            .load_diagnostics
+            .iter()
+            .filter(|d| enabled(d.rule))
+            .cloned()
+            .collect();
+        diags.extend(engine::check(
+            &ws.index,
+            &ws.files,
+            &self.settings.policy,
+            self.baseline,
+            &enabled,
+        ));
+        let ignores = &self.settings.per_file_ignores;
+        if !ignores.is_empty() {
+            diags.retain(|d| {
+                let Some(f) = ws.files.get(d.file as usize) else {
+                    return true;
+                };
+                let absolute = f.place.absolute(ws.root.as_deref());
+                !ignores.ignores(d.rule, &f.display, absolute.as_deref())
+            });
+        }
+        // After the suppressions, so that `unused-suppression` findings take theirs too.
+        let mut diags = suppress::apply(diags, &ws.files, &ws.index, &enabled);
+        for d in &mut diags {
+            if let Some(s) = rules.severity_of(d.rule) {
+                d.severity = s;
+            }
+        }
+        diags.retain(|d| ws.files.get(d.file as usize).is_some_and(|f| f.reported));
+        sort(&ws.files, &mut diags);
+        // Folding keeps the first notes of the sorted list; the notes it adds are sorted in.
+        if fold::floods(&diags) {
+            diags = fold::fold_notes(diags);
+            sort(&ws.files, &mut diags);
+        }
+        diags
+    }
+}
+
+/// Sorts findings by file (in the order of displayed paths), then position and rule, and
+/// drops exact repeats.
+fn sort(files: &[SourceFile], diags: &mut Vec<Diagnostic>) {
+    let mut ids: Vec<usize> = (0..files.len()).collect();
+    ids.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
+    let mut rank = vec![0; ids.len()];
+    for (r, id) in ids.into_iter().enumerate() {
+        rank[id] = r;
+    }
+    diagnostic::sort_and_dedup(diags, |f| rank.get(f as usize).copied().unwrap_or(0));
+}
+
+/// The repository root and each file's path relative to it, with forward slashes, for
+/// SARIF and GitHub annotations; a file outside the root keeps its absolute path, one
+/// without a place its displayed path. Only files with findings get a path; the others
+/// keep an empty one.
+fn repo_paths(ws: &Workspace, diags: &[Diagnostic]) -> RepoPaths {
+    let mut needed = vec![false; ws.files.len()];
+    for d in diags {
+        if let Some(n) = needed.get_mut(d.file as usize) {
+            *n = true;
+        }
+    }
+    let paths = ws
+        .files
+        .iter()
+        .zip(needed)
+        .map(|(f, needed)| match &f.place {
+            _ if !needed => RepoPath::Relative(String::new()),
+            Place::Outside(abs) => RepoPath::Outside(abs.clone()),
+            place => RepoPath::Relative(
+                place
+                    .repo_path()
+                    .unwrap_or_else(|| f.display.replace('\\', "/")),
+            ),
+        })
+        .collect();
+    RepoPaths {
+        root: ws.root.clone(),
+        paths,
+    }
+}
+
+/// Lints what the command line names.
+pub fn lint(args: &CheckArgs) -> Result<Outcome, Error> {
+    let settings = Settings::resolve(args)?;
+    // The base revision is loaded first, so that a missing one is reported with the reason
+    // (a shallow clone, say) before any file is read.
+    let baseline = match &settings.base {
+        Some(base) => {
+            let start = walk::first_path(&settings.targets.paths);
+            let loaded = history::load(start, &base.rev, &settings.workspace);
+            Some(loaded.map_err(|source| Error::Revision {
+                flag: base.flag,
+                rev: base.rev.clone(),
+                source,
+            })?)
+        }
+        None => None,
+    };
+    Linter::new(settings, baseline.as_ref()).lint_files()
+}
+
+/// Lints in-memory files (display name, text) with the enabled rules, for tests and docs.
+pub fn lint_texts(
+    texts: &[(String, String)],
+    opts: &WorkspaceOptions,
+    policy: &Policy,
+    enabled: &(dyn Fn(RuleId) -> bool + Sync),
+) -> Outcome {
+    lint_texts_against(texts, None, opts, policy, enabled)
+}
+
+/// Lints in-memory files compared with a baseline (as `--base` does), for tests and docs:
+/// the run's pipeline with default settings but for these.
+pub fn lint_texts_against(
+    texts: &[(String, String)],
+    baseline: Option<&Baseline>,
+    opts: &WorkspaceOptions,
+    policy: &Policy,
+    enabled: &(dyn Fn(RuleId) -> bool + Sync),
+) -> Outcome {
+    let select = RuleId::ALL.iter().copied().filter(|&id| enabled(id));
+    let settings = Settings {
+        workspace: opts.clone(),
+        policy: policy.clone(),
+        rules: RuleSettings {
+            select: Some(select.collect()),
+            ..RuleSettings::default()
+        },
+        ..Settings::default()
+    };
+    Linter::new(settings, baseline).lint_texts(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::settings::PerFileIgnores;
+
+    /// A VirtualService whose one destination gets weight 40 (`weight-sum`), with `comment`
+    /// on that line.
+    fn split(name: &str, comment: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  hosts: [{name}]\n  http:\n  - route:\n    - destination: {{host: {name}}}\n      weight: 40 {comment}\n"
+        )
+    }
+
+    fn found(outcome: &Outcome) -> Vec<(String, RuleId, Severity)> {
+        let report = outcome.report();
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| (report.path(d).to_string(), d.rule, d.severity))
+            .collect()
+    }
+
+    #[test]
+    fn in_memory_files_take_ignores_suppressions_and_severities() {
+        let config = Config {
+            per_file_ignores: vec![("legacy/**".into(), vec![RuleId::WeightSum])],
+            ..Config::default()
+        };
+        let settings = Settings {
+            rules: RuleSettings {
+                select: Some(vec![RuleId::WeightSum, RuleId::UnusedSuppression]),
+                severity: vec![
+                    (RuleId::WeightSum, Severity::Warning),
+                    (RuleId::UnusedSuppression, Severity::Error),
+                ],
+                ..RuleSettings::default()
+            },
+            per_file_ignores: PerFileIgnores::new(&config).unwrap(),
+            ..Settings::default()
+        };
+        let texts = [
+            ("legacy/a.yaml".to_string(), split("a", "")),
+            (
+                "b.yaml".to_string(),
+                split("b", "# canarylint: ignore[weight-sum]"),
+            ),
+            ("c.yaml".to_string(), split("c", "")),
+            // Ignored by `per-file-ignores` first: the suppression is then unused.
+            (
+                "legacy/d.yaml".to_string(),
+                split("d", "# canarylint: ignore[weight-sum]"),
+            ),
+        ];
+        let outcome = Linter::new(settings, None).lint_texts(&texts);
+        assert_eq!(
+            found(&outcome),
+            [
+                ("c.yaml".into(), RuleId::WeightSum, Severity::Warning),
+                (
+                    "legacy/d.yaml".into(),
+                    RuleId::UnusedSuppression,
+                    Severity::Error
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_files_reported_on_are_reported() {
+        let texts = [
+            ("a.yaml".to_string(), split("a", "")),
+            ("b.yaml".to_string(), split("b", "")),
+        ];
+        let linter = Linter::new(Settings::default(), None);
+        let mut ws = Workspace::from_texts(&texts, &WorkspaceOptions::default());
+        ws.files[0].reported = false;
+        let diags = linter.check(&ws);
+        assert!(!diags.is_empty());
+        assert!(diags.iter().all(|d| d.file == 1), "{diags:?}");
+    }
+}
