@@ -58,11 +58,6 @@ pub fn dotted_suffixes(host: &str) -> impl Iterator<Item = &str> {
         .map(move |(i, _)| &rest[i..])
 }
 
-/// Whether two host patterns can name a common host.
-pub fn overlap(a: &str, b: &str) -> bool {
-    matches(a, b) || matches(b, a)
-}
-
 /// How specific a matching host pattern is: exact hosts beat wildcards, longer beat shorter.
 pub fn specificity(pattern: &str) -> (bool, usize) {
     (!pattern.starts_with('*'), pattern.len())
@@ -143,7 +138,6 @@ mod tests {
         assert!(matches("*", "anything"));
         assert!(matches("*.example.com", "*.api.example.com"));
         assert!(!matches("*.api.example.com", "*.example.com"));
-        assert!(overlap("*.api.example.com", "*.example.com"));
     }
 
     #[test]

@@ -488,17 +488,16 @@ fn port(node: &Node) -> Option<u32> {
 
 /// Effective gateways of a match block: the VirtualService's gateways (`mesh` when it names
 /// none), narrowed to the match's own `gateways` when it lists some. A match gateway the
-/// VirtualService is not bound to adds no traffic.
-fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Result<Option<Vec<String>>, ()> {
+/// VirtualService is not bound to adds no traffic. `None` when the match's `gateways` is not
+/// a list of names.
+fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Option<Vec<String>> {
     let bound = bound_gateways(vs_gateways);
     match own {
         Some(g) => {
-            let listed = strings(g).ok_or(())?;
-            Ok(Some(
-                bound.into_iter().filter(|b| listed.contains(b)).collect(),
-            ))
+            let listed = strings(g)?;
+            Some(bound.into_iter().filter(|b| listed.contains(b)).collect())
         }
-        None => Ok(Some(bound)),
+        None => Some(bound),
     }
 }
 
@@ -568,8 +567,8 @@ pub fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock {
         }
     }
     match effective_gateways(node.get("gateways"), vs_gateways) {
-        Ok(g) => b.gateways = g,
-        Err(()) => return unknown,
+        Some(g) => b.gateways = Some(g),
+        None => return unknown,
     }
     b
 }
@@ -603,8 +602,8 @@ pub fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
         }
     }
     match effective_gateways(node.get("gateways"), vs_gateways) {
-        Ok(g) => b.gateways = g,
-        Err(()) => return unknown,
+        Some(g) => b.gateways = Some(g),
+        None => return unknown,
     }
     b
 }

@@ -1,16 +1,16 @@
 //! Typed views over loaded resources, and the index that cross-resource rules query.
 
-pub mod changes;
-pub mod coverage;
-pub mod flagger;
-pub mod host;
-pub mod index;
+pub(crate) mod changes;
+pub(crate) mod coverage;
+pub(crate) mod flagger;
+pub(crate) mod host;
+pub(crate) mod index;
 pub mod istio;
 pub mod kinds;
-pub mod matching;
-pub mod resource;
-pub mod roles;
-pub mod rollouts;
-pub mod schedule;
-pub mod spanned;
-pub mod split;
+pub(crate) mod matching;
+pub(crate) mod resource;
+pub(crate) mod roles;
+pub(crate) mod rollouts;
+pub(crate) mod schedule;
+pub(crate) mod spanned;
+pub(crate) mod split;

@@ -45,7 +45,6 @@ pub type DestKey = (String, Option<String>);
 
 /// A route's traffic: who gets which share, and which destination is the canary.
 pub struct Split<'a> {
-    pub route: Route<'a>,
     pub dests: Vec<Destination<'a>>,
     pub keys: Vec<DestKey>,
     /// Percent of the route's traffic, as `inverted-split` computes it.
@@ -92,7 +91,6 @@ pub fn split<'a>(index: &Index, vs: &VirtualService<'a>, route: Route<'a>) -> Op
     };
     let canary = canary_of(index, vs, &dests);
     Some(Split {
-        route,
         dests,
         keys,
         shares,

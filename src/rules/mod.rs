@@ -6,9 +6,9 @@
 //! 1. The rule file, `src/rules/<area>/<name>.rs`: a `//!` line naming its doc,
 //!    `declare_rule!(MyRule, kinds: [Kind::VirtualService]);`, and `impl Rule for MyRule`
 //!    whose `check` reads the resource through the typed views of `crate::model` and
-//!    reports with `cx.report(at, message)` (lowercase, no final period, values in
-//!    backticks) or `cx.report_with_help`, `at` being where the value it reports on is
-//!    written (a `Spanned` value's location, which may be in another file).
+//!    reports with `cx.report_with_help(at, message, help)` (lowercase, no final period,
+//!    values in backticks; the help says what to change), `at` being where the value it
+//!    reports on is written (a `Spanned` value's location, which may be in another file).
 //! 2. One line in the rule table, `src/codes.rs`: `MyRule => "my-rule", Error, "summary",
 //!    area::my_rule::MyRule;`, at the end (SARIF rule indexes keep their positions).
 //! 3. Its doc, `rules/my-rule.md`: the sections of the others, with a ` ```yaml bad ` and a
@@ -116,10 +116,6 @@ impl<'a> Context<'a> {
 
     /// Reports a finding at `at`: a value's location (which may be in another file than the
     /// resource's, e.g. an overlay's patch), or a span in the resource's file.
-    pub fn report(&mut self, at: impl Locate, message: impl Into<String>) {
-        self.push(at, message.into(), None);
-    }
-
     pub fn report_with_help(
         &mut self,
         at: impl Locate,
@@ -241,8 +237,8 @@ mod tests {
             format!("{}:8", ws.files[patch as usize].display)
         );
         assert_eq!(cx.location(res.name_span), "line 3");
-        cx.report(weight, "the weight");
-        cx.report(res.name_span, "the resource");
+        cx.report_with_help(weight, "the weight", "help");
+        cx.report_with_help(res.name_span, "the resource", "help");
         let diags = cx.into_diagnostics();
         assert_eq!(diags.len(), 2);
         assert_eq!((diags[0].file, diags[0].span), (patch, weight.span.span));
