@@ -52,11 +52,11 @@ pub struct CheckArgs {
 
     /// Output format (repeatable: each `--format` may be followed by its own `--output`)
     #[arg(long, value_enum, default_values_t = [Format::Text])]
-    pub format: Vec<Format>,
+    pub(crate) format: Vec<Format>,
 
     /// Write the preceding `--format` to this file instead of standard output
     #[arg(long, value_name = "FILE")]
-    pub output: Vec<PathBuf>,
+    pub(crate) output: Vec<PathBuf>,
 
     /// Print the wall time of each phase on standard error
     #[arg(long)]
@@ -72,19 +72,19 @@ pub struct CheckArgs {
 
     /// Run only these rules (comma-separated, repeatable)
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub select: Vec<String>,
+    pub(crate) select: Vec<String>,
 
     /// Do not run these rules (comma-separated, repeatable)
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
 
     /// Skip files and directories matching this glob (repeatable)
     #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
 
     /// Apply excludes to files named on the command line too (for pre-commit)
     #[arg(long)]
-    pub force_exclude: bool,
+    pub(crate) force_exclude: bool,
 
     /// Lint the YAML files changed since this git revision (and uncommitted or untracked ones)
     #[arg(long, value_name = "REV")]
@@ -93,23 +93,23 @@ pub struct CheckArgs {
     /// Compare each traffic split with this git revision and report risky changes
     /// (`weight-jump`, `weight-rollback-incomplete`); `--changed-since` implies it
     #[arg(long, value_name = "REV")]
-    pub base: Option<String>,
+    pub(crate) base: Option<String>,
 
     /// Namespace of resources that set none and have no kustomization namespace [default: default]
     #[arg(long, value_name = "NS")]
-    pub default_namespace: Option<String>,
+    pub(crate) default_namespace: Option<String>,
 
     /// Istio's root namespace, whose DestinationRules apply mesh-wide [default: istio-system]
     #[arg(long, value_name = "NS")]
-    pub root_namespace: Option<String>,
+    pub(crate) root_namespace: Option<String>,
 
     /// Read settings from this file instead of the `.canarylint.yaml` found upward from the first path
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 
     /// Ignore any `.canarylint.yaml`
     #[arg(long)]
-    pub no_config: bool,
+    pub(crate) no_config: bool,
 
     /// When to use colour in text output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -117,7 +117,7 @@ pub struct CheckArgs {
 
     /// Parse every document fully instead of pre-scanning kinds (a check of the pre-scan)
     #[arg(long, hide = true)]
-    pub full_parse: bool,
+    pub(crate) full_parse: bool,
 
     /// Where each format goes, paired from `--format` and `--output` by their order
     #[arg(skip)]

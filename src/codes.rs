@@ -76,12 +76,12 @@ macro_rules! define_codes {
             }
 
             /// The severity of the rule's findings, unless the config overrides it.
-            pub fn severity(self) -> Severity {
+            pub(crate) fn severity(self) -> Severity {
                 match self { $(RuleId::$variant => Severity::$severity,)* }
             }
 
             /// One line, lowercase, no final period.
-            pub fn summary(self) -> &'static str {
+            pub(crate) fn summary(self) -> &'static str {
                 match self { $(RuleId::$variant => $summary,)* }
             }
 
@@ -104,6 +104,6 @@ impl std::fmt::Display for RuleId {
 }
 
 /// The closest rule id to a misspelt one, for did-you-mean hints.
-pub fn suggest(name: &str) -> Option<&'static str> {
+pub(crate) fn suggest(name: &str) -> Option<&'static str> {
     crate::text::closest(name, RuleId::ALL.iter().map(|r| r.as_str()))
 }

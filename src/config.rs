@@ -12,20 +12,20 @@ use crate::source::SourceFile;
 use crate::text::closest;
 use crate::yaml::{self, LoadIssue, Node};
 
-pub const FILE_NAMES: &[&str] = &[".canarylint.yaml", ".canarylint.yml"];
+pub(crate) const FILE_NAMES: &[&str] = &[".canarylint.yaml", ".canarylint.yml"];
 
 /// A promotion gate the policy can require of an analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Gate {
+pub(crate) enum Gate {
     ErrorRate,
     Latency,
 }
 
 impl Gate {
-    pub const ALL: &'static [(Gate, &'static str)] =
+    pub(crate) const ALL: &'static [(Gate, &'static str)] =
         &[(Gate::ErrorRate, "error-rate"), (Gate::Latency, "latency")];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         Gate::ALL
             .iter()
             .find(|(g, _)| *g == self)
@@ -37,16 +37,16 @@ impl Gate {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// Highest canary share, in percent, while under analysis.
-    pub max_canary_weight: u32,
+    pub(crate) max_canary_weight: u32,
     /// Highest first exposure, in percent.
-    pub max_first_step: u32,
+    pub(crate) max_first_step: u32,
     /// Largest single increase between two steps, in points.
-    pub max_step: u32,
+    pub(crate) max_step: u32,
     /// Worst-case time from the first failed check to 0% canary.
-    pub rollback_sla: Duration,
-    pub required_gates: Vec<Gate>,
+    pub(crate) rollback_sla: Duration,
+    pub(crate) required_gates: Vec<Gate>,
     /// Weighted splits must be driven by Flagger or Argo Rollouts.
-    pub require_automation: bool,
+    pub(crate) require_automation: bool,
 }
 
 impl Default for Policy {
@@ -63,33 +63,33 @@ impl Default for Policy {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it was read from, if any.
-    pub path: Option<PathBuf>,
-    pub policy: Policy,
-    pub default_namespace: Option<String>,
-    pub root_namespace: Option<String>,
-    pub exclude: Vec<String>,
-    pub rules: RuleSettings,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) policy: Policy,
+    pub(crate) default_namespace: Option<String>,
+    pub(crate) root_namespace: Option<String>,
+    pub(crate) exclude: Vec<String>,
+    pub(crate) rules: RuleSettings,
     /// Rules to ignore in files matching a glob.
-    pub per_file_ignores: Vec<(String, Vec<RuleId>)>,
+    pub(crate) per_file_ignores: Vec<(String, Vec<RuleId>)>,
 }
 
 /// `rules:`: which rules run, and at what severity.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RuleSettings {
+pub(crate) struct RuleSettings {
     /// Only these rules run, when set.
-    pub select: Option<Vec<RuleId>>,
-    pub ignore: Vec<RuleId>,
-    pub severity: Vec<(RuleId, Severity)>,
+    pub(crate) select: Option<Vec<RuleId>>,
+    pub(crate) ignore: Vec<RuleId>,
+    pub(crate) severity: Vec<(RuleId, Severity)>,
 }
 
 impl RuleSettings {
-    pub fn enabled(&self, id: RuleId) -> bool {
+    pub(crate) fn enabled(&self, id: RuleId) -> bool {
         self.select.as_ref().is_none_or(|s| s.contains(&id)) && !self.ignore.contains(&id)
     }
 
-    pub fn severity_of(&self, id: RuleId) -> Option<Severity> {
+    pub(crate) fn severity_of(&self, id: RuleId) -> Option<Severity> {
         self.severity
             .iter()
             .find(|(r, _)| *r == id)
@@ -98,7 +98,7 @@ impl RuleSettings {
 }
 
 /// Parses a severity name.
-pub fn severity_named(name: &str) -> Option<Severity> {
+pub(crate) fn severity_named(name: &str) -> Option<Severity> {
     match name {
         "error" => Some(Severity::Error),
         "warning" => Some(Severity::Warning),
@@ -109,9 +109,9 @@ pub fn severity_named(name: &str) -> Option<Severity> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct ConfigError {
-    pub file: String,
-    pub line: u32,
-    pub message: String,
+    pub(crate) file: String,
+    pub(crate) line: u32,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for ConfigError {
@@ -126,7 +126,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-pub const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "policy",
     "default-namespace",
     "root-namespace",
@@ -134,8 +134,8 @@ pub const TOP_KEYS: &[&str] = &[
     "rules",
     "per-file-ignores",
 ];
-pub const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
-pub const POLICY_KEYS: &[&str] = &[
+pub(crate) const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
+pub(crate) const POLICY_KEYS: &[&str] = &[
     "max-canary-weight",
     "max-first-step",
     "max-step",
@@ -147,7 +147,7 @@ pub const POLICY_KEYS: &[&str] = &[
 /// The config file that applies to `start`: the first found in it (or its directory) and
 /// upward, up to the repository root (the directory holding `.git`). A config above the
 /// repository is someone else's: it must not change what a clone of the repository gets.
-pub fn find(start: &Path) -> Option<PathBuf> {
+pub(crate) fn find(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     let mut dir = if start.is_dir() {
         Some(start.as_path())
@@ -169,7 +169,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
+pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown = path
         .strip_prefix(&cwd)
@@ -261,7 +261,7 @@ impl Reader<'_> {
 }
 
 /// Parses the text of a config file, `file` naming it in errors.
-pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+pub(crate) fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     let r = Reader {
         src: SourceFile::new(PathBuf::from(file), file.to_string(), text.into()),
         file,
@@ -467,7 +467,7 @@ mod file {
     use crate::codes::RuleId;
 
     /// A rule id.
-    pub struct RuleName;
+    pub(crate) struct RuleName;
 
     impl JsonSchema for RuleName {
         fn schema_name() -> Cow<'static, str> {
@@ -483,7 +483,7 @@ mod file {
     #[derive(JsonSchema)]
     #[serde(rename_all = "lowercase")]
     #[allow(dead_code)]
-    pub enum Level {
+    pub(crate) enum Level {
         Error,
         Warning,
         Info,
@@ -492,7 +492,7 @@ mod file {
     #[derive(JsonSchema)]
     #[serde(rename_all = "kebab-case")]
     #[allow(dead_code)]
-    pub enum GateName {
+    pub(crate) enum GateName {
         ErrorRate,
         Latency,
     }
@@ -501,53 +501,53 @@ mod file {
     #[derive(JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "kebab-case")]
     #[allow(dead_code)]
-    pub struct Policy {
+    pub(crate) struct Policy {
         /// Highest canary share, in percent, while under analysis (default 50).
         #[schemars(range(min = 0, max = 100))]
-        pub max_canary_weight: Option<u32>,
+        pub(crate) max_canary_weight: Option<u32>,
         /// Highest first exposure, in percent (default 10).
         #[schemars(range(min = 0, max = 100))]
-        pub max_first_step: Option<u32>,
+        pub(crate) max_first_step: Option<u32>,
         /// Largest single increase between two steps, in points (default 20).
         #[schemars(range(min = 0, max = 100))]
-        pub max_step: Option<u32>,
+        pub(crate) max_step: Option<u32>,
         /// Worst-case time from the first failed check to 0% canary, e.g. `10m` (default).
         #[schemars(regex(pattern = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"))]
-        pub rollback_sla: Option<String>,
+        pub(crate) rollback_sla: Option<String>,
         /// Gates every analysis must have (default both).
-        pub required_gates: Option<Vec<GateName>>,
+        pub(crate) required_gates: Option<Vec<GateName>>,
         /// Weighted splits must be driven by Flagger or Argo Rollouts (default false).
-        pub require_automation: Option<bool>,
+        pub(crate) require_automation: Option<bool>,
     }
 
     /// Which rules run, and at what severity.
     #[derive(JsonSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
-    pub struct Rules {
+    pub(crate) struct Rules {
         /// Run only these rules.
-        pub select: Option<Vec<RuleName>>,
+        pub(crate) select: Option<Vec<RuleName>>,
         /// Do not run these rules.
-        pub ignore: Option<Vec<RuleName>>,
+        pub(crate) ignore: Option<Vec<RuleName>>,
         /// Severity overrides.
-        pub severity: Option<BTreeMap<String, Level>>,
+        pub(crate) severity: Option<BTreeMap<String, Level>>,
     }
 
     /// `.canarylint.yaml`
     #[derive(JsonSchema)]
     #[serde(deny_unknown_fields, rename_all = "kebab-case")]
     #[allow(dead_code)]
-    pub struct ConfigFile {
-        pub policy: Option<Policy>,
+    pub(crate) struct ConfigFile {
+        pub(crate) policy: Option<Policy>,
         /// Namespace of resources that set none (default `default`).
-        pub default_namespace: Option<String>,
+        pub(crate) default_namespace: Option<String>,
         /// Istio's root namespace (default `istio-system`).
-        pub root_namespace: Option<String>,
+        pub(crate) root_namespace: Option<String>,
         /// Globs of paths not to lint.
-        pub exclude: Option<Vec<String>>,
-        pub rules: Option<Rules>,
+        pub(crate) exclude: Option<Vec<String>>,
+        pub(crate) rules: Option<Rules>,
         /// Rules to ignore in files matching a glob.
-        pub per_file_ignores: Option<BTreeMap<String, Vec<RuleName>>>,
+        pub(crate) per_file_ignores: Option<BTreeMap<String, Vec<RuleName>>>,
     }
 }
 

@@ -7,14 +7,14 @@ use crate::model::kinds::Kind;
 use crate::source::{FileId, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
+pub(crate) enum Severity {
     Info,
     Warning,
     Error,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -46,11 +46,11 @@ impl fmt::Display for ResourceKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub rule: RuleId,
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     pub message: String,
     pub help: Option<String>,
     pub file: FileId,
-    pub span: Span,
+    pub(crate) span: Span,
     pub resource: Option<ResourceKey>,
     /// Where the node sits in its resource (`spec.http[0].route[1].weight`), a location that
     /// survives reformatting, for fingerprints.
@@ -76,14 +76,14 @@ impl Diagnostic {
         self
     }
 
-    pub fn resource(mut self, key: Option<ResourceKey>) -> Self {
+    pub(crate) fn resource(mut self, key: Option<ResourceKey>) -> Self {
         self.resource = key;
         self
     }
 }
 
 /// Sorts findings by file, position and rule, and drops exact repeats.
-pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>, file_order: impl Fn(FileId) -> usize) {
+pub(crate) fn sort_and_dedup(diags: &mut Vec<Diagnostic>, file_order: impl Fn(FileId) -> usize) {
     diags.sort_by(|a, b| {
         (
             file_order(a.file),

@@ -5,22 +5,18 @@ use std::fmt;
 
 /// A duration in milliseconds (Go's finer units round down to them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Duration(pub u64);
+pub(crate) struct Duration(pub u64);
 
 impl Duration {
-    pub fn from_secs(s: u64) -> Self {
+    pub(crate) fn from_secs(s: u64) -> Self {
         Duration(s * 1000)
     }
 
-    pub fn millis(self) -> u64 {
+    pub(crate) fn millis(self) -> u64 {
         self.0
     }
 
-    pub fn secs_f64(self) -> f64 {
-        self.0 as f64 / 1000.0
-    }
-
-    pub fn saturating_mul(self, n: u64) -> Self {
+    pub(crate) fn saturating_mul(self, n: u64) -> Self {
         Duration(self.0.saturating_mul(n))
     }
 }
@@ -28,7 +24,7 @@ impl Duration {
 /// Parses a Go duration: a sequence of decimal numbers, each with a unit (`ns`, `us`, `µs`,
 /// `ms`, `s`, `m`, `h`), e.g. `300ms`, `1h30m`. A bare `0` is allowed; negative durations
 /// and a missing unit (`1m30`) are not (Go: "missing unit in duration").
-pub fn parse(s: &str) -> Option<Duration> {
+pub(crate) fn parse(s: &str) -> Option<Duration> {
     if s == "0" {
         return Some(Duration(0));
     }

@@ -33,7 +33,7 @@ fn quiet_rule_panics() {
     });
 }
 
-pub fn check(
+pub(crate) fn check(
     index: &Index,
     files: &[SourceFile],
     policy: &Policy,
@@ -43,7 +43,7 @@ pub fn check(
     check_with(index, files, policy, baseline, RULES, enabled)
 }
 
-pub fn check_with(
+pub(crate) fn check_with(
     index: &Index,
     files: &[SourceFile],
     policy: &Policy,

@@ -53,7 +53,7 @@ fn reason(message: &str) -> String {
 }
 
 /// Whether some rule has more than `NOTE_LIMIT` file notes, which [`fold_notes`] folds.
-pub fn floods(diags: &[Diagnostic]) -> bool {
+pub(crate) fn floods(diags: &[Diagnostic]) -> bool {
     let mut counts: BTreeMap<RuleId, usize> = BTreeMap::new();
     for d in diags {
         if FILE_NOTES.contains(&d.rule) {
@@ -65,7 +65,7 @@ pub fn floods(diags: &[Diagnostic]) -> bool {
 
 /// Keeps the first `NOTE_LIMIT` file notes of each rule (in the given order) and folds the
 /// rest into one note at the first folded file.
-pub fn fold_notes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub(crate) fn fold_notes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if !floods(&diags) {
         return diags;
     }

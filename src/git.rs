@@ -90,7 +90,7 @@ impl std::error::Error for GitError {
 }
 
 /// The root of the git work tree holding `path`, found by looking for `.git` upward.
-pub fn root_of(path: &Path) -> Option<PathBuf> {
+pub(crate) fn root_of(path: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(path).ok()?;
     let mut dir = if abs.is_dir() {
         Some(abs.as_path())
@@ -118,7 +118,7 @@ const HARDENING: [&str; 6] = [
 ];
 
 /// A git repository, with the configuration overrides that keep git from running programs.
-pub struct Repo {
+pub(crate) struct Repo {
     root: PathBuf,
     /// `(key, value)` settings that switch off every configured filter driver.
     no_filters: Vec<(String, String)>,
@@ -127,7 +127,7 @@ pub struct Repo {
 impl Repo {
     /// The repository whose work tree is `root`. Reads which filter drivers its
     /// configuration defines (reading configuration runs nothing), to switch them off.
-    pub fn open(root: &Path) -> Repo {
+    pub(crate) fn open(root: &Path) -> Repo {
         let mut repo = Repo {
             root: root.to_path_buf(),
             no_filters: Vec::new(),
@@ -164,7 +164,7 @@ impl Repo {
     /// A git command in this repository with the hardening settings. Filter overrides go
     /// through `GIT_CONFIG_KEY_<n>`/`GIT_CONFIG_VALUE_<n>` (git 2.31), after any the
     /// environment already holds: a driver name may contain `=`, which `-c` cannot express.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut c = Command::new("git");
         c.args(HARDENING).arg("-C").arg(&self.root);
         if !self.no_filters.is_empty() {
@@ -212,7 +212,7 @@ impl Repo {
 
     /// Files changed between `rev` and HEAD (`git diff --name-only rev...HEAD`), plus
     /// uncommitted and untracked files that still exist, relative to the root.
-    pub fn changed_since(&self, rev: &str) -> Result<Vec<PathBuf>, GitError> {
+    pub(crate) fn changed_since(&self, rev: &str) -> Result<Vec<PathBuf>, GitError> {
         if self.resolve_commit(rev)?.is_none() {
             return Err(GitError::NotFetched(rev.to_string()));
         }
@@ -245,7 +245,7 @@ impl Repo {
 
     /// The full sha of the commit `rev` names, resolved the way git does (`origin/main`,
     /// `HEAD~1`, a sha), or `None` when this clone does not have it.
-    pub fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
+    pub(crate) fn resolve_commit(&self, rev: &str) -> Result<Option<String>, GitError> {
         let out = self
             .command()
             .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
@@ -260,14 +260,14 @@ impl Repo {
     }
 
     /// Whether the repository is a shallow clone (its history is cut off).
-    pub fn is_shallow(&self) -> bool {
+    pub(crate) fn is_shallow(&self) -> bool {
         self.text(&["rev-parse", "--is-shallow-repository"])
             .is_ok_and(|s| s.trim() == "true")
     }
 
     /// The files of commit `sha` that `keep` accepts, as (path, blob id), from
     /// `git ls-tree -r -z`.
-    pub fn files_at(
+    pub(crate) fn files_at(
         &self,
         sha: &str,
         keep: impl Fn(&Path) -> bool,
@@ -299,7 +299,7 @@ impl Repo {
 
     /// The contents of the given blobs, read in one `git cat-file --batch` process (which
     /// applies no filter or textconv without `--filters`/`--textconv`).
-    pub fn read_blobs(&self, blobs: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
+    pub(crate) fn read_blobs(&self, blobs: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
         use std::io::{BufRead, BufReader, Read, Write};
         use std::process::Stdio;
 
@@ -352,7 +352,7 @@ impl Repo {
 
 /// Files changed between `rev` and HEAD, plus uncommitted and untracked files that still
 /// exist, relative to `root` (see [`Repo::changed_since`]).
-pub fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
+pub(crate) fn changed_since(root: &Path, rev: &str) -> Result<Vec<PathBuf>, GitError> {
     Repo::open(root).changed_since(rev)
 }
 

@@ -14,11 +14,11 @@ use crate::workspace::{Workspace, WorkspaceOptions};
 
 /// The old revision: its resources, and how messages name it.
 pub struct Baseline {
-    pub workspace: Workspace,
+    pub(crate) workspace: Workspace,
     /// The revision as given (`origin/main`, `HEAD~1`, a sha).
-    pub rev: String,
+    pub(crate) rev: String,
     /// The commit's abbreviated sha.
-    pub short: String,
+    pub(crate) short: String,
     /// Each old file's path in the repository, by file id.
     paths: Vec<String>,
     /// Old resources by (kind, namespace, name), in index order.
@@ -77,7 +77,7 @@ impl Baseline {
     /// When several share that identity (variants of one manifest), only the one at the
     /// same path counts, so that variants are never compared with each other.
     /// `unique_now` says whether `res` is the only current resource with its identity.
-    pub fn counterpart(
+    pub(crate) fn counterpart(
         &self,
         res: &Resource,
         file: Option<&SourceFile>,
@@ -100,17 +100,17 @@ impl Baseline {
     }
 
     /// Whether the base revision has any resource of this identity.
-    pub fn has(&self, res: &Resource) -> bool {
+    pub(crate) fn has(&self, res: &Resource) -> bool {
         self.by_name
             .contains_key(&(res.kind, res.namespace.clone(), res.name.clone()))
     }
 
-    pub fn index(&self) -> &Index {
+    pub(crate) fn index(&self) -> &Index {
         &self.workspace.index
     }
 
     /// "since origin/main (a1b2c3d)", for messages.
-    pub fn since(&self) -> String {
+    pub(crate) fn since(&self) -> String {
         if self.rev.starts_with(&self.short) {
             format!("since {}", self.short)
         } else {
@@ -121,7 +121,7 @@ impl Baseline {
 
 /// Loads every YAML file of the repository holding `start` as it was at `rev`. Never falls
 /// back: a missing git, an unknown revision or a shallow clone without it are errors.
-pub fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline, GitError> {
+pub(crate) fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline, GitError> {
     let root = git::root_of(start).ok_or(GitError::NotARepository)?;
     let repo = git::Repo::open(&root);
     let sha = repo.resolve_commit(rev)?.ok_or_else(|| {

@@ -22,7 +22,7 @@ pub struct Outcome {
     pub workspace: Workspace,
     pub diagnostics: Vec<Diagnostic>,
     /// The repository root and each file's path relative to it.
-    pub repo_paths: RepoPaths,
+    pub(crate) repo_paths: RepoPaths,
     pub timings: Timings,
 }
 
@@ -69,12 +69,8 @@ impl<'b> Linter<'b> {
         Linter { settings, baseline }
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// Plans, loads and checks the files the settings name, timing each phase.
-    pub fn lint_files(&self) -> Result<Outcome, Error> {
+    pub(crate) fn lint_files(&self) -> Result<Outcome, Error> {
         let mut timings = Timings::default();
         let t = Instant::now();
         let plan = walk::plan(&self.settings.targets)?;
@@ -90,7 +86,7 @@ impl<'b> Linter<'b> {
     }
 
     /// Lints in-memory files (display path, text).
-    pub fn lint_texts(&self, texts: &[(String, String)]) -> Outcome {
+    pub(crate) fn lint_texts(&self, texts: &[(String, String)]) -> Outcome {
         let workspace = Workspace::from_texts(texts, &self.settings.workspace);
         let diagnostics = self.check(&workspace);
         Outcome::new(workspace, diagnostics, Timings::default())

@@ -15,7 +15,7 @@ use crate::walk::{Skip, Target};
 use crate::yaml::{self, LoadIssue, Loaded, Node};
 
 /// Files over this size are skipped.
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LoadOptions {
@@ -24,29 +24,29 @@ pub struct LoadOptions {
 }
 
 /// A resource before its namespace default is known.
-pub struct RawResource {
-    pub resource: Resource,
-    pub explicit_namespace: bool,
+pub(crate) struct RawResource {
+    pub(crate) resource: Resource,
+    pub(crate) explicit_namespace: bool,
 }
 
 /// What loading one file produced. Diagnostics and resources carry file id 0 until the
 /// workspace numbers the files.
 pub struct LoadedFile {
-    pub source: SourceFile,
-    pub resources: Vec<RawResource>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) source: SourceFile,
+    pub(crate) resources: Vec<RawResource>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     pub documents: usize,
     /// Whether anything in the file needs its text later (resources or findings).
-    pub keep: bool,
+    pub(crate) keep: bool,
     /// The namespace the nearest kustomization above the file sets, for its resources that
     /// set none (see [`LoadedFile::resolve_namespace`]).
-    pub kustomization_namespace: Option<String>,
+    pub(crate) kustomization_namespace: Option<String>,
 }
 
 impl LoadedFile {
     /// Finds the namespace the kustomizations above the file set, when a resource of the
     /// file sets none: indexing gives it to those resources.
-    pub fn resolve_namespace(&mut self, kustomize: &KustomizeNamespaces) {
+    pub(crate) fn resolve_namespace(&mut self, kustomize: &KustomizeNamespaces) {
         if self.resources.iter().any(|r| !r.explicit_namespace) {
             self.kustomization_namespace = kustomize.namespace_for(&self.source.path);
         }
@@ -128,7 +128,7 @@ fn read_target(t: &Target, opts: LoadOptions) -> LoadedFile {
     }
 }
 
-pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFile {
+pub(crate) fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
     let read = if path.as_os_str() == "-" {
         read_capped(std::io::stdin().lock())
@@ -194,7 +194,7 @@ pub fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFil
 
 /// Why a file could not be read.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     Io(std::io::Error),
     /// Over `MAX_FILE_BYTES`; the size when the file system tells it.
     TooLarge(Option<u64>),
@@ -243,7 +243,7 @@ fn read_capped(r: impl std::io::Read) -> Result<Vec<u8>, ReadError> {
 /// Reads a regular file of at most `MAX_FILE_BYTES`. The file is opened without blocking
 /// and checked with one `fstat` of the open file: a FIFO, a device or `/dev/zero` is never
 /// read (`fstat` says 0 bytes for them, and reading one may block or never end).
-pub fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -275,7 +275,7 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
 }
 
 /// Loads the documents of an in-memory file.
-pub fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
+pub(crate) fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
     let text = Arc::clone(&source.text);
     load_documents(&text, opts).into_file(source)
 }
@@ -589,7 +589,6 @@ fn resource(root: Node) -> Option<RawResource> {
         explicit_namespace: ns.is_some(),
         resource: Resource {
             kind,
-            api_version: api.to_string(),
             name,
             namespace: ns.unwrap_or_default(),
             namespace_source: NamespaceSource::Explicit,
@@ -603,7 +602,7 @@ fn resource(root: Node) -> Option<RawResource> {
 /// Finds the `namespace:` that the nearest kustomization above a directory sets, for the
 /// files loaded in parallel: each directory is read once.
 #[derive(Default)]
-pub struct KustomizeNamespaces {
+pub(crate) struct KustomizeNamespaces {
     cache: Mutex<HashMap<PathBuf, Option<String>>>,
     /// By directory as written, to spare a `canonicalize` per file.
     by_written_dir: Mutex<HashMap<PathBuf, Option<String>>>,
@@ -615,7 +614,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl KustomizeNamespaces {
-    pub fn namespace_for(&self, file: &Path) -> Option<String> {
+    pub(crate) fn namespace_for(&self, file: &Path) -> Option<String> {
         let dir = file.parent().unwrap_or(Path::new("."));
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")

@@ -11,18 +11,18 @@
 
 /// One document of a stream: a byte range of the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Segment {
-    pub start: usize,
-    pub end: usize,
-    pub kind: Guess,
+pub(crate) struct Segment {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) kind: Guess,
     /// When the kind is certain: where each root key's line starts. A root key's value
     /// runs to the next root key, so a single entry can be parsed on its own.
-    pub roots: Vec<usize>,
+    pub(crate) roots: Vec<usize>,
 }
 
 /// What the lines say of a document's `kind`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Guess {
+pub(crate) enum Guess {
     /// The document has this kind, for certain.
     Kind(String),
     /// The document has no `kind` key at its root, for certain.
@@ -33,7 +33,7 @@ pub enum Guess {
 
 impl Guess {
     /// Whether the document is certainly not of a kind in `relevant`.
-    pub fn certainly_not(&self, relevant: impl Fn(&str) -> bool) -> bool {
+    pub(crate) fn certainly_not(&self, relevant: impl Fn(&str) -> bool) -> bool {
         match self {
             Guess::Kind(k) => !relevant(k),
             Guess::NoKind => true,
@@ -91,7 +91,7 @@ impl Scan {
 
 /// Splits `text` into document segments. Every byte belongs to exactly one segment, so
 /// parsing the segments one by one sees the whole stream.
-pub fn segments(text: &str) -> Vec<Segment> {
+pub(crate) fn segments(text: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut cur = Scan::at(0);
     // A directive (`%YAML`) belongs to the document its `---` opens.

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Runs shorter than this show no bar at all.
 const DELAY: Duration = Duration::from_millis(800);
 
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     done: Arc<AtomicBool>,
 }
@@ -19,7 +19,7 @@ pub struct Progress {
 impl Progress {
     /// A bar over `len` items, hidden unless stderr is a terminal outside CI, and drawn only
     /// once the run has lasted `DELAY`.
-    pub fn start(len: u64, what: &'static str) -> Progress {
+    pub(crate) fn start(len: u64, what: &'static str) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let wanted = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         if !wanted {
@@ -46,13 +46,13 @@ impl Progress {
         }
     }
 
-    pub fn inc(&self) {
+    pub(crate) fn inc(&self) {
         if let Some(b) = &self.bar {
             b.inc(1);
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(b) = &self.bar {
             b.finish_and_clear();

@@ -17,26 +17,26 @@ use crate::workspace::WorkspaceOptions;
 #[derive(Default)]
 pub struct Settings {
     /// What to read and what to report on.
-    pub targets: walk::Request,
+    pub(crate) targets: walk::Request,
     /// The revision the rules compare with, if any.
-    pub base: Option<Base>,
-    pub policy: Policy,
-    pub workspace: WorkspaceOptions,
-    pub rules: RuleSettings,
-    pub per_file_ignores: PerFileIgnores,
+    pub(crate) base: Option<Base>,
+    pub(crate) policy: Policy,
+    pub(crate) workspace: WorkspaceOptions,
+    pub(crate) rules: RuleSettings,
+    pub(crate) per_file_ignores: PerFileIgnores,
 }
 
 /// A base revision (`--base REV`, or `--changed-since REV`, which implies it).
-pub struct Base {
-    pub rev: String,
+pub(crate) struct Base {
+    pub(crate) rev: String,
     /// The flag that named it, for messages.
-    pub flag: &'static str,
+    pub(crate) flag: &'static str,
 }
 
 /// `per-file-ignores:`, compiled: rules that are not reported in the files a glob matches,
 /// by their displayed path or their path relative to the config file's directory.
 #[derive(Default)]
-pub struct PerFileIgnores {
+pub(crate) struct PerFileIgnores {
     /// The config file's directory, resolved.
     base: Option<PathBuf>,
     globs: Vec<(GlobSet, Vec<RuleId>)>,
@@ -44,7 +44,7 @@ pub struct PerFileIgnores {
 
 impl PerFileIgnores {
     /// The config's `per-file-ignores`, relative to its directory.
-    pub fn new(config: &Config) -> Result<PerFileIgnores, Error> {
+    pub(crate) fn new(config: &Config) -> Result<PerFileIgnores, Error> {
         if config.per_file_ignores.is_empty() {
             return Ok(PerFileIgnores::default());
         }
@@ -61,13 +61,13 @@ impl PerFileIgnores {
         Ok(PerFileIgnores { base, globs })
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.globs.is_empty()
     }
 
     /// Whether findings of `rule` are ignored in the file shown as `display`, whose resolved
     /// path is `absolute`.
-    pub fn ignores(&self, rule: RuleId, display: &str, absolute: Option<&Path>) -> bool {
+    pub(crate) fn ignores(&self, rule: RuleId, display: &str, absolute: Option<&Path>) -> bool {
         let rel = self
             .base
             .as_ref()
@@ -80,7 +80,7 @@ impl PerFileIgnores {
 }
 
 /// The globs as one set; an invalid glob is an error naming it.
-pub fn globset(globs: &[String]) -> Result<GlobSet, Error> {
+pub(crate) fn globset(globs: &[String]) -> Result<GlobSet, Error> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         b.add(Glob::new(g).map_err(|e| Error::BadGlob {
@@ -109,7 +109,7 @@ fn rule_ids(names: &[String]) -> Result<Vec<RuleId>, Error> {
 }
 
 impl Settings {
-    pub fn resolve(args: &CheckArgs) -> Result<Settings, Error> {
+    pub(crate) fn resolve(args: &CheckArgs) -> Result<Settings, Error> {
         let config = if args.no_config {
             Config::default()
         } else if let Some(path) = &args.config {

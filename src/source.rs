@@ -6,8 +6,8 @@ use std::sync::Arc;
 /// A byte range in one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
-    pub start: u32,
-    pub end: u32,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
 impl Span {
@@ -18,22 +18,19 @@ impl Span {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.start == self.end
-    }
-
-    pub fn range(&self) -> std::ops::Range<usize> {
+    #[cfg(test)]
+    pub(crate) fn range(&self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
 }
 
 /// Index of a file in the run's file table.
-pub type FileId = u32;
+pub(crate) type FileId = u32;
 
 /// Where a file is, settled once when files are planned: the phases after loading never
 /// ask the file system.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Place {
+pub(crate) enum Place {
     /// Below the repository root: the path relative to it.
     Repository(PathBuf),
     /// The absolute path, symlinks resolved, of a file outside the repository root (or of
@@ -48,7 +45,7 @@ pub enum Place {
 impl Place {
     /// This place against the repository `root`: an absolute path below it becomes a path
     /// in the repository.
-    pub fn settle(self, root: Option<&Path>) -> Place {
+    pub(crate) fn settle(self, root: Option<&Path>) -> Place {
         match (self, root) {
             (Place::Outside(abs), Some(root)) => match abs.strip_prefix(root) {
                 Ok(rel) => Place::Repository(rel.to_path_buf()),
@@ -59,7 +56,7 @@ impl Place {
     }
 
     /// The absolute path, symlinks resolved, given the `root` the place was settled against.
-    pub fn absolute(&self, root: Option<&Path>) -> Option<PathBuf> {
+    pub(crate) fn absolute(&self, root: Option<&Path>) -> Option<PathBuf> {
         match self {
             Place::Repository(rel) => root.map(|r| r.join(rel)),
             Place::Outside(abs) => Some(abs.clone()),
@@ -68,7 +65,7 @@ impl Place {
     }
 
     /// The path in the repository, with forward slashes.
-    pub fn repo_path(&self) -> Option<String> {
+    pub(crate) fn repo_path(&self) -> Option<String> {
         match self {
             Place::Repository(rel) => Some(rel.to_string_lossy().replace('\\', "/")),
             Place::Outside(_) | Place::Unresolved => None,
@@ -79,14 +76,14 @@ impl Place {
 /// A loaded file: its path as displayed, its text and where its lines start.
 #[derive(Debug)]
 pub struct SourceFile {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The path as reported: as given on the command line, or relative to the cwd.
-    pub display: String,
+    pub(crate) display: String,
     /// Where the file is in the repository.
-    pub place: Place,
+    pub(crate) place: Place,
     /// Whether the run reports the file's findings: given files, the rest of the repository
     /// is read for what they refer to, and not reported on.
-    pub reported: bool,
+    pub(crate) reported: bool,
     pub text: Arc<str>,
     /// Built on first use: most files never need it.
     line_starts: std::sync::OnceLock<Vec<u32>>,
@@ -115,21 +112,15 @@ impl SourceFile {
         self.line_starts.get_or_init(|| line_starts(&self.text))
     }
 
-    /// The text is dropped once nothing needs it.
-    pub fn forget_text(&mut self) {
-        self.text = Arc::from("");
-        self.line_starts = std::sync::OnceLock::new();
-    }
-
     /// The 0-based line holding byte `offset`.
-    pub fn line_index(&self, offset: usize) -> usize {
+    pub(crate) fn line_index(&self, offset: usize) -> usize {
         match self.starts().binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
-    pub fn line_col(&self, offset: usize) -> LineCol {
+    pub(crate) fn line_col(&self, offset: usize) -> LineCol {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
         let start = self.starts()[line] as usize;
@@ -141,7 +132,7 @@ impl SourceFile {
     }
 
     /// Byte range of the 1-based `line`, without its line break.
-    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+    pub(crate) fn line_range(&self, line: usize) -> std::ops::Range<usize> {
         let starts = self.starts();
         let i = line.saturating_sub(1).min(starts.len() - 1);
         let start = starts[i] as usize;
@@ -150,13 +141,13 @@ impl SourceFile {
         start..start + body.len()
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.starts().len()
     }
 }
 
 /// Where each line starts. A line ends at LF, CRLF or a lone CR, as in YAML.
-pub fn line_starts(text: &str) -> Vec<u32> {
+pub(crate) fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
     let mut starts = vec![0u32];
     starts.extend(
@@ -167,7 +158,7 @@ pub fn line_starts(text: &str) -> Vec<u32> {
     starts
 }
 
-pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
     }
@@ -176,7 +167,7 @@ pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 
 impl SourceFile {
     /// A value for a message: in backticks, shortened when long.
-    pub fn snippet(value: &str) -> String {
+    pub(crate) fn snippet(value: &str) -> String {
         let one_line = value.replace('\n', " ");
         let short: String = one_line.chars().take(40).collect();
         if short.len() < one_line.len() {

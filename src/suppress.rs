@@ -12,7 +12,7 @@ use crate::model::index::Index;
 use crate::source::{FileId, SourceFile, Span};
 use crate::yaml::Node;
 
-pub const ANNOTATION: &str = "canarylint.io/ignore";
+pub(crate) const ANNOTATION: &str = "canarylint.io/ignore";
 const MARKER: &str = "canarylint:";
 
 #[derive(Debug)]
@@ -37,7 +37,7 @@ struct Suppression {
 /// Removes suppressed findings and adds `unused-suppression` findings for suppressions
 /// that suppressed nothing. `enabled` tells which rules ran: a suppression of a rule that
 /// did not run is not reported as unused.
-pub fn apply(
+pub(crate) fn apply(
     diags: Vec<Diagnostic>,
     files: &[SourceFile],
     index: &Index,

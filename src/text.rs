@@ -1,7 +1,7 @@
 //! Small text helpers shared by messages: did-you-mean and lists.
 
 /// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -18,13 +18,19 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo (the first in
 /// sort order when several are equally close).
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     all_closest(word, candidates).into_iter().next()
 }
 
 /// Every candidate at the smallest distance from `word`, if close enough to be a likely typo:
 /// sorted, without repeats.
-pub fn all_closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+pub(crate) fn all_closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
     let lower = word.to_lowercase();
     let mut near: Vec<(usize, &str)> = candidates
         .into_iter()
@@ -43,7 +49,7 @@ pub fn all_closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>
 
 /// "did you mean `v1`?", or "did you mean `v1` or `v2`?" when several names are equally
 /// close; `None` when none is close.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -55,21 +61,8 @@ pub fn did_you_mean<'a>(
     Some(format!("did you mean {}?", join_with(&quoted, "or")))
 }
 
-/// `a`, `b` and `c`, at most `max` of them, then "and N more".
-pub fn backtick_list_max<S: AsRef<str>>(items: &[S], max: usize) -> String {
-    let mut shown: Vec<String> = items
-        .iter()
-        .take(max)
-        .map(|s| format!("`{}`", s.as_ref()))
-        .collect();
-    if items.len() > max {
-        shown.push(format!("{} more", count(items.len() - max)));
-    }
-    join_and(&shown)
-}
-
 /// A count with thousands separators: `2,497`.
-pub fn count(n: usize) -> String {
+pub(crate) fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -88,7 +81,7 @@ pub fn backtick_list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// a, b and c.
-pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn join_and<S: AsRef<str>>(items: &[S]) -> String {
     join_with(items, "and")
 }
 
@@ -140,14 +133,9 @@ mod tests {
     }
 
     #[test]
-    fn counts_and_bounded_lists() {
+    fn counts_have_thousands_separators() {
         assert_eq!(count(7), "7");
         assert_eq!(count(2497), "2,497");
         assert_eq!(count(1234567), "1,234,567");
-        assert_eq!(backtick_list_max(&["a", "b"], 3), "`a` and `b`");
-        assert_eq!(
-            backtick_list_max(&["a", "b", "c", "d", "e"], 3),
-            "`a`, `b`, `c` and 2 more"
-        );
     }
 }

@@ -14,23 +14,23 @@ use crate::git::GitError;
 use crate::source::Place;
 
 /// How standard input (the path `-`) is shown.
-pub const STDIN: &str = "<stdin>";
+pub(crate) const STDIN: &str = "<stdin>";
 
 /// A file to lint, with the path to show for it and its place in the repository.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Target {
-    pub display: String,
-    pub path: PathBuf,
+    pub(crate) display: String,
+    pub(crate) path: PathBuf,
     /// Named on the command line (not found by walking).
-    pub explicit: bool,
+    pub(crate) explicit: bool,
     /// Why the file is not read, when discovery already knows: the loader turns it into a
     /// note at the file, so that nothing is skipped without a word.
-    pub skip: Option<Skip>,
+    pub(crate) skip: Option<Skip>,
     /// Where the file is: placed against the repository root when planned (see [`plan`]);
     /// its resolved path when only discovered (see [`discover`]).
-    pub place: Place,
+    pub(crate) place: Place,
     /// Whether its findings are reported (see [`plan`]).
-    pub reported: bool,
+    pub(crate) reported: bool,
 }
 
 impl Target {
@@ -60,7 +60,7 @@ fn resolve(path: &Path) -> Place {
 
 /// Why discovery leaves a file unread.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Skip {
+pub(crate) enum Skip {
     /// A FIFO, a device or a socket: reading one may block forever or never end.
     NotRegular(&'static str),
     /// A symlink that leads back to itself.
@@ -81,7 +81,7 @@ pub enum Skip {
 pub struct Discovery {
     pub targets: Vec<Target>,
     /// Files and directories skipped by `exclude` globs (a directory counts once).
-    pub excluded: usize,
+    pub(crate) excluded: usize,
 }
 
 #[derive(Debug)]
@@ -116,7 +116,7 @@ pub fn is_yaml(path: &Path) -> bool {
 
 /// The template engine a file's name announces: `x.j2.yaml`, `x.ftl.yaml`, `x.tpl.yaml`
 /// (a template that renders to YAML), or `x.gotmpl` (helmfile's Go templates).
-pub fn template_engine(path: &Path) -> Option<&'static str> {
+pub(crate) fn template_engine(path: &Path) -> Option<&'static str> {
     const ENGINES: &[(&str, &str)] = &[
         ("j2", "Jinja"),
         ("jinja", "Jinja"),
@@ -160,7 +160,7 @@ fn display(path: &Path) -> String {
 }
 
 /// What a file that is neither a regular file nor a directory is, for messages.
-pub fn file_kind(ft: std::fs::FileType) -> &'static str {
+pub(crate) fn file_kind(ft: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -204,7 +204,7 @@ const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 
 /// Whether an exclude glob matches the path, relative to the walked root or as displayed,
 /// or the file name alone.
-pub fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
+pub(crate) fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
     if excludes.is_empty() {
         return false;
     }
@@ -461,15 +461,15 @@ fn discover_in(
 
 /// What a run reads and reports on, as the command line says.
 #[derive(Debug)]
-pub struct Request {
+pub(crate) struct Request {
     /// Files and directories to lint; `-` is standard input.
-    pub paths: Vec<PathBuf>,
-    pub excludes: GlobSet,
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) excludes: GlobSet,
     /// Excludes apply to the files given too.
-    pub force_exclude: bool,
+    pub(crate) force_exclude: bool,
     /// Lint the YAML files changed since this git revision (and the uncommitted or
     /// untracked ones) instead of `paths`.
-    pub changed_since: Option<String>,
+    pub(crate) changed_since: Option<String>,
 }
 
 impl Default for Request {
@@ -485,7 +485,7 @@ impl Default for Request {
 
 /// The first path given, or the working directory (for none, or standard input): where
 /// the config file, the repository and its history are looked for.
-pub fn first_path(paths: &[PathBuf]) -> &Path {
+pub(crate) fn first_path(paths: &[PathBuf]) -> &Path {
     paths
         .first()
         .filter(|p| p.as_os_str() != "-")
@@ -516,14 +516,14 @@ impl ReportScope<'_> {
 
 /// What to read, each file with its place in the repository and whether it is reported.
 #[derive(Debug, Default)]
-pub struct Plan {
-    pub targets: Vec<Target>,
+pub(crate) struct Plan {
+    pub(crate) targets: Vec<Target>,
     /// The repository root the places are relative to: the git work tree of the first path
     /// given, else the working directory; canonical. `None` when nothing is to be read
     /// because no file changed.
-    pub root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
     /// Paths the excludes removed, for the summary.
-    pub excluded: usize,
+    pub(crate) excluded: usize,
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` folded away without touching the
@@ -544,7 +544,7 @@ fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
 }
 
 /// `root` as a path relative to the working directory when it is above or below it.
-pub fn relative_to_cwd(root: &Path) -> PathBuf {
+pub(crate) fn relative_to_cwd(root: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
         return root.to_path_buf();
     };
@@ -592,7 +592,7 @@ fn changed_since(rev: &str) -> Result<Vec<PathBuf>, Error> {
 /// outside a git repository only what was given is read. With `force_exclude`, excludes
 /// apply to the files given too. With `changed_since`, the files given are those changed.
 /// Each file is placed against the repository root.
-pub fn plan(request: &Request) -> Result<Plan, Error> {
+pub(crate) fn plan(request: &Request) -> Result<Plan, Error> {
     let changed;
     let paths = match &request.changed_since {
         Some(rev) => {

@@ -34,7 +34,7 @@ impl Default for WorkspaceOptions {
 /// Wall time per phase, for `--timings`.
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
-    pub phases: Vec<(&'static str, std::time::Duration)>,
+    pub(crate) phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Timings {
@@ -63,18 +63,18 @@ pub struct Stats {
     pub documents: usize,
     pub resources: usize,
     /// Files that were not linted (or not wholly), each with a note saying why.
-    pub skipped: usize,
+    pub(crate) skipped: usize,
     /// Paths that exclude globs removed (a directory counts once).
     pub excluded: usize,
 }
 
 pub struct Workspace {
     /// The repository root the files' places are relative to; `None` for in-memory files.
-    pub root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
     /// The files that hold resources or findings; a `FileId` indexes this.
     pub files: Vec<SourceFile>,
     pub index: Index,
-    pub load_diagnostics: Vec<Diagnostic>,
+    pub(crate) load_diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
 }
 
@@ -84,7 +84,7 @@ impl Workspace {
     }
 
     /// Loads and indexes, recording the two phases.
-    pub fn load_timed(
+    pub(crate) fn load_timed(
         targets: &[Target],
         opts: &WorkspaceOptions,
         timings: &mut Timings,
@@ -112,7 +112,7 @@ impl Workspace {
     /// Builds a workspace from in-memory files (display path, text), for tests and docs.
     /// Each file's display path is its path in the repository, and places it for
     /// kustomization namespaces.
-    pub fn from_texts(texts: &[(String, String)], opts: &WorkspaceOptions) -> Workspace {
+    pub(crate) fn from_texts(texts: &[(String, String)], opts: &WorkspaceOptions) -> Workspace {
         let sources = texts
             .iter()
             .map(|(name, text)| {
@@ -127,7 +127,7 @@ impl Workspace {
 
     /// Builds a workspace from files read elsewhere (e.g. from git history): each file's
     /// path places it for kustomization namespaces; its display name is what reports show.
-    pub fn from_sources(sources: Vec<SourceFile>, opts: &WorkspaceOptions) -> Workspace {
+    pub(crate) fn from_sources(sources: Vec<SourceFile>, opts: &WorkspaceOptions) -> Workspace {
         let kustomize = KustomizeNamespaces::default();
         let loaded = sources
             .into_iter()

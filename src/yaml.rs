@@ -9,12 +9,12 @@ use crate::source::Span;
 
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub span: Span,
-    pub value: Value,
+    pub(crate) span: Span,
+    pub(crate) value: Value,
 }
 
 #[derive(Clone, Debug)]
-pub enum Value {
+pub(crate) enum Value {
     Scalar(Scalar),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
@@ -23,7 +23,7 @@ pub enum Value {
 impl Value {
     /// Moves the items of a sequence out, leaving it empty (a `Value` cannot be
     /// destructured by value: it has a `Drop`).
-    pub fn take_seq(&mut self) -> Option<Vec<Node>> {
+    pub(crate) fn take_seq(&mut self) -> Option<Vec<Node>> {
         match self {
             Value::Seq(items) => Some(std::mem::take(items)),
             _ => None,
@@ -39,7 +39,7 @@ impl Value {
     }
 
     /// Moves the entries of a mapping out, leaving it empty.
-    pub fn take_map(&mut self) -> Option<Vec<Entry>> {
+    pub(crate) fn take_map(&mut self) -> Option<Vec<Entry>> {
         match self {
             Value::Map(entries) => Some(std::mem::take(entries)),
             _ => None,
@@ -79,42 +79,42 @@ impl Drop for Value {
 }
 
 #[derive(Clone, Debug)]
-pub struct Entry {
-    pub key: Node,
-    pub value: Node,
+pub(crate) struct Entry {
+    pub(crate) key: Node,
+    pub(crate) value: Node,
 }
 
 #[derive(Clone, Debug)]
-pub struct Scalar {
-    pub text: String,
-    pub style: Style,
+pub(crate) struct Scalar {
+    pub(crate) text: String,
+    pub(crate) style: Style,
     /// An explicit tag such as `!!str`, as written.
-    pub tag: Option<Box<str>>,
+    pub(crate) tag: Option<Box<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Plain,
     Quoted,
     Block,
 }
 
 impl Node {
-    pub fn as_map(&self) -> Option<&[Entry]> {
+    pub(crate) fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_seq(&self) -> Option<&[Node]> {
+    pub(crate) fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_scalar(&self) -> Option<&Scalar> {
+    pub(crate) fn as_scalar(&self) -> Option<&Scalar> {
         match &self.value {
             Value::Scalar(s) => Some(s),
             _ => None,
@@ -122,17 +122,17 @@ impl Node {
     }
 
     /// The text of a scalar that is not null.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         self.as_scalar()
             .filter(|s| !s.is_null())
             .map(|s| s.text.as_str())
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         self.as_scalar().is_some_and(Scalar::is_null)
     }
 
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
+    pub(crate) fn entry(&self, key: &str) -> Option<&Entry> {
         // The last entry wins, as in most loaders; duplicates are reported separately.
         self.as_map()?
             .iter()
@@ -140,28 +140,28 @@ impl Node {
             .find(|e| e.key.as_str() == Some(key))
     }
 
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
     }
 
     /// Follows a path of mapping keys.
-    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+    pub(crate) fn path(&self, keys: &[&str]) -> Option<&Node> {
         keys.iter().try_fold(self, |n, k| n.get(k))
     }
 
     /// The items of a sequence; an empty slice for anything else.
-    pub fn items(&self) -> &[Node] {
+    pub(crate) fn items(&self) -> &[Node] {
         self.as_seq().unwrap_or(&[])
     }
 
     /// The entries of a mapping; an empty slice for anything else.
-    pub fn entries(&self) -> &[Entry] {
+    pub(crate) fn entries(&self) -> &[Entry] {
         self.as_map().unwrap_or(&[])
     }
 
     /// The path of keys and indexes from this node to the node (or key) at `span`, e.g.
     /// `spec.http[0].route[1].weight`.
-    pub fn path_to(&self, span: Span) -> Option<String> {
+    pub(crate) fn path_to(&self, span: Span) -> Option<String> {
         fn walk(n: &Node, span: Span, path: &mut String) -> bool {
             if n.span.start > span.start || n.span.end < span.end {
                 return false;
@@ -219,7 +219,7 @@ impl Node {
     }
 
     /// Whether any mapping in the tree has a mapping or sequence as a key.
-    pub fn has_collection_key(&self) -> bool {
+    pub(crate) fn has_collection_key(&self) -> bool {
         match &self.value {
             Value::Scalar(_) => false,
             Value::Seq(s) => s.iter().any(Node::has_collection_key),
@@ -245,14 +245,14 @@ impl Node {
 
 impl Scalar {
     /// A plain `~`, `null` or empty scalar (YAML 1.2 core schema).
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         self.style == Style::Plain
             && self.tag.is_none()
             && matches!(self.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
     }
 
     /// An integer as the Kubernetes API reads YAML: a plain decimal, `0x` or `0o` literal.
-    pub fn as_int(&self) -> Option<i64> {
+    pub(crate) fn as_int(&self) -> Option<i64> {
         if self.style != Style::Plain || self.tag.as_deref().is_some_and(|t| !t.ends_with("int")) {
             return None;
         }
@@ -274,7 +274,7 @@ impl Scalar {
     }
 
     /// A plain `true` or `false`.
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         if self.style != Style::Plain {
             return None;
         }
@@ -288,7 +288,7 @@ impl Scalar {
 
 /// A problem found while loading one document.
 #[derive(Clone, Debug)]
-pub enum LoadIssue {
+pub(crate) enum LoadIssue {
     Syntax {
         span: Span,
         message: String,
@@ -302,13 +302,13 @@ pub enum LoadIssue {
 
 /// The documents of one piece of a YAML stream.
 #[derive(Debug, Default)]
-pub struct Loaded {
-    pub docs: Vec<Node>,
-    pub issues: Vec<LoadIssue>,
+pub(crate) struct Loaded {
+    pub(crate) docs: Vec<Node>,
+    pub(crate) issues: Vec<LoadIssue>,
     /// Whether the stream stopped at a syntax error.
-    pub failed: bool,
+    pub(crate) failed: bool,
     /// Whether it stopped because aliases used up the budget of the whole file.
-    pub aliases_exhausted: bool,
+    pub(crate) aliases_exhausted: bool,
 }
 
 /// More nodes than this in one document (after alias expansion) is treated as an attack.
@@ -316,22 +316,22 @@ const MAX_NODES: usize = 1_000_000;
 
 /// Deeper nesting than this (after alias expansion) is treated as an attack: real
 /// manifests nest a few dozen levels, and every walk over a tree is bounded by its depth.
-pub const MAX_DEPTH: usize = 1_000;
+pub(crate) const MAX_DEPTH: usize = 1_000;
 
 /// Nodes that aliases may copy in one file, all its documents together. Without it, a
 /// 64 KB file of 200 small alias bombs (each under `MAX_NODES`) takes 2 GB and 40 s, and a
 /// 10 MB one never ends.
-pub const MAX_ALIAS_NODES: usize = 1_000_000;
+pub(crate) const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// Parses `text`, which starts at byte `base` of its file, into nodes whose spans are file
 /// offsets.
-pub fn load(text: &str, base: usize) -> Loaded {
+pub(crate) fn load(text: &str, base: usize) -> Loaded {
     load_budgeted(text, base, &mut MAX_ALIAS_NODES.clone())
 }
 
 /// As `load`, with the nodes aliases may still copy in this file: the caller shares one
 /// budget among the pieces of a file.
-pub fn load_budgeted(text: &str, base: usize, alias_budget: &mut usize) -> Loaded {
+pub(crate) fn load_budgeted(text: &str, base: usize, alias_budget: &mut usize) -> Loaded {
     let positions = Positions::new(text, base);
     let mut builder = Builder {
         positions: &positions,

@@ -12,7 +12,7 @@ use crate::yaml::{Node, Value};
 
 /// The same VirtualService at the base revision, matched by kind, namespace and name
 /// wherever its file is now (see `Baseline::counterpart`).
-pub fn old_virtual_service<'b>(
+pub(crate) fn old_virtual_service<'b>(
     base: &'b Baseline,
     index: &Index,
     files: Option<&SourceFile>,
@@ -26,7 +26,7 @@ pub fn old_virtual_service<'b>(
 
 /// Whether a resource reads the same, byte for byte, as its counterpart `old` at the base
 /// revision.
-pub fn unchanged(
+pub(crate) fn unchanged(
     base: &Baseline,
     file: Option<&SourceFile>,
     res: &Resource,
@@ -43,7 +43,7 @@ pub fn unchanged(
 /// Each current route with the same route at the base revision: routes of one protocol
 /// are matched by `name`, then the rest by their position among the routes whose `match`
 /// blocks are equal. A route with no counterpart (new, or its match changed) is left out.
-pub fn pair_routes<'n, 'o>(
+pub(crate) fn pair_routes<'n, 'o>(
     new: &VirtualService<'n>,
     old: &VirtualService<'o>,
 ) -> Vec<(Route<'n>, Route<'o>)> {

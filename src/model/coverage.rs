@@ -51,18 +51,18 @@ impl Cond {
 }
 
 /// One block of a route's `match` list (or the whole route, when it has none).
-pub struct Block<'a> {
-    pub route: Route<'a>,
+pub(crate) struct Block<'a> {
+    pub(crate) route: Route<'a>,
     /// 0-based position in the route's `match`; `None` for a route without one.
-    pub position: Option<usize>,
+    pub(crate) position: Option<usize>,
     /// Its first key: where findings about it point.
-    pub span: Location,
+    pub(crate) span: Location,
     cond: Cond,
 }
 
 /// What becomes of one match block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fate {
+pub(crate) enum Fate {
     /// Some requests reach it.
     Live,
     /// Earlier routes take every request it matches: the block `block` of route `route`
@@ -74,13 +74,13 @@ pub enum Fate {
 }
 
 /// The blocks of every route of one protocol, in order, and what becomes of each.
-pub struct Coverage<'a> {
-    pub routes: Vec<Vec<Block<'a>>>,
-    pub fates: Vec<Vec<Fate>>,
+pub(crate) struct Coverage<'a> {
+    pub(crate) routes: Vec<Vec<Block<'a>>>,
+    pub(crate) fates: Vec<Vec<Fate>>,
 }
 
 impl<'a> Coverage<'a> {
-    pub fn of(vs: &VirtualService<'a>, protocol: Protocol) -> Self {
+    pub(crate) fn of(vs: &VirtualService<'a>, protocol: Protocol) -> Self {
         let routes = blocks(vs, protocol);
         // Blocks filed under their cover keys, in order: (route, block).
         let mut filed: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
@@ -125,12 +125,12 @@ impl<'a> Coverage<'a> {
         Coverage { routes, fates }
     }
 
-    pub fn block(&self, route: usize, block: usize) -> Option<&Block<'a>> {
+    pub(crate) fn block(&self, route: usize, block: usize) -> Option<&Block<'a>> {
         self.routes.get(route)?.get(block)
     }
 
     /// Each route's blocks with their fates.
-    pub fn iter(&self) -> impl Iterator<Item = (&[Block<'a>], &[Fate])> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[Block<'a>], &[Fate])> {
         self.routes
             .iter()
             .zip(&self.fates)

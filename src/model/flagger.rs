@@ -9,25 +9,25 @@ use crate::yaml::{Entry, Node, Scalar};
 
 /// Flagger's analysis interval when unset or unparsable, and its floor
 /// (pkg/apis/flagger/v1beta1/canary.go: `AnalysisInterval`, GetAnalysisInterval).
-pub const DEFAULT_INTERVAL: Duration = Duration(60_000);
-pub const MIN_INTERVAL: Duration = Duration(10_000);
+pub(crate) const DEFAULT_INTERVAL: Duration = Duration(60_000);
+pub(crate) const MIN_INTERVAL: Duration = Duration(10_000);
 /// A webhook's timeout when unset or shorter than two characters (pkg/controller/webhook.go
 /// CallWebhook).
-pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration(10_000);
+pub(crate) const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration(10_000);
 /// The traffic weight Flagger routes in total (pkg/controller/scheduler.go totalWeight).
-pub const TOTAL_WEIGHT: i64 = 100;
+pub(crate) const TOTAL_WEIGHT: i64 = 100;
 
-pub struct Canary<'a> {
-    pub res: &'a Resource,
-    pub spec: &'a Node,
+pub(crate) struct Canary<'a> {
+    pub(crate) res: &'a Resource,
+    pub(crate) spec: &'a Node,
 }
 
 /// A reference to another object: `targetRef`, `autoscalerRef`, a metric's `templateRef`.
 #[derive(Clone, Copy)]
-pub struct ObjectRef<'a> {
-    pub kind: Option<&'a str>,
-    pub name: Spanned<&'a str>,
-    pub namespace: Option<&'a str>,
+pub(crate) struct ObjectRef<'a> {
+    pub(crate) kind: Option<&'a str>,
+    pub(crate) name: Spanned<&'a str>,
+    pub(crate) namespace: Option<&'a str>,
 }
 
 impl<'a> ObjectRef<'a> {
@@ -43,7 +43,7 @@ impl<'a> ObjectRef<'a> {
 
 impl<'a> Canary<'a> {
     /// `targetRef.kind`, the workload kind Flagger resolves the target as.
-    pub fn target_kind(&self) -> Option<Kind> {
+    pub(crate) fn target_kind(&self) -> Option<Kind> {
         match self.target_ref()?.kind? {
             "Deployment" => Some(Kind::Deployment),
             "DaemonSet" => Some(Kind::DaemonSet),
@@ -54,13 +54,13 @@ impl<'a> Canary<'a> {
     /// Whether this is a whole Canary rather than a fragment or a kustomize patch of one:
     /// it has the `targetRef` the CRD requires. Rules about what is missing, or that fall
     /// back on defaults, read only whole Canaries.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.target_ref().is_some()
     }
 
     /// The analysis Flagger will run: that of a whole Canary (not a fragment or patch)
     /// that does not skip it. Rules about the schedule and its timing read only this.
-    pub fn scheduled_analysis(&self) -> Option<Analysis<'a>> {
+    pub(crate) fn scheduled_analysis(&self) -> Option<Analysis<'a>> {
         if self.skips_analysis() || !self.is_complete() {
             return None;
         }
@@ -68,11 +68,11 @@ impl<'a> Canary<'a> {
     }
 
     /// Whether `skipAnalysis: true` is set.
-    pub fn skips_analysis(&self) -> bool {
+    pub(crate) fn skips_analysis(&self) -> bool {
         self.skip_analysis().is_some_and(|s| s.value)
     }
 
-    pub fn view(res: &'a Resource) -> Option<Self> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
         (res.kind == Kind::Canary).then_some(())?;
         Some(Canary {
             res,
@@ -80,12 +80,12 @@ impl<'a> Canary<'a> {
         })
     }
 
-    pub fn target_ref(&self) -> Option<ObjectRef<'a>> {
+    pub(crate) fn target_ref(&self) -> Option<ObjectRef<'a>> {
         ObjectRef::of(self.res.file, self.spec.get("targetRef")?)
     }
 
     /// The apex service Flagger generates: `spec.service.name`, else the target's name.
-    pub fn apex(&self) -> Option<&'a str> {
+    pub(crate) fn apex(&self) -> Option<&'a str> {
         self.spec
             .path(&["service", "name"])
             .and_then(Node::as_str)
@@ -93,17 +93,17 @@ impl<'a> Canary<'a> {
     }
 
     /// `spec.provider`, when set (the mesh-wide default applies otherwise).
-    pub fn provider(&self) -> Option<&'a str> {
+    pub(crate) fn provider(&self) -> Option<&'a str> {
         self.spec.get("provider").and_then(Node::as_str)
     }
 
     /// Whether the Canary routes through Istio, or may (no provider set).
-    pub fn may_use_istio(&self) -> bool {
+    pub(crate) fn may_use_istio(&self) -> bool {
         self.provider().is_none_or(|p| p == "istio")
     }
 
     /// `skipAnalysis`, when it is a boolean.
-    pub fn skip_analysis(&self) -> Option<Spanned<bool>> {
+    pub(crate) fn skip_analysis(&self) -> Option<Spanned<bool>> {
         let n = self.spec.get("skipAnalysis")?;
         Some(Spanned::of(
             self.res.file,
@@ -113,7 +113,7 @@ impl<'a> Canary<'a> {
     }
 
     /// `analysis` (or the deprecated `canaryAnalysis`) and its key node.
-    pub fn analysis(&self) -> Option<Analysis<'a>> {
+    pub(crate) fn analysis(&self) -> Option<Analysis<'a>> {
         let e = self
             .spec
             .entry("analysis")
@@ -124,31 +124,31 @@ impl<'a> Canary<'a> {
 
 /// A Canary's `analysis`, its scheduling fields read once: each as written (present and not
 /// null), with where its key and value are.
-pub struct Analysis<'a> {
+pub(crate) struct Analysis<'a> {
     /// The `analysis` (or `canaryAnalysis`) key, for findings about the analysis as a whole.
-    pub key: Location,
+    pub(crate) key: Location,
     /// `interval`: how often the checks run.
-    pub interval: Option<Field<GoDuration<'a>>>,
+    pub(crate) interval: Option<Field<GoDuration<'a>>>,
     /// `threshold`: the failed checks before rollback; the value when it is an integer.
-    pub threshold: Option<Field<Option<i64>>>,
+    pub(crate) threshold: Option<Field<Option<i64>>>,
     /// `iterations`: A/B testing or blue/green instead of traffic steps.
-    pub iterations: Option<Field<Option<i64>>>,
+    pub(crate) iterations: Option<Field<Option<i64>>>,
     /// `stepWeight`: the canary weight added at each step.
-    pub step_weight: Option<Field<Option<i64>>>,
+    pub(crate) step_weight: Option<Field<Option<i64>>>,
     /// `maxWeight`: the canary weight at which Flagger promotes.
-    pub max_weight: Option<Field<Option<i64>>>,
+    pub(crate) max_weight: Option<Field<Option<i64>>>,
     /// `stepWeights`: its entries, each with its value when it is an integer (none when the
     /// field is not a list).
-    pub step_weights: Option<Field<Vec<Spanned<Option<i64>>>>>,
+    pub(crate) step_weights: Option<Field<Vec<Spanned<Option<i64>>>>>,
     /// The `metrics` key, when the field is set.
-    pub metrics_key: Option<Location>,
+    pub(crate) metrics_key: Option<Location>,
     node: &'a Node,
     file: FileId,
 }
 
 /// A Go duration field (`interval`, `timeout`) as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GoDuration<'a> {
+pub(crate) enum GoDuration<'a> {
     Valid(Duration),
     /// Text that is not a Go duration.
     Invalid(&'a str),
@@ -167,7 +167,7 @@ impl<'a> GoDuration<'a> {
     }
 
     /// The duration, when it is a valid one.
-    pub fn valid(self) -> Option<Duration> {
+    pub(crate) fn valid(self) -> Option<Duration> {
         match self {
             GoDuration::Valid(d) => Some(d),
             _ => None,
@@ -213,7 +213,7 @@ impl<'a> Analysis<'a> {
 
     /// The analysis interval as Flagger runs it: 60s when unset or not a Go duration,
     /// at least 10s (pkg/apis/flagger/v1beta1/canary.go GetAnalysisInterval).
-    pub fn effective_interval(&self) -> Duration {
+    pub(crate) fn effective_interval(&self) -> Duration {
         match self.interval.and_then(|f| f.value.valid()) {
             None => DEFAULT_INTERVAL,
             Some(d) => d.max(MIN_INTERVAL),
@@ -222,13 +222,13 @@ impl<'a> Analysis<'a> {
 
     /// The failed checks before rollback: 1 when unset or not positive
     /// (pkg/apis/flagger/v1beta1/canary.go GetAnalysisThreshold).
-    pub fn effective_threshold(&self) -> i64 {
+    pub(crate) fn effective_threshold(&self) -> i64 {
         self.threshold.and_then(|f| f.value).map_or(1, |t| t.max(1))
     }
 
     /// `iterations`, when positive: A/B testing or blue/green instead of traffic steps
     /// (pkg/controller/scheduler.go advanceCanary checks it first).
-    pub fn iteration_count(&self) -> Option<i64> {
+    pub(crate) fn iteration_count(&self) -> Option<i64> {
         self.iterations.and_then(|f| f.value).filter(|&n| n > 0)
     }
 
@@ -245,7 +245,7 @@ impl<'a> Analysis<'a> {
     /// The weight at which Flagger promotes: the last `stepWeights` entry (capped at 100)
     /// when set, else `maxWeight` when positive, else 100
     /// (pkg/controller/scheduler.go maxWeight).
-    pub fn promotion_weight(&self) -> i64 {
+    pub(crate) fn promotion_weight(&self) -> i64 {
         if let Some(&last) = self
             .step_weight_values()
             .and_then(|w| w.last().copied())
@@ -264,7 +264,7 @@ impl<'a> Analysis<'a> {
     /// pkg/controller/scheduler.go: each tick, while `canaryWeight < maxWeight`, add
     /// `nextStepWeight` (`stepWeight` when positive, else the distance to the next larger
     /// `stepWeights` entry) and cap at 100.
-    pub fn canary_weights(&self) -> Vec<i64> {
+    pub(crate) fn canary_weights(&self) -> Vec<i64> {
         if self.iteration_count().is_some() {
             return Vec::new();
         }
@@ -295,7 +295,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// The analysis intervals to full promotion: the traffic steps, or `iterations`.
-    pub fn steps_to_promotion(&self) -> Option<usize> {
+    pub(crate) fn steps_to_promotion(&self) -> Option<usize> {
         if let Some(n) = self.iteration_count() {
             return usize::try_from(n).ok();
         }
@@ -303,7 +303,7 @@ impl<'a> Analysis<'a> {
         (n > 0).then_some(n)
     }
 
-    pub fn metrics(&self) -> Vec<Metric<'a>> {
+    pub(crate) fn metrics(&self) -> Vec<Metric<'a>> {
         let file = self.file;
         self.get("metrics")
             .map_or(&[][..], Node::items)
@@ -312,7 +312,7 @@ impl<'a> Analysis<'a> {
             .collect()
     }
 
-    pub fn webhooks(&self) -> Vec<Webhook<'a>> {
+    pub(crate) fn webhooks(&self) -> Vec<Webhook<'a>> {
         let file = self.file;
         self.get("webhooks")
             .map_or(&[][..], Node::items)
@@ -322,32 +322,32 @@ impl<'a> Analysis<'a> {
     }
 }
 
-pub struct Metric<'a> {
+pub(crate) struct Metric<'a> {
     node: &'a Node,
     file: FileId,
 }
 
 /// A metric's `thresholdRange`.
 #[derive(Clone, Copy, Debug)]
-pub struct ThresholdRange {
+pub(crate) struct ThresholdRange {
     /// `min` and `max`, when they are plain numbers.
-    pub min: Option<Spanned<f64>>,
-    pub max: Option<Spanned<f64>>,
+    pub(crate) min: Option<Spanned<f64>>,
+    pub(crate) max: Option<Spanned<f64>>,
     /// Whether it has neither a `min` nor a `max` key.
-    pub empty: bool,
+    pub(crate) empty: bool,
 }
 
 impl<'a> Metric<'a> {
-    pub fn name(&self) -> Option<&'a str> {
+    pub(crate) fn name(&self) -> Option<&'a str> {
         self.node.get("name").and_then(Node::as_str)
     }
 
-    pub fn template_ref(&self) -> Option<ObjectRef<'a>> {
+    pub(crate) fn template_ref(&self) -> Option<ObjectRef<'a>> {
         ObjectRef::of(self.file, self.node.get("templateRef")?)
     }
 
     /// `thresholdRange`, when present.
-    pub fn threshold_range(&self) -> Option<ThresholdRange> {
+    pub(crate) fn threshold_range(&self) -> Option<ThresholdRange> {
         let range = self.node.get("thresholdRange")?;
         // A bound as a number, when it is written as a plain one.
         let bound = |which: &str| -> Option<Spanned<f64>> {
@@ -364,14 +364,14 @@ impl<'a> Metric<'a> {
     }
 
     /// `interval`: the range of the metric query.
-    pub fn interval(&self) -> Option<Spanned<GoDuration<'a>>> {
+    pub(crate) fn interval(&self) -> Option<Spanned<GoDuration<'a>>> {
         let n = self.node.get("interval").filter(|n| !n.is_null())?;
         Some(Spanned::of(self.file, n, GoDuration::of(n)))
     }
 
     /// Whether this is one of Flagger's builtin metrics (`request-success-rate`,
     /// `request-duration`): no `templateRef`, no inline `query`.
-    pub fn builtin(&self) -> Option<&'a str> {
+    pub(crate) fn builtin(&self) -> Option<&'a str> {
         if self.template_ref().is_some() || self.query().is_some() {
             return None;
         }
@@ -381,18 +381,18 @@ impl<'a> Metric<'a> {
 
     /// Whether the deprecated `threshold` is set, which template metrics still compare
     /// against (a value above it fails the check).
-    pub fn has_legacy_threshold(&self) -> bool {
+    pub(crate) fn has_legacy_threshold(&self) -> bool {
         self.node.get("threshold").is_some_and(|n| !n.is_null())
     }
 
     /// The `templateVariables` key, when present.
-    pub fn template_variables_key(&self) -> Option<Location> {
+    pub(crate) fn template_variables_key(&self) -> Option<Location> {
         let e = self.node.entry("templateVariables")?;
         Some(Location::of(self.file, &e.key))
     }
 
     /// Where findings about the metric as a whole point: its name, else its first key.
-    pub fn span(&self) -> Location {
+    pub(crate) fn span(&self) -> Location {
         let node = self
             .node
             .get("name")
@@ -402,11 +402,11 @@ impl<'a> Metric<'a> {
     }
 
     /// An inline `query` (deprecated in Flagger, but still read).
-    pub fn query(&self) -> Option<&'a str> {
+    pub(crate) fn query(&self) -> Option<&'a str> {
         self.node.get("query").and_then(Node::as_str)
     }
 
-    pub fn template_variables(&self) -> impl Iterator<Item = &'a str> {
+    pub(crate) fn template_variables(&self) -> impl Iterator<Item = &'a str> {
         self.node
             .get("templateVariables")
             .map_or(&[][..], Node::entries)
@@ -415,18 +415,18 @@ impl<'a> Metric<'a> {
     }
 }
 
-pub struct Webhook<'a> {
+pub(crate) struct Webhook<'a> {
     node: &'a Node,
     file: FileId,
 }
 
 impl<'a> Webhook<'a> {
-    pub fn name(&self) -> Option<&'a str> {
+    pub(crate) fn name(&self) -> Option<&'a str> {
         self.node.get("name").and_then(Node::as_str)
     }
 
     /// The webhook type; Flagger's default is `rollout`.
-    pub fn kind(&self) -> &'a str {
+    pub(crate) fn kind(&self) -> &'a str {
         self.node
             .get("type")
             .and_then(Node::as_str)
@@ -434,13 +434,13 @@ impl<'a> Webhook<'a> {
     }
 
     /// `url` as written, with its text when it is a string.
-    pub fn url(&self) -> Option<Spanned<Option<&'a str>>> {
+    pub(crate) fn url(&self) -> Option<Spanned<Option<&'a str>>> {
         let n = self.node.get("url")?;
         Some(Spanned::of(self.file, n, n.as_str()))
     }
 
     /// `timeout`, when set.
-    pub fn timeout(&self) -> Option<Spanned<GoDuration<'a>>> {
+    pub(crate) fn timeout(&self) -> Option<Spanned<GoDuration<'a>>> {
         let n = self.timeout_node()?;
         Some(Spanned::of(self.file, n, GoDuration::of(n)))
     }
@@ -452,7 +452,7 @@ impl<'a> Webhook<'a> {
     /// The timeout Flagger applies: 10s when unset or shorter than two characters, `None`
     /// when it is not a Go duration (the call then fails; pkg/controller/webhook.go
     /// CallWebhook).
-    pub fn effective_timeout(&self) -> Option<Duration> {
+    pub(crate) fn effective_timeout(&self) -> Option<Duration> {
         let t = self.timeout_node().and_then(Node::as_str).unwrap_or("");
         if t.chars().count() < 2 {
             return Some(DEFAULT_WEBHOOK_TIMEOUT);
@@ -461,7 +461,7 @@ impl<'a> Webhook<'a> {
     }
 
     /// The URL's path, without query or fragment.
-    pub fn url_path(&self) -> Option<&'a str> {
+    pub(crate) fn url_path(&self) -> Option<&'a str> {
         let url = self.url()?.value?;
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
         let path = rest.find('/').map_or("", |i| &rest[i..]);
@@ -470,13 +470,13 @@ impl<'a> Webhook<'a> {
     }
 }
 
-pub struct MetricTemplate<'a> {
-    pub res: &'a Resource,
-    pub spec: &'a Node,
+pub(crate) struct MetricTemplate<'a> {
+    pub(crate) res: &'a Resource,
+    pub(crate) spec: &'a Node,
 }
 
 impl<'a> MetricTemplate<'a> {
-    pub fn view(res: &'a Resource) -> Option<Self> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
         (res.kind == Kind::MetricTemplate).then_some(())?;
         Some(MetricTemplate {
             res,
@@ -484,7 +484,7 @@ impl<'a> MetricTemplate<'a> {
         })
     }
 
-    pub fn query(&self) -> Option<&'a str> {
+    pub(crate) fn query(&self) -> Option<&'a str> {
         self.spec.get("query").and_then(Node::as_str)
     }
 }
@@ -492,7 +492,7 @@ impl<'a> MetricTemplate<'a> {
 /// The `variables` a template query reads: `{{ variables.x }}`, `{{ .variables.x }}`,
 /// `{{ index variables "x" }}` (pkg/metrics/providers: the query is a Go text/template
 /// over namespace, name, target, interval and variables).
-pub fn query_variables(query: &str) -> Vec<String> {
+pub(crate) fn query_variables(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut rest = query;
     while let Some(open) = rest.find("{{") {

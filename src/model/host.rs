@@ -5,14 +5,14 @@ use std::collections::HashSet;
 use crate::yaml::Node;
 
 /// Kubernetes' default cluster domain.
-pub const CLUSTER_SUFFIX: &str = "svc.cluster.local";
+pub(crate) const CLUSTER_SUFFIX: &str = "svc.cluster.local";
 
 /// Resolves a host as Istio does for a resource in `namespace`: a name without dots is a
 /// service of that namespace (`reviews` -> `reviews.ns.svc.cluster.local`); a name with dots
 /// is taken as written. Two readings are added so that one service has one spelling:
 /// `svc.ns.svc` gains the cluster domain, and `svc.ns` does too when `ns` is a namespace the
 /// linted repository uses.
-pub fn resolve(host: &str, namespace: &str, known_namespaces: &HashSet<String>) -> String {
+pub(crate) fn resolve(host: &str, namespace: &str, known_namespaces: &HashSet<String>) -> String {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
     if host == "*" || host.starts_with("*.") && host.matches('.').count() > 1 {
         return host;
@@ -27,7 +27,7 @@ pub fn resolve(host: &str, namespace: &str, known_namespaces: &HashSet<String>) 
 }
 
 /// The namespace of an in-cluster service host (`svc.ns.svc.cluster.local`).
-pub fn namespace_of(fqdn: &str) -> Option<&str> {
+pub(crate) fn namespace_of(fqdn: &str) -> Option<&str> {
     let rest = fqdn.strip_suffix(CLUSTER_SUFFIX)?.strip_suffix('.')?;
     let (_, ns) = rest.rsplit_once('.')?;
     (ns != "*").then_some(ns)
@@ -35,7 +35,7 @@ pub fn namespace_of(fqdn: &str) -> Option<&str> {
 
 /// Whether the host pattern `pattern` (possibly `*` or `*.suffix`) matches `host`. A wildcard
 /// `host` is matched when the pattern covers all of it.
-pub fn matches(pattern: &str, host: &str) -> bool {
+pub(crate) fn matches(pattern: &str, host: &str) -> bool {
     if pattern == host || pattern == "*" {
         return true;
     }
@@ -51,7 +51,7 @@ pub fn matches(pattern: &str, host: &str) -> bool {
 /// The dotted suffixes of a host after its first label, longest first: `a.b.c` gives `.b.c`
 /// and `.c`; `*.a.b` gives `.b`. A wildcard `*` + suffix covers exactly the hosts that have
 /// that suffix among these.
-pub fn dotted_suffixes(host: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn dotted_suffixes(host: &str) -> impl Iterator<Item = &str> {
     let rest = host.strip_prefix('*').unwrap_or(host);
     rest.char_indices()
         .filter(|&(i, c)| c == '.' && i > 0)
@@ -59,19 +59,19 @@ pub fn dotted_suffixes(host: &str) -> impl Iterator<Item = &str> {
 }
 
 /// How specific a matching host pattern is: exact hosts beat wildcards, longer beat shorter.
-pub fn specificity(pattern: &str) -> (bool, usize) {
+pub(crate) fn specificity(pattern: &str) -> (bool, usize) {
     (!pattern.starts_with('*'), pattern.len())
 }
 
 /// Which namespaces may see a resource (`exportTo`; unset means every namespace).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ExportTo {
+pub(crate) enum ExportTo {
     All,
     Some(Vec<String>),
 }
 
 impl ExportTo {
-    pub fn parse(node: Option<&Node>) -> ExportTo {
+    pub(crate) fn parse(node: Option<&Node>) -> ExportTo {
         let Some(list) = node.and_then(Node::as_seq) else {
             return ExportTo::All;
         };
@@ -87,7 +87,7 @@ impl ExportTo {
     }
 
     /// Whether a resource in `own` is visible from namespace `viewer`.
-    pub fn visible(&self, own: &str, viewer: &str) -> bool {
+    pub(crate) fn visible(&self, own: &str, viewer: &str) -> bool {
         match self {
             ExportTo::All => true,
             ExportTo::Some(names) => names

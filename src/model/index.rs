@@ -15,8 +15,8 @@ use crate::yaml::Node;
 pub const DEFAULT_ROOT_NAMESPACE: &str = "istio-system";
 
 pub struct Index {
-    pub resources: Vec<Resource>,
-    pub root_namespace: String,
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) root_namespace: String,
     known_namespaces: HashSet<String>,
     by_kind: HashMap<Kind, Vec<usize>>,
     by_name: HashMap<(Kind, String, String), Vec<usize>>,
@@ -50,20 +50,18 @@ pub struct Index {
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
 /// those of the first namespace (client, host, root) that has a visible match, with the
 /// most specific host, merged.
-pub struct DrSelection<'a> {
-    pub host: String,
-    pub namespace: String,
-    pub rules: Vec<DestinationRule<'a>>,
+pub(crate) struct DrSelection<'a> {
+    pub(crate) rules: Vec<DestinationRule<'a>>,
 }
 
 impl<'a> DrSelection<'a> {
-    pub fn subsets(&self) -> Vec<Subset<'a>> {
+    pub(crate) fn subsets(&self) -> Vec<Subset<'a>> {
         self.rules.iter().flat_map(|r| r.subsets()).collect()
     }
 
     /// The subset names, in order, without repeats (one DestinationRule may be defined in
     /// several files).
-    pub fn subset_names(&self) -> Vec<&'a str> {
+    pub(crate) fn subset_names(&self) -> Vec<&'a str> {
         let mut names: Vec<&'a str> = Vec::new();
         for s in self.subsets() {
             if !names.contains(&s.name.value) {
@@ -76,7 +74,7 @@ impl<'a> DrSelection<'a> {
     /// One definition per DestinationRule object (namespace and name): the one in `near`'s
     /// file when there is one, else the first; those of `near`'s file first. Definitions of
     /// one object in several files (overlays, variants) are one rule in the cluster.
-    pub fn objects(&self, near: &Resource) -> Vec<&DestinationRule<'a>> {
+    pub(crate) fn objects(&self, near: &Resource) -> Vec<&DestinationRule<'a>> {
         let mut out: Vec<&DestinationRule<'a>> = Vec::new();
         for dr in &self.rules {
             let same = |o: &&DestinationRule<'a>| {
@@ -97,7 +95,7 @@ impl<'a> DrSelection<'a> {
 }
 
 impl Index {
-    pub fn new(resources: Vec<Resource>, root_namespace: String) -> Self {
+    pub(crate) fn new(resources: Vec<Resource>, root_namespace: String) -> Self {
         let mut ix = Index {
             resources,
             root_namespace,
@@ -243,7 +241,7 @@ impl Index {
     }
 
     /// Records the directory of every file (in `FileId` order), for [`Index::same_directory`].
-    pub fn with_directories<'p>(
+    pub(crate) fn with_directories<'p>(
         mut self,
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> Self {
@@ -260,7 +258,7 @@ impl Index {
 
     /// Whether two resources come from files of the same directory (the same file, when
     /// directories are unknown).
-    pub fn same_directory(&self, a: &Resource, b: &Resource) -> bool {
+    pub(crate) fn same_directory(&self, a: &Resource, b: &Resource) -> bool {
         let dir = |r: &Resource| self.file_dirs.get(r.file as usize).copied();
         match (dir(a), dir(b)) {
             (Some(x), Some(y)) => x == y,
@@ -271,7 +269,7 @@ impl Index {
     /// Whether two resources certainly land in the namespaces the index gives them, or
     /// together: a manifest without a namespace (and no kustomization setting one) is applied
     /// wherever its directory is applied, so it only meets the manifests of its directory.
-    pub fn placed_together(&self, a: &Resource, b: &Resource) -> bool {
+    pub(crate) fn placed_together(&self, a: &Resource, b: &Resource) -> bool {
         let guessed = |r: &Resource| r.namespace_source == NamespaceSource::Default;
         !(guessed(a) || guessed(b)) || self.same_directory(a, b)
     }
@@ -286,12 +284,8 @@ impl Index {
             .map(|&i| &self.resources[i])
     }
 
-    pub fn resolve(&self, host: &str, namespace: &str) -> String {
+    pub(crate) fn resolve(&self, host: &str, namespace: &str) -> String {
         host::resolve(host, namespace, &self.known_namespaces)
-    }
-
-    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
-        self.resources_at(self.by_kind.get(&kind))
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Resource> {
@@ -304,17 +298,21 @@ impl Index {
 
     /// Whether the scope defines any resource of `kind` in `namespace` (a reference to a
     /// missing one is then likely a mistake rather than something managed elsewhere).
-    pub fn has_kind_in(&self, kind: Kind, namespace: &str) -> bool {
+    pub(crate) fn has_kind_in(&self, kind: Kind, namespace: &str) -> bool {
         self.by_kind_ns.contains_key(&(kind, namespace.to_string()))
     }
 
     /// The resources of `kind` in `namespace`.
-    pub fn in_namespace(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Resource> {
+    pub(crate) fn in_namespace(
+        &self,
+        kind: Kind,
+        namespace: &str,
+    ) -> impl Iterator<Item = &Resource> {
         self.resources_at(self.by_kind_ns.get(&(kind, namespace.to_string())))
     }
 
     /// Every definition of `kind` `namespace/name` (overlays, variants), in index order.
-    pub fn all_named(
+    pub(crate) fn all_named(
         &self,
         kind: Kind,
         namespace: &str,
@@ -325,7 +323,7 @@ impl Index {
     }
 
     /// How many times `kind` `namespace/name` is defined (overlays, variants).
-    pub fn count(&self, kind: Kind, namespace: &str, name: &str) -> usize {
+    pub(crate) fn count(&self, kind: Kind, namespace: &str, name: &str) -> usize {
         let key = (kind, namespace.to_string(), name.to_string());
         self.by_name.get(&key).map_or(0, Vec::len)
     }
@@ -334,7 +332,7 @@ impl Index {
     /// defined in the same file, else the only one in scope. None when it is not defined, or
     /// when several files define it and none is `from`'s (the scope then holds unrelated
     /// manifests, e.g. a directory of examples).
-    pub fn referenced(
+    pub(crate) fn referenced(
         &self,
         kind: Kind,
         namespace: &str,
@@ -351,7 +349,7 @@ impl Index {
 
     /// The names of the resources of `kind` in `namespace`, sorted, without repeats, for
     /// messages: at most `max`, with a count of the rest.
-    pub fn names_in(&self, kind: Kind, namespace: &str, max: usize) -> String {
+    pub(crate) fn names_in(&self, kind: Kind, namespace: &str, max: usize) -> String {
         let mut names: Vec<&str> = self
             .in_namespace(kind, namespace)
             .filter(|r| !r.name.is_empty())
@@ -367,7 +365,7 @@ impl Index {
     }
 
     /// Rollouts whose `trafficRouting.istio` names the VirtualService `namespace/name`.
-    pub fn rollouts_for_vs(
+    pub(crate) fn rollouts_for_vs(
         &self,
         namespace: &str,
         name: &str,
@@ -378,7 +376,7 @@ impl Index {
     }
 
     /// Flagger Canaries in `namespace` whose apex service is `apex`.
-    pub fn canaries_for_apex(
+    pub(crate) fn canaries_for_apex(
         &self,
         namespace: &str,
         apex: &str,
@@ -389,7 +387,7 @@ impl Index {
     }
 
     /// Flagger Canaries whose `targetRef` is the workload `kind` `namespace/name`.
-    pub fn canaries_targeting(
+    pub(crate) fn canaries_targeting(
         &self,
         kind: &str,
         namespace: &str,
@@ -399,41 +397,40 @@ impl Index {
         self.resources_at(self.canaries_by_target.get(&key))
     }
 
-    /// The controller that rewrites this route's weights, if any: a Rollout that manages it,
-    /// or a Flagger Canary whose generated VirtualService this is.
-    pub fn route_manager(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> Option<Manager<'_>> {
+    /// Whether a controller rewrites this route's weights: a Rollout that manages it, or a
+    /// Flagger Canary whose generated VirtualService this is.
+    pub(crate) fn is_managed(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> bool {
         let res = vs.res;
-        if let Some(r) = self
+        if self
             .rollouts_for_vs(&res.namespace, &res.name)
-            .find(|r| r.manages(vs, route))
+            .any(|r| r.manages(vs, route))
         {
-            return Some(Manager::Rollout(r));
+            return true;
         }
         let mut apexes: Vec<&str> = vec![res.name.as_str()];
         apexes.extend(
             vs.hosts()
                 .map(|h| h.value.split('.').next().unwrap_or(h.value)),
         );
-        apexes.into_iter().find_map(|apex| {
+        apexes.into_iter().any(|apex| {
             self.canaries_for_apex(&res.namespace, apex)
-                .find(|c| c.may_use_istio())
-                .map(Manager::Flagger)
+                .any(|c| c.may_use_istio())
         })
     }
 
     /// Mesh-bound VirtualServices that claim the resolved `host`.
-    pub fn mesh_virtual_services(&self, host: &str) -> impl Iterator<Item = &Resource> {
+    pub(crate) fn mesh_virtual_services(&self, host: &str) -> impl Iterator<Item = &Resource> {
         self.resources_at(self.vs_by_host.get(host))
     }
 
     /// The mesh-bound VirtualServices that claim the resolved `host`, grouped.
-    pub fn host_claims(&self, host: &str) -> Option<&HostClaims> {
+    pub(crate) fn host_claims(&self, host: &str) -> Option<&HostClaims> {
         self.host_claims.get(host)
     }
 
     /// The other claimed hosts that overlap the resolved `host` through a wildcard (one of
     /// the two covers the other; `*` aside), sorted.
-    pub fn overlapping_hosts<'s>(&'s self, host: &'s str) -> Vec<&'s str> {
+    pub(crate) fn overlapping_hosts<'s>(&'s self, host: &'s str) -> Vec<&'s str> {
         let mut out: Vec<&str> = host::dotted_suffixes(host)
             .filter_map(|suffix| {
                 let (pattern, _) = self.host_claims.get_key_value(&format!("*{suffix}"))?;
@@ -457,7 +454,7 @@ impl Index {
 
     /// Whether `res` is a later definition of an object that claims the host in an earlier
     /// file too (overlays, variants): one object, reported once, at its first definition.
-    pub fn repeats_a_claim(&self, claims: &HostClaims, res: &Resource) -> bool {
+    pub(crate) fn repeats_a_claim(&self, claims: &HostClaims, res: &Resource) -> bool {
         self.position(res)
             .is_some_and(|i| claims.repeats.contains(&i))
     }
@@ -474,7 +471,10 @@ impl Index {
     }
 
     /// The resources of a claim group, in index order.
-    pub fn claimants<'s>(&'s self, claims: &'s HostClaims) -> impl Iterator<Item = &'s Resource> {
+    pub(crate) fn claimants<'s>(
+        &'s self,
+        claims: &'s HostClaims,
+    ) -> impl Iterator<Item = &'s Resource> {
         claims.ids.iter().map(|&i| &self.resources[i])
     }
 
@@ -497,14 +497,14 @@ impl Index {
     }
 
     /// The namespaces that have a DestinationRule for a service of this short name.
-    pub fn dr_namespaces_for_service(&self, short: &str) -> &[String] {
+    pub(crate) fn dr_namespaces_for_service(&self, short: &str) -> &[String] {
         self.dr_service_namespaces
             .get(short)
             .map_or(&[][..], Vec::as_slice)
     }
 
     /// Whether any DestinationRule in scope names this host, visible or not.
-    pub fn any_dr_for(&self, host: &str) -> bool {
+    pub(crate) fn any_dr_for(&self, host: &str) -> bool {
         self.drs_matching(host).next().is_some()
     }
 
@@ -515,7 +515,7 @@ impl Index {
     // pilot/pkg/model/push_context.go destinationRule: the client's namespace, then the
     // service's, then the root namespace; in each, the most specific host (MostSpecificHostMatch),
     // rules of that host merged (destination_rule.go mergeDestinationRule).
-    pub fn destination_rules(
+    pub(crate) fn destination_rules(
         &self,
         host: &str,
         viewer: &str,
@@ -572,11 +572,7 @@ impl Index {
                 .filter(|(p, _)| *p == best)
                 .map(|(_, dr)| dr)
                 .collect();
-            return Some(DrSelection {
-                host: best,
-                namespace: ns,
-                rules,
-            });
+            return Some(DrSelection { rules });
         }
         None
     }
@@ -586,7 +582,7 @@ impl Index {
 /// land, for [`Index::destination_rules`]: it is applied with its directory, into a namespace
 /// the repository does not state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unplaced {
+pub(crate) enum Unplaced {
     /// In any client's namespace: what it may add.
     Anywhere,
     /// Only with the manifests of its own directory: where it certainly is.
@@ -594,7 +590,7 @@ pub enum Unplaced {
 }
 
 /// Whether some namespace can see both resources, given their namespaces and `exportTo`.
-pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> bool {
+pub(crate) fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> bool {
     let expand = |own: &str, e: &ExportTo| -> Option<Vec<String>> {
         match e {
             ExportTo::All => None,
@@ -614,29 +610,14 @@ pub fn share_a_viewer(a_ns: &str, a: &ExportTo, b_ns: &str, b: &ExportTo) -> boo
 }
 
 /// The mesh-bound VirtualServices that claim one host.
-pub struct HostClaims {
+pub(crate) struct HostClaims {
     ids: Vec<usize>,
     /// How many distinct objects (namespace and name) claim it: one object may be defined in
     /// several files.
-    pub objects: usize,
+    pub(crate) objects: usize,
     /// The claimants that define an object an earlier claimant already defines.
     repeats: HashSet<usize>,
     /// Whether every claimant is exported everywhere and sits in a namespace it states (or
     /// its kustomization does): then every claimant conflicts with every other object.
-    pub open: bool,
-}
-
-/// A progressive-delivery controller that owns a route's weights.
-pub enum Manager<'a> {
-    Rollout(Rollout<'a>),
-    Flagger(Canary<'a>),
-}
-
-impl Manager<'_> {
-    pub fn describe(&self) -> String {
-        match self {
-            Manager::Rollout(r) => format!("Rollout `{}/{}`", r.res.namespace, r.res.name),
-            Manager::Flagger(c) => format!("Flagger Canary `{}/{}`", c.res.namespace, c.res.name),
-        }
-    }
+    pub(crate) open: bool,
 }

@@ -16,7 +16,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 3] = [Protocol::Http, Protocol::Tcp, Protocol::Tls];
+    pub(crate) const ALL: [Protocol; 3] = [Protocol::Http, Protocol::Tcp, Protocol::Tls];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -28,8 +28,8 @@ impl Protocol {
 }
 
 pub struct VirtualService<'a> {
-    pub res: &'a Resource,
-    pub spec: &'a Node,
+    pub(crate) res: &'a Resource,
+    pub(crate) spec: &'a Node,
 }
 
 impl<'a> VirtualService<'a> {
@@ -42,7 +42,7 @@ impl<'a> VirtualService<'a> {
     }
 
     /// The `hosts` entries as written (templated ones left out).
-    pub fn hosts(&self) -> impl Iterator<Item = Spanned<&'a str>> {
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = Spanned<&'a str>> {
         let file = self.res.file;
         self.spec
             .get("hosts")
@@ -54,7 +54,7 @@ impl<'a> VirtualService<'a> {
             })
     }
 
-    pub fn gateways(&self) -> Vec<&'a str> {
+    pub(crate) fn gateways(&self) -> Vec<&'a str> {
         self.spec
             .get("gateways")
             .map_or(&[][..], Node::items)
@@ -64,12 +64,12 @@ impl<'a> VirtualService<'a> {
     }
 
     /// Whether the VirtualService applies to sidecars: no `gateways`, or `mesh` among them.
-    pub fn is_mesh_bound(&self) -> bool {
+    pub(crate) fn is_mesh_bound(&self) -> bool {
         let gws = self.gateways();
         gws.is_empty() || gws.contains(&"mesh")
     }
 
-    pub fn export_to(&self) -> ExportTo {
+    pub(crate) fn export_to(&self) -> ExportTo {
         ExportTo::parse(self.spec.get("exportTo"))
     }
 
@@ -90,7 +90,7 @@ impl<'a> VirtualService<'a> {
     }
 
     /// Every http, tcp and tls route.
-    pub fn routes(&self) -> Vec<Route<'a>> {
+    pub(crate) fn routes(&self) -> Vec<Route<'a>> {
         Protocol::ALL
             .iter()
             .flat_map(|&p| self.routes_of(p))
@@ -99,7 +99,7 @@ impl<'a> VirtualService<'a> {
 
     /// Whether the VirtualService has an `http` list (possibly empty). Argo Rollouts skips
     /// its http checks and patches when it has none.
-    pub fn declares_http(&self) -> bool {
+    pub(crate) fn declares_http(&self) -> bool {
         self.spec.get("http").is_some_and(|n| !n.is_null())
     }
 }
@@ -107,20 +107,20 @@ impl<'a> VirtualService<'a> {
 /// One entry of `http`, `tcp` or `tls`.
 #[derive(Clone, Copy)]
 pub struct Route<'a> {
-    pub protocol: Protocol,
+    pub(crate) protocol: Protocol,
     /// 0-based position among the routes of its protocol.
-    pub index: usize,
+    pub(crate) index: usize,
     node: &'a Node,
     file: FileId,
 }
 
 impl<'a> Route<'a> {
-    pub fn name(&self) -> Option<&'a str> {
+    pub(crate) fn name(&self) -> Option<&'a str> {
         self.node.get("name").and_then(Node::as_str)
     }
 
     /// "http route 2 `canary`": 1-based, with its name when it has one.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let mut s = format!("{} route {}", self.protocol.key(), self.index + 1);
         if let Some(name) = self.name() {
             s.push_str(&format!(" `{name}`"));
@@ -129,7 +129,7 @@ impl<'a> Route<'a> {
     }
 
     /// The `match` node, if the route has a non-empty one.
-    pub fn match_node(&self) -> Option<&'a Node> {
+    pub(crate) fn match_node(&self) -> Option<&'a Node> {
         self.node
             .get("match")
             .filter(|m| !m.items().is_empty() || m.as_seq().is_none() && !m.is_null())
@@ -140,11 +140,11 @@ impl<'a> Route<'a> {
     }
 
     /// How many blocks its `match` list has.
-    pub fn match_count(&self) -> usize {
+    pub(crate) fn match_count(&self) -> usize {
         self.match_blocks().len()
     }
 
-    pub fn destinations(&self) -> Vec<Destination<'a>> {
+    pub(crate) fn destinations(&self) -> Vec<Destination<'a>> {
         self.node
             .get("route")
             .map_or(&[][..], Node::items)
@@ -154,7 +154,7 @@ impl<'a> Route<'a> {
     }
 
     /// `mirror` and `mirrors[].destination` of an http route.
-    pub fn mirrors(&self) -> Vec<Destination<'a>> {
+    pub(crate) fn mirrors(&self) -> Vec<Destination<'a>> {
         let mut out = Vec::new();
         if let Some(m) = self.node.get("mirror") {
             out.push(Destination::bare(self.file, m));
@@ -166,20 +166,20 @@ impl<'a> Route<'a> {
     }
 
     /// Where findings about the route's destinations as a whole point: its `route` key.
-    pub fn list_span(&self) -> Location {
+    pub(crate) fn list_span(&self) -> Location {
         self.node
             .entry("route")
             .map_or(self.span(), |e| Location::of(self.file, &e.key))
     }
 
     /// Where findings about the route as a whole point: its first key.
-    pub fn span(&self) -> Location {
+    pub(crate) fn span(&self) -> Location {
         let first = self.node.entries().first().map_or(self.node, |e| &e.key);
         Location::of(self.file, first)
     }
 
     /// Where findings about a block of its `match` list point: the block's first key.
-    pub fn match_block_span(&self, block: &Node) -> Location {
+    pub(crate) fn match_block_span(&self, block: &Node) -> Location {
         let first = block.entries().first().map_or(block, |e| &e.key);
         Location::of(self.file, first)
     }
@@ -187,7 +187,7 @@ impl<'a> Route<'a> {
 
 /// An entry of a route's `route` list (or a mirror): a destination and its weight.
 #[derive(Clone, Copy)]
-pub struct Destination<'a> {
+pub(crate) struct Destination<'a> {
     node: &'a Node,
     destination: Option<&'a Node>,
     weight: Option<&'a Node>,
@@ -218,12 +218,12 @@ impl<'a> Destination<'a> {
     }
 
     /// The host as written, unless it is missing or templated.
-    pub fn host(&self) -> Option<&'a str> {
+    pub(crate) fn host(&self) -> Option<&'a str> {
         self.host_node()?.as_str().filter(|h| !is_templated(h))
     }
 
     /// The `host` field, with the host unless it is templated or not a string.
-    pub fn host_field(&self) -> Option<Spanned<Option<&'a str>>> {
+    pub(crate) fn host_field(&self) -> Option<Spanned<Option<&'a str>>> {
         let n = self.host_node()?;
         Some(Spanned::of(self.file, n, self.host()))
     }
@@ -232,17 +232,17 @@ impl<'a> Destination<'a> {
         self.destination?.get("subset").filter(|n| !n.is_null())
     }
 
-    pub fn subset(&self) -> Option<&'a str> {
+    pub(crate) fn subset(&self) -> Option<&'a str> {
         self.subset_node()?.as_str().filter(|s| !is_templated(s))
     }
 
     /// The `subset` field when set, with the subset unless it is templated or not a string.
-    pub fn subset_field(&self) -> Option<Spanned<Option<&'a str>>> {
+    pub(crate) fn subset_field(&self) -> Option<Spanned<Option<&'a str>>> {
         let n = self.subset_node()?;
         Some(Spanned::of(self.file, n, self.subset()))
     }
 
-    pub fn weight(&self) -> Weight<'a> {
+    pub(crate) fn weight(&self) -> Weight<'a> {
         let Some(node) = self.weight.filter(|n| !n.is_null()) else {
             return Weight::Missing(self.weight.map(|n| Location::of(self.file, n)));
         };
@@ -260,7 +260,7 @@ impl<'a> Destination<'a> {
     }
 
     /// A short name for messages: the subset, else the host.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match (self.host(), self.subset()) {
             (_, Some(subset)) => subset.to_string(),
             (Some(host), None) => host.to_string(),
@@ -269,7 +269,7 @@ impl<'a> Destination<'a> {
     }
 
     /// Where findings about the destination point: its weight, else its subset or host.
-    pub fn span(&self) -> Location {
+    pub(crate) fn span(&self) -> Location {
         let node = self
             .weight
             .or(self.subset_node())
@@ -292,7 +292,7 @@ fn invalid_weight_reason(s: &Scalar) -> &'static str {
 
 /// A destination's `weight`.
 #[derive(Clone, Copy, Debug)]
-pub enum Weight<'a> {
+pub(crate) enum Weight<'a> {
     /// No `weight`, or one left empty (then where it is): Istio treats it as 0 when several
     /// destinations share a route.
     Missing(Option<Location>),
@@ -305,7 +305,7 @@ pub enum Weight<'a> {
 
 impl Weight<'_> {
     /// The weight as Istio counts it, when it is known.
-    pub fn effective(&self) -> Option<i64> {
+    pub(crate) fn effective(&self) -> Option<i64> {
         match self {
             Weight::Missing(_) => Some(0),
             Weight::Value(v) => Some(v.value),
@@ -314,7 +314,7 @@ impl Weight<'_> {
     }
 
     /// Where the `weight` field is written, if it is.
-    pub fn location(&self) -> Option<Location> {
+    pub(crate) fn location(&self) -> Option<Location> {
         match self {
             Weight::Missing(at) => *at,
             Weight::Value(v) => Some(v.span),
@@ -324,31 +324,31 @@ impl Weight<'_> {
     }
 }
 
-pub struct DestinationRule<'a> {
-    pub res: &'a Resource,
-    pub spec: &'a Node,
+pub(crate) struct DestinationRule<'a> {
+    pub(crate) res: &'a Resource,
+    pub(crate) spec: &'a Node,
 }
 
-pub struct Subset<'a> {
-    pub name: Spanned<&'a str>,
+pub(crate) struct Subset<'a> {
+    pub(crate) name: Spanned<&'a str>,
     node: &'a Node,
     file: FileId,
 }
 
 impl<'a> Subset<'a> {
-    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+    pub(crate) fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         string_pairs(self.node.get("labels"))
     }
 
     /// The consistent-hash stickiness the subset's traffic policy sets (see
     /// [`DestinationRule::sticky_hash`]).
-    pub fn sticky_hash(&self) -> Option<Spanned<&'static str>> {
+    pub(crate) fn sticky_hash(&self) -> Option<Spanned<&'static str>> {
         sticky_hash(self.file, self.node.get("trafficPolicy"))
     }
 }
 
 impl<'a> DestinationRule<'a> {
-    pub fn view(res: &'a Resource) -> Option<Self> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
         (res.kind == Kind::DestinationRule).then_some(())?;
         Some(DestinationRule {
             res,
@@ -356,20 +356,15 @@ impl<'a> DestinationRule<'a> {
         })
     }
 
-    pub fn host(&self) -> Option<&'a str> {
+    pub(crate) fn host(&self) -> Option<&'a str> {
         self.spec.get("host")?.as_str().filter(|h| !is_templated(h))
     }
 
-    pub fn export_to(&self) -> ExportTo {
+    pub(crate) fn export_to(&self) -> ExportTo {
         ExportTo::parse(self.spec.get("exportTo"))
     }
 
-    /// A DestinationRule with a `workloadSelector` applies only to some workloads.
-    pub fn has_workload_selector(&self) -> bool {
-        self.spec.get("workloadSelector").is_some()
-    }
-
-    pub fn subsets(&self) -> Vec<Subset<'a>> {
+    pub(crate) fn subsets(&self) -> Vec<Subset<'a>> {
         self.spec
             .get("subsets")
             .map_or(&[][..], Node::items)
@@ -386,13 +381,13 @@ impl<'a> DestinationRule<'a> {
     }
 
     /// Whether any subset name is a template expression (the set of names is then unknown).
-    pub fn has_templated_subsets(&self) -> bool {
+    pub(crate) fn has_templated_subsets(&self) -> bool {
         self.subsets().iter().any(|s| is_templated(s.name.value))
     }
 
     /// The consistent-hash stickiness the rule's top-level traffic policy sets: the
     /// `consistentHash` key in use, at that key.
-    pub fn sticky_hash(&self) -> Option<Spanned<&'static str>> {
+    pub(crate) fn sticky_hash(&self) -> Option<Spanned<&'static str>> {
         sticky_hash(self.res.file, self.spec.get("trafficPolicy"))
     }
 }
@@ -512,7 +507,7 @@ fn bound_gateways(vs_gateways: &[&str]) -> Vec<String> {
 
 /// The conditions of an http route without `match`: every request on the VirtualService's
 /// gateways.
-pub fn http_match_all(vs_gateways: &[&str]) -> MatchBlock {
+pub(crate) fn http_match_all(vs_gateways: &[&str]) -> MatchBlock {
     MatchBlock {
         gateways: Some(bound_gateways(vs_gateways)),
         ..MatchBlock::everything()
@@ -520,7 +515,7 @@ pub fn http_match_all(vs_gateways: &[&str]) -> MatchBlock {
 }
 
 /// The conditions of a tcp or tls route without `match`.
-pub fn l4_match_all(vs_gateways: &[&str]) -> L4Block {
+pub(crate) fn l4_match_all(vs_gateways: &[&str]) -> L4Block {
     L4Block {
         gateways: Some(bound_gateways(vs_gateways)),
         ..L4Block::default()
@@ -529,7 +524,7 @@ pub fn l4_match_all(vs_gateways: &[&str]) -> L4Block {
 
 /// An HTTPMatchRequest as a condition set. Anything that cannot be modelled makes the block
 /// `unknown`, so it neither covers nor is covered.
-pub fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock {
+pub(crate) fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock {
     let unknown = MatchBlock {
         unknown: true,
         ..MatchBlock::everything()
@@ -574,7 +569,7 @@ pub fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock {
 }
 
 /// An L4MatchAttributes (tcp) or TLSMatchAttributes (tls) as a condition set.
-pub fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
+pub(crate) fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
     let unknown = L4Block {
         unknown: true,
         ..L4Block::default()

@@ -19,7 +19,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[
+    pub(crate) const ALL: &'static [Kind] = &[
         Kind::VirtualService,
         Kind::DestinationRule,
         Kind::Gateway,
@@ -68,23 +68,16 @@ impl Kind {
 
     /// Whether a document of this `kind:` value may be one the linter reads. `List` is read
     /// for its items.
-    pub fn is_relevant_name(kind: &str) -> bool {
+    pub(crate) fn is_relevant_name(kind: &str) -> bool {
         kind == "List" || kind.ends_with("List") || Kind::ALL.iter().any(|k| k.name() == kind)
     }
 
     /// The kind of a document with this `apiVersion` and `kind`, when the linter reads it.
     /// Same-named kinds of other groups (a Knative `Service`) are not matched.
-    pub fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
+    pub(crate) fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
         let k = *Kind::ALL.iter().find(|k| k.name() == kind)?;
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         (group == k.group()).then_some(k)
-    }
-
-    pub fn is_workload(self) -> bool {
-        matches!(
-            self,
-            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::Rollout
-        )
     }
 }
 

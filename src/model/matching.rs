@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 /// One Istio `StringMatch`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StrMatch {
+pub(crate) enum StrMatch {
     Exact(String),
     Prefix(String),
     Regex(String),
@@ -23,30 +23,34 @@ pub enum StrMatch {
 
 /// A string condition plus its case handling.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StrCond {
-    pub m: StrMatch,
-    pub ignore_case: bool,
+pub(crate) struct StrCond {
+    pub(crate) m: StrMatch,
+    pub(crate) ignore_case: bool,
 }
 
 impl StrCond {
-    pub fn exact(s: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn exact(s: impl Into<String>) -> Self {
         Self::new(StrMatch::Exact(s.into()))
     }
 
-    pub fn prefix(s: impl Into<String>) -> Self {
+    pub(crate) fn prefix(s: impl Into<String>) -> Self {
         Self::new(StrMatch::Prefix(s.into()))
     }
 
-    pub fn regex(s: impl Into<String>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn regex(s: impl Into<String>) -> Self {
         Self::new(StrMatch::Regex(s.into()))
     }
 
-    pub fn present() -> Self {
+    #[cfg(test)]
+    pub(crate) fn present() -> Self {
         Self::new(StrMatch::Present)
     }
 
+    #[cfg(test)]
     /// The same condition with `ignore_case` set.
-    pub fn ignoring_case(mut self) -> Self {
+    pub(crate) fn ignoring_case(mut self) -> Self {
         self.ignore_case = true;
         self
     }
@@ -61,43 +65,43 @@ impl StrCond {
 
 /// One `HTTPMatchRequest`: all of its conditions are ANDed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MatchBlock {
-    pub uri: Option<StrCond>,
-    pub scheme: Option<StrCond>,
-    pub method: Option<StrCond>,
-    pub authority: Option<StrCond>,
-    pub headers: Vec<(String, StrCond)>,
-    pub without_headers: Vec<(String, StrCond)>,
-    pub query_params: Vec<(String, StrCond)>,
-    pub port: Option<u32>,
-    pub source_labels: Vec<(String, String)>,
-    pub gateways: Option<Vec<String>>,
-    pub source_namespace: Option<String>,
-    pub unknown: bool,
+pub(crate) struct MatchBlock {
+    pub(crate) uri: Option<StrCond>,
+    pub(crate) scheme: Option<StrCond>,
+    pub(crate) method: Option<StrCond>,
+    pub(crate) authority: Option<StrCond>,
+    pub(crate) headers: Vec<(String, StrCond)>,
+    pub(crate) without_headers: Vec<(String, StrCond)>,
+    pub(crate) query_params: Vec<(String, StrCond)>,
+    pub(crate) port: Option<u32>,
+    pub(crate) source_labels: Vec<(String, String)>,
+    pub(crate) gateways: Option<Vec<String>>,
+    pub(crate) source_namespace: Option<String>,
+    pub(crate) unknown: bool,
 }
 
 impl MatchBlock {
     /// A block without any condition: matches every request.
-    pub fn everything() -> Self {
+    pub(crate) fn everything() -> Self {
         Self::default()
     }
 }
 
 /// One tcp/tls `L4MatchAttributes` / `TLSMatchAttributes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct L4Block {
-    pub destination_subnets: Vec<String>,
-    pub port: Option<u32>,
-    pub source_labels: Vec<(String, String)>,
-    pub gateways: Option<Vec<String>>,
-    pub source_namespace: Option<String>,
-    pub sni_hosts: Vec<String>,
-    pub unknown: bool,
+pub(crate) struct L4Block {
+    pub(crate) destination_subnets: Vec<String>,
+    pub(crate) port: Option<u32>,
+    pub(crate) source_labels: Vec<(String, String)>,
+    pub(crate) gateways: Option<Vec<String>>,
+    pub(crate) source_namespace: Option<String>,
+    pub(crate) sni_hosts: Vec<String>,
+    pub(crate) unknown: bool,
 }
 
 /// Whether `c` accepts every value the field can carry, ignoring whether the
 /// field is present at all: `.*`-like regexes, `Prefix("")` and `Present`.
-pub fn accepts_any_value(c: &StrCond) -> bool {
+pub(crate) fn accepts_any_value(c: &StrCond) -> bool {
     match &c.m {
         StrMatch::Present => true,
         StrMatch::Prefix(p) => p.is_empty(),
@@ -114,13 +118,13 @@ pub fn accepts_any_value(c: &StrCond) -> bool {
 /// `field_always_present == false` this is always `false` (use
 /// [`accepts_any_value`] for "any value, given presence").
 /// `Prefix("/")` on the uri is handled by [`block_covers`], not here.
-pub fn is_universal(c: &StrCond, field_always_present: bool) -> bool {
+pub(crate) fn is_universal(c: &StrCond, field_always_present: bool) -> bool {
     field_always_present && accepts_any_value(c)
 }
 
 /// Is the set of values matched by `b` a subset of the set matched by `a`?
 /// Both conditions are taken to require the field to be present.
-pub fn str_covers(a: &StrCond, b: &StrCond) -> bool {
+pub(crate) fn str_covers(a: &StrCond, b: &StrCond) -> bool {
     if accepts_any_value(a) {
         return true;
     }
@@ -149,7 +153,7 @@ pub fn str_covers(a: &StrCond, b: &StrCond) -> bool {
 }
 
 /// Is every request matched by block `b` also matched by block `a`?
-pub fn block_covers(a: &MatchBlock, b: &MatchBlock) -> bool {
+pub(crate) fn block_covers(a: &MatchBlock, b: &MatchBlock) -> bool {
     if a.unknown || b.unknown {
         return false;
     }
@@ -177,7 +181,7 @@ pub fn block_covers(a: &MatchBlock, b: &MatchBlock) -> bool {
 }
 
 /// Is every connection matched by L4 block `b` also matched by `a`?
-pub fn l4_covers(a: &L4Block, b: &L4Block) -> bool {
+pub(crate) fn l4_covers(a: &L4Block, b: &L4Block) -> bool {
     if a.unknown || b.unknown {
         return false;
     }
@@ -552,7 +556,7 @@ fn str_lookups(out: &mut Vec<String>, tag: &str, name: &str, c: &StrCond) {
 
 /// Where a block that may cover others is filed; empty for a block that covers nothing. The
 /// narrowest condition decides: a literal on the uri, a header or a query parameter first.
-pub fn cover_keys(a: &MatchBlock) -> Vec<String> {
+pub(crate) fn cover_keys(a: &MatchBlock) -> Vec<String> {
     if a.unknown {
         return Vec::new();
     }
@@ -612,7 +616,7 @@ pub fn cover_keys(a: &MatchBlock) -> Vec<String> {
 }
 
 /// Where to look for the blocks that may cover `b`; empty for a block nothing can cover.
-pub fn covered_lookups(b: &MatchBlock) -> Vec<String> {
+pub(crate) fn covered_lookups(b: &MatchBlock) -> Vec<String> {
     if b.unknown {
         return Vec::new();
     }
@@ -648,7 +652,7 @@ pub fn covered_lookups(b: &MatchBlock) -> Vec<String> {
 }
 
 /// [`cover_keys`] for tcp and tls blocks.
-pub fn l4_cover_keys(a: &L4Block) -> Vec<String> {
+pub(crate) fn l4_cover_keys(a: &L4Block) -> Vec<String> {
     if a.unknown {
         return Vec::new();
     }
@@ -669,7 +673,7 @@ pub fn l4_cover_keys(a: &L4Block) -> Vec<String> {
 }
 
 /// [`covered_lookups`] for tcp and tls blocks.
-pub fn l4_covered_lookups(b: &L4Block) -> Vec<String> {
+pub(crate) fn l4_covered_lookups(b: &L4Block) -> Vec<String> {
     if b.unknown {
         return Vec::new();
     }

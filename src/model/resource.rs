@@ -8,23 +8,22 @@ use crate::yaml::Node;
 
 #[derive(Debug)]
 pub struct Resource {
-    pub kind: Kind,
-    pub api_version: String,
-    pub name: String,
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
     /// `metadata.namespace`, else the kustomization's or the default namespace.
-    pub namespace: String,
-    pub namespace_source: NamespaceSource,
-    pub file: FileId,
+    pub(crate) namespace: String,
+    pub(crate) namespace_source: NamespaceSource,
+    pub(crate) file: FileId,
     /// The object's root mapping.
-    pub root: Node,
+    pub(crate) root: Node,
     /// The node that names the resource (`metadata.name`, else `kind`), for findings about
     /// the resource as a whole.
-    pub name_span: Span,
+    pub(crate) name_span: Span,
 }
 
 /// Where a resource's namespace comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NamespaceSource {
+pub(crate) enum NamespaceSource {
     /// `metadata.namespace`.
     Explicit,
     /// The `namespace:` of a kustomization above the file.
@@ -34,7 +33,7 @@ pub enum NamespaceSource {
 }
 
 impl Resource {
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey {
             kind: self.kind,
             namespace: self.namespace.clone(),
@@ -43,31 +42,22 @@ impl Resource {
     }
 
     /// Where a span of the resource's file is.
-    pub fn location(&self, span: Span) -> Location {
+    pub(crate) fn location(&self, span: Span) -> Location {
         Location::new(self.file, span)
     }
 
     /// Where the resource is named, for findings and messages about it as a whole.
-    pub fn name_location(&self) -> Location {
+    pub(crate) fn name_location(&self) -> Location {
         self.location(self.name_span)
     }
 
-    pub fn spec(&self) -> Option<&Node> {
+    pub(crate) fn spec(&self) -> Option<&Node> {
         self.root.get("spec")
-    }
-
-    pub fn metadata(&self) -> Option<&Node> {
-        self.root.get("metadata")
-    }
-
-    /// `metadata.labels`, as pairs of strings.
-    pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
-        string_pairs(self.root.path(&["metadata", "labels"]))
     }
 }
 
 /// The string-valued entries of a mapping.
-pub fn string_pairs(node: Option<&Node>) -> impl Iterator<Item = (&str, &str)> {
+pub(crate) fn string_pairs(node: Option<&Node>) -> impl Iterator<Item = (&str, &str)> {
     node.map(Node::entries)
         .unwrap_or(&[])
         .iter()
@@ -75,6 +65,6 @@ pub fn string_pairs(node: Option<&Node>) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// Whether a value is a Helm or Go template expression, which only a renderer can resolve.
-pub fn is_templated(s: &str) -> bool {
+pub(crate) fn is_templated(s: &str) -> bool {
     s.contains("{{") || s.contains("${")
 }

@@ -8,36 +8,36 @@ use crate::model::resource::Resource;
 
 /// What is known of one destination of a split.
 #[derive(Clone, Debug, Default)]
-pub struct Side<'a> {
+pub(crate) struct Side<'a> {
     /// The host as written.
-    pub host: &'a str,
-    pub subset: Option<&'a str>,
+    pub(crate) host: &'a str,
+    pub(crate) subset: Option<&'a str>,
     /// The `version` label of the subset, from its DestinationRule.
-    pub version_label: Option<&'a str>,
+    pub(crate) version_label: Option<&'a str>,
 }
 
 /// Stable and canary names that a progressive-delivery controller declares for a route.
 #[derive(Clone, Debug, Default)]
-pub struct DeclaredRoles {
+pub(crate) struct DeclaredRoles {
     /// Who declares them, for messages (e.g. "Rollout `shop/checkout`").
-    pub source: String,
-    pub stable: Vec<String>,
-    pub canary: Vec<String>,
+    pub(crate) source: String,
+    pub(crate) stable: Vec<String>,
+    pub(crate) canary: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Roles {
+pub(crate) struct Roles {
     /// Index (0 or 1) of the stable side; the other is the canary.
-    pub stable: usize,
+    pub(crate) stable: usize,
     /// How the roles were told apart, for messages.
-    pub evidence: String,
+    pub(crate) evidence: String,
 }
 
 const STABLE_WORDS: &[&str] = &["stable", "primary", "main"];
 const CANARY_WORDS: &[&str] = &["canary", "preview", "next"];
 
 /// Tells stable from canary by the strongest evidence available, or says nothing.
-pub fn detect(sides: [&Side<'_>; 2], declared: &[DeclaredRoles]) -> Option<Roles> {
+pub(crate) fn detect(sides: [&Side<'_>; 2], declared: &[DeclaredRoles]) -> Option<Roles> {
     for d in declared {
         if let Some(r) = by_declared(sides, d) {
             return Some(r);
@@ -151,7 +151,7 @@ fn host_version(name: &str) -> Option<(String, Vec<u64>)> {
 }
 
 /// A version at the end of a name: `v2`, `1.5.0`, `reviews-v3`.
-pub fn parse_version(name: &str) -> Option<Vec<u64>> {
+pub(crate) fn parse_version(name: &str) -> Option<Vec<u64>> {
     let tail = name.rsplit(['-', '_']).next()?;
     let digits = tail.strip_prefix(['v', 'V']).unwrap_or(tail);
     if digits.is_empty() || !digits.starts_with(|c: char| c.is_ascii_digit()) {
@@ -211,7 +211,7 @@ fn by_host_version(sides: [&Side<'_>; 2]) -> Option<Roles> {
 /// Stable and canary in a two-way split, by the strongest evidence available (see
 /// [`detect`]): the Rollouts that name this VirtualService, Flagger's naming, names, then
 /// version order of the subsets or of their DestinationRule `version` labels.
-pub fn split_roles(
+pub(crate) fn split_roles(
     index: &Index,
     res: &Resource,
     a: &Destination<'_>,

@@ -9,29 +9,29 @@ use crate::model::spanned::{Location, Spanned};
 use crate::source::FileId;
 use crate::yaml::Node;
 
-pub struct Rollout<'a> {
-    pub res: &'a Resource,
+pub(crate) struct Rollout<'a> {
+    pub(crate) res: &'a Resource,
     /// `spec.strategy.canary`.
     canary: &'a Node,
 }
 
 /// A VirtualService a Rollout manages: `trafficRouting.istio.virtualService(s)`.
-pub struct ManagedVs<'a> {
+pub(crate) struct ManagedVs<'a> {
     /// The `name` value, as written (`name` or `name.namespace`).
-    pub written: Spanned<&'a str>,
-    pub name: &'a str,
-    pub namespace: &'a str,
+    pub(crate) written: Spanned<&'a str>,
+    pub(crate) name: &'a str,
+    pub(crate) namespace: &'a str,
     /// The http routes it manages; empty means the only route.
-    pub routes: Vec<&'a str>,
+    pub(crate) routes: Vec<&'a str>,
     /// The `routes` entries, with where each is.
-    pub route_entries: Vec<Spanned<&'a str>>,
+    pub(crate) route_entries: Vec<Spanned<&'a str>>,
     /// Whether it lists tls or tcp routes to manage.
-    pub tls_routes: bool,
-    pub tcp_routes: bool,
+    pub(crate) tls_routes: bool,
+    pub(crate) tcp_routes: bool,
 }
 
 impl<'a> Rollout<'a> {
-    pub fn view(res: &'a Resource) -> Option<Self> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
         (res.kind == Kind::Rollout).then_some(())?;
         Some(Rollout {
             res,
@@ -43,7 +43,7 @@ impl<'a> Rollout<'a> {
         self.canary.path(&["trafficRouting", "istio"])
     }
 
-    pub fn virtual_services(&self) -> Vec<ManagedVs<'a>> {
+    pub(crate) fn virtual_services(&self) -> Vec<ManagedVs<'a>> {
         let Some(istio) = self.istio() else {
             return Vec::new();
         };
@@ -78,12 +78,12 @@ impl<'a> Rollout<'a> {
     }
 
     /// `stableService`, when it is a string.
-    pub fn stable_service(&self) -> Option<Spanned<&'a str>> {
+    pub(crate) fn stable_service(&self) -> Option<Spanned<&'a str>> {
         self.string("stableService")
     }
 
     /// `canaryService`, when it is a string.
-    pub fn canary_service(&self) -> Option<Spanned<&'a str>> {
+    pub(crate) fn canary_service(&self) -> Option<Spanned<&'a str>> {
         self.string("canaryService")
     }
 
@@ -92,13 +92,13 @@ impl<'a> Rollout<'a> {
         Some(Spanned::of(self.res.file, n, n.as_str()?))
     }
 
-    pub fn stable_subset(&self) -> Option<&'a str> {
+    pub(crate) fn stable_subset(&self) -> Option<&'a str> {
         self.istio()?
             .path(&["destinationRule", "stableSubsetName"])?
             .as_str()
     }
 
-    pub fn canary_subset(&self) -> Option<&'a str> {
+    pub(crate) fn canary_subset(&self) -> Option<&'a str> {
         self.istio()?
             .path(&["destinationRule", "canarySubsetName"])?
             .as_str()
@@ -107,7 +107,7 @@ impl<'a> Rollout<'a> {
     /// Whether the Rollout sets the weights of a route of `vs`: an http route it names in
     /// `routes`, or the one it picks when `routes` is omitted (see
     /// [`ManagedVs::http_routes`]); tls and tcp routes when it lists any.
-    pub fn manages(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> bool {
+    pub(crate) fn manages(&self, vs: &VirtualService<'_>, route: &Route<'_>) -> bool {
         let managed_routes = self.managed_route_names();
         self.virtual_services().iter().any(|m| {
             m.name == vs.res.name
@@ -128,7 +128,7 @@ impl<'a> Rollout<'a> {
     }
 
     /// The stable and canary names the Rollout declares.
-    pub fn declared_roles(&self) -> DeclaredRoles {
+    pub(crate) fn declared_roles(&self) -> DeclaredRoles {
         DeclaredRoles {
             source: format!("Rollout `{}/{}`", self.res.namespace, self.res.name),
             stable: [self.stable_service().map(|s| s.value), self.stable_subset()]
@@ -143,52 +143,45 @@ impl<'a> Rollout<'a> {
                 .collect(),
         }
     }
-
-    pub fn refers_to(&self, namespace: &str, name: &str) -> bool {
-        self.virtual_services()
-            .iter()
-            .any(|m| m.name == name && m.namespace == namespace)
-    }
 }
 
 /// `trafficRouting.istio.destinationRule`: the DestinationRule whose subsets Argo Rollouts
 /// labels with the stable and canary pod hashes.
-pub struct DestinationRuleRef<'a> {
-    pub name: Spanned<&'a str>,
+pub(crate) struct DestinationRuleRef<'a> {
+    pub(crate) name: Spanned<&'a str>,
     /// `canarySubsetName` and `stableSubsetName`, when they are strings.
-    pub canary_subset: Option<Spanned<&'a str>>,
-    pub stable_subset: Option<Spanned<&'a str>>,
+    pub(crate) canary_subset: Option<Spanned<&'a str>>,
+    pub(crate) stable_subset: Option<Spanned<&'a str>>,
 }
 
 /// One entry of `strategy.canary.steps`.
 #[derive(Clone, Copy)]
-pub struct Step<'a> {
+pub(crate) struct Step<'a> {
     /// 0-based, as Argo Rollouts numbers them (`steps[2]`).
-    pub index: usize,
+    pub(crate) index: usize,
     node: &'a Node,
     file: FileId,
 }
 
 /// A `setWeight` step.
 #[derive(Clone, Copy)]
-pub struct SetWeight {
-    pub step: usize,
+pub(crate) struct SetWeight {
+    pub(crate) step: usize,
     /// The weight, when it is a plain integer.
-    pub weight: Spanned<Option<i64>>,
+    pub(crate) weight: Spanned<Option<i64>>,
 }
 
 /// A `pause` step: `pause: {}` waits for a person; `pause: {duration}` is a timer.
 #[derive(Clone, Debug)]
-pub enum Pause {
-    /// At the `pause` key.
-    Indefinite(Location),
+pub(crate) enum Pause {
+    Indefinite,
     /// The `duration` as Argo Rollouts reads it (a Go duration string, or seconds as an
     /// integer), for messages; none when it is not a scalar.
     Timed(Spanned<Option<String>>),
 }
 
 impl<'a> Step<'a> {
-    pub fn set_weight(&self) -> Option<SetWeight> {
+    pub(crate) fn set_weight(&self) -> Option<SetWeight> {
         let node = self.node.get("setWeight").filter(|n| !n.is_null())?;
         Some(SetWeight {
             step: self.index,
@@ -196,22 +189,22 @@ impl<'a> Step<'a> {
         })
     }
 
-    pub fn pause(&self) -> Option<Pause> {
+    pub(crate) fn pause(&self) -> Option<Pause> {
         let e = self.node.entry("pause")?;
         match e.value.get("duration").filter(|d| !d.is_null()) {
             Some(d) => Some(Pause::Timed(Spanned::of(self.file, d, pause_duration(d)))),
-            None => Some(Pause::Indefinite(Location::of(self.file, &e.key))),
+            None => Some(Pause::Indefinite),
         }
     }
 
     /// Whether the step is an `experiment` (which holds the rollout while it runs).
-    pub fn is_experiment(&self) -> bool {
+    pub(crate) fn is_experiment(&self) -> bool {
         self.node.get("experiment").is_some_and(|n| !n.is_null())
     }
 
     /// Whether the step runs an automated check: an inline `analysis` with templates, or
     /// an `experiment` with `analyses` (a failed experiment analysis aborts the Rollout).
-    pub fn runs_analysis(&self) -> bool {
+    pub(crate) fn runs_analysis(&self) -> bool {
         has_templates(self.node.get("analysis"))
             || self
                 .node
@@ -242,9 +235,9 @@ fn pause_duration(d: &Node) -> Option<String> {
 
 impl Pause {
     /// `pause: {}` or `pause: {duration: 10m}`, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
-            Pause::Indefinite(_) => "`pause: {}`".to_string(),
+            Pause::Indefinite => "`pause: {}`".to_string(),
             Pause::Timed(d) => match &d.value {
                 Some(shown) => format!("`pause: {{duration: {shown}}}`"),
                 None => "`pause: {duration}`".to_string(),
@@ -255,12 +248,12 @@ impl Pause {
 
 impl<'a> Rollout<'a> {
     /// The `steps` key, for findings about the schedule as a whole.
-    pub fn steps_key(&self) -> Option<Location> {
+    pub(crate) fn steps_key(&self) -> Option<Location> {
         let e = self.canary.entry("steps")?;
         Some(Location::of(self.res.file, &e.key))
     }
 
-    pub fn steps(&self) -> Vec<Step<'a>> {
+    pub(crate) fn steps(&self) -> Vec<Step<'a>> {
         let file = self.res.file;
         self.canary
             .get("steps")
@@ -271,16 +264,16 @@ impl<'a> Rollout<'a> {
             .collect()
     }
 
-    pub fn set_weights(&self) -> Vec<SetWeight> {
+    pub(crate) fn set_weights(&self) -> Vec<SetWeight> {
         self.steps().iter().filter_map(Step::set_weight).collect()
     }
 
     /// Whether a background analysis (`strategy.canary.analysis`) runs with templates.
-    pub fn has_background_analysis(&self) -> bool {
+    pub(crate) fn has_background_analysis(&self) -> bool {
         has_templates(self.canary.get("analysis"))
     }
 
-    pub fn destination_rule(&self) -> Option<DestinationRuleRef<'a>> {
+    pub(crate) fn destination_rule(&self) -> Option<DestinationRuleRef<'a>> {
         let file = self.res.file;
         let dr = self.istio()?.get("destinationRule")?;
         let name = dr.get("name")?;
@@ -297,7 +290,7 @@ impl<'a> Rollout<'a> {
 
     /// `trafficRouting.managedRoutes[].name`: routes Argo Rollouts adds for header and
     /// mirror steps.
-    pub fn managed_route_names(&self) -> Vec<&'a str> {
+    pub(crate) fn managed_route_names(&self) -> Vec<&'a str> {
         self.canary
             .path(&["trafficRouting", "managedRoutes"])
             .map_or(&[][..], Node::items)
@@ -319,7 +312,7 @@ impl ManagedVs<'_> {
     // virtualService.routes", counted without the managed routes) and
     // getHttpRouteIndexesToPatch (the only route by index since v1.9, else the first route
     // with no name).
-    pub fn http_routes<'v>(
+    pub(crate) fn http_routes<'v>(
         &self,
         vs: &VirtualService<'v>,
         managed_routes: &[&str],

@@ -4,7 +4,7 @@
 use crate::config::Policy;
 
 /// `1 → 5 → 10 → 80`.
-pub fn format(weights: &[i64]) -> String {
+pub(crate) fn format(weights: &[i64]) -> String {
     weights
         .iter()
         .map(i64::to_string)
@@ -14,7 +14,7 @@ pub fn format(weights: &[i64]) -> String {
 
 /// One way a schedule exceeds the policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Excess {
+pub(crate) enum Excess {
     /// The schedule goes above `max-canary-weight`: at `step` (the first step above it, at
     /// `first`%), up to `peak`%.
     Peak {
@@ -36,14 +36,14 @@ pub enum Excess {
 
 impl Excess {
     /// The 0-based step the excess is at.
-    pub fn step(&self) -> usize {
+    pub(crate) fn step(&self) -> usize {
         match self {
             Excess::Peak { step, .. } | Excess::Jump { step, .. } => *step,
             Excess::FirstStep { .. } => 0,
         }
     }
 
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Excess::Peak {
                 first, peak, limit, ..
@@ -66,7 +66,7 @@ impl Excess {
 
 /// How the canary weights of a schedule (in order, while under analysis) exceed the policy.
 /// Only the first excess of each kind is returned.
-pub fn excesses(weights: &[i64], policy: &Policy) -> Vec<Excess> {
+pub(crate) fn excesses(weights: &[i64], policy: &Policy) -> Vec<Excess> {
     let mut out = Vec::new();
     // Steps at 0% expose nothing; exposure starts at the first positive weight.
     let skipped = weights.iter().take_while(|&&w| w <= 0).count();

@@ -7,13 +7,13 @@ use crate::yaml::{Entry, Node, Style};
 
 /// Where something is written: a file of the run, and a byte range in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Location {
-    pub file: FileId,
-    pub span: Span,
+pub(crate) struct Location {
+    pub(crate) file: FileId,
+    pub(crate) span: Span,
 }
 
 impl Location {
-    pub fn new(file: FileId, span: Span) -> Self {
+    pub(crate) fn new(file: FileId, span: Span) -> Self {
         Location { file, span }
     }
 
@@ -25,13 +25,13 @@ impl Location {
 
 /// A value and where it is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Spanned<T> {
-    pub value: T,
-    pub span: Location,
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Location,
 }
 
 impl<T> Spanned<T> {
-    pub fn new(value: T, span: Location) -> Self {
+    pub(crate) fn new(value: T, span: Location) -> Self {
         Spanned { value, span }
     }
 
@@ -44,7 +44,7 @@ impl<T> Spanned<T> {
 impl<T> Spanned<Option<T>> {
     /// The value read, with where it is, when it could be read (an integer, a string): a
     /// field set to something else gives none.
-    pub fn known(self) -> Option<Spanned<T>> {
+    pub(crate) fn known(self) -> Option<Spanned<T>> {
         let span = self.span;
         self.value.map(|v| Spanned::new(v, span))
     }
@@ -52,11 +52,11 @@ impl<T> Spanned<Option<T>> {
 
 /// A mapping entry as written: where its key is, and its value with where that is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Field<T> {
-    pub key: Location,
-    pub value: T,
+pub(crate) struct Field<T> {
+    pub(crate) key: Location,
+    pub(crate) value: T,
     /// Where the value is.
-    pub span: Location,
+    pub(crate) span: Location,
 }
 
 impl<T> Field<T> {
@@ -72,14 +72,14 @@ impl<T> Field<T> {
 
 impl<T> Field<Option<T>> {
     /// The value read, with where it is, when it could be read (see [`Spanned::known`]).
-    pub fn known(self) -> Option<Spanned<T>> {
+    pub(crate) fn known(self) -> Option<Spanned<T>> {
         Spanned::new(self.value, self.span).known()
     }
 }
 
 /// A value as it is written, for messages that quote it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Written<'a> {
+pub(crate) enum Written<'a> {
     /// A scalar's text, and whether it is in quotes.
     Text { text: &'a str, quoted: bool },
     /// A mapping or a sequence.
@@ -100,7 +100,7 @@ impl<'a> Written<'a> {
 
 /// Something a finding can point at: a location, a value or field with its location, or a
 /// span in the file of the resource being checked.
-pub trait Locate {
+pub(crate) trait Locate {
     /// Where it is; a bare span is in `file`.
     fn locate(&self, file: FileId) -> Location;
 }

@@ -7,7 +7,7 @@ use crate::model::roles::split_roles;
 
 /// Each destination's share of the route's traffic, in percent, as Istio applies the
 /// weights: relative to their sum (Istio 1.15 and later accept sums other than 100).
-pub fn shares(weights: &[i64]) -> Vec<f64> {
+pub(crate) fn shares(weights: &[i64]) -> Vec<f64> {
     let sum: i64 = weights.iter().sum();
     weights
         .iter()
@@ -22,7 +22,7 @@ pub fn shares(weights: &[i64]) -> Vec<f64> {
 }
 
 /// A share, for messages: `90%`, `12.5%`.
-pub fn percent(p: f64) -> String {
+pub(crate) fn percent(p: f64) -> String {
     if (p - p.round()).abs() < 0.05 {
         format!("{}%", p.round() as i64)
     } else {
@@ -31,31 +31,31 @@ pub fn percent(p: f64) -> String {
 }
 
 /// Points, for messages: `89`, `12.5`.
-pub fn points(p: f64) -> String {
+pub(crate) fn points(p: f64) -> String {
     percent(p).trim_end_matches('%').to_string()
 }
 
 /// The effective weight of every destination, when all are known integers.
-pub fn known_weights(dests: &[Destination<'_>]) -> Option<Vec<i64>> {
+pub(crate) fn known_weights(dests: &[Destination<'_>]) -> Option<Vec<i64>> {
     dests.iter().map(|d| d.weight().effective()).collect()
 }
 
 /// A destination as the mesh sees it: the resolved host and the subset.
-pub type DestKey = (String, Option<String>);
+pub(crate) type DestKey = (String, Option<String>);
 
 /// A route's traffic: who gets which share, and which destination is the canary.
-pub struct Split<'a> {
-    pub dests: Vec<Destination<'a>>,
-    pub keys: Vec<DestKey>,
+pub(crate) struct Split<'a> {
+    pub(crate) dests: Vec<Destination<'a>>,
+    pub(crate) keys: Vec<DestKey>,
     /// Percent of the route's traffic, as `inverted-split` computes it.
-    pub shares: Vec<f64>,
+    pub(crate) shares: Vec<f64>,
     /// The canary's position in a two-way split, when `inverted-split`'s detection tells.
-    pub canary: Option<usize>,
+    pub(crate) canary: Option<usize>,
 }
 
 impl Split<'_> {
     /// The share this split sends to `key` (0 when it is not a destination).
-    pub fn share_of(&self, key: &DestKey) -> f64 {
+    pub(crate) fn share_of(&self, key: &DestKey) -> f64 {
         self.keys
             .iter()
             .zip(&self.shares)
@@ -65,14 +65,18 @@ impl Split<'_> {
     }
 
     /// Destinations that get traffic.
-    pub fn live(&self) -> usize {
+    pub(crate) fn live(&self) -> usize {
         self.shares.iter().filter(|s| **s > 0.0).count()
     }
 }
 
 /// The split of `route`, seen through `index` (the current one or the baseline's). `None`
 /// when a host or weight is templated or invalid, or the route sends nothing.
-pub fn split<'a>(index: &Index, vs: &VirtualService<'a>, route: Route<'a>) -> Option<Split<'a>> {
+pub(crate) fn split<'a>(
+    index: &Index,
+    vs: &VirtualService<'a>,
+    route: Route<'a>,
+) -> Option<Split<'a>> {
     let ns = &vs.res.namespace;
     let dests = route.destinations();
     let keys = dests

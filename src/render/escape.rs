@@ -14,7 +14,7 @@ pub fn is_unsafe(c: char) -> bool {
 }
 
 /// How an unsafe character is shown: `\t`, `\n`, `\r`, `\x1b`, `\u{9b}`, ...
-pub fn push_escaped(out: &mut String, c: char) {
+pub(crate) fn push_escaped(out: &mut String, c: char) {
     match c {
         '\t' => out.push_str("\\t"),
         '\n' => out.push_str("\\n"),
@@ -29,7 +29,7 @@ pub fn push_escaped(out: &mut String, c: char) {
 }
 
 /// `s` with every character `escape` selects shown as an escape (see [`push_escaped`]).
-pub fn escape_if(s: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+pub(crate) fn escape_if(s: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !s.chars().any(&escape) {
         return Cow::Borrowed(s);
     }
@@ -54,7 +54,7 @@ pub fn display(s: &str) -> Cow<'_, str> {
 /// string is JSON's own whitespace); the others are valid JSON but reach a terminal raw.
 /// JSON outside strings is ASCII, so each of them is in a string, and the escape stands for
 /// the same character.
-pub fn json(doc: String) -> String {
+pub(crate) fn json(doc: String) -> String {
     let raw = |c: char| (c as u32) >= 0x7f && is_unsafe(c);
     if !doc.chars().any(raw) {
         return doc;
@@ -84,7 +84,7 @@ fn picture(c: char) -> char {
 /// A source line safe to print, with a byte range of it mapped onto the result. Tabs are
 /// kept (the snippet renderer expands them); every other unsafe character is replaced by
 /// one visible character, so the underline stays under the same characters.
-pub fn line_with_span(line: &str, span: Range<usize>) -> (Cow<'_, str>, Range<usize>) {
+pub(crate) fn line_with_span(line: &str, span: Range<usize>) -> (Cow<'_, str>, Range<usize>) {
     let unsafe_char = |c: char| c != '\t' && is_unsafe(c);
     if !line.chars().any(unsafe_char) {
         return (Cow::Borrowed(line), span);

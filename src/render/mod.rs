@@ -24,7 +24,7 @@ pub enum RepoPath {
 
 impl RepoPath {
     /// The path as a GitHub annotation's `file=`: relative to the repository, or absolute.
-    pub fn as_annotation_path(&self) -> String {
+    pub(crate) fn as_annotation_path(&self) -> String {
         match self {
             RepoPath::Relative(p) => p.clone(),
             RepoPath::Outside(p) => p.to_string_lossy().replace('\\', "/"),
@@ -51,7 +51,7 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
-    pub fn count(&self, severity: Severity) -> usize {
+    pub(crate) fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == severity)
@@ -71,7 +71,7 @@ impl Report<'_> {
     }
 
     /// The finding's file relative to the repository root (or outside it).
-    pub fn repo_path(&self, d: &Diagnostic) -> RepoPath {
+    pub(crate) fn repo_path(&self, d: &Diagnostic) -> RepoPath {
         self.repo
             .paths
             .get(d.file as usize)
@@ -80,7 +80,7 @@ impl Report<'_> {
     }
 
     /// The repository root, when the run has one.
-    pub fn root(&self) -> Option<&Path> {
+    pub(crate) fn root(&self) -> Option<&Path> {
         self.repo.root.as_deref()
     }
 

@@ -41,7 +41,7 @@ fn percent_encode(bytes: &[u8]) -> String {
 }
 
 /// An absolute path as a `file://` URI, ending in `/` for a directory.
-pub fn file_uri(path: &Path, dir: bool) -> String {
+pub(crate) fn file_uri(path: &Path, dir: bool) -> String {
     #[cfg(unix)]
     let path = {
         use std::os::unix::ffi::OsStrExt;
@@ -262,7 +262,7 @@ fn to_json(runs: Vec<Run>) -> String {
 /// GitHub code scanning rejects a run with more results than this (and shows the 5,000
 /// most severe): "SARIF results exceed hard limit", docs.github.com, code-security/
 /// code-scanning/troubleshooting-sarif-uploads/results-exceed-limit.
-pub const MAX_RESULTS: usize = 25_000;
+pub(crate) const MAX_RESULTS: usize = 25_000;
 
 pub fn render(report: &Report<'_>) -> String {
     let rules: Vec<RuleId> = RuleId::ALL.to_vec();
@@ -329,7 +329,7 @@ pub fn render(report: &Report<'_>) -> String {
 /// array, which uploaders require (github/codeql-action `src/upload-lib.ts`,
 /// `countResultsInSarif`). Code scanning takes `executionSuccessful: false` as a failed
 /// analysis, not as one that fixed every alert.
-pub fn render_error(message: &str) -> String {
+pub(crate) fn render_error(message: &str) -> String {
     let notification = Notification::builder()
         .level(serde_json::json!("error"))
         .message(Message::builder().text(message).build())

@@ -30,20 +30,20 @@ use crate::source::SourceFile;
 
 /// What a rule declares: its id (its name, severity, summary and doc are in the rule table)
 /// and the kinds of resource it checks. Written by `declare_rule!`.
-pub trait Declared {
+pub(crate) trait Declared {
     fn id(&self) -> RuleId;
     /// The kinds `check` is called for.
     fn kinds(&self) -> &'static [Kind];
 }
 
-pub trait Rule: Declared + Sync {
+pub(crate) trait Rule: Declared + Sync {
     fn check(&self, res: &Resource, cx: &mut Context<'_>);
 }
 
 /// Declares a rule: the unit struct named as its `RuleId` variant, and the kinds it checks.
 macro_rules! declare_rule {
     ($name:ident, kinds: [$($kind:expr),* $(,)?]) => {
-        pub struct $name;
+        pub(crate) struct $name;
 
         impl $crate::rules::Declared for $name {
             fn id(&self) -> $crate::codes::RuleId {
@@ -65,7 +65,7 @@ pub mod istio;
 pub mod registry;
 
 /// What a rule sees while checking one resource.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     index: &'a Index,
     files: &'a [SourceFile],
     policy: &'a Policy,
@@ -76,7 +76,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(
+    pub(crate) fn new(
         index: &'a Index,
         files: &'a [SourceFile],
         policy: &'a Policy,
@@ -95,28 +95,28 @@ impl<'a> Context<'a> {
     }
 
     /// Gives the rule the old revision to compare with (`--base`).
-    pub fn with_baseline(mut self, baseline: Option<&'a Baseline>) -> Self {
+    pub(crate) fn with_baseline(mut self, baseline: Option<&'a Baseline>) -> Self {
         self.baseline = baseline;
         self
     }
 
     /// The repository at the base revision, when the run compares with one (`--base`).
-    pub fn baseline(&self) -> Option<&'a Baseline> {
+    pub(crate) fn baseline(&self) -> Option<&'a Baseline> {
         self.baseline
     }
 
-    pub fn index(&self) -> &'a Index {
+    pub(crate) fn index(&self) -> &'a Index {
         self.index
     }
 
     /// The delivery policy of the run.
-    pub fn policy(&self) -> &'a Policy {
+    pub(crate) fn policy(&self) -> &'a Policy {
         self.policy
     }
 
     /// Reports a finding at `at`: a value's location (which may be in another file than the
     /// resource's, e.g. an overlay's patch), or a span in the resource's file.
-    pub fn report_with_help(
+    pub(crate) fn report_with_help(
         &mut self,
         at: impl Locate,
         message: impl Into<String>,
@@ -126,7 +126,7 @@ impl<'a> Context<'a> {
     }
 
     /// Reports at a severity other than the rule's default (a policy can raise it).
-    pub fn report_as(
+    pub(crate) fn report_as(
         &mut self,
         severity: Severity,
         at: impl Locate,
@@ -159,12 +159,12 @@ impl<'a> Context<'a> {
     }
 
     /// The file a resource was loaded from.
-    pub fn file(&self, res: &Resource) -> Option<&'a SourceFile> {
+    pub(crate) fn file(&self, res: &Resource) -> Option<&'a SourceFile> {
         self.files.get(res.file as usize)
     }
 
     /// The 1-based line of `at`.
-    pub fn line(&self, at: impl Locate) -> u32 {
+    pub(crate) fn line(&self, at: impl Locate) -> u32 {
         let at = self.locate(at);
         self.files
             .get(at.file as usize)
@@ -173,7 +173,7 @@ impl<'a> Context<'a> {
 
     /// Where `at` is, for messages: `line 12` in the file of the resource being checked,
     /// else `path:12`.
-    pub fn location(&self, at: impl Locate) -> String {
+    pub(crate) fn location(&self, at: impl Locate) -> String {
         let at = self.locate(at);
         let line = self.line(at);
         if at.file == self.res.file {
@@ -187,7 +187,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.out
     }
 }

@@ -9,14 +9,14 @@ use crate::rules::{argo, change, delivery, flagger, istio, Rule};
 macro_rules! define_registry {
     ($($variant:ident => $name:literal, $severity:ident, $summary:literal $(, $check:path)?;)*) => {
         /// Every rule that checks resources.
-        pub static RULES: &[&dyn Rule] = &[$($(&$check,)?)*];
+        pub(crate) static RULES: &[&dyn Rule] = &[$($(&$check,)?)*];
     };
 }
 
 rule_table!(define_registry);
 
 /// The kinds a rule checks; none for the loader's and the engine's own findings.
-pub fn kinds(id: RuleId) -> &'static [Kind] {
+pub(crate) fn kinds(id: RuleId) -> &'static [Kind] {
     RULES
         .iter()
         .find(|r| r.id() == id)

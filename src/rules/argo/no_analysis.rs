@@ -39,7 +39,7 @@ impl Rule for RolloutNoAnalysis {
                 timers.push(d);
             }
         }
-        let person = pauses.iter().any(|p| matches!(p, Pause::Indefinite(_)));
+        let person = pauses.iter().any(|p| matches!(p, Pause::Indefinite));
         let mut gates = Vec::new();
         if !timers.is_empty() {
             gates.push(format!("timers ({})", join_and(&timers)));

@@ -29,7 +29,7 @@ impl Rule for WeightJump {
             // A new VirtualService: its first exposure is `max-first-step`'s.
             for route in vs.routes() {
                 // A controller rewrites this route's weights; what git holds is its seed.
-                if index.route_manager(&vs, &route).is_some() {
+                if index.is_managed(&vs, &route) {
                     continue;
                 }
                 let Some(s) = split(index, &vs, route) else {
@@ -66,7 +66,7 @@ impl Rule for WeightJump {
             return;
         };
         for (route, old_route) in pair_routes(&vs, &old) {
-            if index.route_manager(&vs, &route).is_some() {
+            if index.is_managed(&vs, &route) {
                 continue;
             }
             let (Some(new), Some(before)) = (

@@ -51,7 +51,7 @@ impl Rule for WeightRollbackIncomplete {
         }
         let since = base.since();
         for route in vs.routes() {
-            if index.route_manager(&vs, &route).is_some() {
+            if index.is_managed(&vs, &route) {
                 continue;
             }
             let Some(s) = split(index, &vs, route) else {
@@ -124,7 +124,7 @@ fn rollbacks<'a>(
     }
     for (route, old_route) in pair_routes(&vs, &old) {
         // A controller sets these weights; their seed in git says nothing of a rollback.
-        if index.route_manager(&vs, &route).is_some() {
+        if index.is_managed(&vs, &route) {
             continue;
         }
         let (Some(new), Some(before)) = (

@@ -33,7 +33,7 @@ impl Rule for ManualWeightSplit {
                 .filter(|(_, w)| **w > 0)
                 .map(|(d, w)| format!("`{}` {w}", d.label()))
                 .collect();
-            if live.len() < 2 || cx.index().route_manager(&vs, &route).is_some() {
+            if live.len() < 2 || cx.index().is_managed(&vs, &route) {
                 continue;
             }
             cx.report_as(

@@ -17,7 +17,7 @@ impl Rule for InvertedSplit {
         let index = cx.index();
         for route in vs.routes() {
             // A controller rewrites this route's weights; what git holds is its seed.
-            if index.route_manager(&vs, &route).is_some() {
+            if index.is_managed(&vs, &route) {
                 continue;
             }
             let dests = route.destinations();

@@ -15,7 +15,7 @@ impl Rule for WeightSum {
         };
         for route in vs.routes() {
             // A controller rewrites this route's weights; what git holds is its seed.
-            if cx.index().route_manager(&vs, &route).is_some() {
+            if cx.index().is_managed(&vs, &route) {
                 continue;
             }
             let dests = route.destinations();
