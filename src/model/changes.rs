@@ -7,6 +7,7 @@ use crate::model::index::Index;
 use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
+use crate::model::split::{split, Split};
 use crate::source::SourceFile;
 use crate::yaml::{Node, Value};
 
@@ -38,6 +39,28 @@ pub(crate) fn unchanged(
     }
     let old_file = base.workspace.files.get(old.file as usize);
     matches!((text(file, res), text(old_file, old)), (Some(a), Some(b)) if a == b)
+}
+
+/// The routes of `vs` whose weights the repository sets (no controller rewrites them), each
+/// with its split now and at the base revision (`old`, seen through the baseline's
+/// `old_index`). Routes without a counterpart, or whose split cannot be told, are left out.
+pub(crate) fn split_changes<'n, 'o>(
+    index: &Index,
+    old_index: &Index,
+    vs: &VirtualService<'n>,
+    old: &VirtualService<'o>,
+) -> Vec<(Route<'n>, Split<'n>, Split<'o>)> {
+    pair_routes(vs, old)
+        .into_iter()
+        .filter(|(route, _)| !index.is_managed(vs, route))
+        .filter_map(|(route, old_route)| {
+            Some((
+                route,
+                split(index, vs, route)?,
+                split(old_index, old, old_route)?,
+            ))
+        })
+        .collect()
 }
 
 /// Each current route with the same route at the base revision: routes of one protocol

@@ -27,6 +27,7 @@ use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::spanned::{Locate, Location};
 use crate::source::SourceFile;
+use crate::text::{backtick_list, did_you_mean};
 
 /// What a rule declares: its id (its name, severity, summary and doc are in the rule table)
 /// and the kinds of resource it checks. Written by `declare_rule!`.
@@ -190,6 +191,32 @@ impl<'a> Context<'a> {
     pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.out
     }
+}
+
+/// What a message says of the subsets a DestinationRule defines, for a subset it does not:
+/// "which defines `v1` and `v2`", or "which defines no subsets".
+pub(crate) fn defined_subsets(names: &[&str]) -> String {
+    if names.is_empty() {
+        "which defines no subsets".to_string()
+    } else {
+        format!("which defines {}", backtick_list(names))
+    }
+}
+
+/// The help for a subset that DestinationRule `dr` does not define: the nearest name it
+/// does define, else adding the subset (`why` says who needs it, when it is not the route).
+pub(crate) fn missing_subset_help(
+    subset: &str,
+    names: &[&str],
+    dr: &Resource,
+    why: &str,
+) -> String {
+    did_you_mean(subset, names.iter().copied()).unwrap_or_else(|| {
+        format!(
+            "add a subset `{subset}` to DestinationRule `{}/{}`{why}",
+            dr.namespace, dr.name
+        )
+    })
 }
 
 #[cfg(test)]

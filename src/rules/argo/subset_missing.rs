@@ -5,7 +5,7 @@ use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::model::rollouts::{DestinationRuleRef, Rollout};
 use crate::model::spanned::Location;
-use crate::rules::{Context, Rule};
+use crate::rules::{defined_subsets, missing_subset_help, Context, Rule};
 use crate::text::{backtick_list, did_you_mean, join_and};
 
 declare_rule!(RolloutSubsetMissing, kinds: [Kind::Rollout]);
@@ -166,18 +166,13 @@ fn check_destination_rule(
         if is_templated(subset) || names.contains(&subset) {
             continue;
         }
-        let defined = if names.is_empty() {
-            "which defines no subsets".to_string()
-        } else {
-            format!("which defines {}", backtick_list(&names))
-        };
-        let help = match did_you_mean(subset, names.iter().copied()) {
-            Some(hint) => hint,
-            None => format!(
-                "add a subset `{subset}` to DestinationRule `{}/{}`; Argo Rollouts labels it with the {role} pod hash",
-                dr_res.namespace, dr_res.name
-            ),
-        };
+        let defined = defined_subsets(&names);
+        let help = missing_subset_help(
+            subset,
+            &names,
+            dr_res,
+            &format!("; Argo Rollouts labels it with the {role} pod hash"),
+        );
         cx.report_with_help(
             written,
             format!(

@@ -1,6 +1,6 @@
 //! `weight-jump`: see rules/weight-jump.md.
 
-use crate::model::changes::{old_virtual_service, pair_routes};
+use crate::model::changes::{old_virtual_service, split_changes};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
@@ -65,16 +65,7 @@ impl Rule for WeightJump {
             }
             return;
         };
-        for (route, old_route) in pair_routes(&vs, &old) {
-            if index.is_managed(&vs, &route) {
-                continue;
-            }
-            let (Some(new), Some(before)) = (
-                split(index, &vs, route),
-                split(base.index(), &old, old_route),
-            ) else {
-                continue;
-            };
+        for (route, new, before) in split_changes(index, base.index(), &vs, &old) {
             // A lone destination swapped for another is a cutover, not a canary step.
             if new.dests.len() < 2 && before.dests.len() < 2 {
                 continue;

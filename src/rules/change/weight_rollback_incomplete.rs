@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::history::Baseline;
-use crate::model::changes::{old_virtual_service, pair_routes, unchanged};
+use crate::model::changes::{old_virtual_service, split_changes, unchanged};
 use crate::model::index::Index;
 use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
@@ -122,17 +122,8 @@ fn rollbacks<'a>(
     if unchanged(base, file, res, old.res) {
         return out;
     }
-    for (route, old_route) in pair_routes(&vs, &old) {
-        // A controller sets these weights; their seed in git says nothing of a rollback.
-        if index.is_managed(&vs, &route) {
-            continue;
-        }
-        let (Some(new), Some(before)) = (
-            split(index, &vs, route),
-            split(base.index(), &old, old_route),
-        ) else {
-            continue;
-        };
+    // Routes a controller sets are left out: their seed in git says nothing of a rollback.
+    for (route, new, before) in split_changes(index, base.index(), &vs, &old) {
         // Only a split had a canary to roll back.
         if before.live() < 2 {
             continue;

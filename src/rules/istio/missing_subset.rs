@@ -5,8 +5,8 @@ use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, NamespaceSource, Resource};
 use crate::model::spanned::Spanned;
-use crate::rules::{Context, Rule};
-use crate::text::{backtick_list, count, did_you_mean, join_and};
+use crate::rules::{defined_subsets, missing_subset_help, Context, Rule};
+use crate::text::{count, join_and};
 
 declare_rule!(MissingSubset, kinds: [Kind::VirtualService]);
 
@@ -90,18 +90,8 @@ impl Rule for MissingSubset {
                 if objects.len() > shown {
                     rules.push(format!("{} more", count(objects.len() - shown)));
                 }
-                let defined = if names.is_empty() {
-                    "which defines no subsets".to_string()
-                } else {
-                    format!("which defines {}", backtick_list(&names))
-                };
-                let help = match did_you_mean(subset, names.iter().copied()) {
-                    Some(hint) => hint,
-                    None => format!(
-                        "add a subset `{subset}` to DestinationRule `{}/{}`",
-                        first.res.namespace, first.res.name
-                    ),
-                };
+                let defined = defined_subsets(&names);
+                let help = missing_subset_help(subset, &names, first.res, "");
                 cx.report_with_help(
                     at,
                     format!(
