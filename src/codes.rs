@@ -54,6 +54,9 @@ macro_rules! rule_table {
             WeightRollbackIncomplete => "weight-rollback-incomplete", Warning, "a change that moves a canary to 0% on one route while another route still sends it traffic", change::weight_rollback_incomplete::WeightRollbackIncomplete;
             // Istio, added after the others: ids keep their positions (SARIF rule indexes).
             RedundantMatch => "redundant-match", Info, "a match block that an earlier block of the same route already covers", istio::redundant_match::RedundantMatch;
+            // The rest of the repository: Services, workloads and Gateways behind the routes.
+            SubsetSelectsNothing => "subset-selects-nothing", Error, "a DestinationRule subset whose labels match no pod behind the host's Service", istio::subset_selects_nothing::SubsetSelectsNothing;
+            SubsetWithoutLabels => "subset-without-labels", Warning, "a DestinationRule subset without labels, which selects every pod of the host", istio::subset_without_labels::SubsetWithoutLabels;
         }
     };
 }

@@ -301,10 +301,10 @@ impl Documents {
     }
 }
 
-/// Kinds the rules read only for their identity (a Canary's target must exist): only their
-/// `apiVersion`, `kind` and `metadata` are parsed. Their pod templates are most of the
-/// bytes a repository's relevant documents hold.
-const IDENTITY_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+/// Kinds the rules read only for their identity: only their `apiVersion`, `kind` and
+/// `metadata` are parsed. None today: the pod templates of workloads are read for the labels
+/// their pods carry (`subset-selects-nothing`).
+const IDENTITY_KINDS: &[&str] = &[];
 const IDENTITY_KEYS: &[&str] = &["apiVersion", "kind", "metadata"];
 
 /// Parses only the identity entries of a document whose root keys start at `roots`

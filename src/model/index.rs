@@ -45,6 +45,9 @@ pub struct Index {
     by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
     /// The directory of each file (by `FileId`), as a number: equal numbers, same directory.
     file_dirs: Vec<u32>,
+    /// Workloads by the labels of their pods, built on first use (see
+    /// [`crate::model::workloads`]).
+    pub(crate) pods_by_label: std::sync::OnceLock<crate::model::workloads::PodsByLabel>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -115,6 +118,7 @@ impl Index {
             canaries_by_target: HashMap::new(),
             by_kind_ns: HashMap::new(),
             file_dirs: Vec::new(),
+            pods_by_label: std::sync::OnceLock::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {

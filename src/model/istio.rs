@@ -5,6 +5,7 @@ use crate::model::host::ExportTo;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, string_pairs, Resource};
 use crate::model::spanned::{Location, Spanned, Written};
+use crate::model::workloads::{labels_of, Label};
 use crate::source::FileId;
 use crate::yaml::{Node, Scalar};
 
@@ -338,6 +339,16 @@ pub(crate) struct Subset<'a> {
 impl<'a> Subset<'a> {
     pub(crate) fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         string_pairs(self.node.get("labels"))
+    }
+
+    /// The subset's labels, each where it is written: `None` when they cannot be told (a
+    /// label that is not a string, a templated value).
+    pub(crate) fn label_list(&self) -> Option<Vec<Label<'a>>> {
+        let node = self.node.get("labels");
+        let labels = labels_of(self.file, node);
+        let complete = node.map_or(0, |n| n.entries().len()) == labels.len()
+            && node.is_none_or(|n| n.as_map().is_some() || n.is_null());
+        (complete && !labels.iter().any(|l| is_templated(l.value.value))).then_some(labels)
     }
 
     /// The consistent-hash stickiness the subset's traffic policy sets (see

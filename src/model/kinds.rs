@@ -11,6 +11,8 @@ pub enum Kind {
     Deployment,
     StatefulSet,
     DaemonSet,
+    ReplicaSet,
+    Pod,
     Canary,
     MetricTemplate,
     Rollout,
@@ -28,6 +30,8 @@ impl Kind {
         Kind::Deployment,
         Kind::StatefulSet,
         Kind::DaemonSet,
+        Kind::ReplicaSet,
+        Kind::Pod,
         Kind::Canary,
         Kind::MetricTemplate,
         Kind::Rollout,
@@ -45,6 +49,8 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::StatefulSet => "StatefulSet",
             Kind::DaemonSet => "DaemonSet",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::Pod => "Pod",
             Kind::Canary => "Canary",
             Kind::MetricTemplate => "MetricTemplate",
             Kind::Rollout => "Rollout",
@@ -59,8 +65,8 @@ impl Kind {
             Kind::VirtualService | Kind::DestinationRule | Kind::Gateway | Kind::ServiceEntry => {
                 "networking.istio.io"
             }
-            Kind::Service => "",
-            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet => "apps",
+            Kind::Service | Kind::Pod => "",
+            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ReplicaSet => "apps",
             Kind::Canary | Kind::MetricTemplate => "flagger.app",
             Kind::Rollout | Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate => "argoproj.io",
         }

@@ -14,3 +14,4 @@ pub(crate) mod rollouts;
 pub(crate) mod schedule;
 pub(crate) mod spanned;
 pub(crate) mod split;
+pub(crate) mod workloads;

@@ -7,5 +7,7 @@ pub mod missing_subset;
 pub mod redundant_match;
 pub mod shadowed_route;
 pub mod sticky_session_split;
+pub mod subset_selects_nothing;
+pub mod subset_without_labels;
 pub mod weight_invalid;
 pub mod weight_sum;

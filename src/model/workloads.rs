@@ -1,0 +1,301 @@
+//! Services and the pods behind them: a Service's selector and ports, and the pod templates
+//! of Deployments, StatefulSets, DaemonSets, ReplicaSets, Pods and Argo Rollouts, with the
+//! labels their pods will carry.
+
+use std::collections::HashMap;
+
+use crate::model::index::Index;
+use crate::model::kinds::Kind;
+use crate::model::resource::{is_templated, Resource};
+use crate::model::spanned::{Location, Spanned};
+use crate::yaml::Node;
+
+/// A label as written: its key and value, each where it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Label<'a> {
+    pub(crate) key: Spanned<&'a str>,
+    pub(crate) value: Spanned<&'a str>,
+}
+
+/// The string-valued labels of a mapping of `file`.
+pub(crate) fn labels_of(file: u32, node: Option<&Node>) -> Vec<Label<'_>> {
+    node.map_or(&[][..], Node::entries)
+        .iter()
+        .filter_map(|e| {
+            Some(Label {
+                key: Spanned::of(file, &e.key, e.key.as_str()?),
+                value: Spanned::of(file, &e.value, e.value.as_str()?),
+            })
+        })
+        .collect()
+}
+
+/// Labels that controllers put on pods at run time, which no manifest writes: a selector
+/// or subset that asks for one is not judged on it. Argo Rollouts injects
+/// `rollouts-pod-template-hash` into the subsets and Services it manages; Deployments add
+/// `pod-template-hash`, StatefulSets and DaemonSets `controller-revision-hash` and the pod
+/// name and index; the locality keys come from the node.
+pub(crate) fn is_runtime_label(key: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "pod-template-hash",
+        "rollouts-pod-template-hash",
+        "controller-revision-hash",
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "kubernetes.io/hostname",
+    ];
+    const PREFIXES: &[&str] = &[
+        "topology.kubernetes.io/",
+        "topology.istio.io/",
+        "failure-domain.beta.kubernetes.io/",
+    ];
+    EXACT.contains(&key) || PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// A Kubernetes Service (core v1).
+pub(crate) struct Service<'a> {
+    pub(crate) res: &'a Resource,
+    spec: Option<&'a Node>,
+}
+
+impl<'a> Service<'a> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
+        (res.kind == Kind::Service).then_some(())?;
+        Some(Service {
+            res,
+            spec: res.spec(),
+        })
+    }
+
+    /// The pods the Service selects: `None` when it selects none by itself (no selector,
+    /// an `ExternalName` Service, a templated selector), so that its endpoints cannot be
+    /// told from the repository.
+    pub(crate) fn selector(&self) -> Option<Vec<Label<'a>>> {
+        let spec = self.spec?;
+        if spec.get("type").and_then(Node::as_str) == Some("ExternalName") {
+            return None;
+        }
+        let node = spec.get("selector")?;
+        let labels = labels_of(self.res.file, Some(node));
+        let complete = labels.len() == node.entries().len();
+        (complete && !labels.is_empty() && !labels.iter().any(|l| is_templated(l.value.value)))
+            .then_some(labels)
+    }
+}
+
+/// The pods a workload runs, as its pod template says.
+#[derive(Clone, Debug)]
+pub(crate) struct PodTemplate<'a> {
+    /// The workload: a Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod or Rollout.
+    pub(crate) workload: &'a Resource,
+    pub(crate) labels: Vec<Label<'a>>,
+    /// Where the labels are (the workload's name when it writes none).
+    pub(crate) at: Location,
+}
+
+impl<'a> PodTemplate<'a> {
+    /// The value the pods carry for `key`.
+    pub(crate) fn label(&self, key: &str) -> Option<&'a str> {
+        self.labels
+            .iter()
+            .find(|l| l.key.value == key)
+            .map(|l| l.value.value)
+    }
+
+    /// Whether the pods carry every label of `selector` (run-time labels aside).
+    pub(crate) fn carries(&self, selector: &[Label<'_>]) -> bool {
+        selector.iter().all(|s| {
+            is_runtime_label(s.key.value) || self.label(s.key.value) == Some(s.value.value)
+        })
+    }
+
+    /// The kinds whose resources run pods from a template.
+    pub(crate) const KINDS: &'static [Kind] = &[
+        Kind::Deployment,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::ReplicaSet,
+        Kind::Pod,
+        Kind::Rollout,
+    ];
+
+    /// The pod template of a workload: `spec.template` (a Pod's own metadata). A Rollout
+    /// with a `workloadRef` runs the template of the Deployment it names, when the
+    /// repository holds it. `None` when the labels cannot be told (absent template,
+    /// templated values).
+    pub(crate) fn of(workload: &'a Resource, index: &'a Index) -> Option<Self> {
+        let metadata = match workload.kind {
+            Kind::Pod => workload.root.get("metadata"),
+            Kind::Rollout => match workload.spec()?.get("template") {
+                Some(t) => t.get("metadata"),
+                None => {
+                    let r = workload.spec()?.get("workloadRef")?;
+                    let name = r.get("name")?.as_str()?;
+                    let kind = r.get("kind").and_then(Node::as_str).unwrap_or("Deployment");
+                    if kind != "Deployment" {
+                        return None;
+                    }
+                    let target = index.get(Kind::Deployment, &workload.namespace, name)?;
+                    let template = PodTemplate::of(target, index)?;
+                    return Some(PodTemplate {
+                        workload,
+                        ..template
+                    });
+                }
+            },
+            k if PodTemplate::KINDS.contains(&k) => {
+                workload.spec()?.get("template")?.get("metadata")
+            }
+            _ => return None,
+        };
+        let node = metadata.and_then(|m| m.get("labels"));
+        let labels = labels_of(workload.file, node);
+        if node.is_some_and(|n| n.entries().len() != labels.len())
+            || labels.iter().any(|l| is_templated(l.value.value))
+        {
+            return None;
+        }
+        let at = node.map_or(workload.name_location(), |n| Location::of(workload.file, n));
+        Some(PodTemplate {
+            workload,
+            labels,
+            at,
+        })
+    }
+}
+
+/// The repository's workloads by each label their pods carry: (namespace, key, value) to
+/// resource indexes, so that a selector is matched against its candidates only.
+pub(crate) type PodsByLabel = HashMap<(String, String, String), Vec<usize>>;
+
+impl Index {
+    fn pods_by_label(&self) -> &PodsByLabel {
+        self.pods_by_label.get_or_init(|| {
+            let mut map = PodsByLabel::new();
+            for k in PodTemplate::KINDS {
+                for (i, r) in self
+                    .resources
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.kind == *k)
+                {
+                    let Some(t) = PodTemplate::of(r, self) else {
+                        continue;
+                    };
+                    for l in &t.labels {
+                        map.entry((
+                            r.namespace.clone(),
+                            l.key.value.to_string(),
+                            l.value.value.to_string(),
+                        ))
+                        .or_default()
+                        .push(i);
+                    }
+                }
+            }
+            map
+        })
+    }
+
+    /// The pod templates the Service selects, when it selects pods by itself.
+    pub(crate) fn pods_behind<'a>(&'a self, service: &Service<'a>) -> Option<Vec<PodTemplate<'a>>> {
+        let selector = service.selector()?;
+        let ns = &service.res.namespace;
+        // The workloads that carry one label the selector asks for; with only run-time
+        // labels asked, every workload of the namespace.
+        let candidates: Vec<&Resource> =
+            match selector.iter().find(|l| !is_runtime_label(l.key.value)) {
+                Some(l) => {
+                    let key = (
+                        ns.clone(),
+                        l.key.value.to_string(),
+                        l.value.value.to_string(),
+                    );
+                    self.pods_by_label()
+                        .get(&key)
+                        .map_or(&[][..], Vec::as_slice)
+                        .iter()
+                        .map(|&i| &self.resources[i])
+                        .collect()
+                }
+                None => PodTemplate::KINDS
+                    .iter()
+                    .flat_map(|&k| self.in_namespace(k, ns))
+                    .collect(),
+            };
+        Some(
+            candidates
+                .into_iter()
+                .filter_map(|r| PodTemplate::of(r, self))
+                .filter(|p| p.carries(&selector))
+                .collect(),
+        )
+    }
+
+    /// Every definition the repository has of the Service an in-cluster host names
+    /// (`svc.ns.svc.cluster.local`): overlays and variants may each define it.
+    pub(crate) fn services_of_host(&self, fqdn: &str) -> Vec<Service<'_>> {
+        let Some((name, ns)) = service_name(fqdn) else {
+            return Vec::new();
+        };
+        self.all_named(Kind::Service, ns, name)
+            .filter_map(Service::view)
+            .collect()
+    }
+
+    /// The pod templates behind any definition of the Service of `fqdn`, each workload once:
+    /// `None` when the repository does not define the Service, or one of its definitions
+    /// selects no pods by itself (its endpoints cannot be told).
+    pub(crate) fn pods_of_host(&self, fqdn: &str) -> Option<(Service<'_>, Vec<PodTemplate<'_>>)> {
+        let mut services = self.services_of_host(fqdn).into_iter();
+        let first = services.next()?;
+        let mut pods = self.pods_behind(&first)?;
+        for s in services {
+            pods.extend(self.pods_behind(&s)?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        pods.retain(|p| seen.insert((p.workload.kind, p.workload.name.as_str(), p.at)));
+        Some((first, pods))
+    }
+}
+
+/// The Service name and namespace of an in-cluster host (`svc.ns.svc.cluster.local`).
+pub(crate) fn service_name(fqdn: &str) -> Option<(&str, &str)> {
+    let rest = fqdn
+        .strip_suffix(crate::model::host::CLUSTER_SUFFIX)?
+        .strip_suffix('.')?;
+    let (name, ns) = rest.split_once('.')?;
+    (!name.contains('*') && !ns.contains('.')).then_some((name, ns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_labels_are_told_apart() {
+        for k in [
+            "pod-template-hash",
+            "rollouts-pod-template-hash",
+            "topology.kubernetes.io/zone",
+            "topology.istio.io/subzone",
+            "failure-domain.beta.kubernetes.io/region",
+            "kubernetes.io/hostname",
+        ] {
+            assert!(is_runtime_label(k), "{k}");
+        }
+        for k in ["app", "version", "track", "kubernetes.io/name"] {
+            assert!(!is_runtime_label(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn service_hosts_name_a_service() {
+        assert_eq!(
+            service_name("reviews.shop.svc.cluster.local"),
+            Some(("reviews", "shop"))
+        );
+        assert_eq!(service_name("reviews.example.com"), None);
+        assert_eq!(service_name("*.shop.svc.cluster.local"), None);
+    }
+}

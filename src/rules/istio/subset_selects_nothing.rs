@@ -1,0 +1,138 @@
+//! `subset-selects-nothing`: see rules/subset-selects-nothing.md.
+
+use crate::model::index::Index;
+use crate::model::istio::DestinationRule;
+use crate::model::kinds::Kind;
+use crate::model::resource::Resource;
+use crate::model::workloads::{is_runtime_label, Label, PodTemplate, Service};
+use crate::rules::{Context, Rule};
+use crate::text::{count, did_you_mean, join_and};
+
+declare_rule!(SubsetSelectsNothing, kinds: [Kind::DestinationRule]);
+
+/// How many workloads a message names before it counts the rest.
+const SHOWN: usize = 3;
+
+impl Rule for SubsetSelectsNothing {
+    fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+        let index = cx.index();
+        let Some(dr) = DestinationRule::view(res) else {
+            return;
+        };
+        let Some(host) = dr.host() else {
+            return;
+        };
+        // The scope rule: the Service and at least one workload behind it are in the
+        // repository; otherwise the pods cannot be told.
+        let Some((service, pods)) = index.pods_of_host(&index.resolve(host, &res.namespace)) else {
+            return;
+        };
+        if pods.is_empty() || flagger_generated(index, &service) {
+            return;
+        }
+        for subset in dr.subsets() {
+            let Some(labels) = subset.label_list() else {
+                continue;
+            };
+            let asked: Vec<Label<'_>> = labels
+                .into_iter()
+                .filter(|l| !is_runtime_label(l.key.value))
+                .collect();
+            if asked.is_empty() || pods.iter().any(|p| p.carries(&asked)) {
+                continue;
+            }
+            // The label no pod carries, else (a combination no pod has) the subset's name.
+            let lone = asked
+                .iter()
+                .find(|l| !pods.iter().any(|p| p.carries(std::slice::from_ref(*l))));
+            let at = lone.map_or(subset.name.span, |l| l.value.span);
+            let hint = lone.and_then(|l| {
+                // `v1` beside `v2` is another version, not a typo: values that differ only in
+                // their digits are not offered.
+                let skeleton = |v: &str| v.replace(|c: char| c.is_ascii_digit(), "");
+                let asked = skeleton(l.value.value);
+                let values: Vec<&str> = pods
+                    .iter()
+                    .filter_map(|p| p.label(l.key.value))
+                    .filter(|v| skeleton(v) != asked)
+                    .collect();
+                did_you_mean(l.value.value, values)
+            });
+            // Versions are often deployed from elsewhere (another repository, a later step of
+            // a tutorial): without a near miss to show, speak only when the DestinationRule,
+            // the Service and every workload behind it are written together, in one file.
+            let together =
+                service.res.file == res.file && pods.iter().all(|p| p.workload.file == res.file);
+            if hint.is_none() && !together {
+                continue;
+            }
+            let help = hint.unwrap_or_else(|| {
+                "give the subset labels that the pods of one version carry, or label that version's pod template".to_string()
+            });
+            cx.report_with_help(
+                at,
+                format!(
+                    "subset `{}` selects {}, but the pods behind Service `{}/{}` carry {}",
+                    subset.name.value,
+                    pairs(&asked),
+                    service.res.namespace,
+                    service.res.name,
+                    carried(&pods, &asked)
+                ),
+                help,
+            );
+        }
+    }
+}
+
+/// `a: 1` and `b: 2`, each in backticks.
+fn pairs(labels: &[Label<'_>]) -> String {
+    let items: Vec<String> = labels
+        .iter()
+        .map(|l| format!("`{}: {}`", l.key.value, l.value.value))
+        .collect();
+    join_and(&items)
+}
+
+/// What each workload's pods carry for the keys asked: "`track: stable`, no `tier`
+/// (`payments`) and `track: canery`, `tier: edge` (`payments-canary`)".
+fn carried(pods: &[PodTemplate<'_>], asked: &[Label<'_>]) -> String {
+    let mut items: Vec<String> = Vec::new();
+    for text in pods.iter().map(|p| {
+        let values: Vec<String> = asked
+            .iter()
+            .map(|l| match p.label(l.key.value) {
+                Some(v) => format!("`{}: {v}`", l.key.value),
+                None => format!("no `{}`", l.key.value),
+            })
+            .collect();
+        format!("{} (`{}`)", values.join(", "), p.workload.name)
+    }) {
+        // A workload defined in several files (overlays, variants) is named once.
+        if !items.contains(&text) {
+            items.push(text);
+        }
+    }
+    let total = items.len();
+    items.truncate(SHOWN);
+    if total > SHOWN {
+        items.push(format!("{} more", count(total - SHOWN)));
+    }
+    join_and(&items)
+}
+
+/// Whether Flagger makes the Service (`<apex>`, `<apex>-primary`, `<apex>-canary`): it
+/// relabels the pods behind it (the `-primary` Deployment) at run time.
+fn flagger_generated(index: &Index, service: &Service<'_>) -> bool {
+    let name = service.res.name.as_str();
+    let apex = name
+        .strip_suffix("-primary")
+        .or_else(|| name.strip_suffix("-canary"))
+        .unwrap_or(name);
+    [name, apex].iter().any(|a| {
+        index
+            .canaries_for_apex(&service.res.namespace, a)
+            .next()
+            .is_some()
+    })
+}
