@@ -54,6 +54,9 @@ macro_rules! rule_table {
             WeightRollbackIncomplete => "weight-rollback-incomplete", Warning, "a change that moves a canary to 0% on one route while another route still sends it traffic", change::weight_rollback_incomplete::WeightRollbackIncomplete;
             // Istio, added after the others: ids keep their positions (SARIF rule indexes).
             RedundantMatch => "redundant-match", Info, "a match block that an earlier block of the same route already covers", istio::redundant_match::RedundantMatch;
+            // Progressive delivery, added after the others.
+            FlaggerIgnoredSetting => "flagger-ignored-setting", Warning, "a Canary setting that Flagger ignores for the strategy it will run", flagger::ignored_setting::FlaggerIgnoredSetting;
+            RolloutTemplateMissing => "rollout-template-missing", Error, "a Rollout analysis that names an undefined AnalysisTemplate or ClusterAnalysisTemplate, or uses the removed `templateName`", argo::template_missing::RolloutTemplateMissing;
         }
     };
 }
