@@ -57,6 +57,9 @@ macro_rules! rule_table {
             // The rest of the repository: Services, workloads and Gateways behind the routes.
             SubsetSelectsNothing => "subset-selects-nothing", Error, "a DestinationRule subset whose labels match no pod behind the host's Service", istio::subset_selects_nothing::SubsetSelectsNothing;
             SubsetWithoutLabels => "subset-without-labels", Warning, "a DestinationRule subset without labels, which selects every pod of the host", istio::subset_without_labels::SubsetWithoutLabels;
+            // Progressive delivery, added after the others.
+            FlaggerIgnoredSetting => "flagger-ignored-setting", Warning, "a Canary setting that Flagger ignores for the strategy it will run", flagger::ignored_setting::FlaggerIgnoredSetting;
+            RolloutTemplateMissing => "rollout-template-missing", Error, "a Rollout analysis that names an undefined AnalysisTemplate or ClusterAnalysisTemplate, or uses the removed `templateName`", argo::template_missing::RolloutTemplateMissing;
         }
     };
 }

@@ -94,7 +94,13 @@ impl<'a> Canary<'a> {
 
     /// `spec.provider`, when set (the mesh-wide default applies otherwise).
     pub(crate) fn provider(&self) -> Option<&'a str> {
-        self.spec.get("provider").and_then(Node::as_str)
+        self.provider_field().map(|p| p.value)
+    }
+
+    /// `spec.provider` with where it is written, when set to a string.
+    pub(crate) fn provider_field(&self) -> Option<Spanned<&'a str>> {
+        let n = self.spec.get("provider")?;
+        Some(Spanned::of(self.res.file, n, n.as_str()?))
     }
 
     /// Whether the Canary routes through Istio, or may (no provider set).
@@ -140,6 +146,13 @@ pub(crate) struct Analysis<'a> {
     /// `stepWeights`: its entries, each with its value when it is an integer (none when the
     /// field is not a list).
     pub(crate) step_weights: Option<Field<Vec<Spanned<Option<i64>>>>>,
+    /// `stepWeightPromotion`: the primary weight added at each step after the analysis.
+    pub(crate) step_weight_promotion: Option<Field<Option<i64>>>,
+    /// `match`: the request conditions of A/B testing, with how many there are (none when
+    /// the field is not a list).
+    pub(crate) matches: Option<Field<usize>>,
+    /// `mirror`: whether traffic is mirrored to the canary, when it is a boolean.
+    pub(crate) mirror: Option<Field<Option<bool>>>,
     /// The `metrics` key, when the field is set.
     pub(crate) metrics_key: Option<Location>,
     node: &'a Node,
@@ -201,6 +214,10 @@ impl<'a> Analysis<'a> {
                     .collect();
                 Field::of(file, e, items)
             }),
+            step_weight_promotion: int_field("stepWeightPromotion"),
+            matches: set("match").map(|e| Field::of(file, e, e.value.items().len())),
+            mirror: set("mirror")
+                .map(|e| Field::of(file, e, e.value.as_scalar().and_then(Scalar::as_bool))),
             metrics_key: set("metrics").map(|e| Location::of(file, &e.key)),
             node,
             file,

@@ -351,21 +351,21 @@ impl Index {
         }
     }
 
+    /// Every resource of `kind`, in any namespace (cluster-scoped kinds have none that
+    /// counts).
+    pub(crate) fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+        self.resources_at(self.by_kind.get(&kind))
+    }
+
     /// The names of the resources of `kind` in `namespace`, sorted, without repeats, for
     /// messages: at most `max`, with a count of the rest.
     pub(crate) fn names_in(&self, kind: Kind, namespace: &str, max: usize) -> String {
-        let mut names: Vec<&str> = self
-            .in_namespace(kind, namespace)
-            .filter(|r| !r.name.is_empty())
-            .map(|r| r.name.as_str())
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        let mut shown: Vec<String> = names.iter().take(max).map(|n| format!("`{n}`")).collect();
-        if names.len() > max {
-            shown.push(format!("{} more", names.len() - max));
-        }
-        crate::text::join_and(&shown)
+        name_list(self.in_namespace(kind, namespace), max)
+    }
+
+    /// The names of the resources of `kind` in any namespace, as [`Index::names_in`].
+    pub(crate) fn names_of(&self, kind: Kind, max: usize) -> String {
+        name_list(self.of_kind(kind), max)
     }
 
     /// Rollouts whose `trafficRouting.istio` names the VirtualService `namespace/name`.
@@ -580,6 +580,22 @@ impl Index {
         }
         None
     }
+}
+
+/// Resource names, sorted, without repeats, for messages: at most `max`, with a count of the
+/// rest.
+fn name_list<'a>(resources: impl Iterator<Item = &'a Resource>, max: usize) -> String {
+    let mut names: Vec<&str> = resources
+        .filter(|r| !r.name.is_empty())
+        .map(|r| r.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut shown: Vec<String> = names.iter().take(max).map(|n| format!("`{n}`")).collect();
+    if names.len() > max {
+        shown.push(format!("{} more", names.len() - max));
+    }
+    crate::text::join_and(&shown)
 }
 
 /// Where a DestinationRule that sets no namespace (and has no kustomization setting one) may

@@ -5,7 +5,7 @@ use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::roles::DeclaredRoles;
-use crate::model::spanned::{Location, Spanned};
+use crate::model::spanned::{Field, Location, Spanned};
 use crate::source::FileId;
 use crate::yaml::Node;
 
@@ -340,4 +340,132 @@ impl ManagedVs<'_> {
             .filter_map(|name| routes.iter().find(|r| r.name() == Some(name)).copied())
             .collect()
     }
+}
+
+/// Where a Rollout runs an analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AnalysisSite {
+    /// `strategy.canary.analysis`, in the background of the steps.
+    Background,
+    /// `strategy.canary.steps[i].analysis`.
+    Step(usize),
+    /// `strategy.canary.steps[i].experiment.analyses`.
+    Experiment(usize),
+    /// `strategy.blueGreen.prePromotionAnalysis`.
+    PrePromotion,
+    /// `strategy.blueGreen.postPromotionAnalysis`.
+    PostPromotion,
+}
+
+impl std::fmt::Display for AnalysisSite {
+    /// The field, as written in the Rollout, for messages: `steps[2].analysis`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalysisSite::Background => f.write_str("`strategy.canary.analysis`"),
+            AnalysisSite::Step(i) => write!(f, "`steps[{i}].analysis`"),
+            AnalysisSite::Experiment(i) => write!(f, "`steps[{i}].experiment.analyses`"),
+            AnalysisSite::PrePromotion => f.write_str("`prePromotionAnalysis`"),
+            AnalysisSite::PostPromotion => f.write_str("`postPromotionAnalysis`"),
+        }
+    }
+}
+
+/// A reference to an AnalysisTemplate, or with `clusterScope: true` to a
+/// ClusterAnalysisTemplate: an entry of an analysis's `templates`, or of an experiment's
+/// `analyses`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TemplateRef<'a> {
+    /// `templateName`, when it is a string.
+    pub(crate) name: Spanned<&'a str>,
+    /// `clusterScope`: false when unset, none when it is not a boolean.
+    pub(crate) cluster_scope: Option<bool>,
+}
+
+/// An analysis a Rollout runs, and the templates it names.
+pub(crate) struct AnalysisBlock<'a> {
+    pub(crate) site: AnalysisSite,
+    pub(crate) templates: Vec<TemplateRef<'a>>,
+    /// A `templateName` directly under the analysis: the singular field of the Rollout API
+    /// before v1.0, no longer in the Rollout CRD (its value, when it is a string).
+    pub(crate) legacy_template_name: Option<Field<Option<&'a str>>>,
+}
+
+/// The analyses of a Rollout of either strategy: the canary's background analysis, its
+/// `analysis` and `experiment` steps, and the blue-green pre- and post-promotion analyses.
+// argo-rollouts pkg/apis/rollouts/v1alpha1/types.go: RolloutAnalysis.Templates
+// ([]AnalysisTemplateRef), RolloutExperimentStep.Analyses
+// ([]RolloutExperimentStepAnalysisTemplateRef, each with its own templateName and
+// clusterScope).
+pub(crate) fn analyses(res: &Resource) -> Vec<AnalysisBlock<'_>> {
+    if res.kind != Kind::Rollout {
+        return Vec::new();
+    }
+    let Some(strategy) = res.spec().and_then(|s| s.get("strategy")) else {
+        return Vec::new();
+    };
+    let file = res.file;
+    let mut out = Vec::new();
+    let canary = strategy.get("canary");
+    if let Some(node) = canary.and_then(|c| c.get("analysis")) {
+        out.push(analysis_block(file, AnalysisSite::Background, node));
+    }
+    let steps = canary
+        .and_then(|c| c.get("steps"))
+        .map_or(&[][..], Node::items);
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(node) = step.get("analysis") {
+            out.push(analysis_block(file, AnalysisSite::Step(i), node));
+        }
+        if let Some(list) = step.path(&["experiment", "analyses"]) {
+            out.push(AnalysisBlock {
+                site: AnalysisSite::Experiment(i),
+                templates: list
+                    .items()
+                    .iter()
+                    .filter_map(|a| template_ref(file, a))
+                    .collect(),
+                legacy_template_name: None,
+            });
+        }
+    }
+    let blue_green = strategy.get("blueGreen");
+    for (key, site) in [
+        ("prePromotionAnalysis", AnalysisSite::PrePromotion),
+        ("postPromotionAnalysis", AnalysisSite::PostPromotion),
+    ] {
+        if let Some(node) = blue_green.and_then(|b| b.get(key)) {
+            out.push(analysis_block(file, site, node));
+        }
+    }
+    out
+}
+
+/// An analysis (`RolloutAnalysis`): its `templates`, and a `templateName` of the old API.
+fn analysis_block(file: FileId, site: AnalysisSite, node: &Node) -> AnalysisBlock<'_> {
+    AnalysisBlock {
+        site,
+        templates: node
+            .get("templates")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .filter_map(|t| template_ref(file, t))
+            .collect(),
+        legacy_template_name: node
+            .entry("templateName")
+            .filter(|e| !e.value.is_null())
+            .map(|e| Field::of(file, e, e.value.as_str())),
+    }
+}
+
+/// An entry naming a template: `templateName` and `clusterScope`.
+fn template_ref(file: FileId, node: &Node) -> Option<TemplateRef<'_>> {
+    let name = node.get("templateName")?;
+    let cluster_scope = match node.get("clusterScope").filter(|n| !n.is_null()) {
+        None => Some(false),
+        Some(n) => n.as_scalar().and_then(|s| s.as_bool()),
+    };
+    Some(TemplateRef {
+        name: Spanned::of(file, name, name.as_str()?),
+        cluster_scope,
+    })
 }

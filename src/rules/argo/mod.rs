@@ -4,4 +4,5 @@ pub mod exposure;
 pub mod no_analysis;
 pub mod route_missing;
 pub mod subset_missing;
+pub mod template_missing;
 pub mod weight_steps;

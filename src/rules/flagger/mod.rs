@@ -3,6 +3,7 @@
 pub mod duplicate_target;
 pub mod duration;
 pub mod exposure;
+pub mod ignored_setting;
 pub mod no_metrics;
 pub mod owned_resource;
 pub mod rollback_sla;
