@@ -54,6 +54,7 @@ macro_rules! rule_table {
             WeightRollbackIncomplete => "weight-rollback-incomplete", Warning, "a change that moves a canary to 0% on one route while another route still sends it traffic", change::weight_rollback_incomplete::WeightRollbackIncomplete;
             // Istio, added after the others: ids keep their positions (SARIF rule indexes).
             RedundantMatch => "redundant-match", Info, "a match block that an earlier block of the same route already covers", istio::redundant_match::RedundantMatch;
+            HostNotFqdn => "host-not-fqdn", Error, "a destination or DestinationRule host written `svc.ns` or `svc.ns.svc`, which Istio does not expand", istio::host_not_fqdn::HostNotFqdn;
         }
     };
 }

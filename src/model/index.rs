@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::model::flagger::Canary;
-use crate::model::host::{self, ExportTo};
+use crate::model::host::{self, ExportTo, ShortForm};
 use crate::model::istio::{DestinationRule, Route, Subset, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{NamespaceSource, Resource};
@@ -285,7 +285,21 @@ impl Index {
     }
 
     pub(crate) fn resolve(&self, host: &str, namespace: &str) -> String {
-        host::resolve(host, namespace, &self.known_namespaces)
+        host::resolve(host, namespace)
+    }
+
+    /// Whether `host` is a service's namespaced short name (`svc.ns`, `svc.ns.svc`), which
+    /// Istio looks up as written and so finds no service: `ns` a namespace the scope has
+    /// resources in (or the root namespace), unless a ServiceEntry of the scope declares
+    /// exactly this host (then it is one).
+    pub(crate) fn namespaced_short_form(&self, host: &str) -> Option<ShortForm> {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if self.se_namespaces.contains_key(&host) {
+            return None;
+        }
+        host::namespaced_short_form(&host, |ns| {
+            ns == self.root_namespace || self.known_namespaces.contains(ns)
+        })
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Resource> {

@@ -360,6 +360,13 @@ impl<'a> DestinationRule<'a> {
         self.spec.get("host")?.as_str().filter(|h| !is_templated(h))
     }
 
+    /// The `host`, at its value, unless it is missing, templated or not a string.
+    pub(crate) fn host_field(&self) -> Option<Spanned<&'a str>> {
+        let node = self.spec.get("host")?;
+        let host = node.as_str().filter(|h| !is_templated(h))?;
+        Some(Spanned::of(self.res.file, node, host))
+    }
+
     pub(crate) fn export_to(&self) -> ExportTo {
         ExportTo::parse(self.spec.get("exportTo"))
     }

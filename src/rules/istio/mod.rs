@@ -2,6 +2,7 @@
 
 pub mod conflicting_virtualservice;
 pub mod duplicate_subset;
+pub mod host_not_fqdn;
 pub mod inverted_split;
 pub mod missing_subset;
 pub mod redundant_match;
