@@ -55,6 +55,7 @@ macro_rules! rule_table {
             // Istio, added after the others: ids keep their positions (SARIF rule indexes).
             RedundantMatch => "redundant-match", Info, "a match block that an earlier block of the same route already covers", istio::redundant_match::RedundantMatch;
             HostNotFqdn => "host-not-fqdn", Error, "a destination or DestinationRule host written `svc.ns` or `svc.ns.svc`, which Istio does not expand", istio::host_not_fqdn::HostNotFqdn;
+            DuplicateDestinationrule => "duplicate-destinationrule", Warning, "several DestinationRules for one host in one namespace, where Istio drops all but the first traffic policy or subset of a name", istio::duplicate_destinationrule::DuplicateDestinationrule;
         }
     };
 }

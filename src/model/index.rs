@@ -510,6 +510,28 @@ impl Index {
         exact.chain(wild)
     }
 
+    /// The DestinationRules of `namespace` whose host resolves to exactly `host` (the same
+    /// wildcard pattern, for a wildcard), in index order: those Istio merges into one
+    /// (pilot/pkg/model/push_context.go setDestinationRules keys them by namespace and
+    /// resolved host).
+    pub(crate) fn destination_rules_for_host_in<'s>(
+        &'s self,
+        namespace: &'s str,
+        host: &'s str,
+    ) -> impl Iterator<Item = &'s Resource> {
+        let mut ids: Vec<usize> = self.dr_exact.get(host).cloned().unwrap_or_default();
+        ids.extend(
+            self.dr_wild
+                .iter()
+                .filter(|(p, _)| p == host)
+                .map(|(_, i)| *i),
+        );
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|i| &self.resources[i])
+            .filter(move |r| r.namespace == namespace)
+    }
+
     /// The namespaces that have a DestinationRule for a service of this short name.
     pub(crate) fn dr_namespaces_for_service(&self, short: &str) -> &[String] {
         self.dr_service_namespaces

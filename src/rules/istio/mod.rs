@@ -1,6 +1,7 @@
 //! Rules over Istio VirtualServices and DestinationRules.
 
 pub mod conflicting_virtualservice;
+pub mod duplicate_destinationrule;
 pub mod duplicate_subset;
 pub mod host_not_fqdn;
 pub mod inverted_split;
