@@ -60,6 +60,8 @@ macro_rules! rule_table {
             // Progressive delivery, added after the others.
             FlaggerIgnoredSetting => "flagger-ignored-setting", Warning, "a Canary setting that Flagger ignores for the strategy it will run", flagger::ignored_setting::FlaggerIgnoredSetting;
             RolloutTemplateMissing => "rollout-template-missing", Error, "a Rollout analysis that names an undefined AnalysisTemplate or ClusterAnalysisTemplate, or uses the removed `templateName`", argo::template_missing::RolloutTemplateMissing;
+            HostNotFqdn => "host-not-fqdn", Error, "a destination or DestinationRule host written `svc.ns` or `svc.ns.svc`, which Istio does not expand", istio::host_not_fqdn::HostNotFqdn;
+            DuplicateDestinationrule => "duplicate-destinationrule", Warning, "several DestinationRules for one host in one namespace, where Istio drops all but the first traffic policy or subset of a name", istio::duplicate_destinationrule::DuplicateDestinationrule;
         }
     };
 }

@@ -7,6 +7,18 @@
 //! | IST0109 conflicting mesh hosts          | `conflicting-virtualservice`             |
 //! | IST0130 unreachable rule                | `shadowed-route`                         |
 //! | IST0131 ineffective match               | `shadowed-match`, `redundant-match`      |
+//! | IST0101 on a destination host (part)    | `host-not-fqdn`                          |
+//!
+//! `host-not-fqdn` reproduces only the IST0101 findings of DestinationHostAnalyzer about a
+//! host written `svc.ns` or `svc.ns.svc`: the analyzer looks such a host up as written
+//! (util/hosts.go ConvertHostToFQDN expands only names without a dot; service_lookup.go
+//! InitServiceEntryHostMap keys Services by `name.ns.svc.cluster.local`), so it finds no
+//! Service and reports IST0101. The others (no such Service, port or `exportTo`) need the
+//! cluster's Services, which canarylint does not check. For these [`PARTIAL`] analyzers,
+//! canarylint's findings must be among upstream's (none extra, none on the `clean`
+//! resources); upstream's table has no `svc.ns` destination, so there the test guards the
+//! external and wildcard hosts of its cases (`external-reviews.org`, `*.eu.bookinfo.com`,
+//! `other.bookinfo.com`) against false positives.
 //!
 //! Each case's files are linted together with only those rules, under the harness facts of
 //! the table's header (objects without a namespace are in namespace `""`), and the findings
@@ -62,6 +74,14 @@ const ANALYZERS: &[(&str, &[&str], &[RuleId])] = &[
         ],
     ),
 ];
+
+/// Analyzers of which canarylint reproduces a part of the findings of these codes: its
+/// findings must be among upstream's.
+const PARTIAL: &[(&str, &[&str], &[RuleId])] = &[(
+    "virtualservice.DestinationHostAnalyzer",
+    &["IST0101"],
+    &[RuleId::HostNotFqdn],
+)];
 
 /// A case where canarylint's findings knowingly differ from upstream's table.
 struct Divergence {
@@ -155,7 +175,9 @@ fn translate(outcome: &canarylint::Outcome) -> Findings {
         let k = key(r.kind.name(), &r.namespace, &r.name);
         let codes = out.entry(k).or_default();
         match d.rule {
-            RuleId::MissingSubset => *codes.entry("IST0101".into()).or_default() += 1,
+            RuleId::MissingSubset | RuleId::HostNotFqdn => {
+                *codes.entry("IST0101".into()).or_default() += 1
+            }
             RuleId::ConflictingVirtualservice => {
                 codes.insert("IST0109".into(), 1);
             }
@@ -205,7 +227,12 @@ fn istio_analyzer_expectations_are_reproduced() {
     for case in seq(doc, "cases") {
         let name = str_of(case, "case").unwrap_or("?");
         let analyzer = str_of(case, "analyzer").unwrap_or("");
-        let Some(&(_, codes, rules)) = ANALYZERS.iter().find(|(a, _, _)| *a == analyzer) else {
+        let partial = PARTIAL.iter().find(|(a, _, _)| *a == analyzer);
+        let Some(&(_, codes, rules)) = ANALYZERS
+            .iter()
+            .find(|(a, _, _)| *a == analyzer)
+            .or(partial)
+        else {
             continue;
         };
         cases += 1;
@@ -266,13 +293,31 @@ fn istio_analyzer_expectations_are_reproduced() {
         expected.retain(|_, c| !c.is_empty());
         actual.retain(|_, c| !c.is_empty());
         compared += expected.len();
-        if actual != expected {
+        if partial.is_some() {
+            // Every finding is one of upstream's: no code more often than upstream has it.
+            let extra: Vec<_> = actual
+                .iter()
+                .filter(|(k, codes)| {
+                    codes.iter().any(|(code, n)| {
+                        expected
+                            .get(*k)
+                            .and_then(|e| e.get(code))
+                            .is_none_or(|m| n > m)
+                    })
+                })
+                .collect();
+            if !extra.is_empty() {
+                failures.push(format!(
+                    "case {name}: findings upstream does not have: {extra:?}"
+                ));
+            }
+        } else if actual != expected {
             failures.push(format!(
                 "case {name}:\n  expected {expected:?}\n  canarylint {actual:?}"
             ));
         }
     }
-    assert_eq!(cases, 4, "the table's cases for these analyzers");
+    assert_eq!(cases, 6, "the table's cases for these analyzers");
     assert!(compared > 20, "{compared} resources with findings compared");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

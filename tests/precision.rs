@@ -279,3 +279,30 @@ fn one_destination_rule_in_several_files_is_named_once() {
         )]
     );
 }
+
+#[test]
+fn a_namespaced_short_host_is_reported_once_by_host_not_fqdn() {
+    // Istio looks `reviews.shop` up as written: no service, whatever the DestinationRules
+    // define. `host-not-fqdn` says so; `missing-subset` does not add a second finding, and
+    // the rule for `reviews.shop` does not apply to the service's full name.
+    let rule = dr("reviews", Some("shop"), "reviews.shop", &["v1"]);
+    let short = routing("reviews", "web", "reviews.shop", "v1");
+    let full = routing("ratings", "web", "reviews.shop.svc.cluster.local", "v1");
+    let files = [("app.yaml", format!("{short}---\n{full}---\n{rule}"))];
+    let at = |rule: RuleId| -> Vec<(String, Option<String>)> {
+        lint(&files, rule)
+            .into_iter()
+            .map(|d| (d.resource.map(|r| r.name).unwrap_or_default(), d.node_path))
+            .collect()
+    };
+    let missing = at(RuleId::MissingSubset);
+    assert_eq!(missing.len(), 1, "only the full name: {missing:?}");
+    assert_eq!(missing[0].0, "ratings");
+    let not_fqdn = at(RuleId::HostNotFqdn);
+    assert_eq!(
+        not_fqdn.len(),
+        2,
+        "the short destination and the rule's host: {not_fqdn:?}"
+    );
+    assert!(not_fqdn.iter().all(|f| !missing.contains(f)));
+}

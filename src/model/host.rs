@@ -1,29 +1,83 @@
 //! Istio host names: short names resolved against a namespace, wildcards, and `exportTo`.
 
-use std::collections::HashSet;
-
 use crate::yaml::Node;
 
 /// Kubernetes' default cluster domain.
 pub(crate) const CLUSTER_SUFFIX: &str = "svc.cluster.local";
 
 /// Resolves a host as Istio does for a resource in `namespace`: a name without dots is a
-/// service of that namespace (`reviews` -> `reviews.ns.svc.cluster.local`); a name with dots
-/// is taken as written. Two readings are added so that one service has one spelling:
-/// `svc.ns.svc` gains the cluster domain, and `svc.ns` does too when `ns` is a namespace the
-/// linted repository uses.
-pub(crate) fn resolve(host: &str, namespace: &str, known_namespaces: &HashSet<String>) -> String {
+/// service of that namespace (`reviews` -> `reviews.ns.svc.cluster.local`); any other name is
+/// taken as written, `reviews.shop` and `reviews.shop.svc` included (see
+/// [`namespaced_short_form`]).
+// pilot/pkg/model/config.go ResolveShortnameToFQDN: `*`, IP addresses and names that contain a
+// `.` are returned unchanged; only a name without a dot gains `.<namespace>.svc.<domain>`.
+pub(crate) fn resolve(host: &str, namespace: &str) -> String {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    if host == "*" || host.starts_with("*.") && host.matches('.').count() > 1 {
+    if host == "*" || host.contains('.') {
         return host;
     }
+    format!("{host}.{namespace}.{CLUSTER_SUFFIX}")
+}
+
+/// A host written as a Kubernetes Service's namespaced short name, `svc.ns` or `svc.ns.svc`,
+/// which Istio does not expand: the service and namespace it names, and its full name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ShortForm {
+    pub(crate) service: String,
+    pub(crate) namespace: String,
+    /// `svc.ns.svc.cluster.local`.
+    pub(crate) fqdn: String,
+}
+
+/// Kubernetes namespaces every cluster has.
+const CLUSTER_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
+
+/// Whether `host` is a service's namespaced short name that Istio takes as written: `svc.ns.svc`
+/// (no public domain ends in `svc`), or `svc.ns` when `ns` is a namespace (`is_namespace`, a
+/// namespace every cluster has, or a label no public top-level domain can be: one with a digit
+/// or a `-`). `svc` must be a Service name (a DNS-1035 label) and `ns` a namespace name (a
+/// DNS-1123 label). Two-label external names (`example.com`) are not such hosts unless `com`
+/// is a namespace of the repository.
+// Kubernetes DNS answers `svc.ns` and `svc.ns.svc` through the pod's search path, but Istio
+// routes by the name as written (pilot/pkg/model/config.go ResolveShortnameToFQDN expands only
+// names without a dot), and `istioctl analyze` looks such a host up as written too
+// (pkg/config/analysis/analyzers/util/hosts.go ConvertHostToFQDN, service_lookup.go
+// GetDestinationHost: IST0101 ReferencedResourceNotFound).
+pub(crate) fn namespaced_short_form(
+    host: &str,
+    is_namespace: impl Fn(&str) -> bool,
+) -> Option<ShortForm> {
     let labels: Vec<&str> = host.split('.').collect();
-    match labels.as_slice() {
-        [_] => format!("{host}.{namespace}.{CLUSTER_SUFFIX}"),
-        [_, _, "svc"] => format!("{host}.cluster.local"),
-        [_, ns] if known_namespaces.contains(*ns) => format!("{host}.{CLUSTER_SUFFIX}"),
-        _ => host,
-    }
+    let (service, namespace) = match labels.as_slice() {
+        [s, n, "svc"] => (*s, *n),
+        [s, n] if is_namespace(n) || CLUSTER_NAMESPACES.contains(n) || !could_be_tld(n) => (*s, *n),
+        _ => return None,
+    };
+    (is_dns1035_label(service) && is_dns1123_label(namespace)).then(|| ShortForm {
+        service: service.to_string(),
+        namespace: namespace.to_string(),
+        fqdn: format!("{service}.{namespace}.{CLUSTER_SUFFIX}"),
+    })
+}
+
+/// Whether a label may be a public top-level domain: letters only, or an IDN `xn--` label.
+fn could_be_tld(label: &str) -> bool {
+    label.starts_with("xn--") || label.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
+fn is_dns1123_label(label: &str) -> bool {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !label.is_empty()
+        && label.len() <= 63
+        && label.chars().all(|c| ok(c) || c == '-')
+        && label.starts_with(ok)
+        && label.ends_with(ok)
+}
+
+/// A DNS-1123 label that starts with a letter, as Service names are.
+fn is_dns1035_label(label: &str) -> bool {
+    is_dns1123_label(label) && label.starts_with(|c: char| c.is_ascii_lowercase())
 }
 
 /// The namespace of an in-cluster service host (`svc.ns.svc.cluster.local`).
@@ -103,26 +157,56 @@ mod tests {
 
     #[test]
     fn resolution() {
-        let known: HashSet<String> = ["bookinfo".to_string()].into();
+        assert_eq!(resolve("reviews", "shop"), "reviews.shop.svc.cluster.local");
+        // Istio expands only names without a dot.
+        assert_eq!(resolve("reviews.bookinfo", "shop"), "reviews.bookinfo");
+        assert_eq!(resolve("a.b.svc", "x"), "a.b.svc");
+        assert_eq!(resolve("api.example.com", "shop"), "api.example.com");
         assert_eq!(
-            resolve("reviews", "shop", &known),
+            resolve("Reviews.Shop.svc.cluster.local", "x"),
             "reviews.shop.svc.cluster.local"
         );
-        assert_eq!(
-            resolve("reviews.bookinfo", "shop", &known),
-            "reviews.bookinfo.svc.cluster.local"
-        );
-        assert_eq!(
-            resolve("api.example.com", "shop", &known),
-            "api.example.com"
-        );
-        assert_eq!(resolve("a.b.svc", "x", &known), "a.b.svc.cluster.local");
-        assert_eq!(
-            resolve("Reviews.Shop.svc.cluster.local", "x", &known),
-            "reviews.shop.svc.cluster.local"
-        );
+        assert_eq!(resolve("*", "x"), "*");
         assert_eq!(namespace_of("reviews.shop.svc.cluster.local"), Some("shop"));
         assert_eq!(namespace_of("api.example.com"), None);
+    }
+
+    #[test]
+    fn namespaced_short_forms() {
+        let known = |ns: &str| ns == "shop" || ns == "com";
+        let form = |h: &str| namespaced_short_form(h, known).map(|f| f.fqdn);
+        assert_eq!(
+            form("reviews.shop").as_deref(),
+            Some("reviews.shop.svc.cluster.local")
+        );
+        assert_eq!(
+            form("reviews.other.svc").as_deref(),
+            Some("reviews.other.svc.cluster.local")
+        );
+        assert_eq!(
+            form("reviews.default").as_deref(),
+            Some("reviews.default.svc.cluster.local")
+        );
+        assert_eq!(
+            form("reviews.shop-2").as_deref(),
+            Some("reviews.shop-2.svc.cluster.local")
+        );
+        // A repository namespace named like a domain makes the name ambiguous: it is read as
+        // the namespace.
+        assert!(form("example.com").is_some());
+        for external in [
+            "example.org",
+            "httpbin.org",
+            "api.example.com",
+            "reviews",
+            "reviews.shop.svc.cluster.local",
+            "10.0",
+            "1reviews.shop",
+            "reviews.xn--p1ai",
+            "*.shop",
+        ] {
+            assert_eq!(form(external), None, "{external}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::model::flagger::Canary;
-use crate::model::host::{self, ExportTo};
+use crate::model::host::{self, ExportTo, ShortForm};
 use crate::model::istio::{DestinationRule, Route, Subset, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{NamespaceSource, Resource};
@@ -289,7 +289,21 @@ impl Index {
     }
 
     pub(crate) fn resolve(&self, host: &str, namespace: &str) -> String {
-        host::resolve(host, namespace, &self.known_namespaces)
+        host::resolve(host, namespace)
+    }
+
+    /// Whether `host` is a service's namespaced short name (`svc.ns`, `svc.ns.svc`), which
+    /// Istio looks up as written and so finds no service: `ns` a namespace the scope has
+    /// resources in (or the root namespace), unless a ServiceEntry of the scope declares
+    /// exactly this host (then it is one).
+    pub(crate) fn namespaced_short_form(&self, host: &str) -> Option<ShortForm> {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if self.se_namespaces.contains_key(&host) {
+            return None;
+        }
+        host::namespaced_short_form(&host, |ns| {
+            ns == self.root_namespace || self.known_namespaces.contains(ns)
+        })
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Resource> {
@@ -498,6 +512,28 @@ impl Index {
             .map(|(p, i)| (Some(p.as_str()), &self.resources[*i]))
             .collect();
         exact.chain(wild)
+    }
+
+    /// The DestinationRules of `namespace` whose host resolves to exactly `host` (the same
+    /// wildcard pattern, for a wildcard), in index order: those Istio merges into one
+    /// (pilot/pkg/model/push_context.go setDestinationRules keys them by namespace and
+    /// resolved host).
+    pub(crate) fn destination_rules_for_host_in<'s>(
+        &'s self,
+        namespace: &'s str,
+        host: &'s str,
+    ) -> impl Iterator<Item = &'s Resource> {
+        let mut ids: Vec<usize> = self.dr_exact.get(host).cloned().unwrap_or_default();
+        ids.extend(
+            self.dr_wild
+                .iter()
+                .filter(|(p, _)| p == host)
+                .map(|(_, i)| *i),
+        );
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|i| &self.resources[i])
+            .filter(move |r| r.namespace == namespace)
     }
 
     /// The namespaces that have a DestinationRule for a service of this short name.

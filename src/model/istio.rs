@@ -371,8 +371,44 @@ impl<'a> DestinationRule<'a> {
         self.spec.get("host")?.as_str().filter(|h| !is_templated(h))
     }
 
+    /// The `host`, at its value, unless it is missing, templated or not a string.
+    pub(crate) fn host_field(&self) -> Option<Spanned<&'a str>> {
+        let node = self.spec.get("host")?;
+        let host = node.as_str().filter(|h| !is_templated(h))?;
+        Some(Spanned::of(self.res.file, node, host))
+    }
+
     pub(crate) fn export_to(&self) -> ExportTo {
         ExportTo::parse(self.spec.get("exportTo"))
+    }
+
+    /// The `exportTo` entries as written, sorted and without repeats (none when unset): Istio
+    /// merges DestinationRules of one host only when these sets are equal
+    /// (pilot/pkg/model/destination_rule.go mergeDestinationRule, with
+    /// ENABLE_ENHANCED_DESTINATIONRULE_MERGE on by default). `None` when an entry is not a
+    /// plain string.
+    pub(crate) fn export_to_set(&self) -> Option<Vec<&'a str>> {
+        let mut out = Vec::new();
+        for n in self.spec.get("exportTo").map_or(&[][..], Node::items) {
+            out.push(n.as_str().filter(|s| !is_templated(s))?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
+    /// The `workloadSelector.matchLabels`, sorted; `None` without a `workloadSelector`.
+    pub(crate) fn workload_selector(&self) -> Option<Vec<(&'a str, &'a str)>> {
+        let selector = self.spec.get("workloadSelector").filter(|n| !n.is_null())?;
+        let mut labels: Vec<(&str, &str)> = string_pairs(selector.get("matchLabels")).collect();
+        labels.sort_unstable();
+        Some(labels)
+    }
+
+    /// The top-level `trafficPolicy` key, when the rule sets one.
+    pub(crate) fn traffic_policy(&self) -> Option<Location> {
+        let entry = self.spec.entry("trafficPolicy")?;
+        (!entry.value.is_null()).then(|| Location::of(self.res.file, &entry.key))
     }
 
     pub(crate) fn subsets(&self) -> Vec<Subset<'a>> {

@@ -30,6 +30,11 @@ impl Rule for MissingSubset {
                 else {
                     continue;
                 };
+                // A service's namespaced short name (`reviews.shop`) names no service as
+                // written: `host-not-fqdn` reports it, and no DestinationRule can fix it.
+                if index.namespaced_short_form(host).is_some() {
+                    continue;
+                }
                 let fqdn = index.resolve(host, &res.namespace);
                 if res.namespace_source == NamespaceSource::Default
                     && defined_in_another_namespace(index, res, host, subset)

@@ -1,7 +1,9 @@
 //! Rules over Istio VirtualServices and DestinationRules.
 
 pub mod conflicting_virtualservice;
+pub mod duplicate_destinationrule;
 pub mod duplicate_subset;
+pub mod host_not_fqdn;
 pub mod inverted_split;
 pub mod missing_subset;
 pub mod redundant_match;
