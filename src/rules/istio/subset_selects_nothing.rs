@@ -24,7 +24,18 @@ impl Rule for SubsetSelectsNothing {
         };
         // The scope rule: the Service and at least one workload behind it are in the
         // repository; otherwise the pods cannot be told.
-        let Some((service, pods)) = index.pods_of_host(&index.resolve(host, &res.namespace)) else {
+        let fqdn = index.resolve(host, &res.namespace);
+        // The Service written beside the DestinationRule, when there is one; else every
+        // definition the repository has of it.
+        let beside = index
+            .services_of_host(&fqdn)
+            .into_iter()
+            .find(|s| s.res.file == res.file);
+        let found = match beside {
+            Some(s) => index.pods_behind(&s).map(|pods| (s, pods)),
+            None => index.pods_of_host(&fqdn),
+        };
+        let Some((service, pods)) = found else {
             return;
         };
         if pods.is_empty() || flagger_generated(index, &service) {
