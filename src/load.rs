@@ -301,53 +301,63 @@ impl Documents {
     }
 }
 
-/// Kinds the rules read only for their identity: only their `apiVersion`, `kind` and
-/// `metadata` are parsed. None today: the pod templates of workloads are read for the labels
-/// their pods carry (`subset-selects-nothing`).
-const IDENTITY_KINDS: &[&str] = &[];
-const IDENTITY_KEYS: &[&str] = &["apiVersion", "kind", "metadata"];
+/// What of a mapping the rules read: an entry whole, or only some of its own entries.
+#[derive(Clone, Copy)]
+enum Part {
+    Whole,
+    Keys(&'static [(&'static str, Part)]),
+}
 
-/// Parses only the identity entries of a document whose root keys start at `roots`
-/// (file offsets), each entry on its own. `None` when anything is unusual; the caller then
-/// parses the whole document.
-fn load_identity(
+/// A Pod's labels are in its metadata.
+const IDENTITY: &[(&str, Part)] = &[
+    ("apiVersion", Part::Whole),
+    ("kind", Part::Whole),
+    ("metadata", Part::Whole),
+];
+
+/// A controller's selector and the metadata of its pod template: the labels its pods carry.
+/// The containers, most of the bytes of a repository's relevant documents, are not read.
+const WORKLOAD: &[(&str, Part)] = &[
+    ("apiVersion", Part::Whole),
+    ("kind", Part::Whole),
+    ("metadata", Part::Whole),
+    (
+        "spec",
+        Part::Keys(&[
+            ("selector", Part::Whole),
+            ("template", Part::Keys(&[("metadata", Part::Whole)])),
+        ]),
+    ),
+];
+
+/// The parts of a document of `kind` the rules read, when they read only some.
+fn projection(kind: &str) -> Option<&'static [(&'static str, Part)]> {
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => Some(WORKLOAD),
+        "Pod" => Some(IDENTITY),
+        _ => None,
+    }
+}
+
+/// Parses only the `parts` of a document whose root keys start at `roots` (file offsets),
+/// each entry on its own. `None` when anything is unusual; the caller then parses the whole
+/// document.
+fn load_projection(
     text: &str,
     start: usize,
     end: usize,
-    roots: impl Iterator<Item = usize>,
+    roots: &[usize],
+    parts: &[(&str, Part)],
 ) -> Option<Loaded> {
-    let roots: Vec<usize> = roots.collect();
-    let mut entries: Vec<yaml::Entry> = Vec::new();
+    // A sequence written at the indentation of its key (`- item` at column 0) belongs to
+    // the root key before it.
+    let roots: Vec<usize> = roots
+        .iter()
+        .copied()
+        .filter(|&r| !is_item(&text[r..]))
+        .collect();
     let mut issues = Vec::new();
-    for (i, &r) in roots.iter().enumerate() {
-        let stop = roots.get(i + 1).copied().unwrap_or(end);
-        let block = &text[r..stop];
-        let key = block.split(':').next()?.trim_end();
-        if !IDENTITY_KEYS.contains(&key) {
-            continue;
-        }
-        let loaded = yaml::load(block, r);
-        if loaded.failed || loaded.docs.len() != 1 {
-            return None;
-        }
-        issues.extend(loaded.issues);
-        let mut doc = loaded.docs.into_iter().next()?;
-        let mut one = doc.value.take_map()?;
-        let entry = one.pop().filter(|_| one.is_empty())?;
-        if let Some(first) = entries
-            .iter()
-            .find(|e| e.key.as_str() == entry.key.as_str())
-        {
-            issues.push(LoadIssue::DuplicateKey {
-                key: key.to_string(),
-                first: first.key.span,
-                second: entry.key.span,
-            });
-            // The last wins, as in the full parse.
-            entries.retain(|e| e.key.as_str() != entry.key.as_str());
-        }
-        entries.push(entry);
-    }
+    let entries = project_entries(text, &roots, end, parts, &mut issues)?;
     Some(Loaded {
         docs: vec![Node {
             span: Span::new(start, end),
@@ -357,6 +367,134 @@ fn load_identity(
         failed: false,
         aliases_exhausted: false,
     })
+}
+
+/// The entries among `parts` of a block mapping whose entries start at `starts` (the
+/// offsets of their lines) and which ends at `end`.
+fn project_entries(
+    text: &str,
+    starts: &[usize],
+    end: usize,
+    parts: &[(&str, Part)],
+    issues: &mut Vec<LoadIssue>,
+) -> Option<Vec<yaml::Entry>> {
+    let mut entries: Vec<yaml::Entry> = Vec::new();
+    for (i, &r) in starts.iter().enumerate() {
+        let stop = starts.get(i + 1).copied().unwrap_or(end);
+        let line = text[r..stop].lines().next().unwrap_or("");
+        let (key, _) = prescan::plain_key(line.trim_start_matches(' '))?;
+        let Some(&(_, part)) = parts.iter().find(|(k, _)| *k == key) else {
+            continue;
+        };
+        let entry = match part {
+            Part::Keys(sub) => match nested_starts(text, r, stop) {
+                Some(children) => {
+                    let key_node = whole_entry(text, r, r + line.len(), issues)?.key;
+                    let inner = project_entries(text, &children, stop, sub, issues)?;
+                    let span = Span::new(
+                        children[0] + indent(&text[children[0]..]),
+                        inner.last().map_or(stop, |e| e.value.span.end as usize),
+                    );
+                    yaml::Entry {
+                        key: key_node,
+                        value: Node {
+                            span,
+                            value: yaml::Value::Map(inner),
+                        },
+                    }
+                }
+                None => whole_entry(text, r, stop, issues)?,
+            },
+            Part::Whole => whole_entry(text, r, stop, issues)?,
+        };
+        if let Some(first) = entries
+            .iter()
+            .find(|e| e.key.as_str() == entry.key.as_str())
+        {
+            // Both are kept and the last is read, as in the full parse.
+            issues.push(LoadIssue::DuplicateKey {
+                key: key.to_string(),
+                first: first.key.span,
+                second: entry.key.span,
+            });
+        }
+        entries.push(entry);
+    }
+    Some(entries)
+}
+
+/// The one entry written in `text[from..to]`, parsed whole.
+fn whole_entry(
+    text: &str,
+    from: usize,
+    to: usize,
+    issues: &mut Vec<LoadIssue>,
+) -> Option<yaml::Entry> {
+    let loaded = yaml::load(&text[from..to], from);
+    if loaded.failed || loaded.docs.len() != 1 {
+        return None;
+    }
+    issues.extend(loaded.issues);
+    let mut doc = loaded.docs.into_iter().next()?;
+    let mut one = doc.value.take_map()?;
+    one.pop().filter(|_| one.is_empty())
+}
+
+fn is_item(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.first() == Some(&b'-') && matches!(b.get(1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// Where the entries of the block mapping that is the value of the entry written in
+/// `text[from..to]` start, when that can be told for certain from the lines: the key's line
+/// holds nothing after the colon but a comment, and every content line after it is indented
+/// with spaces, deeper than the key, and either a plain `key:` at the indentation of the
+/// first one or deeper still. A line at that indentation cannot continue a scalar or a flow
+/// collection, which must be indented more than their mapping's entries (YAML 1.2 §6.1,
+/// §7.3), nor be a block scalar's content, which must too (§8.1.1.1).
+fn nested_starts(text: &str, from: usize, to: usize) -> Option<Vec<usize>> {
+    let block = &text[from..to];
+    if block.contains('\r') {
+        return None;
+    }
+    let mut lines = block.split_inclusive('\n');
+    let first = lines.next()?;
+    let (_, rest) = prescan::plain_key(first.trim_start_matches(' '))?;
+    if !prescan::is_blank_or_comment(rest.trim_end_matches('\n')) {
+        return None;
+    }
+    let parent = indent(first);
+    let mut at = from + first.len();
+    let mut child: Option<usize> = None;
+    let mut starts = Vec::new();
+    for line in lines {
+        let here = at;
+        at += line.len();
+        let body = line.trim_end_matches('\n');
+        if prescan::is_blank_or_comment(body) {
+            continue;
+        }
+        let n = indent(body);
+        if body[n..].starts_with('\t') || n <= parent {
+            return None;
+        }
+        let n0 = *child.get_or_insert(n);
+        if n < n0 {
+            return None;
+        }
+        if n == n0 {
+            let (key, _) = prescan::plain_key(&body[n..])?;
+            if key == "<<" {
+                return None;
+            }
+            starts.push(here);
+        }
+    }
+    (!starts.is_empty()).then_some(starts)
 }
 
 /// The 1-based line of a byte offset, counted on demand (rarely needed).
@@ -389,18 +527,20 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             continue;
         }
         let piece = &text[start..end];
-        let identity_only =
-            matches!(&seg.kind, prescan::Guess::Kind(k) if IDENTITY_KINDS.contains(&k.as_str()));
+        let parts = match &seg.kind {
+            prescan::Guess::Kind(k) => projection(k),
+            _ => None,
+        };
         let mut own_budget = yaml::MAX_ALIAS_NODES;
         let budget = if known_irrelevant {
             &mut own_budget
         } else {
             &mut alias_budget
         };
-        let loaded = match identity_only
-            .then(|| load_identity(text, start, end, seg.roots.iter().map(|r| r + bom)))
-            .flatten()
-        {
+        let loaded = match parts.and_then(|parts| {
+            let roots: Vec<usize> = seg.roots.iter().map(|r| r + bom).collect();
+            load_projection(text, start, end, &roots, parts)
+        }) {
             Some(l) => l,
             None => yaml::load_budgeted(piece, start, budget),
         };
@@ -686,6 +826,122 @@ mod tests {
             assert_eq!(rules, vec![RuleId::YamlSyntax], "full={full}");
             assert_eq!(f.resources.len(), 1);
         }
+    }
+
+    /// The `parts` of a fully parsed document.
+    fn prune(node: &Node, parts: &[(&str, Part)]) -> Node {
+        let entries = node
+            .entries()
+            .iter()
+            .filter_map(|e| {
+                let part = parts.iter().find(|(k, _)| Some(*k) == e.key.as_str())?.1;
+                Some(yaml::Entry {
+                    key: e.key.clone(),
+                    value: match part {
+                        // A mapping read in part ends at its last entry read.
+                        Part::Keys(sub) if e.value.as_map().is_some() => Node {
+                            span: Span::new(0, 0),
+                            value: yaml::Value::Map(prune(&e.value, sub).value.take_map()?),
+                        },
+                        _ => e.value.clone(),
+                    },
+                })
+            })
+            .collect();
+        // The document's span, too, is that of its segment when read in part.
+        Node {
+            span: Span::new(0, 0),
+            value: yaml::Value::Map(entries),
+        }
+    }
+
+    /// Projects every document of `text` that has a projection, and compares it with the
+    /// same parts of a full parse: the same nodes, values and spans. Returns how many were
+    /// projected and how many fell back to a full parse.
+    fn projections_agree(text: &str, what: &str) -> (usize, usize) {
+        let (mut projected, mut fell_back) = (0, 0);
+        for seg in prescan::segments(text) {
+            let prescan::Guess::Kind(k) = &seg.kind else {
+                continue;
+            };
+            let Some(parts) = projection(k) else {
+                continue;
+            };
+            let Some(fast) = load_projection(text, seg.start, seg.end, &seg.roots, parts) else {
+                fell_back += 1;
+                continue;
+            };
+            let full = yaml::load(&text[seg.start..seg.end], seg.start);
+            assert!(
+                !full.failed,
+                "{what}: projected a document that does not parse"
+            );
+            projected += 1;
+            let expected = prune(&full.docs[0], parts);
+            let fast = prune(&fast.docs[0], parts);
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{expected:?}"),
+                "{what}: at {}",
+                seg.start
+            );
+        }
+        (projected, fell_back)
+    }
+
+    #[test]
+    fn workloads_are_read_in_part_as_a_full_parse_reads_them() {
+        let shapes = [
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels:\n        app: a # c\n    spec:\n      containers:\n      - name: x\n        args: [\"a: b\"]\n",
+            // Comments at any indentation, a sequence at its key's indentation, a block
+            // scalar whose content looks like keys.
+            "kind: Deployment\nmetadata: {name: b}\nspec:\n# c\n    # d\n  selector:\n    matchLabels:\n      app: b\n  strategy: |\n    template: no\n  template:\n    metadata:\n      labels: {app: b}\n    spec:\n      containers:\n      - name: y\nitems:\n- a\n",
+            // Flow values and values on the key's line are parsed whole.
+            "kind: StatefulSet\nmetadata: {name: c}\nspec: {selector: {matchLabels: {app: c}}, template: {metadata: {labels: {app: c}}}}\n",
+            "kind: DaemonSet\nmetadata: {name: d}\nspec:\n  template: &t\n    metadata: {labels: {app: d}}\n  selector: {matchLabels: {app: d}}\n",
+            "kind: Pod\nmetadata:\n  name: e\n  labels: {app: e}\nspec:\n  containers: []\n",
+            // A repeated key: the last wins.
+            "kind: ReplicaSet\nmetadata: {name: f}\nspec:\n  template:\n    metadata: {labels: {app: x}}\n  template:\n    metadata: {labels: {app: f}}\n",
+            // Multi-line scalars continue deeper than their key.
+            "kind: Deployment\nmetadata: {name: g}\nspec:\n  selector:\n    matchLabels:\n      app: \"g\n        h\"\n  note: one\n    two: three\n  template:\n    metadata:\n      labels: {app: gh}\n",
+        ];
+        let mut projected = 0;
+        for (i, text) in shapes.iter().enumerate() {
+            projected += projections_agree(text, &format!("shape {i}")).0;
+        }
+        assert!(projected >= 6, "only {projected} projected");
+    }
+
+    /// Every workload of the third-party corpus reads the same in part as in full.
+    #[test]
+    fn corpus_workloads_are_read_in_part_as_a_full_parse_reads_them() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        if !root.is_dir() {
+            eprintln!("corpus_workloads_are_read_in_part_as_a_full_parse_reads_them: skipped, no ../shared/corpus");
+            return;
+        }
+        let (mut projected, mut fell_back) = (0, 0);
+        for entry in ignore::WalkBuilder::new(&root)
+            .standard_filters(false)
+            .build()
+        {
+            let Ok(entry) = entry else { continue };
+            let path = entry.path();
+            if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            ) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let (p, f) = projections_agree(&text, &path.display().to_string());
+            projected += p;
+            fell_back += f;
+        }
+        eprintln!("corpus workloads: {projected} read in part, {fell_back} in full");
+        assert!(projected > 100, "only {projected} projected");
     }
 
     #[test]

@@ -205,7 +205,7 @@ fn marker<'a>(body: &'a str, m: &str) -> Option<&'a str> {
     (rest.is_empty() || rest.starts_with([' ', '\t'])).then_some(rest)
 }
 
-fn is_blank_or_comment(s: &str) -> bool {
+pub(crate) fn is_blank_or_comment(s: &str) -> bool {
     let t = s.trim_start_matches([' ', '\t']);
     t.is_empty() || t.starts_with('#')
 }
@@ -237,7 +237,7 @@ fn starts_block_key(b: u8) -> bool {
 /// The key and the value part of a `key: value` line at column 0 whose key is a plain
 /// scalar: it starts with a character that can start a plain key, and ends at the first
 /// `:` followed by white space or the end of the line, before any comment.
-fn plain_key(body: &str) -> Option<(&str, &str)> {
+pub(crate) fn plain_key(body: &str) -> Option<(&str, &str)> {
     let bytes = body.as_bytes();
     // A byte-order mark may open any document; the parser drops it, so the key is not
     // what the bytes say.
