@@ -250,8 +250,24 @@ impl Index {
         let mut services = self.services_of_host(fqdn).into_iter();
         let first = services.next()?;
         let mut pods = self.pods_behind(&first)?;
+        // Definitions that select alike select the same pods: each selector is matched once.
+        fn key<'a>(s: &Service<'a>) -> Option<Vec<(&'a str, &'a str)>> {
+            let labels = s.selector()?;
+            Some(
+                labels
+                    .iter()
+                    .map(|l| (l.key.value, l.value.value))
+                    .collect(),
+            )
+        }
+        let mut matched = vec![key(&first)];
         for s in services {
+            let k = key(&s);
+            if matched.contains(&k) {
+                continue;
+            }
             pods.extend(self.pods_behind(&s)?);
+            matched.push(k);
         }
         let mut seen = std::collections::HashSet::new();
         pods.retain(|p| seen.insert((p.workload.kind, p.workload.name.as_str(), p.at)));
