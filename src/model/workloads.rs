@@ -17,6 +17,16 @@ pub(crate) struct Label<'a> {
     pub(crate) value: Spanned<&'a str>,
 }
 
+impl Label<'_> {
+    /// Whether a controller may put this label on the pods at run time: a run-time key with
+    /// a value. Istio adds the node's locality and name to an endpoint's labels only when
+    /// they are not empty (AugmentLabels, pilot/pkg/serviceregistry/util/label/label.go), so
+    /// a subset that asks for an empty one selects only pods whose template writes it.
+    pub(crate) fn set_at_run_time(&self) -> bool {
+        is_runtime_label(self.key.value) && !self.value.value.is_empty()
+    }
+}
+
 /// The string-valued labels of a mapping of `file`.
 pub(crate) fn labels_of(file: u32, node: Option<&Node>) -> Vec<Label<'_>> {
     node.map_or(&[][..], Node::entries)
@@ -104,9 +114,9 @@ impl<'a> PodTemplate<'a> {
 
     /// Whether the pods carry every label of `selector` (run-time labels aside).
     pub(crate) fn carries(&self, selector: &[Label<'_>]) -> bool {
-        selector.iter().all(|s| {
-            is_runtime_label(s.key.value) || self.label(s.key.value) == Some(s.value.value)
-        })
+        selector
+            .iter()
+            .all(|s| s.set_at_run_time() || self.label(s.key.value) == Some(s.value.value))
     }
 
     /// The kinds whose resources run pods from a template.
@@ -203,26 +213,25 @@ impl Index {
         let ns = &service.res.namespace;
         // The workloads that carry one label the selector asks for; with only run-time
         // labels asked, every workload of the namespace.
-        let candidates: Vec<&Resource> =
-            match selector.iter().find(|l| !is_runtime_label(l.key.value)) {
-                Some(l) => {
-                    let key = (
-                        ns.clone(),
-                        l.key.value.to_string(),
-                        l.value.value.to_string(),
-                    );
-                    self.pods_by_label()
-                        .get(&key)
-                        .map_or(&[][..], Vec::as_slice)
-                        .iter()
-                        .map(|&i| &self.resources[i])
-                        .collect()
-                }
-                None => PodTemplate::KINDS
+        let candidates: Vec<&Resource> = match selector.iter().find(|l| !l.set_at_run_time()) {
+            Some(l) => {
+                let key = (
+                    ns.clone(),
+                    l.key.value.to_string(),
+                    l.value.value.to_string(),
+                );
+                self.pods_by_label()
+                    .get(&key)
+                    .map_or(&[][..], Vec::as_slice)
                     .iter()
-                    .flat_map(|&k| self.in_namespace(k, ns))
-                    .collect(),
-            };
+                    .map(|&i| &self.resources[i])
+                    .collect()
+            }
+            None => PodTemplate::KINDS
+                .iter()
+                .flat_map(|&k| self.in_namespace(k, ns))
+                .collect(),
+        };
         Some(
             candidates
                 .into_iter()

@@ -4,7 +4,7 @@ use crate::model::index::Index;
 use crate::model::istio::DestinationRule;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::workloads::{is_runtime_label, Label, PodTemplate, Service};
+use crate::model::workloads::{Label, PodTemplate, Service};
 use crate::rules::{Context, Rule};
 use crate::text::{count, did_you_mean, join_and};
 
@@ -47,7 +47,7 @@ impl Rule for SubsetSelectsNothing {
             };
             let asked: Vec<Label<'_>> = labels
                 .into_iter()
-                .filter(|l| !is_runtime_label(l.key.value))
+                .filter(|l| !l.set_at_run_time())
                 .collect();
             if asked.is_empty() || pods.iter().any(|p| p.carries(&asked)) {
                 continue;
