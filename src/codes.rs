@@ -62,6 +62,7 @@ macro_rules! rule_table {
             RolloutTemplateMissing => "rollout-template-missing", Error, "a Rollout analysis that names an undefined AnalysisTemplate or ClusterAnalysisTemplate, or uses the removed `templateName`", argo::template_missing::RolloutTemplateMissing;
             HostNotFqdn => "host-not-fqdn", Error, "a destination or DestinationRule host written `svc.ns` or `svc.ns.svc`, which Istio does not expand", istio::host_not_fqdn::HostNotFqdn;
             DuplicateDestinationrule => "duplicate-destinationrule", Warning, "several DestinationRules for one host in one namespace, where Istio drops all but the first traffic policy or subset of a name", istio::duplicate_destinationrule::DuplicateDestinationrule;
+            FlaggerTargetSelector => "flagger-target-selector", Error, "a Canary whose target workload's selector has none of the labels Flagger selects pods by", flagger::target_selector::FlaggerTargetSelector;
         }
     };
 }

@@ -41,14 +41,21 @@ pub struct LoadedFile {
     /// The namespace the nearest kustomization above the file sets, for its resources that
     /// set none (see [`LoadedFile::resolve_namespace`]).
     pub(crate) kustomization_namespace: Option<String>,
+    /// The directory of the kustomization that lists the file among its `resources` (see
+    /// [`KustomizeNamespaces::build_for`]).
+    pub(crate) kustomization_build: Option<PathBuf>,
 }
 
 impl LoadedFile {
     /// Finds the namespace the kustomizations above the file set, when a resource of the
-    /// file sets none: indexing gives it to those resources.
+    /// file sets none: indexing gives it to those resources. Finds too the kustomization
+    /// that builds the file, when it has resources.
     pub(crate) fn resolve_namespace(&mut self, kustomize: &KustomizeNamespaces) {
         if self.resources.iter().any(|r| !r.explicit_namespace) {
             self.kustomization_namespace = kustomize.namespace_for(&self.source.path);
+        }
+        if !self.resources.is_empty() {
+            self.kustomization_build = kustomize.build_for(&self.source.path);
         }
     }
 }
@@ -61,6 +68,7 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
         documents: 0,
         keep: true,
         kustomization_namespace: None,
+        kustomization_build: None,
     }
 }
 
@@ -297,6 +305,7 @@ impl Documents {
             documents: self.documents,
             keep: self.keep,
             kustomization_namespace: None,
+            kustomization_build: None,
         }
     }
 }
@@ -746,6 +755,9 @@ pub(crate) struct KustomizeNamespaces {
     cache: Mutex<HashMap<PathBuf, Option<String>>>,
     /// By directory as written, to spare a `canonicalize` per file.
     by_written_dir: Mutex<HashMap<PathBuf, Option<String>>>,
+    /// The files each directory's kustomization lists among its `resources`, and whether
+    /// the directory is a repository root.
+    listed: Mutex<HashMap<PathBuf, (Vec<PathBuf>, bool)>>,
 }
 
 /// A lock whose holder cannot have left its map half-changed.
@@ -784,6 +796,68 @@ impl KustomizeNamespaces {
         lock(&self.cache).insert(dir.to_path_buf(), found.clone());
         found
     }
+
+    /// The directory of the kustomization that lists `file` among its `resources`: the
+    /// nearest one above it, within the repository. The files one kustomization lists are
+    /// built and applied together. A file only a directory entry brings in has a
+    /// kustomization of its own there, which is then the one.
+    pub(crate) fn build_for(&self, file: &Path) -> Option<PathBuf> {
+        let file = std::fs::canonicalize(file).ok()?;
+        let mut dir = file.parent();
+        while let Some(d) = dir {
+            let (lists, root) = self.listed_in(d);
+            if lists {
+                let listed = lock(&self.listed);
+                if listed
+                    .get(d)
+                    .is_some_and(|(files, _)| files.contains(&file))
+                {
+                    return Some(d.to_path_buf());
+                }
+            }
+            if root {
+                return None;
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    /// Whether `dir` has a kustomization that lists files, and whether it is a repository
+    /// root; the list is cached.
+    fn listed_in(&self, dir: &Path) -> (bool, bool) {
+        if let Some((files, root)) = lock(&self.listed).get(dir) {
+            return (!files.is_empty(), *root);
+        }
+        let files = kustomization_resources(dir);
+        let root = dir.join(".git").exists();
+        let lists = !files.is_empty();
+        lock(&self.listed).insert(dir.to_path_buf(), (files, root));
+        (lists, root)
+    }
+}
+
+/// The files (not directories or remote bases) that the kustomization of `dir` lists under
+/// `resources`, canonical.
+fn kustomization_resources(dir: &Path) -> Vec<PathBuf> {
+    let Some(text) = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .find_map(|name| String::from_utf8(read_regular(&dir.join(name)).ok()?).ok())
+    else {
+        return Vec::new();
+    };
+    let loaded = yaml::load(&text, 0);
+    let Some(doc) = loaded.docs.first() else {
+        return Vec::new();
+    };
+    let Some(items) = doc.get("resources").and_then(Node::as_seq) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|n| std::fs::canonicalize(dir.join(n.as_str()?)).ok())
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 fn kustomization_namespace(dir: &Path) -> Option<String> {

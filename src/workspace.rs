@@ -150,6 +150,7 @@ impl Workspace {
         let mut files = Vec::new();
         let mut resources: Vec<Resource> = Vec::new();
         let mut diags = Vec::new();
+        let mut builds: Vec<Option<std::path::PathBuf>> = Vec::new();
         for lf in loaded {
             stats.documents += lf.documents;
             if lf
@@ -179,10 +180,12 @@ impl Workspace {
                 d
             }));
             files.push(lf.source);
+            builds.push(lf.kustomization_build);
         }
         stats.resources = resources.len();
         let index = Index::new(resources, opts.root_namespace.clone())
-            .with_directories(files.iter().map(|f| f.path.parent()));
+            .with_directories(files.iter().map(|f| f.path.parent()))
+            .with_builds(builds.iter().map(Option::as_deref));
         Workspace {
             root: None,
             files,

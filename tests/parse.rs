@@ -125,3 +125,20 @@ fn guessed_namespaces_do_not_hide_destination_rules() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn destination_rules_merge_only_when_applied_together() {
+    let f = findings("fixtures/repos/applied-together");
+    // The two files one kustomization lists merge; the scenarios beside each other, and
+    // the kustomization's rules with them, do not, though all are in namespace `shop`.
+    assert_eq!(
+        f,
+        vec![(
+            "reviews-tls.yaml".to_string(),
+            RuleId::DuplicateDestinationrule,
+            7,
+            9
+        )],
+        "{f:#?}"
+    );
+}

@@ -45,6 +45,8 @@ pub struct Index {
     by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
     /// The directory of each file (by `FileId`), as a number: equal numbers, same directory.
     file_dirs: Vec<u32>,
+    /// The kustomization that lists each file (by `FileId`), as a number.
+    file_builds: Vec<Option<u32>>,
     /// Workloads by the labels of their pods, built on first use (see
     /// [`crate::model::workloads`]).
     pub(crate) pods_by_label: std::sync::OnceLock<crate::model::workloads::PodsByLabel>,
@@ -118,6 +120,7 @@ impl Index {
             canaries_by_target: HashMap::new(),
             by_kind_ns: HashMap::new(),
             file_dirs: Vec::new(),
+            file_builds: Vec::new(),
             pods_by_label: std::sync::OnceLock::new(),
         };
 
@@ -258,6 +261,32 @@ impl Index {
             })
             .collect();
         self
+    }
+
+    /// Records the kustomization that lists every file (in `FileId` order), for
+    /// [`Index::applied_together`].
+    pub(crate) fn with_builds<'p>(
+        mut self,
+        builds: impl IntoIterator<Item = Option<&'p Path>>,
+    ) -> Self {
+        let mut ids: HashMap<&Path, u32> = HashMap::new();
+        self.file_builds = builds
+            .into_iter()
+            .map(|b| {
+                let next = ids.len() as u32;
+                b.map(|b| *ids.entry(b).or_insert(next))
+            })
+            .collect();
+        self
+    }
+
+    /// Whether two resources are certainly applied together: written in one file, or in
+    /// files that one kustomization lists among its `resources`. Files that are merely
+    /// near each other may be alternatives (samples, test cases, tutorial steps) that are
+    /// never applied at once.
+    pub(crate) fn applied_together(&self, a: &Resource, b: &Resource) -> bool {
+        let build = |r: &Resource| self.file_builds.get(r.file as usize).copied().flatten();
+        a.file == b.file || matches!((build(a), build(b)), (Some(x), Some(y)) if x == y)
     }
 
     /// Whether two resources come from files of the same directory (the same file, when

@@ -174,6 +174,41 @@ impl<'a> PodTemplate<'a> {
     }
 }
 
+/// A workload's `spec.selector` as written: the keys of its `matchLabels` and where the
+/// selector is.
+pub(crate) struct WorkloadSelector<'a> {
+    /// The `matchLabels` keys (empty when it writes none, e.g. only `matchExpressions`);
+    /// `None` when they cannot be told (not a mapping, templated keys).
+    pub(crate) match_label_keys: Option<Vec<&'a str>>,
+    /// `matchLabels`, else `selector`.
+    pub(crate) at: Location,
+}
+
+/// The `spec.selector` of a Deployment or DaemonSet: `None` when the manifest writes none
+/// (a kustomize patch, a fragment) or is of another kind. Reads `spec.selector` only.
+pub(crate) fn workload_selector(workload: &Resource) -> Option<WorkloadSelector<'_>> {
+    if !matches!(workload.kind, Kind::Deployment | Kind::DaemonSet) {
+        return None;
+    }
+    let selector = workload.spec()?.get("selector")?;
+    let Some(labels) = selector.get("matchLabels") else {
+        return Some(WorkloadSelector {
+            match_label_keys: selector.as_map().map(|_| Vec::new()),
+            at: Location::of(workload.file, selector),
+        });
+    };
+    let keys: Option<Vec<&str>> = labels.as_map().and_then(|entries| {
+        entries
+            .iter()
+            .map(|e| e.key.as_str().filter(|k| !is_templated(k)))
+            .collect()
+    });
+    Some(WorkloadSelector {
+        match_label_keys: keys,
+        at: Location::of(workload.file, labels),
+    })
+}
+
 /// The repository's workloads by each label their pods carry: (namespace, key, value) to
 /// resource indexes, so that a selector is matched against its candidates only.
 pub(crate) type PodsByLabel = HashMap<(String, String, String), Vec<usize>>;

@@ -10,6 +10,7 @@ pub mod rollback_sla;
 pub mod skip_analysis;
 pub mod slo_gates;
 pub mod target_missing;
+pub mod target_selector;
 pub mod template_missing;
 pub mod threshold_range;
 pub mod webhook;

@@ -24,9 +24,28 @@ impl Rule for DuplicateDestinationrule {
         // pilot/pkg/model/destination_rule.go mergeDestinationRule merges rules of one
         // namespace and resolved host when their `exportTo` sets are equal and neither has a
         // `workloadSelector`, or both the same one; otherwise they stay apart.
-        let merged: Vec<DestinationRule<'_>> = index
+        let same_host: Vec<&Resource> = index
             .destination_rules_for_host_in(&res.namespace, &host)
-            .filter(|o| std::ptr::eq(*o, res) || index.placed_together(res, o))
+            .collect();
+        // A file that defines one of these rules twice is a list of alternatives (variants,
+        // validation cases), whose documents are not applied as one set.
+        let alternatives = same_host.iter().enumerate().any(|(i, a)| {
+            a.file == res.file
+                && same_host[..i]
+                    .iter()
+                    .any(|b| b.file == a.file && b.name == a.name)
+        });
+        // Only rules certainly applied together are merged: those of one file, or of files
+        // one kustomization lists. Files that are merely near each other, or that only name
+        // the same namespace, may be separate scenarios (test fixtures, samples, tutorial
+        // steps) that never meet in a cluster.
+        let merged: Vec<DestinationRule<'_>> = same_host
+            .into_iter()
+            .filter(|o| {
+                std::ptr::eq(*o, res)
+                    || (index.applied_together(res, o)
+                        && !(alternatives && o.file == res.file && o.name != res.name))
+            })
             .filter_map(DestinationRule::view)
             .filter(|o| {
                 o.export_to_set().as_ref() == Some(&export_to) && o.workload_selector() == selector
