@@ -63,6 +63,8 @@ macro_rules! rule_table {
             HostNotFqdn => "host-not-fqdn", Error, "a destination or DestinationRule host written `svc.ns` or `svc.ns.svc`, which Istio does not expand", istio::host_not_fqdn::HostNotFqdn;
             DuplicateDestinationrule => "duplicate-destinationrule", Warning, "several DestinationRules for one host in one namespace, where Istio drops all but the first traffic policy or subset of a name", istio::duplicate_destinationrule::DuplicateDestinationrule;
             FlaggerTargetSelector => "flagger-target-selector", Error, "a Canary whose target workload's selector has none of the labels Flagger selects pods by", flagger::target_selector::FlaggerTargetSelector;
+            DestinationPortRequired => "destination-port-required", Error, "a destination without `port` whose service has several ports, reached on a port it does not have", istio::destination_port_required::DestinationPortRequired;
+            HostNotFound => "host-not-found", Warning, "a destination or DestinationRule host naming an in-cluster Service that the repository does not define where it defines the namespace's Services", istio::host_not_found::HostNotFound;
         }
     };
 }

@@ -86,7 +86,7 @@ pub(crate) fn join_and<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// a, b `word` c.
-fn join_with<S: AsRef<str>>(items: &[S], word: &str) -> String {
+pub(crate) fn join_with<S: AsRef<str>>(items: &[S], word: &str) -> String {
     let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
     match items.as_slice() {
         [] => String::new(),

@@ -307,6 +307,14 @@ impl Index {
         !(guessed(a) || guessed(b)) || self.same_directory(a, b)
     }
 
+    /// Whether two manifests are written together, so that one tells about the other: the
+    /// same file, or the same directory with both namespaces stated (by the manifest or its
+    /// kustomization). A manifest without a namespace lands wherever its file is applied.
+    pub(crate) fn written_together(&self, a: &Resource, b: &Resource) -> bool {
+        let placed = |r: &Resource| r.namespace_source != NamespaceSource::Default;
+        a.file == b.file || (placed(a) && placed(b) && self.same_directory(a, b))
+    }
+
     /// The resources at the positions an index map holds (none for a missing key).
     fn resources_at<'s>(
         &'s self,

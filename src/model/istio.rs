@@ -5,7 +5,7 @@ use crate::model::host::ExportTo;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, string_pairs, Resource};
 use crate::model::spanned::{Location, Spanned, Written};
-use crate::model::workloads::{labels_of, Label};
+use crate::model::workloads::{labels_of, port_of, ports_of, Label, Port};
 use crate::source::FileId;
 use crate::yaml::{Node, Scalar};
 
@@ -243,6 +243,13 @@ impl<'a> Destination<'a> {
         Some(Spanned::of(self.file, n, self.subset()))
     }
 
+    /// Whether the destination names a port (`port`, set to anything).
+    pub(crate) fn has_port(&self) -> bool {
+        self.destination
+            .and_then(|d| d.get("port"))
+            .is_some_and(|p| !p.is_null())
+    }
+
     pub(crate) fn weight(&self) -> Weight<'a> {
         let Some(node) = self.weight.filter(|n| !n.is_null()) else {
             return Weight::Missing(self.weight.map(|n| Location::of(self.file, n)));
@@ -322,6 +329,69 @@ impl Weight<'_> {
             Weight::Invalid(w, _) => Some(w.span),
             Weight::Templated(at) => Some(*at),
         }
+    }
+}
+
+/// A ServiceEntry: the hosts it adds to the mesh and their ports.
+pub(crate) struct ServiceEntry<'a> {
+    pub(crate) res: &'a Resource,
+    spec: &'a Node,
+}
+
+impl<'a> ServiceEntry<'a> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
+        (res.kind == Kind::ServiceEntry).then_some(())?;
+        Some(ServiceEntry {
+            res,
+            spec: res.spec()?,
+        })
+    }
+
+    /// The `hosts`, lowercased (templated ones left out).
+    pub(crate) fn hosts(&self) -> Vec<String> {
+        self.spec
+            .get("hosts")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .filter_map(Node::as_str)
+            .filter(|h| !is_templated(h))
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+            .collect()
+    }
+
+    /// `ports` (each with its `number`): `None` when one cannot be read.
+    pub(crate) fn ports(&self) -> Option<Vec<Port<'a>>> {
+        ports_of(self.res.file, self.spec.get("ports"), "number")
+    }
+
+    pub(crate) fn export_to(&self) -> ExportTo {
+        ExportTo::parse(self.spec.get("exportTo"))
+    }
+}
+
+/// A Gateway: the ports of its servers.
+pub(crate) struct Gateway<'a> {
+    pub(crate) res: &'a Resource,
+    spec: &'a Node,
+}
+
+impl<'a> Gateway<'a> {
+    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
+        (res.kind == Kind::Gateway).then_some(())?;
+        Some(Gateway {
+            res,
+            spec: res.spec()?,
+        })
+    }
+
+    /// The `port` of every server (`number`, `name`, `protocol`): `None` when one cannot be
+    /// read.
+    pub(crate) fn server_ports(&self) -> Option<Vec<Port<'a>>> {
+        let mut out = Vec::new();
+        for server in self.spec.get("servers").map_or(&[][..], Node::items) {
+            out.push(port_of(self.res.file, server.get("port")?, "number")?);
+        }
+        Some(out)
     }
 }
 

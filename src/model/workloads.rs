@@ -5,9 +5,11 @@
 use std::collections::HashMap;
 
 use crate::model::index::Index;
+use crate::model::istio::ServiceEntry;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::model::spanned::{Location, Spanned};
+use crate::source::FileId;
 use crate::yaml::Node;
 
 /// A label as written: its key and value, each where it is.
@@ -28,7 +30,7 @@ impl Label<'_> {
 }
 
 /// The string-valued labels of a mapping of `file`.
-pub(crate) fn labels_of(file: u32, node: Option<&Node>) -> Vec<Label<'_>> {
+pub(crate) fn labels_of(file: FileId, node: Option<&Node>) -> Vec<Label<'_>> {
     node.map_or(&[][..], Node::entries)
         .iter()
         .filter_map(|e| {
@@ -91,6 +93,89 @@ impl<'a> Service<'a> {
         (complete && !labels.is_empty() && !labels.iter().any(|l| is_templated(l.value.value)))
             .then_some(labels)
     }
+
+    /// `spec.ports`: `None` when one cannot be read, or the Service is an `ExternalName`
+    /// one (Istio gives it the ports, but its endpoints are another host's).
+    pub(crate) fn ports(&self) -> Option<Vec<Port<'a>>> {
+        let spec = self.spec?;
+        if spec.get("type").and_then(Node::as_str) == Some("ExternalName") {
+            return None;
+        }
+        ports_of(self.res.file, spec.get("ports"), "port")
+    }
+}
+
+/// A port of a Service or ServiceEntry: its number, where it is written, and the protocol it
+/// declares, when it declares one.
+#[derive(Clone, Debug)]
+pub(crate) struct Port<'a> {
+    pub(crate) number: Spanned<u32>,
+    pub(crate) name: Option<&'a str>,
+    /// `appProtocol` (a Service's) or `protocol` (a ServiceEntry's).
+    pub(crate) app_protocol: Option<&'a str>,
+}
+
+/// What Istio takes a port's traffic to be, when the port says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PortProtocol {
+    /// HTTP, HTTP/2, gRPC: http routes apply.
+    Http,
+    /// TCP, TLS, HTTPS and the other opaque protocols: tcp and tls routes apply.
+    Opaque,
+}
+
+impl Port<'_> {
+    /// The protocol the port declares: `appProtocol` (a ServiceEntry's `protocol`), else the
+    /// prefix of its name before the first `-`; `None` when it declares none (Istio then
+    /// sniffs the protocol, and either kind of route may apply).
+    // pilot/pkg/serviceregistry/kube/conversion.go ConvertProtocol: appProtocol first, then the
+    // name (`<protocol>[-<suffix>]`, protocol.Parse); HTTPS is TLS to a sidecar.
+    pub(crate) fn protocol(&self) -> Option<PortProtocol> {
+        let declared = self
+            .app_protocol
+            .or_else(|| self.name.map(|n| n.split('-').next().unwrap_or(n)))?
+            .to_ascii_lowercase();
+        match declared.as_str() {
+            "http" | "http2" | "grpc" | "grpc-web" | "kubernetes.io/h2c" => {
+                Some(PortProtocol::Http)
+            }
+            "tcp" | "tls" | "https" | "mongo" | "mysql" | "redis" | "udp" | "kubernetes.io/ws"
+            | "kubernetes.io/wss" => Some(PortProtocol::Opaque),
+            _ => None,
+        }
+    }
+}
+
+/// The ports of a `ports` list of `file`, each numbered by `number_key` (`port` in a
+/// Service, `number` in Istio's resources): `None` when one cannot be read (templated, not a
+/// number), so that the set of ports is unknown.
+pub(crate) fn ports_of<'a>(
+    file: FileId,
+    list: Option<&'a Node>,
+    number_key: &str,
+) -> Option<Vec<Port<'a>>> {
+    list.map_or(&[][..], Node::items)
+        .iter()
+        .map(|p| port_of(file, p, number_key))
+        .collect()
+}
+
+/// One port (see [`ports_of`]). A Service's `protocol` is the transport (TCP, UDP), not the
+/// application protocol Istio reads, so only Istio's resources' `protocol` counts.
+pub(crate) fn port_of<'a>(file: FileId, p: &'a Node, number_key: &str) -> Option<Port<'a>> {
+    let n = p.get(number_key)?;
+    let number = u32::try_from(n.as_scalar()?.as_int()?).ok()?;
+    let text = |k: &str| p.get(k).and_then(Node::as_scalar).map(|s| s.text.as_str());
+    let app_protocol = if number_key == "port" {
+        text("appProtocol")
+    } else {
+        text("protocol")
+    };
+    Some(Port {
+        number: Spanned::of(file, n, number),
+        name: text("name"),
+        app_protocol,
+    })
 }
 
 /// The pods a workload runs, as its pod template says.
@@ -316,6 +401,106 @@ impl Index {
         let mut seen = std::collections::HashSet::new();
         pods.retain(|p| seen.insert((p.workload.kind, p.workload.name.as_str(), p.at)));
         Some((first, pods))
+    }
+}
+
+/// A definition the repository has of a destination host: a Service (one definition of it)
+/// or a ServiceEntry that declares the host.
+pub(crate) struct HostDefinition<'a> {
+    pub(crate) res: &'a Resource,
+    /// Its ports, when they can be read.
+    pub(crate) ports: Option<Vec<Port<'a>>>,
+}
+
+impl HostDefinition<'_> {
+    /// The distinct port numbers, sorted.
+    pub(crate) fn numbers(&self) -> Option<Vec<u32>> {
+        let mut n: Vec<u32> = self
+            .ports
+            .as_ref()?
+            .iter()
+            .map(|p| p.number.value)
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        Some(n)
+    }
+}
+
+impl Index {
+    /// Whether Flagger makes the Service `namespace/name`: a Canary's apex Service, or its
+    /// `-primary` or `-canary` one (Flagger generates all three, for every provider).
+    // fluxcd/flagger pkg/router/kubernetes_default.go Initialize/Reconcile: `<apex>`,
+    // `<apex>-primary` and `<apex>-canary`, the apex being `spec.service.name` or the target's
+    // name.
+    pub(crate) fn flagger_makes_service(&self, namespace: &str, name: &str) -> bool {
+        let apex = name
+            .strip_suffix("-primary")
+            .or_else(|| name.strip_suffix("-canary"));
+        std::iter::once(name)
+            .chain(apex)
+            .any(|a| self.canaries_for_apex(namespace, a).next().is_some())
+    }
+
+    /// The ServiceEntries visible from namespace `viewer` (their `exportTo`) that declare the
+    /// resolved `host`: as written, by a wildcard that covers it, or by a short name in their
+    /// own namespace.
+    pub(crate) fn service_entries_of(&self, host: &str, viewer: &str) -> Vec<ServiceEntry<'_>> {
+        self.of_kind(Kind::ServiceEntry)
+            .filter_map(ServiceEntry::view)
+            .filter(|se| se.export_to().visible(&se.res.namespace, viewer))
+            .filter(|se| {
+                // The API server rejects a ServiceEntry host `*` (pkg/config/validation/
+                // validation.go ValidateServiceEntry: "full wildcard is not allowed").
+                se.hosts().iter().filter(|h| *h != "*").any(|h| {
+                    crate::model::host::matches(h, host)
+                        || crate::model::host::resolve(h, &se.res.namespace) == host
+                })
+            })
+            .collect()
+    }
+
+    /// Every definition the repository has of the resolved `host`, seen from namespace
+    /// `viewer`: the Service of an in-cluster
+    /// name (each definition: overlays, variants), else the ServiceEntries that declare it.
+    /// Empty when it has none, or when Flagger makes the Service (its ports are Flagger's).
+    pub(crate) fn host_definitions(&self, host: &str, viewer: &str) -> Vec<HostDefinition<'_>> {
+        if let Some((name, ns)) = service_name(host) {
+            if self.flagger_makes_service(ns, name) {
+                return Vec::new();
+            }
+        }
+        let services: Vec<HostDefinition<'_>> = self
+            .services_of_host(host)
+            .into_iter()
+            .map(|s| HostDefinition {
+                res: s.res,
+                ports: s.ports(),
+            })
+            .collect();
+        if !services.is_empty() {
+            return services;
+        }
+        self.service_entries_of(host, viewer)
+            .into_iter()
+            .map(|se| HostDefinition {
+                res: se.res,
+                ports: se.ports(),
+            })
+            .collect()
+    }
+
+    /// Whether the repository defines the Service an in-cluster host names, or makes it
+    /// defined: a Service of that name and namespace, a ServiceEntry that declares the host
+    /// (visible from `viewer`),
+    /// or a Flagger Canary that generates it.
+    pub(crate) fn defines_service_host(&self, fqdn: &str, viewer: &str) -> bool {
+        let Some((name, ns)) = service_name(fqdn) else {
+            return false;
+        };
+        self.count(Kind::Service, ns, name) > 0
+            || self.flagger_makes_service(ns, name)
+            || !self.service_entries_of(fqdn, viewer).is_empty()
     }
 }
 

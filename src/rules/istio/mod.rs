@@ -1,8 +1,10 @@
 //! Rules over Istio VirtualServices and DestinationRules.
 
 pub mod conflicting_virtualservice;
+pub mod destination_port_required;
 pub mod duplicate_destinationrule;
 pub mod duplicate_subset;
+pub mod host_not_found;
 pub mod host_not_fqdn;
 pub mod inverted_split;
 pub mod missing_subset;

@@ -1,10 +1,9 @@
 //! `subset-selects-nothing`: see rules/subset-selects-nothing.md.
 
-use crate::model::index::Index;
 use crate::model::istio::DestinationRule;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::workloads::{Label, PodTemplate, Service};
+use crate::model::workloads::{Label, PodTemplate};
 use crate::rules::{Context, Rule};
 use crate::text::{count, did_you_mean, join_and};
 
@@ -38,7 +37,8 @@ impl Rule for SubsetSelectsNothing {
         let Some((service, pods)) = found else {
             return;
         };
-        if pods.is_empty() || flagger_generated(index, &service) {
+        if pods.is_empty() || index.flagger_makes_service(&service.res.namespace, &service.res.name)
+        {
             return;
         }
         for subset in dr.subsets() {
@@ -130,20 +130,4 @@ fn carried(pods: &[PodTemplate<'_>], asked: &[Label<'_>]) -> String {
         items.push(format!("{} more", count(total - SHOWN)));
     }
     join_and(&items)
-}
-
-/// Whether Flagger makes the Service (`<apex>`, `<apex>-primary`, `<apex>-canary`): it
-/// relabels the pods behind it (the `-primary` Deployment) at run time.
-fn flagger_generated(index: &Index, service: &Service<'_>) -> bool {
-    let name = service.res.name.as_str();
-    let apex = name
-        .strip_suffix("-primary")
-        .or_else(|| name.strip_suffix("-canary"))
-        .unwrap_or(name);
-    [name, apex].iter().any(|a| {
-        index
-            .canaries_for_apex(&service.res.namespace, a)
-            .next()
-            .is_some()
-    })
 }
