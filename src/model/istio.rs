@@ -166,6 +166,27 @@ impl<'a> Route<'a> {
         out
     }
 
+    /// The known host of each destination and mirror, with what a host that names no
+    /// service costs the route: "http route 1 sends its traffic to no service (503)", "the
+    /// mirror of http route 1 reaches no service".
+    pub(crate) fn hosts_and_loss(&self) -> Vec<(Spanned<&'a str>, String)> {
+        let label = self.label();
+        let dests = self.destinations().into_iter().map(|d| (d, false));
+        let mirrors = self.mirrors().into_iter().map(|d| (d, true));
+        dests
+            .chain(mirrors)
+            .filter_map(|(d, mirror)| {
+                let host = d.host_field()?.known()?;
+                let loss = if mirror {
+                    format!("the mirror of {label} reaches no service")
+                } else {
+                    format!("{label} sends its traffic to no service (503)")
+                };
+                Some((host, loss))
+            })
+            .collect()
+    }
+
     /// Where findings about the route's destinations as a whole point: its `route` key.
     pub(crate) fn list_span(&self) -> Location {
         self.node

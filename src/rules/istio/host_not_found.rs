@@ -22,19 +22,8 @@ impl Rule for HostNotFound {
             return;
         };
         for route in vs.routes() {
-            let label = route.label();
-            let dests = route.destinations().into_iter().map(|d| (d, false));
-            let mirrors = route.mirrors().into_iter().map(|d| (d, true));
-            for (d, mirror) in dests.chain(mirrors) {
-                let Some(host) = d.host_field().and_then(|f| f.known()) else {
-                    continue;
-                };
-                let what = if mirror {
-                    format!("the mirror of {label} reaches no service")
-                } else {
-                    format!("{label} sends its traffic to no service (503)")
-                };
-                check_host(res, host, &what, cx);
+            for (host, loss) in route.hosts_and_loss() {
+                check_host(res, host, &loss, cx);
             }
         }
     }

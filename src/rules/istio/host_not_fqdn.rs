@@ -31,25 +31,14 @@ impl Rule for HostNotFqdn {
             return;
         };
         for route in vs.routes() {
-            let label = route.label();
-            let dests = route.destinations().into_iter().map(|d| (d, false));
-            let mirrors = route.mirrors().into_iter().map(|d| (d, true));
-            for (d, mirror) in dests.chain(mirrors) {
-                let Some(host) = d.host_field().and_then(|f| f.known()) else {
-                    continue;
-                };
+            for (host, loss) in route.hosts_and_loss() {
                 let Some(form) = index.namespaced_short_form(host.value) else {
                     continue;
-                };
-                let what = if mirror {
-                    format!("the mirror of {label} reaches no service")
-                } else {
-                    format!("{label} sends its traffic to no service (503)")
                 };
                 cx.report_with_help(
                     host,
                     format!(
-                        "host `{}` is not service `{}` of namespace `{}`: Istio expands only names without a dot, so {what}",
+                        "host `{}` is not service `{}` of namespace `{}`: Istio expands only names without a dot, so {loss}",
                         host.value, form.service, form.namespace
                     ),
                     format!("write the full name `{}`", form.fqdn),
