@@ -62,6 +62,8 @@ macro_rules! rule_table {
             RolloutTemplateMissing => "rollout-template-missing", Error, "a Rollout analysis that names an undefined AnalysisTemplate or ClusterAnalysisTemplate, or uses the removed `templateName`", argo::template_missing::RolloutTemplateMissing;
             HostNotFqdn => "host-not-fqdn", Error, "a destination or DestinationRule host written `svc.ns` or `svc.ns.svc`, which Istio does not expand", istio::host_not_fqdn::HostNotFqdn;
             DuplicateDestinationrule => "duplicate-destinationrule", Warning, "several DestinationRules for one host in one namespace, where Istio drops all but the first traffic policy or subset of a name", istio::duplicate_destinationrule::DuplicateDestinationrule;
+            GatewayNotFound => "gateway-not-found", Error, "a VirtualService `gateways` entry that names a Gateway the repository does not define in that namespace", istio::gateway_not_found::GatewayNotFound;
+            GatewayHostMismatch => "gateway-host-mismatch", Error, "a VirtualService bound to a Gateway that serves none of its hosts, so its routes never see a request (404)", istio::gateway_host_mismatch::GatewayHostMismatch;
         }
     };
 }

@@ -3,6 +3,8 @@
 pub mod conflicting_virtualservice;
 pub mod duplicate_destinationrule;
 pub mod duplicate_subset;
+pub mod gateway_host_mismatch;
+pub mod gateway_not_found;
 pub mod host_not_fqdn;
 pub mod inverted_split;
 pub mod missing_subset;
