@@ -49,12 +49,16 @@ impl Rule for GatewayNotFound {
             // (with this VirtualService); elsewhere they are installed from another place (a
             // Helm chart, the platform team).
             let relative = is_relative(r.written.value);
-            if !index
+            let mut near: Vec<&str> = index
                 .in_namespace(Kind::Gateway, namespace)
-                .any(|g| placed_for(index, res, g, relative))
-            {
+                .filter(|g| placed_for(index, res, g, relative))
+                .map(|g| g.name.as_str())
+                .collect();
+            if near.is_empty() {
                 continue;
             }
+            near.sort_unstable();
+            near.dedup();
             let site = match &r.in_match {
                 None => "`gateways`".to_string(),
                 Some((route, i)) => format!("match {} of {}", i + 1, route.label()),
@@ -71,10 +75,7 @@ impl Rule for GatewayNotFound {
                     g.namespace
                 ),
                 _ => {
-                    let names = index
-                        .in_namespace(Kind::Gateway, namespace)
-                        .map(|g| g.name.as_str());
-                    did_you_mean(name, names).unwrap_or_else(|| {
+                    did_you_mean(name, near.iter().copied()).unwrap_or_else(|| {
                         format!(
                             "define Gateway `{name}` in namespace `{namespace}`, or name a Gateway that exists (`<namespace>/<name>` for one of another namespace)"
                         )
@@ -84,11 +85,20 @@ impl Rule for GatewayNotFound {
             cx.report_with_help(
                 r.written,
                 format!(
-                    "{site} names Gateway `{namespace}/{name}`, which is not defined (namespace `{namespace}` defines {}), so {consequence}",
-                    index.names_in(Kind::Gateway, namespace, SHOWN)
+                    "{site} names Gateway `{namespace}/{name}`, which is not defined (namespace `{namespace}` defines {} here), so {consequence}",
+                    shown(&near)
                 ),
                 help,
             );
         }
     }
+}
+
+/// At most [`SHOWN`] names in backticks, then a count of the rest.
+fn shown(names: &[&str]) -> String {
+    let mut items: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    if names.len() > SHOWN {
+        items.push(format!("{} more", names.len() - SHOWN));
+    }
+    crate::text::join_and(&items)
 }
