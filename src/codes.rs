@@ -65,6 +65,8 @@ macro_rules! rule_table {
             FlaggerTargetSelector => "flagger-target-selector", Error, "a Canary whose target workload's selector has none of the labels Flagger selects pods by", flagger::target_selector::FlaggerTargetSelector;
             DestinationPortRequired => "destination-port-required", Error, "a destination without `port` whose service has several ports, reached on a port it does not have", istio::destination_port_required::DestinationPortRequired;
             HostNotFound => "host-not-found", Warning, "a destination or DestinationRule host naming an in-cluster Service that the repository does not define where it defines the namespace's Services", istio::host_not_found::HostNotFound;
+            GatewayNotFound => "gateway-not-found", Error, "a VirtualService `gateways` entry that names a Gateway the repository does not define in that namespace", istio::gateway_not_found::GatewayNotFound;
+            GatewayHostMismatch => "gateway-host-mismatch", Error, "a VirtualService bound to a Gateway that serves none of its hosts, so its routes never see a request (404)", istio::gateway_host_mismatch::GatewayHostMismatch;
         }
     };
 }

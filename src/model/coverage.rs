@@ -140,10 +140,11 @@ impl<'a> Coverage<'a> {
 
 /// The match blocks of every route of one protocol, in order.
 fn blocks<'a>(vs: &VirtualService<'a>, protocol: Protocol) -> Vec<Vec<Block<'a>>> {
-    let gateways = vs.gateways();
+    let gateways = vs.bound_gateways();
+    let ns = vs.res.namespace.as_str();
     let cond = |node: &Node| match protocol {
-        Protocol::Http => Cond::Http(http_match_block(node, &gateways)),
-        Protocol::Tcp | Protocol::Tls => Cond::L4(l4_match_block(node, &gateways)),
+        Protocol::Http => Cond::Http(http_match_block(node, &gateways, ns)),
+        Protocol::Tcp | Protocol::Tls => Cond::L4(l4_match_block(node, &gateways, ns)),
     };
     // A route without `match` matches every request on the VirtualService's gateways.
     let all = || match protocol {

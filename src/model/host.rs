@@ -102,6 +102,20 @@ pub(crate) fn matches(pattern: &str, host: &str) -> bool {
     }
 }
 
+/// Whether two host names overlap as Istio's `host.Name.Matches` says: equal, or one a
+/// wildcard (`*`, `*.suffix`) that covers the other (both wildcards: the shorter covers the
+/// longer). `*.acme.io` does not match `acme.io`.
+// pkg/config/host/name.go Matches; a Gateway server host and a VirtualService host intersect
+// when either is a subset of the other (pkg/config/host/names.go Intersection, SubsetOf).
+pub(crate) fn overlaps(a: &str, b: &str) -> bool {
+    match (a.strip_prefix('*'), b.strip_prefix('*')) {
+        (Some(x), Some(y)) => x.ends_with(y) || y.ends_with(x),
+        (Some(x), None) => b.ends_with(x),
+        (None, Some(y)) => a.ends_with(y),
+        (None, None) => a == b,
+    }
+}
+
 /// The dotted suffixes of a host after its first label, longest first: `a.b.c` gives `.b.c`
 /// and `.c`; `*.a.b` gives `.b`. A wildcard `*` + suffix covers exactly the hosts that have
 /// that suffix among these.
@@ -222,6 +236,18 @@ mod tests {
         assert!(matches("*", "anything"));
         assert!(matches("*.example.com", "*.api.example.com"));
         assert!(!matches("*.api.example.com", "*.example.com"));
+    }
+
+    #[test]
+    fn overlapping_names() {
+        assert!(overlaps("*", "orders.shop.svc.cluster.local"));
+        assert!(overlaps("*.acme.io", "shop.acme.io"));
+        assert!(overlaps("shop.acme.io", "*.acme.io"));
+        assert!(overlaps("*.acme.io", "*.eu.acme.io"));
+        assert!(overlaps("*.eu.acme.io", "*.acme.io"));
+        assert!(overlaps("*.acme.io", "a.b.acme.io"));
+        assert!(!overlaps("*.acme.io", "acme.io"));
+        assert!(!overlaps("orders.acme.io", "orders.shop.svc.cluster.local"));
     }
 
     #[test]

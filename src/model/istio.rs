@@ -1,6 +1,7 @@
 //! Typed, read-only views of Istio resources: VirtualService routes and destinations,
 //! DestinationRule subsets and traffic policies.
 
+use crate::model::gateway::{gateway_target, GatewayTarget};
 use crate::model::host::ExportTo;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, string_pairs, Resource};
@@ -55,6 +56,39 @@ impl<'a> VirtualService<'a> {
             })
     }
 
+    /// Whether every `hosts` entry can be read (none templated or not a string).
+    pub(crate) fn hosts_known(&self) -> bool {
+        let items = self.spec.get("hosts").map_or(&[][..], Node::items);
+        items.len() == self.hosts().count()
+    }
+
+    /// Every `gateways` entry as written: the top-level list's (`in_match` none), then each
+    /// http, tcp and tls route's `match[].gateways`, each resolved (templated ones left out).
+    pub(crate) fn gateway_refs(&self) -> Vec<GatewayRef<'a>> {
+        let file = self.res.file;
+        let ns = self.res.namespace.as_str();
+        let read = |list: Option<&'a Node>, in_match: Option<(Route<'a>, usize)>| {
+            list.map_or(&[][..], Node::items)
+                .iter()
+                .filter_map(move |n| {
+                    let written = n.as_str().filter(|s| !is_templated(s))?;
+                    Some(GatewayRef {
+                        written: Spanned::of(file, n, written),
+                        target: gateway_target(written, ns),
+                        in_match,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut out = read(self.spec.get("gateways"), None);
+        for route in self.routes() {
+            for (i, block) in route.match_blocks().iter().enumerate() {
+                out.extend(read(block.get("gateways"), Some((route, i))));
+            }
+        }
+        out
+    }
+
     pub(crate) fn gateways(&self) -> Vec<&'a str> {
         self.spec
             .get("gateways")
@@ -62,6 +96,18 @@ impl<'a> VirtualService<'a> {
             .iter()
             .filter_map(Node::as_str)
             .collect()
+    }
+
+    /// The gateways the VirtualService binds to, each as `ns/name` or `mesh`: its `gateways`
+    /// resolved as pilot resolves them (see [`gateway_target`]), `mesh` when it names none.
+    pub(crate) fn bound_gateways(&self) -> Vec<String> {
+        let ns = self.res.namespace.as_str();
+        let names: Vec<String> = self
+            .gateways()
+            .iter()
+            .map(|g| gateway_target(g, ns).label())
+            .collect();
+        bound_gateways(&names)
     }
 
     /// Whether the VirtualService applies to sidecars: no `gateways`, or `mesh` among them.
@@ -103,6 +149,15 @@ impl<'a> VirtualService<'a> {
     pub(crate) fn declares_http(&self) -> bool {
         self.spec.get("http").is_some_and(|n| !n.is_null())
     }
+}
+
+/// An entry of a VirtualService's `gateways`, or of a route's `match[].gateways`.
+pub(crate) struct GatewayRef<'a> {
+    pub(crate) written: Spanned<&'a str>,
+    pub(crate) target: GatewayTarget,
+    /// The route whose match block lists it, and the block's 0-based position; `None` for the
+    /// top-level list.
+    pub(crate) in_match: Option<(Route<'a>, usize)>,
 }
 
 /// One entry of `http`, `tcp` or `tls`.
@@ -619,50 +674,62 @@ fn port(node: &Node) -> Option<u32> {
     u32::try_from(node.as_scalar()?.as_int()?).ok()
 }
 
-/// Effective gateways of a match block: the VirtualService's gateways (`mesh` when it names
-/// none), narrowed to the match's own `gateways` when it lists some. A match gateway the
-/// VirtualService is not bound to adds no traffic. `None` when the match's `gateways` is not
-/// a list of names.
-fn effective_gateways(own: Option<&Node>, vs_gateways: &[&str]) -> Option<Vec<String>> {
-    let bound = bound_gateways(vs_gateways);
+/// Effective gateways of a match block: the VirtualService's gateways (resolved, `mesh` when
+/// it names none), narrowed to the match's own `gateways` when it lists some, resolved against
+/// the VirtualService's `namespace` as pilot does (a match gateway the VirtualService is not
+/// bound to adds no traffic). `None` when the match's `gateways` is not a list of names.
+fn effective_gateways(
+    own: Option<&Node>,
+    bound: &[String],
+    namespace: &str,
+) -> Option<Vec<String>> {
     match own {
         Some(g) => {
-            let listed = strings(g)?;
-            Some(bound.into_iter().filter(|b| listed.contains(b)).collect())
+            let listed: Vec<String> = strings(g)?
+                .iter()
+                .map(|s| gateway_target(s, namespace).label())
+                .collect();
+            Some(
+                bound
+                    .iter()
+                    .filter(|b| listed.contains(b))
+                    .cloned()
+                    .collect(),
+            )
         }
-        None => Some(bound),
+        None => Some(bound.to_vec()),
     }
 }
 
 /// The gateways a VirtualService is bound to: its `gateways`, else `mesh`.
-fn bound_gateways(vs_gateways: &[&str]) -> Vec<String> {
+fn bound_gateways(vs_gateways: &[String]) -> Vec<String> {
     if vs_gateways.is_empty() {
         vec!["mesh".to_string()]
     } else {
-        vs_gateways.iter().map(|s| s.to_string()).collect()
+        vs_gateways.to_vec()
     }
 }
 
 /// The conditions of an http route without `match`: every request on the VirtualService's
-/// gateways.
-pub(crate) fn http_match_all(vs_gateways: &[&str]) -> MatchBlock {
+/// gateways (see [`VirtualService::bound_gateways`]).
+pub(crate) fn http_match_all(bound: &[String]) -> MatchBlock {
     MatchBlock {
-        gateways: Some(bound_gateways(vs_gateways)),
+        gateways: Some(bound.to_vec()),
         ..MatchBlock::everything()
     }
 }
 
 /// The conditions of a tcp or tls route without `match`.
-pub(crate) fn l4_match_all(vs_gateways: &[&str]) -> L4Block {
+pub(crate) fn l4_match_all(bound: &[String]) -> L4Block {
     L4Block {
-        gateways: Some(bound_gateways(vs_gateways)),
+        gateways: Some(bound.to_vec()),
         ..L4Block::default()
     }
 }
 
 /// An HTTPMatchRequest as a condition set. Anything that cannot be modelled makes the block
 /// `unknown`, so it neither covers nor is covered.
-pub(crate) fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock {
+pub(crate) fn http_match_block(node: &Node, bound: &[String], namespace: &str) -> MatchBlock {
     let unknown = MatchBlock {
         unknown: true,
         ..MatchBlock::everything()
@@ -699,7 +766,7 @@ pub(crate) fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock 
             return unknown;
         }
     }
-    match effective_gateways(node.get("gateways"), vs_gateways) {
+    match effective_gateways(node.get("gateways"), bound, namespace) {
         Some(g) => b.gateways = Some(g),
         None => return unknown,
     }
@@ -707,7 +774,7 @@ pub(crate) fn http_match_block(node: &Node, vs_gateways: &[&str]) -> MatchBlock 
 }
 
 /// An L4MatchAttributes (tcp) or TLSMatchAttributes (tls) as a condition set.
-pub(crate) fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
+pub(crate) fn l4_match_block(node: &Node, bound: &[String], namespace: &str) -> L4Block {
     let unknown = L4Block {
         unknown: true,
         ..L4Block::default()
@@ -734,7 +801,7 @@ pub(crate) fn l4_match_block(node: &Node, vs_gateways: &[&str]) -> L4Block {
             return unknown;
         }
     }
-    match effective_gateways(node.get("gateways"), vs_gateways) {
+    match effective_gateways(node.get("gateways"), bound, namespace) {
         Some(g) => b.gateways = Some(g),
         None => return unknown,
     }

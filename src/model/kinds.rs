@@ -6,6 +6,9 @@ pub enum Kind {
     VirtualService,
     DestinationRule,
     Gateway,
+    /// A Gateway API `Gateway` (`gateway.networking.k8s.io`), which VirtualServices cannot
+    /// bind to by name but which the repository may name by mistake or by design.
+    KubernetesGateway,
     ServiceEntry,
     Service,
     Deployment,
@@ -25,6 +28,7 @@ impl Kind {
         Kind::VirtualService,
         Kind::DestinationRule,
         Kind::Gateway,
+        Kind::KubernetesGateway,
         Kind::ServiceEntry,
         Kind::Service,
         Kind::Deployment,
@@ -43,7 +47,7 @@ impl Kind {
         match self {
             Kind::VirtualService => "VirtualService",
             Kind::DestinationRule => "DestinationRule",
-            Kind::Gateway => "Gateway",
+            Kind::Gateway | Kind::KubernetesGateway => "Gateway",
             Kind::ServiceEntry => "ServiceEntry",
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
@@ -65,6 +69,7 @@ impl Kind {
             Kind::VirtualService | Kind::DestinationRule | Kind::Gateway | Kind::ServiceEntry => {
                 "networking.istio.io"
             }
+            Kind::KubernetesGateway => "gateway.networking.k8s.io",
             Kind::Service | Kind::Pod => "",
             Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ReplicaSet => "apps",
             Kind::Canary | Kind::MetricTemplate => "flagger.app",
@@ -81,9 +86,11 @@ impl Kind {
     /// The kind of a document with this `apiVersion` and `kind`, when the linter reads it.
     /// Same-named kinds of other groups (a Knative `Service`) are not matched.
     pub(crate) fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
-        let k = *Kind::ALL.iter().find(|k| k.name() == kind)?;
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        (group == k.group()).then_some(k)
+        Kind::ALL
+            .iter()
+            .find(|k| k.name() == kind && k.group() == group)
+            .copied()
     }
 }
 
@@ -106,6 +113,10 @@ mod tests {
         assert_eq!(Kind::from_api("v1", "Service"), Some(Kind::Service));
         assert_eq!(Kind::from_api("serving.knative.dev/v1", "Service"), None);
         assert_eq!(Kind::from_api("v1", "ConfigMap"), None);
+        assert_eq!(
+            Kind::from_api("gateway.networking.k8s.io/v1", "Gateway"),
+            Some(Kind::KubernetesGateway)
+        );
         assert!(Kind::is_relevant_name("List"));
         assert!(!Kind::is_relevant_name("CustomResourceDefinition"));
     }

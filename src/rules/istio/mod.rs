@@ -4,6 +4,8 @@ pub mod conflicting_virtualservice;
 pub mod destination_port_required;
 pub mod duplicate_destinationrule;
 pub mod duplicate_subset;
+pub mod gateway_host_mismatch;
+pub mod gateway_not_found;
 pub mod host_not_found;
 pub mod host_not_fqdn;
 pub mod inverted_split;
