@@ -49,12 +49,17 @@ pub struct LoadedFile {
 impl LoadedFile {
     /// Finds the namespace the kustomizations above the file set, when a resource of the
     /// file sets none: indexing gives it to those resources. Finds too the kustomization
-    /// that builds the file, when it has resources.
+    /// that builds the file, when it has DestinationRules.
     pub(crate) fn resolve_namespace(&mut self, kustomize: &KustomizeNamespaces) {
         if self.resources.iter().any(|r| !r.explicit_namespace) {
             self.kustomization_namespace = kustomize.namespace_for(&self.source.path);
         }
-        if !self.resources.is_empty() {
+        // Only DestinationRules are compared across the files a kustomization builds.
+        if self
+            .resources
+            .iter()
+            .any(|r| r.resource.kind == crate::model::kinds::Kind::DestinationRule)
+        {
             self.kustomization_build = kustomize.build_for(&self.source.path);
         }
     }
@@ -387,66 +392,100 @@ fn project_entries(
     parts: &[(&str, Part)],
     issues: &mut Vec<LoadIssue>,
 ) -> Option<Vec<yaml::Entry>> {
-    let mut entries: Vec<yaml::Entry> = Vec::new();
-    for (i, &r) in starts.iter().enumerate() {
-        let stop = starts.get(i + 1).copied().unwrap_or(end);
-        let line = text[r..stop].lines().next().unwrap_or("");
+    // Each entry's key and what of it is read.
+    let mut wanted: Vec<(usize, &str, Option<Part>)> = Vec::with_capacity(starts.len());
+    for &r in starts {
+        let line = text[r..].lines().next().unwrap_or("");
         let (key, _) = prescan::plain_key(line.trim_start_matches(' '))?;
-        let Some(&(_, part)) = parts.iter().find(|(k, _)| *k == key) else {
-            continue;
-        };
-        let entry = match part {
-            Part::Keys(sub) => match nested_starts(text, r, stop) {
-                Some(children) => {
-                    let key_node = whole_entry(text, r, r + line.len(), issues)?.key;
-                    let inner = project_entries(text, &children, stop, sub, issues)?;
-                    let span = Span::new(
-                        children[0] + indent(&text[children[0]..]),
-                        inner.last().map_or(stop, |e| e.value.span.end as usize),
-                    );
-                    yaml::Entry {
-                        key: key_node,
-                        value: Node {
-                            span,
-                            value: yaml::Value::Map(inner),
-                        },
-                    }
+        let part = parts.iter().find(|(k, _)| *k == key).map(|&(_, p)| p);
+        wanted.push((r, key, part));
+    }
+    let stop_of = |i: usize| starts.get(i + 1).copied().unwrap_or(end);
+    let mut entries: Vec<yaml::Entry> = Vec::new();
+    let mut i = 0;
+    while i < wanted.len() {
+        let (r, key, part) = wanted[i];
+        let before = entries.len();
+        match part {
+            None => {
+                i += 1;
+                continue;
+            }
+            // Entries read whole one after another are parsed as one block.
+            Some(Part::Whole) => {
+                let mut j = i + 1;
+                while wanted
+                    .get(j)
+                    .is_some_and(|w| matches!(w.2, Some(Part::Whole)))
+                {
+                    j += 1;
                 }
-                None => whole_entry(text, r, stop, issues)?,
-            },
-            Part::Whole => whole_entry(text, r, stop, issues)?,
-        };
-        if let Some(first) = entries
-            .iter()
-            .find(|e| e.key.as_str() == entry.key.as_str())
-        {
-            // Both are kept and the last is read, as in the full parse.
-            issues.push(LoadIssue::DuplicateKey {
-                key: key.to_string(),
-                first: first.key.span,
-                second: entry.key.span,
-            });
+                entries.extend(whole_entries(text, r, stop_of(j - 1), j - i, issues)?);
+                i = j;
+            }
+            Some(Part::Keys(sub)) => {
+                let stop = stop_of(i);
+                entries.push(match nested_starts(text, r, stop) {
+                    Some(children) => {
+                        let inner = project_entries(text, &children, stop, sub, issues)?;
+                        let span = Span::new(
+                            children[0] + indent(&text[children[0]..]),
+                            inner.last().map_or(stop, |e| e.value.span.end as usize),
+                        );
+                        // A plain key (`plain_key` says so) is its own text.
+                        let at = r + indent(&text[r..]);
+                        yaml::Entry {
+                            key: Node {
+                                span: Span::new(at, at + key.len()),
+                                value: yaml::Value::Scalar(yaml::Scalar {
+                                    text: key.to_string(),
+                                    style: yaml::Style::Plain,
+                                    tag: None,
+                                }),
+                            },
+                            value: Node {
+                                span,
+                                value: yaml::Value::Map(inner),
+                            },
+                        }
+                    }
+                    None => whole_entries(text, r, stop, 1, issues)?.pop()?,
+                });
+                i += 1;
+            }
         }
-        entries.push(entry);
+        // Both of a repeated key are kept and the last is read, as in the full parse; the
+        // parser reports repeats within one block itself.
+        for k in before..entries.len() {
+            let (done, new) = entries.split_at(before);
+            let entry = &new[k - before];
+            if let Some(first) = done.iter().find(|e| e.key.as_str() == entry.key.as_str()) {
+                issues.push(LoadIssue::DuplicateKey {
+                    key: entry.key.as_str().unwrap_or_default().to_string(),
+                    first: first.key.span,
+                    second: entry.key.span,
+                });
+            }
+        }
     }
     Some(entries)
 }
 
-/// The one entry written in `text[from..to]`, parsed whole.
-fn whole_entry(
+/// The `n` entries written in `text[from..to]`, parsed as one block.
+fn whole_entries(
     text: &str,
     from: usize,
     to: usize,
+    n: usize,
     issues: &mut Vec<LoadIssue>,
-) -> Option<yaml::Entry> {
+) -> Option<Vec<yaml::Entry>> {
     let loaded = yaml::load(&text[from..to], from);
     if loaded.failed || loaded.docs.len() != 1 {
         return None;
     }
     issues.extend(loaded.issues);
     let mut doc = loaded.docs.into_iter().next()?;
-    let mut one = doc.value.take_map()?;
-    one.pop().filter(|_| one.is_empty())
+    doc.value.take_map().filter(|m| m.len() == n)
 }
 
 fn is_item(line: &str) -> bool {
@@ -802,7 +841,9 @@ impl KustomizeNamespaces {
     /// built and applied together. A file only a directory entry brings in has a
     /// kustomization of its own there, which is then the one.
     pub(crate) fn build_for(&self, file: &Path) -> Option<PathBuf> {
-        let file = std::fs::canonicalize(file).ok()?;
+        // Paths are compared as written, made lexically clean: a `canonicalize` per file
+        // costs more than the rest of the lookup.
+        let file = lexically_clean(file);
         let mut dir = file.parent();
         while let Some(d) = dir {
             let (lists, root) = self.listed_in(d);
@@ -837,8 +878,26 @@ impl KustomizeNamespaces {
     }
 }
 
-/// The files (not directories or remote bases) that the kustomization of `dir` lists under
-/// `resources`, canonical.
+/// `path` without `.` components, and with each `..` taking away the name before it.
+fn lexically_clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The entries that the kustomization of `dir` lists under `resources`, as paths written
+/// from `dir` and made lexically clean (a directory or remote base matches no file).
 fn kustomization_resources(dir: &Path) -> Vec<PathBuf> {
     let Some(text) = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
         .iter()
@@ -855,8 +914,7 @@ fn kustomization_resources(dir: &Path) -> Vec<PathBuf> {
     };
     items
         .iter()
-        .filter_map(|n| std::fs::canonicalize(dir.join(n.as_str()?)).ok())
-        .filter(|p| p.is_file())
+        .filter_map(|n| Some(lexically_clean(&dir.join(n.as_str()?))))
         .collect()
 }
 

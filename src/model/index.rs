@@ -50,6 +50,8 @@ pub struct Index {
     /// Workloads by the labels of their pods, built on first use (see
     /// [`crate::model::workloads`]).
     pub(crate) pods_by_label: std::sync::OnceLock<crate::model::workloads::PodsByLabel>,
+    /// ServiceEntries by the hosts they declare, built on first use.
+    pub(crate) se_hosts: std::sync::OnceLock<crate::model::workloads::EntryHosts>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -122,6 +124,7 @@ impl Index {
             file_dirs: Vec::new(),
             file_builds: Vec::new(),
             pods_by_label: std::sync::OnceLock::new(),
+            se_hosts: std::sync::OnceLock::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {

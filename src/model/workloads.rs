@@ -446,17 +446,39 @@ impl Index {
     /// resolved `host`: as written, by a wildcard that covers it, or by a short name in their
     /// own namespace.
     pub(crate) fn service_entries_of(&self, host: &str, viewer: &str) -> Vec<ServiceEntry<'_>> {
-        self.of_kind(Kind::ServiceEntry)
-            .filter_map(ServiceEntry::view)
-            .filter(|se| se.export_to().visible(&se.res.namespace, viewer))
-            .filter(|se| {
+        let hosts = self.se_hosts.get_or_init(|| {
+            let mut by = EntryHosts::default();
+            for (i, r) in self.resources.iter().enumerate() {
+                let Some(se) = ServiceEntry::view(r) else {
+                    continue;
+                };
                 // The API server rejects a ServiceEntry host `*` (pkg/config/validation/
                 // validation.go ValidateServiceEntry: "full wildcard is not allowed").
-                se.hosts().iter().filter(|h| *h != "*").any(|h| {
-                    crate::model::host::matches(h, host)
-                        || crate::model::host::resolve(h, &se.res.namespace) == host
-                })
-            })
+                for h in se.hosts().into_iter().filter(|h| h != "*") {
+                    let resolved = crate::model::host::resolve(&h, &r.namespace);
+                    if h.starts_with('*') {
+                        by.wild.push((h.clone(), i));
+                    }
+                    if resolved != h {
+                        by.exact.entry(resolved).or_default().push(i);
+                    }
+                    by.exact.entry(h).or_default().push(i);
+                }
+            }
+            by
+        });
+        let exact = hosts.exact.get(host).map_or(&[][..], Vec::as_slice).iter();
+        let wild = hosts
+            .wild
+            .iter()
+            .filter(|(p, _)| crate::model::host::matches(p, host))
+            .map(|(_, i)| i);
+        let mut ids: Vec<usize> = exact.chain(wild).copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|i| ServiceEntry::view(&self.resources[i]))
+            .filter(|se| se.export_to().visible(&se.res.namespace, viewer))
             .collect()
     }
 
@@ -502,6 +524,14 @@ impl Index {
             || self.flagger_makes_service(ns, name)
             || !self.service_entries_of(fqdn, viewer).is_empty()
     }
+}
+
+/// The repository's ServiceEntries (resource indexes) by each host they declare, as written
+/// and resolved in their namespace, and by their wildcard hosts.
+#[derive(Default)]
+pub(crate) struct EntryHosts {
+    exact: HashMap<String, Vec<usize>>,
+    wild: Vec<(String, usize)>,
 }
 
 /// The Service name and namespace of an in-cluster host (`svc.ns.svc.cluster.local`).
