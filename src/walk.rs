@@ -393,7 +393,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
 fn place_walked(dir: &Path, linked: &[PathBuf], targets: &mut [Target], root: Option<&Path>) {
     let base = resolve(dir).settle(root);
     targets.par_iter_mut().for_each(|t| {
-        let plain = t.skip.is_none() && !linked.iter().any(|l| t.path.starts_with(l));
+        let plain = t.skip.is_none() && !via_link(linked, &t.path);
         t.place = match (&base, t.path.strip_prefix(dir)) {
             (Place::Repository(base), Ok(rel)) if plain => Place::Repository(base.join(rel)),
             // The walked directory may be above the root.
@@ -403,9 +403,14 @@ fn place_walked(dir: &Path, linked: &[PathBuf], targets: &mut [Target], root: Op
     });
 }
 
+/// Whether the walk reached `path` through one of the symlinks it followed.
+fn via_link(linked: &[PathBuf], path: &Path) -> bool {
+    linked.iter().any(|l| path.starts_with(l))
+}
+
 /// A file reached both directly and through a symlink is linted once, at its own path.
 fn drop_linked_copies(dir: &Path, linked: &[PathBuf], targets: &mut Vec<Target>) {
-    let via_link = |t: &Target| linked.iter().any(|l| t.path.starts_with(l));
+    let via_link = |t: &Target| via_link(linked, &t.path);
     let Ok(base) = std::fs::canonicalize(dir) else {
         return;
     };
