@@ -6,6 +6,7 @@ use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, NamespaceSource, Resource};
 use crate::model::spanned::Spanned;
+use crate::model::workloads::{port_of, Port};
 use crate::source::FileId;
 use crate::yaml::Node;
 
@@ -118,6 +119,15 @@ impl<'a> Gateway<'a> {
                 node,
                 file: self.res.file,
             })
+            .collect()
+    }
+
+    /// The `port` of every server (`number`, `name`, `protocol`): `None` when one cannot be
+    /// read.
+    pub(crate) fn server_ports(&self) -> Option<Vec<Port<'a>>> {
+        self.servers()
+            .iter()
+            .map(|s| port_of(s.file, s.node.get("port")?, "number"))
             .collect()
     }
 

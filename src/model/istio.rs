@@ -6,7 +6,7 @@ use crate::model::host::ExportTo;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, string_pairs, Resource};
 use crate::model::spanned::{Location, Spanned, Written};
-use crate::model::workloads::{labels_of, port_of, ports_of, Label, Port};
+use crate::model::workloads::{labels_of, ports_of, Label, Port};
 use crate::source::FileId;
 use crate::yaml::{Node, Scalar};
 
@@ -442,32 +442,6 @@ impl<'a> ServiceEntry<'a> {
 
     pub(crate) fn export_to(&self) -> ExportTo {
         ExportTo::parse(self.spec.get("exportTo"))
-    }
-}
-
-/// A Gateway: the ports of its servers.
-pub(crate) struct Gateway<'a> {
-    pub(crate) res: &'a Resource,
-    spec: &'a Node,
-}
-
-impl<'a> Gateway<'a> {
-    pub(crate) fn view(res: &'a Resource) -> Option<Self> {
-        (res.kind == Kind::Gateway).then_some(())?;
-        Some(Gateway {
-            res,
-            spec: res.spec()?,
-        })
-    }
-
-    /// The `port` of every server (`number`, `name`, `protocol`): `None` when one cannot be
-    /// read.
-    pub(crate) fn server_ports(&self) -> Option<Vec<Port<'a>>> {
-        let mut out = Vec::new();
-        for server in self.spec.get("servers").map_or(&[][..], Node::items) {
-            out.push(port_of(self.res.file, server.get("port")?, "number")?);
-        }
-        Some(out)
     }
 }
 

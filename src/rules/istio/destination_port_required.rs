@@ -1,7 +1,8 @@
 //! `destination-port-required`: see rules/destination-port-required.md.
 
+use crate::model::gateway::{gateway_target, Gateway, GatewayTarget};
 use crate::model::index::Index;
-use crate::model::istio::{Gateway, Protocol, Route, VirtualService};
+use crate::model::istio::{Protocol, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::workloads::{HostDefinition, Port, PortProtocol};
@@ -169,10 +170,16 @@ fn arrival_ports(index: &Index, vs: &VirtualService<'_>, route: &Route<'_>) -> V
             }
         }
     }
-    for g in vs.gateways().into_iter().filter(|g| *g != "mesh") {
-        let (ns, name) = g.split_once('/').unwrap_or((&res.namespace, g));
+    for g in vs.gateways() {
+        let GatewayTarget::Named {
+            namespace: ns,
+            name,
+        } = gateway_target(g, &res.namespace)
+        else {
+            continue;
+        };
         let Some(gw) = index
-            .get(Kind::Gateway, ns, name)
+            .get(Kind::Gateway, &ns, &name)
             .filter(|g| index.written_together(g, res))
             .and_then(Gateway::view)
         else {
