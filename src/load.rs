@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::kinds::Kind;
 use crate::model::resource::{NamespaceSource, Resource};
 use crate::prescan;
-use crate::source::{SourceFile, Span};
+use crate::source::{HelmSource, SourceFile, Span};
 use crate::walk::{Skip, Target};
 use crate::yaml::{self, LoadIssue, Loaded, Node};
 
@@ -299,10 +299,15 @@ struct Documents {
     diagnostics: Vec<Diagnostic>,
     documents: usize,
     keep: bool,
+    /// The documents that name their Helm template, in order.
+    helm: Vec<HelmSource>,
 }
 
 impl Documents {
-    fn into_file(self, source: SourceFile) -> LoadedFile {
+    fn into_file(self, mut source: SourceFile) -> LoadedFile {
+        if self.keep {
+            source.helm = self.helm;
+        }
         LoadedFile {
             source,
             resources: self.resources,
@@ -551,6 +556,40 @@ fn line_at(text: &str, offset: usize) -> usize {
     crate::source::line_starts(&text[..end]).len()
 }
 
+/// The template a document of `helm template` output was rendered from: a `# Source: <path>`
+/// comment at column 0 among the comments and blank lines that open `text[start..end]`
+/// (after its `---`), before its first content line. Returns where the line after the
+/// comment starts, and the path.
+fn helm_source(text: &str, start: usize, end: usize) -> Option<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut at = start;
+    while at < end {
+        let next = match memchr::memchr2(b'\n', b'\r', &bytes[at..end]) {
+            None => end,
+            Some(i) if bytes[at + i] == b'\r' && bytes.get(at + i + 1) == Some(&b'\n') => {
+                at + i + 2
+            }
+            Some(i) => at + i + 1,
+        };
+        let body = text[at..next].trim_end_matches(['\n', '\r']);
+        at = next;
+        if let Some(path) = body.strip_prefix("# Source: ") {
+            let path = path.trim();
+            if !path.is_empty() {
+                return Some((at, path));
+            }
+        }
+        // `---`, or `--- # comment`: content after the marker is the document's.
+        let marker = body.strip_prefix("---").is_some_and(|rest| {
+            (rest.is_empty() || rest.starts_with([' ', '\t'])) && prescan::is_blank_or_comment(rest)
+        });
+        if !marker && !prescan::is_blank_or_comment(body) {
+            return None;
+        }
+    }
+    None
+}
+
 fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     // A byte-order mark is not part of the first document.
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -559,7 +598,10 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         diagnostics: Vec::new(),
         documents: 0,
         keep: false,
+        helm: Vec::new(),
     };
+    // Only `helm template` output has `# Source:` comments worth looking for.
+    let helm = memchr::memmem::find(text.as_bytes(), b"# Source: ").is_some();
     // Documents that are templates, with the syntax that tells it.
     // (document number, where, syntax): a document may show a template twice, as a
     // mapping key and as a syntax error.
@@ -570,6 +612,15 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     for seg in prescan::segments(&text[bom..]) {
         let (start, end) = (seg.start + bom, seg.end + bom);
         out.documents += 1;
+        if helm {
+            if let Some((at, path)) = helm_source(text, start, end) {
+                out.helm.push(HelmSource {
+                    start: at as u32,
+                    end: end as u32,
+                    path: path.into(),
+                });
+            }
+        }
         let known_irrelevant = seg.kind.certainly_not(Kind::is_relevant_name);
         if known_irrelevant && !opts.full_parse {
             continue;

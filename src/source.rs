@@ -85,8 +85,23 @@ pub struct SourceFile {
     /// is read for what they refer to, and not reported on.
     pub(crate) reported: bool,
     pub text: Arc<str>,
+    /// The documents of Helm's rendered output that name their template in a `# Source:`
+    /// comment, in file order; empty for most files.
+    pub(crate) helm: Vec<HelmSource>,
     /// Built on first use: most files never need it.
     line_starts: std::sync::OnceLock<Vec<u32>>,
+}
+
+/// A document of `helm template` output, with the template its `# Source: <path>` comment
+/// names. The rendered document's line 1 is the line after that comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HelmSource {
+    /// Where the line after the `# Source:` comment starts.
+    pub(crate) start: u32,
+    /// Where the document ends (the next document's `---`, or the end of the text).
+    pub(crate) end: u32,
+    /// The template's path as Helm wrote it (`chart/templates/vs.yaml`).
+    pub(crate) path: Box<str>,
 }
 
 /// A 1-based line and a 1-based column counted in characters.
@@ -104,8 +119,26 @@ impl SourceFile {
             place: Place::Unresolved,
             reported: true,
             text,
+            helm: Vec::new(),
             line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The Helm template that the byte `offset` was rendered from, and the 1-based line of
+    /// the offset within the rendered document, when the offset is in a document with a
+    /// `# Source:` comment.
+    pub(crate) fn helm_template(&self, offset: usize) -> Option<(&str, u32)> {
+        if self.helm.is_empty() {
+            return None;
+        }
+        let i = self.helm.partition_point(|h| h.start as usize <= offset);
+        let h = &self.helm[i.checked_sub(1)?];
+        // The end of the text is in its last document.
+        if offset >= h.end as usize && (h.end as usize) < self.text.len() {
+            return None;
+        }
+        let first = self.line_col(h.start as usize).line;
+        Some((&h.path, self.line_col(offset).line - first + 1))
     }
 
     fn starts(&self) -> &[u32] {
@@ -201,6 +234,28 @@ mod tests {
         let c = f.text.find('c').unwrap();
         assert_eq!(f.line_col(c), LineCol { line: 3, column: 1 });
         assert_eq!(&f.text[f.line_range(2)], "b: 2");
+    }
+
+    #[test]
+    fn helm_templates_are_found_by_document() {
+        let text = "---\n# Source: c/templates/a.yaml\nkind: A\nx: 1\n---\nkind: B\n---\r\n# note\r\n# Source: c/templates/b.yaml \r\napiVersion: networking.istio.io/v1\r\nkind: VirtualService\r\ny: 2";
+        let f = SourceFile::new(PathBuf::new(), String::new(), text.into());
+        let f = crate::load::load_text(f, Default::default()).source;
+        let paths: Vec<&str> = f.helm.iter().map(|h| &*h.path).collect();
+        assert_eq!(paths, ["c/templates/a.yaml", "c/templates/b.yaml"]);
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(
+            f.helm_template(at("kind: A")),
+            Some(("c/templates/a.yaml", 1))
+        );
+        assert_eq!(f.helm_template(at("x: 1")), Some(("c/templates/a.yaml", 2)));
+        // The `---` and `# Source:` lines, and a document without one, have none.
+        assert_eq!(f.helm_template(0), None);
+        assert_eq!(f.helm_template(at("# Source")), None);
+        assert_eq!(f.helm_template(at("kind: B")), None);
+        assert_eq!(f.helm_template(at("y: 2")), Some(("c/templates/b.yaml", 3)));
+        // The end of the text is in the last document.
+        assert_eq!(f.helm_template(text.len()), Some(("c/templates/b.yaml", 3)));
     }
 
     #[test]

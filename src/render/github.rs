@@ -45,6 +45,12 @@ pub fn render(report: &Report<'_>) -> String {
         // A message or help that holds a line break shows it as `\n`; the one line break
         // of the annotation separates the help.
         let mut message = escape::display(&d.message).into_owned();
+        if let Some((path, line)) = report.template(d) {
+            message.push_str(&format!(
+                " (Helm template `{}`, line {line})",
+                escape::display(path)
+            ));
+        }
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(&escape::display(help));

@@ -25,6 +25,16 @@ struct Finding<'a> {
     end_line: u32,
     end_column: u32,
     resource: Option<Resource<'a>>,
+    /// Only for a finding in a document of `helm template` output that names its template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<Template<'a>>,
+}
+
+/// The Helm template a finding was rendered from, and its line in the rendered document.
+#[derive(Serialize)]
+struct Template<'a> {
+    path: &'a str,
+    line: u32,
 }
 
 #[derive(Serialize)]
@@ -69,6 +79,9 @@ pub fn render(report: &Report<'_>) -> String {
                     namespace: &r.namespace,
                     name: &r.name,
                 }),
+                template: report
+                    .template(d)
+                    .map(|(path, line)| Template { path, line }),
             }
         })
         .collect();

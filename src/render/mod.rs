@@ -70,6 +70,14 @@ impl Report<'_> {
         )
     }
 
+    /// The Helm template a finding was rendered from, and its 1-based line in the rendered
+    /// document, when its document names one in a `# Source:` comment.
+    pub fn template(&self, d: &Diagnostic) -> Option<(&str, u32)> {
+        self.files
+            .get(d.file as usize)?
+            .helm_template(d.span.start as usize)
+    }
+
     /// The finding's file relative to the repository root (or outside it).
     pub(crate) fn repo_path(&self, d: &Diagnostic) -> RepoPath {
         self.repo

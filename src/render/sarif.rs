@@ -226,14 +226,23 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
     };
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(report, d));
-    SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(d.rule.as_str())
         .rule_index(rule_index as i64)
         .level(level)
         .message(Message::builder().text(text).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
-        .build()
+        .build();
+    if let Some((path, line)) = report.template(d) {
+        let template = serde_json::json!({"path": path, "line": line});
+        result.properties = Some(
+            PropertyBag::builder()
+                .additional_properties(BTreeMap::from([("helmTemplate".to_string(), template)]))
+                .build(),
+        );
+    }
+    result
 }
 
 fn tool(rules: Vec<ReportingDescriptor>) -> Tool {

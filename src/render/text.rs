@@ -43,6 +43,8 @@ fn level(s: Severity) -> Level<'static> {
 struct Shown<'a> {
     message: Cow<'a, str>,
     help: Option<Cow<'a, str>>,
+    /// Where a finding in `helm template` output was rendered from.
+    template: Option<String>,
     path: Cow<'a, str>,
     /// The line, its 1-based number and the underlined byte range.
     source: Option<(Cow<'a, str>, usize, Range<usize>)>,
@@ -66,6 +68,12 @@ impl<'a> Shown<'a> {
         Shown {
             message: escape::display(&d.message),
             help: d.help.as_deref().map(escape::display),
+            template: report.template(d).map(|(path, line)| {
+                format!(
+                    "from Helm template `{}`, line {line} of the rendered document",
+                    escape::display(path)
+                )
+            }),
             path: escape::display(report.path(d)),
             source,
         }
@@ -83,6 +91,9 @@ impl<'a> Shown<'a> {
             .path(self.path.as_ref())
             .annotation(AnnotationKind::Primary.span(span.clone()));
         let mut g = Group::with_title(title).element(snippet);
+        if let Some(template) = &self.template {
+            g = g.element(Level::NOTE.message(template.as_str()));
+        }
         if let Some(help) = &self.help {
             g = g.element(Level::HELP.message(help.as_ref()));
         }
