@@ -179,6 +179,9 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
     if !r.fifo {
         transform::legacy_sort(&mut res);
     }
+    for x in &mut res {
+        transform::drop_empty_annotations(&mut x.node);
+    }
     r.out.resources = res.into_iter().map(|r| r.node).collect();
     r.out
 }
@@ -472,12 +475,20 @@ impl Renderer<'_> {
                 return acc;
             }
         };
-        let Some(k) = self.docs[idx].first().cloned() else {
+        let k = self.docs[idx].first().cloned();
+        let empty = k.as_ref().is_none_or(|k| {
+            k.is_null()
+                || k.entries()
+                    .iter()
+                    .all(|e| matches!(e.key.as_str(), Some("apiVersion" | "kind")))
+        });
+        let Some(k) = k.filter(|_| !empty) else {
+            // As kustomize: a kustomization with nothing but its type is an error.
+            let name = kfile.file_name().unwrap_or_default().to_string_lossy();
+            let span = self.docs[idx].first().map_or(at, |d| d.span);
+            self.error(format!("{name} is empty"), span);
             return acc;
         };
-        if k.is_null() {
-            return acc;
-        }
         if k.as_map().is_none() {
             self.error(
                 format!(
@@ -552,6 +563,7 @@ impl Renderer<'_> {
             let new = self.resource(dir, entry, &path, item.span);
             self.add(&mut acc, new, &path, item.span);
         }
+        self.generator_files(dir, &k);
         if let Some(list) = k.get("components") {
             for item in list.items() {
                 let Some(entry) = item.as_str() else {
@@ -644,6 +656,51 @@ impl Renderer<'_> {
         }
         self.stack.pop();
         acc
+    }
+
+    /// The files of `configMapGenerator` and `secretGenerator` must exist, or kustomize
+    /// fails (the generated kinds are never read).
+    fn generator_files(&mut self, dir: &Path, k: &Node) {
+        for g in ["configMapGenerator", "secretGenerator"] {
+            for item in k.get(g).map(Node::items).unwrap_or(&[]) {
+                for (field, what) in [
+                    ("envs", "env source files"),
+                    ("env", "env source files"),
+                    ("files", "file sources"),
+                ] {
+                    let Some(list) = item.get(field) else {
+                        continue;
+                    };
+                    let entries: Vec<&Node> = match list.as_seq() {
+                        Some(items) => items.iter().collect(),
+                        None => vec![list],
+                    };
+                    let all: Vec<&str> = entries.iter().filter_map(|n| n.as_str()).collect();
+                    for n in &entries {
+                        let Some(s) = n.as_str() else { continue };
+                        // `files` entries may be `key=path`.
+                        let rel = if field == "files" {
+                            s.split_once('=').map_or(s, |(_, p)| p)
+                        } else {
+                            s
+                        };
+                        let path = clean(&dir.join(rel));
+                        if !self.fs.is_file(&path) && !self.fs.is_dir(&path) {
+                            self.error(
+                                format!(
+                                    "loading KV pairs: {what}: [{}]: evalsymlink failure on '{}' : lstat {}: no such file or directory",
+                                    all.join(" "),
+                                    path.display(),
+                                    path.display()
+                                ),
+                                n.span,
+                            );
+                            return;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Whether a map of labels or annotations holds only strings, as kustomize's
@@ -947,6 +1004,9 @@ impl Renderer<'_> {
                 return;
             };
             for r in acc.iter_mut().filter(|r| sel.matches(r)) {
+                // kustomize keeps its own annotations on every resource while it builds, so
+                // `/metadata/annotations/…` always has a parent.
+                transform::ensure_annotations(&mut r.node, ops.span);
                 if let Err((m, s)) = json6902::apply(&mut r.node, ops) {
                     self.out.errors.push((m, s));
                     return;

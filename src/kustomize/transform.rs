@@ -74,6 +74,34 @@ fn map_at<'a>(n: &'a mut Node, keys: &[&str], create: bool, span: Span) -> Optio
     cur.as_map().is_some().then_some(cur)
 }
 
+/// Gives a resource an empty `metadata.annotations` where it has none.
+pub(super) fn ensure_annotations(n: &mut Node, span: Span) {
+    if n.as_map().is_some() {
+        let _ = map_at(n, &["metadata", "annotations"], true, span);
+    }
+}
+
+/// Removes a null or empty `metadata.annotations`, as kustomize's output has none.
+pub(super) fn drop_empty_annotations(n: &mut Node) {
+    let Value::Map(entries) = &mut n.value else {
+        return;
+    };
+    let Some(meta) = entries
+        .iter_mut()
+        .rev()
+        .find(|e| e.key.as_str() == Some("metadata"))
+    else {
+        return;
+    };
+    let Value::Map(m) = &mut meta.value.value else {
+        return;
+    };
+    m.retain(|e| {
+        e.key.as_str() != Some("annotations")
+            || !(e.value.is_null() || e.value.as_map().is_some_and(|a| a.is_empty()))
+    });
+}
+
 /// Sets `key: value` (a clone of the kustomization's entry) in a mapping.
 fn set(m: &mut Node, e: &Entry) {
     let Value::Map(entries) = &mut m.value else {
