@@ -365,7 +365,6 @@ const UNSUPPORTED: &[&str] = &[
     "generators",
     "transformers",
     "validators",
-    "configurations",
     "crds",
     "openapi",
 ];
@@ -523,10 +522,33 @@ impl Renderer<'_> {
             }
             _ => {}
         }
+        // kustomize reads its file with Go's JSON decoding, whose field names match in any
+        // case: `apiversion` is `apiVersion`.
+        let mut k = k;
+        if let Value::Map(entries) = &mut k.value {
+            for e in entries.iter_mut() {
+                let Some(key) = e.key.as_str() else { continue };
+                let known = IGNORED
+                    .iter()
+                    .chain(UNSUPPORTED)
+                    .chain(HANDLED)
+                    .chain(&["configurations"]);
+                if let Some(canon) = known
+                    .into_iter()
+                    .find(|c| c.eq_ignore_ascii_case(key) && **c != key)
+                {
+                    if let Value::Scalar(s) = &mut e.key.value {
+                        s.text = canon.to_string();
+                    }
+                }
+            }
+        }
         for e in k.entries() {
             let key = e.key.as_str().unwrap_or("");
             if UNSUPPORTED.contains(&key) {
                 self.out.unsupported.push((key.to_string(), e.key.span));
+            } else if key == "configurations" {
+                self.configurations(dir, e);
             } else if !IGNORED.contains(&key) && !HANDLED.contains(&key) {
                 self.out
                     .unsupported
@@ -656,6 +678,55 @@ impl Renderer<'_> {
         }
         self.stack.pop();
         acc
+    }
+
+    /// `configurations` files add field specs to kustomize's transformers. Those that can
+    /// touch only kinds the linter never reads, and `varReference` and `images` (no effect
+    /// on what it reads; `vars` itself is declined), are harmless; any other is declined.
+    fn configurations(&mut self, dir: &Path, e: &Entry) {
+        let decline = |me: &mut Self| {
+            me.out
+                .unsupported
+                .push(("configurations".into(), e.key.span))
+        };
+        for item in e.value.items() {
+            let Some(rel) = item.as_str() else {
+                return decline(self);
+            };
+            let path = clean(&dir.join(rel));
+            let Ok(i) = self.file(&path) else {
+                return decline(self);
+            };
+            let Some(doc) = self.docs[i].first() else {
+                continue;
+            };
+            for section in doc.entries() {
+                let name = section.key.as_str().unwrap_or("");
+                if matches!(name, "varReference" | "images") {
+                    continue;
+                }
+                // The kinds a section's field specs apply to: `fieldSpecs` of name
+                // references, the specs themselves elsewhere.
+                let specs: Vec<&Node> = if name == "nameReference" {
+                    section
+                        .value
+                        .items()
+                        .iter()
+                        .flat_map(|r| r.get("fieldSpecs").map(Node::items).unwrap_or(&[]))
+                        .collect()
+                } else {
+                    section.value.items().iter().collect()
+                };
+                let relevant = specs.iter().any(|f| {
+                    f.get("kind")
+                        .and_then(Node::as_str)
+                        .is_none_or(crate::model::kinds::Kind::is_relevant_name)
+                });
+                if relevant {
+                    return decline(self);
+                }
+            }
+        }
     }
 
     /// The files of `configMapGenerator` and `secretGenerator` must exist, or kustomize
