@@ -172,7 +172,23 @@ fn compare(dir: &Path) -> Outcome {
     };
     let ok = out.status.success();
     match (ok, r.errors.is_empty()) {
-        (false, false) => return Outcome::BothFailed,
+        (false, false) => {
+            if std::env::var("CANARYLINT_DIFF_VERBOSE").as_deref() == Ok("1") {
+                let e = String::from_utf8_lossy(&out.stderr);
+                let e = e
+                    .lines()
+                    .filter(|l| !l.starts_with("# Warning"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                eprintln!(
+                    "BOTH FAILED {}\n  kubectl:    {}\n  canarylint: {}",
+                    dir.display(),
+                    e.trim(),
+                    r.errors[0].0
+                );
+            }
+            return Outcome::BothFailed;
+        }
         (false, true) => {
             let e = String::from_utf8_lossy(&out.stderr);
             let e = e
@@ -211,6 +227,42 @@ fn compare(dir: &Path) -> Outcome {
                 msg.push(format!("{}/{}/{}: {d}", k.0, k.1, k.2));
                 break;
             }
+        }
+    }
+    if msg.is_empty() {
+        // The same order of the documents the linter reads.
+        let order = |docs: &[Node]| -> Vec<Key> {
+            let keys = relevant(docs);
+            let mut v: Vec<Key> = Vec::new();
+            for d in docs {
+                let k = (
+                    d.get("kind")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    d.path(&["metadata", "namespace"])
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    d.path(&["metadata", "name"])
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                );
+                if keys.contains_key(&k) {
+                    v.push(k);
+                }
+            }
+            v
+        };
+        let (a, b) = (order(&yaml::load(&text, 0).docs), order(&r.resources));
+        if a != b {
+            let i = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(0);
+            msg.push(format!(
+                "order differs at {i}: kubectl {:?} / canarylint {:?}",
+                a.get(i),
+                b.get(i)
+            ));
         }
     }
     if msg.is_empty() {

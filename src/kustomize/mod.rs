@@ -620,6 +620,13 @@ impl Renderer<'_> {
         }
         if let Some(list) = k.get("patches") {
             for item in list.items() {
+                if item.as_map().is_none() {
+                    self.error(
+                        "invalid Kustomization: json: cannot unmarshal string into Go struct field Kustomization.patches of type types.Patch",
+                        item.span,
+                    );
+                    continue;
+                }
                 self.patch(dir, &kfile, item, &mut acc, false);
             }
         }
@@ -822,11 +829,24 @@ impl Renderer<'_> {
             return self.build(path, Vec::new(), Kind::Resource, at);
         }
         if !self.fs.is_file(path) {
+            // kustomize names the first missing directory on the way.
+            let mut missing = path;
+            while let Some(parent) = missing.parent() {
+                if parent.as_os_str().is_empty()
+                    || self.fs.is_dir(parent)
+                    || self.fs.is_file(parent)
+                {
+                    break;
+                }
+                missing = parent;
+            }
             self.error(
                 format!(
-                    "accumulating resources: accumulation err='accumulating resources from '{entry}': evalsymlink failure on '{}' : lstat {}: no such file or directory'",
+                    "accumulating resources: accumulation err='accumulating resources from '{entry}': evalsymlink failure on '{}' : lstat {}: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '{}' : lstat {}: no such file or directory",
                     path.display(),
-                    path.display()
+                    missing.display(),
+                    path.display(),
+                    missing.display()
                 ),
                 at,
             );

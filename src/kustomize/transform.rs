@@ -475,7 +475,20 @@ pub(super) fn legacy_sort(acc: &mut [Res]) {
     };
     acc.sort_by_cached_key(|r| {
         let id = r.id();
-        let gvk = format!("{}.{}.{}", id.kind, id.version, id.group);
+        // As kustomize's `Gvk.String()`: `group_version_kind`, `~G` for no group.
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let gvk = format!(
+            "{}_{}_{}",
+            or(&id.group, "~G"),
+            or(&id.version, "~V"),
+            or(&id.kind, "~K")
+        );
         (rank(&id.kind), gvk, id.namespace.clone(), id.name.clone())
     });
 }
