@@ -339,3 +339,91 @@ fn differential_against_kubectl() {
         assert_eq!(differ + false_err, 0, "canarylint and kubectl differ");
     }
 }
+
+/// Small kustomizations that exercise each transformation, written to a temporary
+/// directory and compared with `kubectl kustomize` as the corpus is.
+const SYNTHETIC: &[(&str, &[(&str, &str)])] = &[
+    (
+        "prefix-then-patch-by-original-name",
+        &[
+            ("base/kustomization.yaml", "resources: [vs.yaml, svc.yaml]\nnamePrefix: b-\nnamespace: one\n"),
+            ("base/vs.yaml", VS),
+            ("base/svc.yaml", SVC),
+            (
+                "kustomization.yaml",
+                "resources: [base]\nnamespace: two\nnameSuffix: -s\npatches:\n- patch: |-\n    apiVersion: networking.istio.io/v1\n    kind: VirtualService\n    metadata: {name: reviews}\n    spec:\n      http:\n      - route:\n        - destination: {host: reviews}\n          weight: 100\npatchesJson6902:\n- target: {group: networking.istio.io, version: v1, kind: VirtualService, name: b-reviews}\n  patch: |-\n    - op: add\n      path: /spec/hosts/-\n      value: extra\n    - op: copy\n      from: /spec/hosts/0\n      path: /spec/gateways\n    - op: move\n      from: /spec/gateways\n      path: /metadata/labels\n    - op: remove\n      path: /metadata/labels\n    - op: test\n      path: /spec/hosts/1\n      value: extra\n",
+            ),
+        ],
+    ),
+    (
+        "labels-and-annotations",
+        &[
+            ("deploy.yaml", DEPLOY),
+            ("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: bare}\nspec:\n  ports: [{port: 80}]\n"),
+            ("list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n"),
+            (
+                "kustomization.yaml",
+                "resources: [deploy.yaml, svc.yaml, list.yaml]\nlabels:\n- pairs: {a: \"1\"}\n  includeTemplates: true\n- pairs: {b: x}\n  includeSelectors: true\n- pairs: {c: \"y\"}\ncommonLabels: {d: z}\ncommonAnnotations: {e: \"true\"}\n",
+            ),
+        ],
+    ),
+    (
+        "strategic-merge-details",
+        &[
+            ("deploy.yaml", DEPLOY),
+            ("svc.yaml", SVC),
+            ("dr.yaml", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, labels: {tier: api}}\nspec:\n  host: reviews\n  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}, loadBalancer: {simple: ROUND_ROBIN}}\n  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n"),
+            (
+                "kustomization.yaml",
+                "resources: [deploy.yaml, svc.yaml, dr.yaml]\npatches:\n- target: {kind: DestinationRule, labelSelector: tier=api}\n  patch: |-\n    apiVersion: networking.istio.io/v1\n    kind: DestinationRule\n    metadata: {name: any}\n    spec:\n      trafficPolicy:\n        $patch: replace\n        connectionPool: {tcp: {maxConnections: 5}}\n      subsets: [{name: v1, labels: {version: v1}}]\n- target: {kind: Dep.*, name: rev.*}\n  patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: any, labels: {patched: \"yes\"}}\n    spec:\n      template:\n        metadata: {labels: {extra: \"1\"}}\n        spec:\n          containers: [{name: side, image: s}, {name: app, image: reviews:2}]\n- patch: |-\n    apiVersion: v1\n    kind: Service\n    metadata: {name: reviews}\n    spec:\n      ports: [{port: 9080, name: grpc2}, {port: 7000, name: new}]\n      selector: {app: null, role: web}\n",
+            ),
+        ],
+    ),
+    (
+        "components-and-delete",
+        &[
+            ("base/kustomization.yaml", "resources: [svc.yaml, vs.yaml]\n"),
+            ("base/svc.yaml", SVC),
+            ("base/vs.yaml", VS),
+            ("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [extra.yaml]\npatches:\n- path: del.yaml\ncommonLabels: {from: comp}\n"),
+            ("comp/extra.yaml", "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {selector: {istio: ingressgateway}}\n"),
+            ("comp/del.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: reviews}\n$patch: delete\n"),
+            ("kustomization.yaml", "resources: [base]\ncomponents: [comp]\nnamespace: prod\n"),
+        ],
+    ),
+];
+
+const VS: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - name: qa\n    match: [{headers: {x: {exact: \"1\"}}}]\n    route: [{destination: {host: reviews, subset: v2}}]\n  - route: [{destination: {host: reviews, subset: v1}}]\n";
+const SVC: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: reviews}\nspec:\n  selector: {app: reviews}\n  ports: [{port: 80, name: http}, {port: 9080, name: grpc}]\n";
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: reviews}\nspec:\n  selector: {matchLabels: {app: reviews}}\n  template:\n    metadata: {labels: {app: reviews}}\n    spec:\n      containers: [{name: app, image: reviews:1}]\n";
+
+#[test]
+fn synthetic_cases_against_kubectl() {
+    if Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_err()
+    {
+        eprintln!("synthetic_cases_against_kubectl: kubectl is absent, skipped");
+        return;
+    }
+    let root = std::env::temp_dir().join(format!("canarylint-kz-{}", std::process::id()));
+    let mut bad = Vec::new();
+    for (name, files) in SYNTHETIC {
+        let dir = root.join(name);
+        for (p, t) in *files {
+            let f = dir.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, t).unwrap();
+        }
+        match compare(&dir) {
+            Outcome::Agree(n) => eprintln!("synthetic {name}: agree ({n} documents)"),
+            Outcome::Differ(m) => bad.push(format!("{name}: {m}")),
+            Outcome::FalseError(m) => bad.push(format!("{name}: canarylint fails: {m}")),
+            Outcome::BothFailed => bad.push(format!("{name}: both fail")),
+            Outcome::Declined(f) => bad.push(format!("{name}: declined {f:?}")),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(bad.is_empty(), "{bad:#?}");
+}

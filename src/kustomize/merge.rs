@@ -215,28 +215,33 @@ fn merge_list(
     let Value::Seq(items) = &mut base.value else {
         return;
     };
-    let mut front: Vec<Node> = Vec::new();
+    // As kustomize: the patch's entries in its order (merged into the base's entry of the
+    // same key), then the base's other entries in theirs.
+    let mut rest: Vec<Option<Node>> = std::mem::take(items).into_iter().map(Some).collect();
+    let mut out: Vec<Node> = Vec::new();
     for pi in patch.items() {
         let k = key_of(pi, key);
-        let at = items.iter().position(|b| key_of(b, key) == k);
+        let at = rest
+            .iter()
+            .position(|b| b.as_ref().is_some_and(|b| key_of(b, key) == k));
         if directive(pi) == Some("delete") {
             if let Some(i) = at {
-                items.remove(i);
+                rest[i] = None;
             }
             continue;
         }
-        match at {
-            Some(i) => {
+        match at.and_then(|i| rest[i].take()) {
+            Some(mut b) => {
                 path.push("[]".into());
-                merge_map(&mut items[i], pi, path, cx, dropped);
+                merge_map(&mut b, pi, path, cx, dropped);
                 path.pop();
+                out.push(b);
             }
-            None => front.push(cleaned(pi)),
+            None => out.push(cleaned(pi)),
         }
     }
-    // kustomize puts the patch's new entries before the base's.
-    front.append(items);
-    *items = front;
+    out.extend(rest.into_iter().flatten());
+    *items = out;
 }
 
 /// The lists whose replaced entries are reported, by kind: their path and the noun for

@@ -796,6 +796,8 @@ impl Renderer<'_> {
         }
         for e in m.entries() {
             let ty = match &e.value.value {
+                // kustomize reads its file as YAML 1.1, where `y`, `no` and `on` are booleans.
+                Value::Scalar(s) if yaml11_bool(s) => "bool",
                 Value::Scalar(s) => match core_type(s) {
                     serde_json::Value::String(_) => continue,
                     serde_json::Value::Null => continue,
@@ -1292,6 +1294,30 @@ pub(crate) fn core_type(s: &Scalar) -> serde_json::Value {
         }
     }
     J::String(s.text.clone())
+}
+
+/// A plain scalar that YAML 1.1 reads as a boolean and YAML 1.2 as a string.
+fn yaml11_bool(s: &Scalar) -> bool {
+    s.style == Style::Plain
+        && s.tag.is_none()
+        && matches!(
+            s.text.as_str(),
+            "y" | "Y"
+                | "yes"
+                | "Yes"
+                | "YES"
+                | "n"
+                | "N"
+                | "no"
+                | "No"
+                | "NO"
+                | "on"
+                | "On"
+                | "ON"
+                | "off"
+                | "Off"
+                | "OFF"
+        )
 }
 
 /// A node as data, spans dropped.

@@ -320,9 +320,9 @@ fn components_delete_null_and_port_merge() {
     assert_eq!(
         ports,
         vec![
+            ("9080".to_string(), "grpc-web".to_string()),
             ("9090".to_string(), "metrics".to_string()),
             ("80".to_string(), "http".to_string()),
-            ("9080".to_string(), "grpc-web".to_string()),
         ]
     );
     assert!(r.kustomizations.contains(&PathBuf::from("comp")));
@@ -390,10 +390,26 @@ fn hostile_input_does_not_panic() {
         "resources: [.]\n",
         "components: [.]\n",
         "commonLabels: {a: true}\n",
+        "labels: [{pairs: {a: y}}]\n",
         "patchesStrategicMerge: ['kind: X', 'x.yaml']\n",
         ": : :\n",
     ] {
         let f = fs(&[("app/kustomization.yaml", k), ("app/x.yaml", "- 1\n")]);
         let _ = render(Path::new("app"), &f);
     }
+}
+
+#[test]
+fn yaml_1_1_booleans_in_labels_are_errors() {
+    let f = fs(&[
+        (
+            "app/kustomization.yaml",
+            "resources: [svc.yaml]\ncommonLabels: {canary: yes}\n",
+        ),
+        ("app/svc.yaml", SVC),
+    ]);
+    let r = render(Path::new("app"), &f);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert!(r.errors[0].0.contains("cannot unmarshal bool"));
+    assert_eq!(text_at(&r, r.errors[0].1), "yes");
 }

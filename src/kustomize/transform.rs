@@ -355,11 +355,13 @@ impl Selector {
         {
             return false;
         }
-        // As kustomize: the original or the current name and namespace.
-        if !r.ids().any(|id| ok(&self.name, &id.name)) {
+        // As kustomize: the original or the current name and namespace, not one between.
+        let org = r.prev.first().cloned().unwrap_or_else(|| cur.clone());
+        let ids = [&org, &cur];
+        if !ids.iter().any(|id| ok(&self.name, &id.name)) {
             return false;
         }
-        if !r.ids().any(|id| {
+        if !ids.iter().any(|id| {
             ok(&self.namespace, &id.namespace) || ok(&self.namespace, id.effective_namespace())
         }) {
             return false;
