@@ -391,6 +391,20 @@ const SYNTHETIC: &[(&str, &[(&str, &str)])] = &[
             ("kustomization.yaml", "resources: [base]\ncomponents: [comp]\nnamespace: prod\n"),
         ],
     ),
+    (
+        "intermediate-names",
+        &[
+            ("a/kustomization.yaml", "resources: [vs.yaml]\nnamePrefix: a-\n"),
+            ("a/vs.yaml", VS),
+            ("b/kustomization.yaml", "resources: [../a]\nnamePrefix: b-\nnamespace: mid\n"),
+            (
+                "kustomization.yaml",
+                "resources: [b]\nnamespace: top\npatchesStrategicMerge:\n- p.yaml\npatchesJson6902:\n- target: {kind: VirtualService, name: reviews, namespace: mid}\n  path: j.yaml\n",
+            ),
+            ("p.yaml", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a-reviews}\nspec:\n  http:\n  - route: [{destination: {host: reviews}}]\n    timeout: null\n    retries: {attempts: 3, perTryTimeout: null}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: b-a-reviews, namespace: mid}\nspec:\n  gateways: [mesh]\n  newmap: {a: null, b: 1, c: {d: null}}\n"),
+            ("j.yaml", "[{\"op\": \"add\", \"path\": \"/spec/tcp\", \"value\": []}]\n"),
+        ],
+    ),
 ];
 
 const VS: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n  - name: qa\n    match: [{headers: {x: {exact: \"1\"}}}]\n    route: [{destination: {host: reviews, subset: v2}}]\n  - route: [{destination: {host: reviews, subset: v1}}]\n";

@@ -205,7 +205,8 @@ fn merge_list(
         None
     };
     let Some(key) = key.filter(|k| patch.items().iter().all(|i| key_of(i, k).is_some())) else {
-        let new = cleaned(patch);
+        // A replacing list is taken as written, nulls and all.
+        let new = patch.clone();
         if !cx.builtin {
             record_dropped(base, &new, path, cx, dropped);
         }

@@ -459,6 +459,20 @@ impl Renderer<'_> {
             );
             return acc;
         };
+        let found = KUSTOMIZATION_NAMES
+            .iter()
+            .filter(|n| self.fs.is_file(&clean(&dir.join(n))))
+            .count();
+        if found > 1 {
+            self.error(
+                format!(
+                    "Found multiple kustomization files under: {}",
+                    dir.display()
+                ),
+                at,
+            );
+            return acc;
+        }
         if self.stack.iter().any(|d| d == dir) {
             self.error(
                 format!("cycle detected: '{}' includes itself", dir.display()),

@@ -413,3 +413,58 @@ fn yaml_1_1_booleans_in_labels_are_errors() {
     assert!(r.errors[0].0.contains("cannot unmarshal bool"));
     assert_eq!(text_at(&r, r.errors[0].1), "yes");
 }
+
+#[test]
+fn replaced_subsets_and_route_destinations_are_dropped() {
+    let f = fs(&[
+        ("app/vs.yaml", VS),
+        (
+            "app/dr.yaml",
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n  host: reviews\n  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v2\n    labels: {version: v2}\n",
+        ),
+        (
+            "app/kustomization.yaml",
+            "resources: [vs.yaml, dr.yaml]\npatches:\n- path: p.yaml\n",
+        ),
+        (
+            "app/p.yaml",
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n  subsets:\n  - name: v1\n    labels: {version: v1}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  http:\n  - name: qa-header\n    match:\n    - headers:\n        x-qa: {exact: \"1\"}\n    route:\n    - destination: {host: reviews, subset: v2}\n  - name: main\n    route:\n    - destination: {host: reviews, subset: v1}\n      weight: 100\n",
+        ),
+    ]);
+    let r = render(Path::new("app"), &f);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let got: Vec<(String, String, String)> = r
+        .dropped
+        .iter()
+        .map(|d| (d.resource.clone(), d.list.clone(), d.entry.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "DestinationRule `reviews`".to_string(),
+                "spec.subsets".to_string(),
+                "subset `v2`".to_string()
+            ),
+            (
+                "VirtualService `reviews`".to_string(),
+                "spec.http[1].route".to_string(),
+                "entry 2".to_string()
+            ),
+        ]
+    );
+    assert_eq!(file_of(&r, r.dropped[0].patch), Path::new("app/p.yaml"));
+}
+
+#[test]
+fn two_kustomization_files_are_an_error() {
+    let f = fs(&[
+        ("app/kustomization.yaml", "resources: []\n"),
+        ("app/kustomization.yml", "resources: []\n"),
+    ]);
+    let r = render(Path::new("app"), &f);
+    assert_eq!(r.errors.len(), 1);
+    assert!(r.errors[0]
+        .0
+        .starts_with("Found multiple kustomization files"));
+}
