@@ -1,0 +1,1355 @@
+//! Renders a kustomization as `kustomize build` (kustomize v5) does, for the parts of
+//! resources that canarylint reads: resources and bases, components, strategic-merge and
+//! JSON 6902 patches, namespace, name prefix and suffix, labels and annotations.
+//!
+//! Every file read gets a virtual base (see `Rendered::files`), so that each node of the
+//! output says by its span which file, and which line of it, it came from: a weight set by
+//! a patch points at the patch, a name kept from a base at the base.
+//!
+//! The order of the transformations in one kustomization follows kustomize's
+//! `configureBuiltinTransformers` (upstream api/internal/target/kusttarget_configplugin.go):
+//! patchesStrategicMerge, patches, namespace, namePrefix/nameSuffix, labels and
+//! commonLabels, commonAnnotations, patchesJson6902.
+
+// The pipeline wires this module in separately; until then only tests use it.
+#![cfg_attr(not(test), allow(dead_code))]
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::Span;
+use crate::yaml::{self, Entry, Node, Scalar, Style, Value};
+
+mod json6902;
+mod merge;
+mod transform;
+
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod tests;
+
+pub(crate) trait Fs: Sync {
+    /// The text of a regular file.
+    fn read(&self, path: &Path) -> Result<Arc<str>, String>;
+    fn is_dir(&self, path: &Path) -> bool;
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// The real file system.
+pub(crate) struct Disk;
+
+fn on_disk(path: &Path) -> &Path {
+    if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    }
+}
+
+impl Fs for Disk {
+    fn read(&self, path: &Path) -> Result<Arc<str>, String> {
+        let bytes = crate::load::read_regular(on_disk(path)).map_err(|e| e.to_string())?;
+        String::from_utf8(bytes)
+            .map(Arc::from)
+            .map_err(|_| "the file is not UTF-8 text".to_string())
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        on_disk(path).is_dir()
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        on_disk(path).is_file()
+    }
+}
+
+/// Files in memory, for tests: a directory is any proper prefix of a key.
+pub(crate) struct MemFs(pub BTreeMap<PathBuf, String>);
+
+impl Fs for MemFs {
+    fn read(&self, path: &Path) -> Result<Arc<str>, String> {
+        self.0
+            .get(&clean(path))
+            .map(|t| Arc::from(t.as_str()))
+            .ok_or_else(|| format!("open {}: no such file or directory", path.display()))
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        let p = clean(path);
+        if p == Path::new(".") {
+            return self.0.keys().any(|k| k.is_relative());
+        }
+        self.0.keys().any(|k| k != &p && k.starts_with(&p))
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.0.contains_key(&clean(path))
+    }
+}
+
+/// The names kustomize looks for, in its order (upstream api/konfig/general.go).
+const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Whether `dir` holds a kustomization file: the name of it (`kustomization.yaml`,
+/// `kustomization.yml`, `Kustomization`).
+pub(crate) fn kustomization_file(fs: &dyn Fs, dir: &Path) -> Option<PathBuf> {
+    KUSTOMIZATION_NAMES
+        .iter()
+        .map(|n| clean(&dir.join(n)))
+        .find(|p| fs.is_file(p))
+}
+
+/// One file read while rendering, with the virtual offset its spans start at.
+#[derive(Clone, Debug)]
+pub(crate) struct RenderedFile {
+    pub path: PathBuf,
+    pub base: u32,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Rendered {
+    /// Every file read (kustomization files, resource files, patch files), each once, with
+    /// a virtual base: file i's text was parsed with `yaml::load(text, base)`, bases start
+    /// at 0, are disjoint and increasing (base_{i+1} = base_i + len_i + 1). So every span
+    /// of every node below says which file it is in.
+    pub files: Vec<RenderedFile>,
+    /// The rendered documents, in kustomize's output order, every span virtual.
+    pub resources: Vec<Node>,
+    /// Files whose documents became resources (paths as in `files`).
+    pub resource_files: Vec<PathBuf>,
+    /// Files read as patches (strategic merge or JSON 6902), never resources by themselves.
+    pub patch_files: Vec<PathBuf>,
+    /// This kustomization's directory and every kustomization directory it includes,
+    /// recursively (resources and components).
+    pub kustomizations: Vec<PathBuf>,
+    /// Features canarylint does not render, with the span of the key (virtual): if any,
+    /// callers must not use `resources`.
+    pub unsupported: Vec<(String, Span)>,
+    /// What makes `kustomize build` fail, with kustomize's own wording where it has one, at
+    /// the span of the cause.
+    pub errors: Vec<(String, Span)>,
+    /// Entries of a list that a strategic-merge patch replaced on a custom resource.
+    pub dropped: Vec<Dropped>,
+}
+
+impl Rendered {
+    /// The file a virtual span lies in.
+    pub(crate) fn file_of(&self, span: Span) -> Option<&RenderedFile> {
+        let i = self
+            .files
+            .partition_point(|f| f.base <= span.start)
+            .checked_sub(1)?;
+        let f = &self.files[i];
+        (span.start as usize <= f.base as usize + f.text.len()).then_some(f)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Dropped {
+    /// The list's path, e.g. "spec.http".
+    pub list: String,
+    /// How to name the dropped entry: "route `qa-header`" (its `name:`), else "entry 2".
+    pub entry: String,
+    /// The dropped entry in the base (virtual).
+    pub base: Span,
+    /// The patch's list that replaced it (virtual).
+    pub patch: Span,
+    /// "VirtualService `reviews`".
+    pub resource: String,
+}
+
+/// Renders the kustomization in `dir` as `kustomize build dir` (kustomize v5) would, for
+/// the kinds canarylint reads.
+pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
+    let mut r = Renderer {
+        fs,
+        out: Rendered::default(),
+        cache: HashMap::new(),
+        docs: Vec::new(),
+        next_base: 0,
+        stack: Vec::new(),
+        seen: HashSet::new(),
+        fifo: false,
+    };
+    let dir = clean(dir);
+    let mut res = r.build(&dir, Vec::new(), Kind::Top, Span::default());
+    if !r.fifo {
+        transform::legacy_sort(&mut res);
+    }
+    for x in &mut res {
+        transform::drop_empty_annotations(&mut x.node);
+    }
+    r.out.resources = res.into_iter().map(|r| r.node).collect();
+    r.out
+}
+
+/// Lexically cleans a path: `a/./b/../c` -> `a/c`; leading `..` are kept; empty -> `.`.
+pub(crate) fn clean(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) | Some(Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+/// Whether `path` lies in or below `dir`, lexically.
+fn within(path: &Path, dir: &Path) -> bool {
+    if dir == Path::new(".") {
+        return !path.starts_with("..") && path.is_relative();
+    }
+    path.starts_with(dir)
+}
+
+/// A resource's identity as kustomize's `ResId`: group, version, kind, name, namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Id {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+}
+
+impl Id {
+    pub(crate) fn of(node: &Node) -> Id {
+        let api = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+        let (group, version) = match api.rsplit_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", api),
+        };
+        let meta = |k: &str| {
+            node.path(&["metadata", k])
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        Id {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: node
+                .get("kind")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string(),
+            name: meta("name"),
+            namespace: meta("namespace"),
+        }
+    }
+
+    /// The namespace as kustomize compares it: `default` when unset, none for
+    /// cluster-scoped kinds.
+    fn effective_namespace(&self) -> &str {
+        if transform::cluster_scoped(&self.kind) {
+            ""
+        } else if self.namespace.is_empty() {
+            "default"
+        } else {
+            &self.namespace
+        }
+    }
+
+    fn same(&self, o: &Id) -> bool {
+        self.group == o.group
+            && self.version == o.version
+            && self.kind == o.kind
+            && self.name == o.name
+            && self.effective_namespace() == o.effective_namespace()
+    }
+}
+
+impl std::fmt::Display for Id {
+    /// As kustomize prints a `ResId`: `Service.v1.[noGrp]/s.[noNs]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        write!(
+            f,
+            "{}.{}.{}/{}.{}",
+            self.kind,
+            or(&self.version, "[noVer]"),
+            or(&self.group, "[noGrp]"),
+            self.name,
+            or(&self.namespace, "[noNs]")
+        )
+    }
+}
+
+/// A resource being rendered, with the identities it had before (kustomize's `OrgId`
+/// first), which patch targets may still name.
+#[derive(Clone, Debug)]
+pub(crate) struct Res {
+    pub node: Node,
+    pub prev: Vec<Id>,
+}
+
+impl Res {
+    fn id(&self) -> Id {
+        Id::of(&self.node)
+    }
+
+    /// Remembers the current identity before it changes.
+    fn remember(&mut self) {
+        let id = self.id();
+        if self.prev.last() != Some(&id) {
+            self.prev.push(id);
+        }
+    }
+
+    fn ids(&self) -> impl Iterator<Item = Id> + '_ {
+        self.prev.iter().cloned().chain(std::iter::once(self.id()))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Top,
+    Resource,
+    Component,
+}
+
+struct Renderer<'a> {
+    fs: &'a dyn Fs,
+    out: Rendered,
+    cache: HashMap<PathBuf, Result<usize, String>>,
+    docs: Vec<Vec<Node>>,
+    next_base: u64,
+    stack: Vec<PathBuf>,
+    seen: HashSet<(u8, PathBuf)>,
+    fifo: bool,
+}
+
+/// Keys of a kustomization that change nothing the linter reads, or only make kinds it
+/// never reads.
+const IGNORED: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "images",
+    "imageTags",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "buildMetadata",
+    "sortOptions",
+    "replicas",
+];
+
+/// Keys whose effect canarylint does not render.
+const UNSUPPORTED: &[&str] = &[
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "helmGlobals",
+    "replacements",
+    "vars",
+    "generators",
+    "transformers",
+    "validators",
+    "crds",
+    "openapi",
+];
+
+const HANDLED: &[&str] = &[
+    "resources",
+    "bases",
+    "components",
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patchesStrategicMerge",
+    "patches",
+    "patchesJson6902",
+];
+
+pub(crate) fn is_remote(s: &str) -> bool {
+    s.contains("://")
+        || s.starts_with("github.com/")
+        || s.starts_with("gitlab.com/")
+        || s.starts_with("bitbucket.org/")
+        || s.starts_with("git@")
+        || s.starts_with("git::")
+        || s.contains("?ref=")
+        || s.contains(".git//")
+}
+
+impl Renderer<'_> {
+    fn error(&mut self, message: impl Into<String>, span: Span) {
+        self.out.errors.push((message.into(), span));
+    }
+
+    fn note(&mut self, list: u8, path: &Path) {
+        if self.seen.insert((list, path.to_path_buf())) {
+            let v = match list {
+                0 => &mut self.out.resource_files,
+                1 => &mut self.out.patch_files,
+                _ => &mut self.out.kustomizations,
+            };
+            v.push(path.to_path_buf());
+        }
+    }
+
+    /// Reads and parses a file once; the index of its documents.
+    fn file(&mut self, path: &Path) -> Result<usize, String> {
+        if let Some(r) = self.cache.get(path) {
+            return r.clone();
+        }
+        let r = self.read_new(path);
+        self.cache.insert(path.to_path_buf(), r.clone());
+        r
+    }
+
+    fn read_new(&mut self, path: &Path) -> Result<usize, String> {
+        let text = self.fs.read(path)?;
+        let base = self.next_base;
+        if base + text.len() as u64 + 1 > u64::from(u32::MAX) {
+            return Err("the files of this kustomization are over 4 GB together".into());
+        }
+        self.next_base = base + text.len() as u64 + 1;
+        let loaded = yaml::load(&text, base as usize);
+        for issue in &loaded.issues {
+            if let yaml::LoadIssue::Syntax { span, message } = issue {
+                self.out.errors.push((
+                    format!("MalformedYAMLError: {message} in File: {}", path.display()),
+                    *span,
+                ));
+            }
+        }
+        self.out.files.push(RenderedFile {
+            path: path.to_path_buf(),
+            base: base as u32,
+            text,
+        });
+        self.docs.push(loaded.docs);
+        Ok(self.docs.len() - 1)
+    }
+
+    /// Builds the kustomization in `dir` over the resources accumulated so far (`acc` is
+    /// empty but for a component).
+    fn build(&mut self, dir: &Path, mut acc: Vec<Res>, kind: Kind, at: Span) -> Vec<Res> {
+        let Some(kfile) = kustomization_file(self.fs, dir) else {
+            self.error(
+                format!(
+                    "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                    dir.display()
+                ),
+                at,
+            );
+            return acc;
+        };
+        let found = KUSTOMIZATION_NAMES
+            .iter()
+            .filter(|n| self.fs.is_file(&clean(&dir.join(n))))
+            .count();
+        if found > 1 {
+            self.error(
+                format!(
+                    "Found multiple kustomization files under: {}",
+                    dir.display()
+                ),
+                at,
+            );
+            return acc;
+        }
+        if self.stack.iter().any(|d| d == dir) {
+            self.error(
+                format!("cycle detected: '{}' includes itself", dir.display()),
+                at,
+            );
+            return acc;
+        }
+        self.note(2, dir);
+        let idx = match self.file(&kfile) {
+            Ok(i) => i,
+            Err(e) => {
+                self.error(e, at);
+                return acc;
+            }
+        };
+        let k = self.docs[idx].first().cloned();
+        let empty = k.as_ref().is_none_or(|k| {
+            k.is_null()
+                || k.entries()
+                    .iter()
+                    .all(|e| matches!(e.key.as_str(), Some("apiVersion" | "kind")))
+        });
+        let Some(k) = k.filter(|_| !empty) else {
+            // As kustomize: a kustomization with nothing but its type is an error.
+            let name = kfile.file_name().unwrap_or_default().to_string_lossy();
+            let span = self.docs[idx].first().map_or(at, |d| d.span);
+            self.error(format!("{name} is empty"), span);
+            return acc;
+        };
+        if k.as_map().is_none() {
+            self.error(
+                format!(
+                    "invalid Kustomization: {} is not a mapping",
+                    kfile.display()
+                ),
+                k.span,
+            );
+            return acc;
+        }
+        let is_component = k.get("kind").and_then(Node::as_str) == Some("Component");
+        match kind {
+            Kind::Component if !is_component => {
+                self.error(
+                    format!(
+                        "accumulating components: accumulateDirectory: \"expected kind 'Component' for path '{}' but got 'Kustomization'\"",
+                        dir.display()
+                    ),
+                    at,
+                );
+                return acc;
+            }
+            Kind::Resource | Kind::Top if is_component => {
+                self.error(
+                    format!(
+                        "accumulating resources: accumulateDirectory: \"expected kind != 'Component' for path '{}'\"",
+                        dir.display()
+                    ),
+                    at,
+                );
+                return acc;
+            }
+            _ => {}
+        }
+        // kustomize reads its file with Go's JSON decoding, whose field names match in any
+        // case: `apiversion` is `apiVersion`.
+        let mut k = k;
+        if let Value::Map(entries) = &mut k.value {
+            for e in entries.iter_mut() {
+                let Some(key) = e.key.as_str() else { continue };
+                let known = IGNORED
+                    .iter()
+                    .chain(UNSUPPORTED)
+                    .chain(HANDLED)
+                    .chain(&["configurations"]);
+                if let Some(canon) = known
+                    .into_iter()
+                    .find(|c| c.eq_ignore_ascii_case(key) && **c != key)
+                {
+                    if let Value::Scalar(s) = &mut e.key.value {
+                        s.text = canon.to_string();
+                    }
+                }
+            }
+        }
+        for e in k.entries() {
+            let key = e.key.as_str().unwrap_or("");
+            if UNSUPPORTED.contains(&key) {
+                self.out.unsupported.push((key.to_string(), e.key.span));
+            } else if key == "configurations" {
+                self.configurations(dir, e);
+            } else if !IGNORED.contains(&key) && !HANDLED.contains(&key) {
+                self.out
+                    .unsupported
+                    .push((format!("the key `{key}`"), e.key.span));
+            }
+        }
+        if kind == Kind::Top {
+            self.fifo = k.path(&["sortOptions", "order"]).and_then(Node::as_str) == Some("fifo");
+        }
+        self.stack.push(dir.to_path_buf());
+
+        // Resources, then the legacy `bases` (kustomize appends them to `resources`).
+        let mut items: Vec<Node> = Vec::new();
+        for key in ["resources", "bases"] {
+            if let Some(list) = k.get(key) {
+                items.extend(list.items().iter().cloned());
+            }
+        }
+        for item in &items {
+            let Some(entry) = item.as_str() else {
+                self.error(
+                    "invalid Kustomization: a resource is not a string",
+                    item.span,
+                );
+                continue;
+            };
+            if is_remote(entry) {
+                self.out
+                    .unsupported
+                    .push((format!("a remote resource `{entry}`"), item.span));
+                continue;
+            }
+            let path = clean(&dir.join(entry));
+            let new = self.resource(dir, entry, &path, item.span);
+            self.add(&mut acc, new, &path, item.span);
+        }
+        self.generator_files(dir, &k);
+        if let Some(list) = k.get("components") {
+            for item in list.items() {
+                let Some(entry) = item.as_str() else {
+                    continue;
+                };
+                if is_remote(entry) {
+                    self.out
+                        .unsupported
+                        .push((format!("a remote component `{entry}`"), item.span));
+                    continue;
+                }
+                let path = clean(&dir.join(entry));
+                if !self.fs.is_dir(&path) {
+                    self.error(
+                        format!(
+                            "accumulating components: accumulation err='accumulating components from '{entry}': evalsymlink failure on '{}' : lstat {}: no such file or directory'",
+                            path.display(),
+                            path.display()
+                        ),
+                        item.span,
+                    );
+                    continue;
+                }
+                acc = self.build(&path, acc, Kind::Component, item.span);
+            }
+        }
+
+        if let Some(list) = k.get("patchesStrategicMerge") {
+            for item in list.items() {
+                self.patch_strategic_merge(dir, &kfile, item, &mut acc);
+            }
+        }
+        if let Some(list) = k.get("patches") {
+            for item in list.items() {
+                if item.as_map().is_none() {
+                    self.error(
+                        "invalid Kustomization: json: cannot unmarshal string into Go struct field Kustomization.patches of type types.Patch",
+                        item.span,
+                    );
+                    continue;
+                }
+                self.patch(dir, &kfile, item, &mut acc, false);
+            }
+        }
+        if let Some(ns) = k
+            .get("namespace")
+            .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+        {
+            transform::namespace(&mut acc, ns);
+        }
+        let prefix = k.get("namePrefix").filter(|n| n.as_str().is_some());
+        let suffix = k.get("nameSuffix").filter(|n| n.as_str().is_some());
+        if prefix.is_some() || suffix.is_some() {
+            transform::prefix_suffix(
+                &mut acc,
+                prefix.and_then(Node::as_str).unwrap_or(""),
+                suffix.and_then(Node::as_str).unwrap_or(""),
+            );
+        }
+        if let Some(labels) = k.get("labels") {
+            for l in labels.items() {
+                if let Some(f) = l.entry("fields") {
+                    self.out
+                        .unsupported
+                        .push(("labels with `fields`".into(), f.key.span));
+                }
+                let pairs = l.get("pairs");
+                let sel = l
+                    .get("includeSelectors")
+                    .and_then(|n| n.as_scalar()?.as_bool())
+                    == Some(true);
+                let tpl = l
+                    .get("includeTemplates")
+                    .and_then(|n| n.as_scalar()?.as_bool())
+                    == Some(true);
+                if let Some(pairs) = pairs {
+                    if self.string_map(pairs, "labels.pairs") {
+                        transform::labels(&mut acc, pairs, sel, tpl || sel);
+                    }
+                }
+            }
+        }
+        if let Some(cl) = k.get("commonLabels") {
+            if self.string_map(cl, "commonLabels") {
+                transform::labels(&mut acc, cl, true, true);
+            }
+        }
+        if let Some(ca) = k.get("commonAnnotations") {
+            if self.string_map(ca, "commonAnnotations") {
+                transform::annotations(&mut acc, ca);
+            }
+        }
+        if let Some(list) = k.get("patchesJson6902") {
+            for item in list.items() {
+                self.patch(dir, &kfile, item, &mut acc, true);
+            }
+        }
+        self.stack.pop();
+        acc
+    }
+
+    /// `configurations` files add field specs to kustomize's transformers. Those that can
+    /// touch only kinds the linter never reads, and `varReference` and `images` (no effect
+    /// on what it reads; `vars` itself is declined), are harmless; any other is declined.
+    fn configurations(&mut self, dir: &Path, e: &Entry) {
+        let decline = |me: &mut Self| {
+            me.out
+                .unsupported
+                .push(("configurations".into(), e.key.span))
+        };
+        for item in e.value.items() {
+            let Some(rel) = item.as_str() else {
+                return decline(self);
+            };
+            let path = clean(&dir.join(rel));
+            let Ok(i) = self.file(&path) else {
+                return decline(self);
+            };
+            let Some(doc) = self.docs[i].first() else {
+                continue;
+            };
+            for section in doc.entries() {
+                let name = section.key.as_str().unwrap_or("");
+                if matches!(name, "varReference" | "images") {
+                    continue;
+                }
+                // The kinds a section's field specs apply to: `fieldSpecs` of name
+                // references, the specs themselves elsewhere.
+                let specs: Vec<&Node> = if name == "nameReference" {
+                    section
+                        .value
+                        .items()
+                        .iter()
+                        .flat_map(|r| r.get("fieldSpecs").map(Node::items).unwrap_or(&[]))
+                        .collect()
+                } else {
+                    section.value.items().iter().collect()
+                };
+                let relevant = specs.iter().any(|f| {
+                    f.get("kind")
+                        .and_then(Node::as_str)
+                        .is_none_or(crate::model::kinds::Kind::is_relevant_name)
+                });
+                if relevant {
+                    return decline(self);
+                }
+            }
+        }
+    }
+
+    /// The files of `configMapGenerator` and `secretGenerator` must exist, or kustomize
+    /// fails (the generated kinds are never read).
+    fn generator_files(&mut self, dir: &Path, k: &Node) {
+        for g in ["configMapGenerator", "secretGenerator"] {
+            for item in k.get(g).map(Node::items).unwrap_or(&[]) {
+                for (field, what) in [
+                    ("envs", "env source files"),
+                    ("env", "env source files"),
+                    ("files", "file sources"),
+                ] {
+                    let Some(list) = item.get(field) else {
+                        continue;
+                    };
+                    let entries: Vec<&Node> = match list.as_seq() {
+                        Some(items) => items.iter().collect(),
+                        None => vec![list],
+                    };
+                    let all: Vec<&str> = entries.iter().filter_map(|n| n.as_str()).collect();
+                    for n in &entries {
+                        let Some(s) = n.as_str() else { continue };
+                        // `files` entries may be `key=path`.
+                        let rel = if field == "files" {
+                            s.split_once('=').map_or(s, |(_, p)| p)
+                        } else {
+                            s
+                        };
+                        let path = clean(&dir.join(rel));
+                        if !self.fs.is_file(&path) && !self.fs.is_dir(&path) {
+                            self.error(
+                                format!(
+                                    "loading KV pairs: {what}: [{}]: evalsymlink failure on '{}' : lstat {}: no such file or directory",
+                                    all.join(" "),
+                                    path.display(),
+                                    path.display()
+                                ),
+                                n.span,
+                            );
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a map of labels or annotations holds only strings, as kustomize's
+    /// `map[string]string` requires; an error if not.
+    fn string_map(&mut self, m: &Node, field: &str) -> bool {
+        if m.is_null() {
+            return false;
+        }
+        if m.as_map().is_none() {
+            self.error(
+                format!("invalid Kustomization: json: cannot unmarshal into Go struct field Kustomization.{field} of type map[string]string"),
+                m.span,
+            );
+            return false;
+        }
+        for e in m.entries() {
+            let ty = match &e.value.value {
+                // kustomize reads its file as YAML 1.1, where `y`, `no` and `on` are booleans.
+                Value::Scalar(s) if yaml11_bool(s) => "bool",
+                Value::Scalar(s) => match core_type(s) {
+                    serde_json::Value::String(_) => continue,
+                    serde_json::Value::Null => continue,
+                    serde_json::Value::Bool(_) => "bool",
+                    _ => "number",
+                },
+                _ => "object",
+            };
+            self.error(
+                format!("invalid Kustomization: json: cannot unmarshal {ty} into Go struct field Kustomization.{field} of type string"),
+                e.value.span,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The resources of one `resources` entry: a file's documents or a kustomization's output.
+    fn resource(&mut self, dir: &Path, entry: &str, path: &Path, at: Span) -> Vec<Res> {
+        if self.fs.is_dir(path) {
+            if kustomization_file(self.fs, path).is_none() {
+                self.error(
+                    format!(
+                        "accumulating resources: accumulation err='accumulating resources from '{entry}': read {}: is a directory': couldn't make target for path '{}': unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                        path.display(), path.display(), path.display()
+                    ),
+                    at,
+                );
+                return Vec::new();
+            }
+            return self.build(path, Vec::new(), Kind::Resource, at);
+        }
+        if !self.fs.is_file(path) {
+            // kustomize names the first missing directory on the way.
+            let mut missing = path;
+            while let Some(parent) = missing.parent() {
+                if parent.as_os_str().is_empty()
+                    || self.fs.is_dir(parent)
+                    || self.fs.is_file(parent)
+                {
+                    break;
+                }
+                missing = parent;
+            }
+            self.error(
+                format!(
+                    "accumulating resources: accumulation err='accumulating resources from '{entry}': evalsymlink failure on '{}' : lstat {}: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '{}' : lstat {}: no such file or directory",
+                    path.display(),
+                    missing.display(),
+                    path.display(),
+                    missing.display()
+                ),
+                at,
+            );
+            return Vec::new();
+        }
+        if !within(path, dir) {
+            self.error(
+                format!(
+                    "accumulating resources: accumulation err='accumulating resources from '{entry}': security; file '{}' is not in or below '{}''",
+                    path.display(),
+                    dir.display()
+                ),
+                at,
+            );
+            return Vec::new();
+        }
+        let idx = match self.file(path) {
+            Ok(i) => i,
+            Err(e) => {
+                self.error(format!("accumulating resources from '{entry}': {e}"), at);
+                return Vec::new();
+            }
+        };
+        self.note(0, path);
+        let docs = self.docs[idx].clone();
+        let mut out = Vec::new();
+        for d in docs {
+            self.flatten(d, &mut out);
+        }
+        out
+    }
+
+    fn flatten(&mut self, d: Node, out: &mut Vec<Res>) {
+        if d.is_null() || d.as_map().is_some_and(|m| m.is_empty()) {
+            return;
+        }
+        if d.as_map().is_none() {
+            self.error("missing Resource metadata", d.span);
+            return;
+        }
+        let kind = d.get("kind").and_then(Node::as_str).unwrap_or("");
+        if kind.ends_with("List") {
+            if let Some(items) = d.get("items").filter(|i| i.as_seq().is_some()) {
+                for i in items.items() {
+                    self.flatten(i.clone(), out);
+                }
+                return;
+            }
+        }
+        if kind.is_empty() {
+            self.error("missing kind in object", d.span);
+            return;
+        }
+        out.push(Res {
+            node: d,
+            prev: Vec::new(),
+        });
+    }
+
+    fn add(&mut self, acc: &mut Vec<Res>, new: Vec<Res>, path: &Path, at: Span) {
+        for r in new {
+            let id = r.id();
+            if acc.iter().any(|a| a.id().same(&id)) {
+                let what = if self.fs.is_dir(path) {
+                    format!("recursed merging from path '{}'", path.display())
+                } else {
+                    format!("merging resources from '{}'", path.display())
+                };
+                self.error(
+                    format!("accumulating resources: {what}: may not add resource with an already registered id: {id}"),
+                    at,
+                );
+                continue;
+            }
+            acc.push(r);
+        }
+    }
+
+    /// The text of a patch given as a path (read as a patch file) or inline, parsed: its
+    /// documents with virtual spans.
+    fn patch_docs(
+        &mut self,
+        dir: &Path,
+        path: Option<&Node>,
+        inline: Option<&Node>,
+    ) -> Option<Vec<Node>> {
+        if let Some(p) = path {
+            let Some(rel) = p.as_str() else {
+                self.error(
+                    "invalid Kustomization: a patch path is not a string",
+                    p.span,
+                );
+                return None;
+            };
+            let full = clean(&dir.join(rel));
+            if !self.fs.is_file(&full) {
+                self.error(
+                    format!("trouble configuring builtin PatchTransformer with config: `path: {rel}`: open {}: no such file or directory", full.display()),
+                    p.span,
+                );
+                return None;
+            }
+            if !within(&full, dir) {
+                self.error(
+                    format!(
+                        "security; file '{}' is not in or below '{}'",
+                        full.display(),
+                        dir.display()
+                    ),
+                    p.span,
+                );
+                return None;
+            }
+            return match self.file(&full) {
+                Ok(i) => {
+                    self.note(1, &full);
+                    Some(self.docs[i].clone())
+                }
+                Err(e) => {
+                    self.error(e, p.span);
+                    None
+                }
+            };
+        }
+        let inline = inline?;
+        let text = inline.as_str()?;
+        Some(self.inline_docs(inline, text))
+    }
+
+    /// Parses an inline patch and maps its spans into the kustomization file.
+    fn inline_docs(&mut self, node: &Node, text: &str) -> Vec<Node> {
+        let loaded = yaml::load(text, 0);
+        let file = self.out.file_of(node.span).cloned();
+        let map = file.as_ref().map(|f| InlineMap::new(f, node));
+        let mut docs = loaded.docs;
+        for d in &mut docs {
+            remap(d, &|o| match &map {
+                Some(Some(m)) => m.map(o),
+                _ => node.span,
+            });
+        }
+        if loaded.failed {
+            for issue in &loaded.issues {
+                if let yaml::LoadIssue::Syntax { message, .. } = issue {
+                    self.error(format!("MalformedYAMLError: {message}"), node.span);
+                }
+            }
+        }
+        docs
+    }
+
+    /// One entry of `patchesStrategicMerge`: a path or an inline patch.
+    fn patch_strategic_merge(
+        &mut self,
+        dir: &Path,
+        _kfile: &Path,
+        item: &Node,
+        acc: &mut Vec<Res>,
+    ) {
+        let Some(text) = item.as_str() else {
+            return;
+        };
+        // As kustomize: a string that parses as resources is an inline patch, else a path.
+        let looks_inline =
+            text.contains('\n') || text.contains(": ") || text.trim_start().starts_with('{');
+        let docs = if looks_inline {
+            Some(self.inline_docs(item, text))
+        } else {
+            self.patch_docs(dir, Some(item), None)
+        };
+        let Some(docs) = docs else { return };
+        for d in docs {
+            if d.is_null() {
+                continue;
+            }
+            let id = Id::of(&d);
+            let prefix = format!("no resource matches strategic merge patch \"{id}\": ");
+            self.smp_by_id(&d, acc, &prefix);
+        }
+    }
+
+    /// Applies a strategic-merge patch to the one resource its identity names.
+    fn smp_by_id(&mut self, patch: &Node, acc: &mut Vec<Res>, prefix: &str) {
+        let id = Id::of(patch);
+        let hits: Vec<usize> = acc
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.ids().any(|i| i.same(&id)))
+            .map(|(i, _)| i)
+            .collect();
+        match hits.as_slice() {
+            [i] => {
+                let i = *i;
+                if merge::apply(&mut acc[i].node, patch, &mut self.out.dropped) {
+                    acc.remove(i);
+                }
+            }
+            [] => self.error(
+                format!("{prefix}no matches for Id {id}; failed to find unique target for patch {id}"),
+                patch.span,
+            ),
+            _ => self.error(
+                format!("{prefix}multiple matches for Id {id}; failed to find unique target for patch {id}"),
+                patch.span,
+            ),
+        }
+    }
+
+    /// One entry of `patches` (or of `patchesJson6902` when `json`).
+    fn patch(&mut self, dir: &Path, _kfile: &Path, item: &Node, acc: &mut Vec<Res>, json: bool) {
+        let path = item.get("path");
+        let inline = item.get("patch");
+        if path.is_some() && inline.is_some() {
+            self.error("patch and path can't be set at the same time", item.span);
+            return;
+        }
+        if path.is_none() && inline.is_none() {
+            self.error("must specify one of patch and path", item.span);
+            return;
+        }
+        if let Some(o) = item.get("options") {
+            for e in o.entries() {
+                if e.value.as_scalar().and_then(Scalar::as_bool) == Some(true) {
+                    let name = e.key.as_str().unwrap_or("");
+                    if name != "allowNoTargetMatch" {
+                        self.out
+                            .unsupported
+                            .push((format!("the patch option `{name}`"), e.key.span));
+                    }
+                }
+            }
+        }
+        let Some(docs) = self.patch_docs(dir, path, inline) else {
+            return;
+        };
+        let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
+        let target = item.get("target");
+        let is_json = json || docs.first().is_some_and(|d| d.as_seq().is_some());
+        if is_json {
+            let Some(ops) = docs.first() else { return };
+            let Some(target) = target else {
+                self.error("must specify a target for JSON patch", item.span);
+                return;
+            };
+            let Some(sel) = self.selector(target) else {
+                return;
+            };
+            for r in acc.iter_mut().filter(|r| sel.matches(r)) {
+                // kustomize keeps its own annotations on every resource while it builds, so
+                // `/metadata/annotations/…` always has a parent.
+                transform::ensure_annotations(&mut r.node, ops.span);
+                if let Err((m, s)) = json6902::apply(&mut r.node, ops) {
+                    self.out.errors.push((m, s));
+                    return;
+                }
+            }
+            return;
+        }
+        match target {
+            None => {
+                for d in &docs {
+                    self.smp_by_id(d, acc, "");
+                }
+            }
+            Some(target) => {
+                let Some(sel) = self.selector(target) else {
+                    return;
+                };
+                let mut i = 0;
+                while i < acc.len() {
+                    if !sel.matches(&acc[i]) {
+                        i += 1;
+                        continue;
+                    }
+                    let mut deleted = false;
+                    for d in &docs {
+                        if merge::apply(&mut acc[i].node, d, &mut self.out.dropped) {
+                            deleted = true;
+                            break;
+                        }
+                    }
+                    if deleted {
+                        acc.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn selector(&mut self, target: &Node) -> Option<transform::Selector> {
+        match transform::Selector::new(target) {
+            Ok(s) => Some(s),
+            Err((m, s)) => {
+                self.error(m, s);
+                None
+            }
+        }
+    }
+}
+
+/// Maps offsets in the text of a block scalar (as parsed) to offsets in its file.
+struct InlineMap {
+    /// For each line of the scalar's text: its virtual start in the file.
+    lines: Vec<(usize, usize)>,
+    /// Line starts in the scalar's text.
+    starts: Vec<usize>,
+    whole: Span,
+}
+
+impl InlineMap {
+    fn new(file: &RenderedFile, node: &Node) -> Option<InlineMap> {
+        let s = node.as_scalar()?;
+        if s.style != Style::Block {
+            return None;
+        }
+        let text: &str = &file.text;
+        let start = (node.span.start - file.base) as usize;
+        let end = ((node.span.end - file.base) as usize).min(text.len());
+        // The scalar's span starts at its first character of content, after the indentation.
+        let body_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+        let indent = start - body_start;
+        let mut lines = Vec::new();
+        let mut at = body_start;
+        for l in text[body_start..].split_inclusive('\n') {
+            let content = l.trim_end_matches(['\n', '\r']);
+            let ind = indent.min(content.len() - content.trim_start_matches(' ').len());
+            lines.push((
+                file.base as usize + at + ind,
+                file.base as usize + at + content.len(),
+            ));
+            at += l.len();
+            if at >= end {
+                break;
+            }
+        }
+        let mut starts = vec![0];
+        for (i, b) in s.text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
+        Some(InlineMap {
+            lines,
+            starts,
+            whole: node.span,
+        })
+    }
+
+    fn map(&self, span: Span) -> Span {
+        Span::new(
+            self.offset(span.start as usize),
+            self.offset(span.end as usize),
+        )
+    }
+
+    fn offset(&self, o: usize) -> usize {
+        let line = self.starts.partition_point(|&s| s <= o).saturating_sub(1);
+        let col = o - self.starts[line];
+        match self.lines.get(line) {
+            Some(&(start, end)) => (start + col)
+                .min(end.max(start))
+                .min(self.whole.end as usize),
+            None => self.whole.end as usize,
+        }
+    }
+}
+
+fn remap(node: &mut Node, f: &dyn Fn(Span) -> Span) {
+    node.span = f(node.span);
+    match &mut node.value {
+        Value::Scalar(_) => {}
+        Value::Seq(items) => items.iter_mut().for_each(|n| remap(n, f)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            remap(&mut e.key, f);
+            remap(&mut e.value, f);
+        }),
+    }
+}
+
+/// A new plain scalar.
+pub(crate) fn scalar(text: &str, span: Span) -> Node {
+    Node {
+        span,
+        value: Value::Scalar(Scalar {
+            text: text.to_string(),
+            style: Style::Plain,
+            tag: None,
+        }),
+    }
+}
+
+/// A new empty mapping.
+pub(crate) fn empty_map(span: Span) -> Node {
+    Node {
+        span,
+        value: Value::Map(Vec::new()),
+    }
+}
+
+/// The value of a plain scalar under the YAML 1.2 core schema; a string for any other.
+pub(crate) fn core_type(s: &Scalar) -> serde_json::Value {
+    use serde_json::Value as J;
+    let tag = s.tag.as_deref();
+    if s.style != Style::Plain || tag.is_some_and(|t| t.ends_with("str")) {
+        return J::String(s.text.clone());
+    }
+    if s.is_null() || tag.is_some_and(|t| t.ends_with("null")) {
+        return J::Null;
+    }
+    if let Some(b) = s.as_bool() {
+        return J::Bool(b);
+    }
+    if let Some(i) = s.as_int() {
+        return J::from(i);
+    }
+    let t = s.text.as_str();
+    let float_like = {
+        let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let (mant, exp) = match body.find(['e', 'E']) {
+            Some(i) => (&body[..i], Some(&body[i + 1..])),
+            None => (body, None),
+        };
+        let mant_ok = {
+            let (a, b) = mant.split_once('.').unwrap_or((mant, ""));
+            (!a.is_empty() || !b.is_empty())
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+                && (mant.contains('.') || !a.is_empty())
+        };
+        let exp_ok = exp.is_none_or(|e| {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && e.bytes().all(|c| c.is_ascii_digit())
+        });
+        mant_ok && exp_ok
+    };
+    if float_like {
+        if let Ok(f) = t.parse::<f64>() {
+            if let Some(n) = serde_json::Number::from_f64(f) {
+                return J::Number(n);
+            }
+        }
+    }
+    J::String(s.text.clone())
+}
+
+/// A plain scalar that YAML 1.1 reads as a boolean and YAML 1.2 as a string.
+fn yaml11_bool(s: &Scalar) -> bool {
+    s.style == Style::Plain
+        && s.tag.is_none()
+        && matches!(
+            s.text.as_str(),
+            "y" | "Y"
+                | "yes"
+                | "Yes"
+                | "YES"
+                | "n"
+                | "N"
+                | "no"
+                | "No"
+                | "NO"
+                | "on"
+                | "On"
+                | "ON"
+                | "off"
+                | "Off"
+                | "OFF"
+        )
+}
+
+/// A node as data, spans dropped.
+pub(crate) fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Scalar(s) => core_type(s),
+        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => {
+            let mut m = serde_json::Map::new();
+            for Entry { key, value } in entries {
+                let k = match key.as_scalar() {
+                    Some(s) => s.text.clone(),
+                    None => to_json(key).to_string(),
+                };
+                m.insert(k, to_json(value));
+            }
+            J::Object(m)
+        }
+    }
+}
