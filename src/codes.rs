@@ -67,6 +67,9 @@ macro_rules! rule_table {
             HostNotFound => "host-not-found", Warning, "a destination or DestinationRule host naming an in-cluster Service that the repository does not define where it defines the namespace's Services", istio::host_not_found::HostNotFound;
             GatewayNotFound => "gateway-not-found", Error, "a VirtualService `gateways` entry that names a Gateway the repository does not define in that namespace", istio::gateway_not_found::GatewayNotFound;
             GatewayHostMismatch => "gateway-host-mismatch", Error, "a VirtualService bound to a Gateway that serves none of its hosts, so its routes never see a request (404)", istio::gateway_host_mismatch::GatewayHostMismatch;
+            // Overlays: what a kustomization's render does to the resources.
+            PatchDropsRoutes => "patch-drops-routes", Warning, "a strategic-merge patch that replaces a list of a custom resource and drops entries of the base (routes, subsets, steps, metrics)";
+            OverlayBuildError => "overlay-build-error", Error, "a kustomization that `kustomize build` rejects: a missing file, a patch that matches nothing, a JSON 6902 path that does not exist";
         }
     };
 }

@@ -74,15 +74,11 @@ pub(crate) fn check_with(
                             .unwrap_or_else(|| "unknown panic".into());
                         let msg = format!("rule `{id}` failed on this resource: {what}");
                         if enabled(RuleId::InternalError) {
+                            let at = index.real(res.name_location());
                             out.push(
-                                Diagnostic::new(
-                                    RuleId::InternalError,
-                                    res.file,
-                                    res.name_span,
-                                    msg,
-                                )
-                                .help("this is a bug in canarylint; the other rules still ran")
-                                .resource(Some(res.key())),
+                                Diagnostic::new(RuleId::InternalError, at.file, at.span, msg)
+                                    .help("this is a bug in canarylint; the other rules still ran")
+                                    .resource(Some(res.key())),
                             );
                         }
                     }

@@ -18,6 +18,7 @@ pub(crate) mod linter;
 pub mod load;
 pub mod model;
 pub mod output;
+pub(crate) mod overlay;
 pub(crate) mod prescan;
 pub(crate) mod progress;
 pub mod render;

@@ -75,9 +75,19 @@ impl<'b> Linter<'b> {
         let t = Instant::now();
         let plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);
-        let mut workspace =
-            Workspace::load_timed(&plan.targets, &self.settings.workspace, &mut timings);
-        workspace.root = plan.root;
+        let mut workspace = Workspace::load_timed(
+            &plan.targets,
+            &self.settings.workspace,
+            plan.root.as_deref(),
+            &|p| {
+                let request = &self.settings.targets;
+                let roots = request.paths.iter().map(|r| r.as_path());
+                std::iter::once(std::path::Path::new("."))
+                    .chain(roots)
+                    .any(|root| walk::excluded(&request.excludes, p, root))
+            },
+            &mut timings,
+        );
         workspace.stats.excluded = plan.excluded;
         let t = Instant::now();
         let diagnostics = self.check(&workspace);
@@ -112,6 +122,24 @@ impl<'b> Linter<'b> {
             self.baseline,
             &enabled,
         ));
+        // Each overlay's resources as it renders them; one finding for every overlay that
+        // has it.
+        let rendered: Vec<(Diagnostic, &crate::overlay::Overlay)> = ws
+            .overlays
+            .iter()
+            .flat_map(|o| {
+                engine::check(
+                    &o.index,
+                    &ws.files,
+                    &self.settings.policy,
+                    self.baseline,
+                    &enabled,
+                )
+                .into_iter()
+                .map(move |d| (d, o))
+            })
+            .collect();
+        diags.extend(crate::overlay::merge(rendered, &ws.files));
         let ignores = &self.settings.per_file_ignores;
         if !ignores.is_empty() {
             diags.retain(|d| {
@@ -123,7 +151,14 @@ impl<'b> Linter<'b> {
             });
         }
         // After the suppressions, so that `unused-suppression` findings take theirs too.
-        let mut diags = suppress::apply(diags, &ws.files, &ws.index, &enabled);
+        let mut diags = suppress::apply(
+            diags,
+            &ws.files,
+            &std::iter::once(&ws.index)
+                .chain(ws.overlays.iter().map(|o| &o.index))
+                .collect::<Vec<_>>(),
+            &enabled,
+        );
         for d in &mut diags {
             if let Some(s) = rules.severity_of(d.rule) {
                 d.severity = s;

@@ -119,9 +119,10 @@ fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
 /// planning gave it.
 pub fn load_target(t: &Target, opts: LoadOptions) -> LoadedFile {
     let mut f = read_target(t, opts);
+    // Whether it is reported matters to overlays even when it is not kept.
+    f.source.reported = t.reported;
     if f.keep {
         f.source.place = t.place.clone();
-        f.source.reported = t.reported;
     }
     f
 }
@@ -812,7 +813,7 @@ fn collect_resources(doc: Node, out: &mut Vec<RawResource>) {
     }
 }
 
-fn resource(root: Node) -> Option<RawResource> {
+pub(crate) fn resource(root: Node) -> Option<RawResource> {
     let api = root.get("apiVersion")?.as_str()?;
     let kind_node = root.get("kind")?;
     let kind = Kind::from_api(api, kind_node.as_str()?)?;
@@ -930,7 +931,7 @@ impl KustomizeNamespaces {
 }
 
 /// `path` without `.` components, and with each `..` taking away the name before it.
-fn lexically_clean(path: &Path) -> PathBuf {
+pub(crate) fn lexically_clean(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

@@ -40,7 +40,7 @@ struct Suppression {
 pub(crate) fn apply(
     diags: Vec<Diagnostic>,
     files: &[SourceFile],
-    index: &Index,
+    indexes: &[&Index],
     enabled: &dyn Fn(RuleId) -> bool,
 ) -> Vec<Diagnostic> {
     let mut sups: Vec<Suppression> = Vec::new();
@@ -49,16 +49,29 @@ pub(crate) fn apply(
             sups.extend(comments(id as FileId, f));
         }
     }
-    for r in &index.resources {
+    // A resource an overlay renders carries the annotations of its base.
+    let mut seen = std::collections::HashSet::new();
+    for (ix, r) in indexes
+        .iter()
+        .flat_map(|ix| ix.resources.iter().map(move |r| (ix, r)))
+    {
         let Some(node) = r.root.path(&["metadata", "annotations", ANNOTATION]) else {
             continue;
         };
+        let at = ix.real(r.location(node.span));
+        if !seen.insert((r.file, at, r.key())) {
+            continue;
+        }
         let text = node.as_str().unwrap_or_default();
+        let mut ids = split_ids(text, node);
+        for (_, span) in &mut ids {
+            *span = ix.real(r.location(*span)).span;
+        }
         sups.push(Suppression {
-            file: r.file,
+            file: at.file,
             scope: Scope::Resource(r.key()),
-            ids: split_ids(text, node),
-            span: node.span,
+            ids,
+            span: at.span,
             malformed: None,
         });
     }

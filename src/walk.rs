@@ -154,7 +154,7 @@ fn wanted(path: &Path) -> bool {
     is_yaml(path) || template_engine(path).is_some()
 }
 
-fn display(path: &Path) -> String {
+pub(crate) fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }

@@ -11,6 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, KustomizeNamespaces, LoadOptions};
 use crate::model::index::Index;
 use crate::model::resource::{NamespaceSource, Resource};
+use crate::overlay;
 use crate::source::{Place, SourceFile};
 use crate::walk::Target;
 
@@ -57,6 +58,21 @@ impl Timings {
     }
 }
 
+/// Whether a loaded file holds a resource of a kind the linter reads; `None` for a file
+/// the run did not load.
+fn relevance(loaded: &[load::LoadedFile]) -> impl Fn(&std::path::Path) -> Option<bool> + Sync {
+    let files: std::collections::HashMap<PathBuf, bool> = loaded
+        .iter()
+        .map(|f| {
+            (
+                load::lexically_clean(&f.source.path),
+                !f.resources.is_empty(),
+            )
+        })
+        .collect();
+    move |p| files.get(p).copied()
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     pub files: usize,
@@ -74,19 +90,23 @@ pub struct Workspace {
     /// The files that hold resources or findings; a `FileId` indexes this.
     pub files: Vec<SourceFile>,
     pub index: Index,
+    /// The environments the run's top-level kustomizations build, each with its index.
+    pub(crate) overlays: Vec<crate::overlay::Overlay>,
     pub(crate) load_diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
 }
 
 impl Workspace {
     pub fn load(targets: &[Target], opts: &WorkspaceOptions) -> Workspace {
-        Self::load_timed(targets, opts, &mut Timings::default())
+        Self::load_timed(targets, opts, None, &|_| false, &mut Timings::default())
     }
 
     /// Loads and indexes, recording the two phases.
     pub(crate) fn load_timed(
         targets: &[Target],
         opts: &WorkspaceOptions,
+        root: Option<&std::path::Path>,
+        excluded: &dyn Fn(&std::path::Path) -> bool,
         timings: &mut Timings,
     ) -> Workspace {
         let t = std::time::Instant::now();
@@ -104,7 +124,20 @@ impl Workspace {
         progress.finish();
         timings.record("load", t);
         let t = std::time::Instant::now();
-        let ws = Self::from_loaded(loaded, opts);
+        let fs = crate::kustomize::Disk;
+        let dirs = overlay::candidates(
+            targets
+                .iter()
+                .filter(|t| t.skip.is_none())
+                .map(|t| t.path.as_path()),
+            &fs,
+        );
+        let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded));
+        renders.exclude(excluded);
+        timings.record("render", t);
+        let t = std::time::Instant::now();
+        let mut ws = Self::assemble(loaded, opts, Some(renders), root);
+        ws.root = root.map(std::path::Path::to_path_buf);
         timings.record("index", t);
         ws
     }
@@ -112,8 +145,9 @@ impl Workspace {
     /// Builds a workspace from in-memory files (display path, text), for tests and docs.
     /// Each file's display path is its path in the repository, and places it for
     /// kustomization namespaces.
+    /// Their kustomizations are rendered as on disk.
     pub(crate) fn from_texts(texts: &[(String, String)], opts: &WorkspaceOptions) -> Workspace {
-        let sources = texts
+        let sources: Vec<SourceFile> = texts
             .iter()
             .map(|(name, text)| {
                 let mut src =
@@ -122,33 +156,71 @@ impl Workspace {
                 src
             })
             .collect();
-        Self::from_sources(sources, opts)
+        let fs = crate::kustomize::MemFs(
+            texts
+                .iter()
+                .map(|(name, text)| {
+                    (
+                        load::lexically_clean(std::path::Path::new(name)),
+                        text.clone(),
+                    )
+                })
+                .collect(),
+        );
+        let dirs = overlay::candidates(sources.iter().map(|s| s.path.as_path()), &fs);
+        let loaded = Self::load_sources(sources, opts);
+        let renders = overlay::render_all(&dirs, &fs, &relevance(&loaded));
+        Self::assemble(loaded, opts, Some(renders), None)
     }
 
     /// Builds a workspace from files read elsewhere (e.g. from git history): each file's
     /// path places it for kustomization namespaces; its display name is what reports show.
+    /// Their kustomizations are not rendered: the files are linted as written.
     pub(crate) fn from_sources(sources: Vec<SourceFile>, opts: &WorkspaceOptions) -> Workspace {
+        Self::from_loaded(Self::load_sources(sources, opts), opts)
+    }
+
+    fn load_sources(sources: Vec<SourceFile>, opts: &WorkspaceOptions) -> Vec<load::LoadedFile> {
         let kustomize = KustomizeNamespaces::default();
-        let loaded = sources
+        sources
             .into_iter()
             .map(|src| {
                 let mut f = load::load_text(src, opts.load);
                 f.resolve_namespace(&kustomize);
                 f
             })
-            .collect();
-        Self::from_loaded(loaded, opts)
+            .collect()
     }
 
     /// Numbers loaded files and builds the index over their resources, without reading
     /// anything more.
     pub fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
+        Self::assemble(loaded, opts, None, None)
+    }
+
+    /// Numbers loaded files, builds the index over the resources of the files that no
+    /// overlay renders, and one index per overlay (see [`crate::overlay`]). Files only
+    /// renders read join the file table; `root` places them.
+    fn assemble(
+        loaded: Vec<load::LoadedFile>,
+        opts: &WorkspaceOptions,
+        renders: Option<overlay::Renders>,
+        root: Option<&std::path::Path>,
+    ) -> Workspace {
         let mut stats = Stats {
             files: loaded.len(),
             ..Stats::default()
         };
         let mut files = Vec::new();
         let mut resources: Vec<Resource> = Vec::new();
+        let reported: std::collections::HashSet<PathBuf> = match renders {
+            Some(_) => loaded
+                .iter()
+                .filter(|f| f.source.reported)
+                .map(|f| load::lexically_clean(&f.source.path))
+                .collect(),
+            None => Default::default(),
+        };
         let mut diags = Vec::new();
         let mut builds: Vec<Option<std::path::PathBuf>> = Vec::new();
         for lf in loaded {
@@ -164,7 +236,10 @@ impl Workspace {
                 continue;
             }
             let id = files.len() as u32;
-            for raw in lf.resources {
+            let rendered = renders
+                .as_ref()
+                .is_some_and(|r| r.consumed.contains(&load::lexically_clean(&lf.source.path)));
+            for raw in lf.resources.into_iter().filter(|_| !rendered) {
                 let mut r = raw.resource;
                 r.file = id;
                 if !raw.explicit_namespace {
@@ -182,7 +257,27 @@ impl Workspace {
             files.push(lf.source);
             builds.push(lf.kustomization_build);
         }
-        stats.resources = resources.len();
+        let (overlays, found) = match renders {
+            Some(r) => {
+                let mut table = overlay::FileTable::new(
+                    &mut files,
+                    root.map(std::path::Path::to_path_buf),
+                    reported,
+                );
+                let out =
+                    r.into_overlays(&mut table, &opts.root_namespace, &opts.default_namespace);
+                // Files only renders read have no kustomization build of their own.
+                builds.resize(files.len(), None);
+                out
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        diags.extend(found);
+        stats.resources = resources.len()
+            + overlays
+                .iter()
+                .map(|o| o.index.resources.len())
+                .sum::<usize>();
         let index = Index::new(resources, opts.root_namespace.clone())
             .with_directories(files.iter().map(|f| f.path.parent()))
             .with_builds(builds.iter().map(Option::as_deref));
@@ -190,6 +285,7 @@ impl Workspace {
             root: None,
             files,
             index,
+            overlays,
             load_diagnostics: diags,
             stats,
         }

@@ -50,7 +50,8 @@ fn blocks(doc: &str) -> Vec<Block> {
 }
 
 fn run(rule: RuleId, yaml: &str, base: Option<&str>) -> (usize, String) {
-    let texts = [("example.yaml".to_string(), yaml.to_string())];
+    // An example of several files (a base and its overlay) marks each with `# file: PATH`.
+    let texts = common::split_files("", "example.yaml", yaml);
     let opts = WorkspaceOptions::default();
     let baseline = base.map(|b| {
         let old = [("example.yaml".to_string(), b.to_string())];

@@ -25,7 +25,9 @@ fn expected_lines(text: &str, rule: RuleId) -> BTreeSet<u32> {
 }
 
 fn lint(name: &str, text: &str, base: Option<&str>, rule: RuleId) -> canarylint::Outcome {
-    let texts = [(name.to_string(), text.to_string())];
+    // A fixture of several files (an overlay and its base) marks each with `# file: PATH`.
+    let dir = name.strip_suffix(".yaml").unwrap_or(name);
+    let texts = common::split_files(&format!("{dir}/"), name, text);
     let opts = WorkspaceOptions::default();
     let baseline = base.map(|b| {
         let old = [(name.to_string(), b.to_string())];
@@ -57,12 +59,21 @@ fn fixtures_match_their_markers() {
                 .unwrap_or_else(|_| panic!("{file} is missing"));
             let outcome = lint(&file, &text, base.as_deref(), rule);
             let report = outcome.report();
-            let found: BTreeSet<u32> = outcome
+            let found: BTreeSet<(String, u32)> = outcome
                 .diagnostics
                 .iter()
-                .map(|d| report.position(d).0.line)
+                .map(|d| (report.path(d).to_string(), report.position(d).0.line))
                 .collect();
-            let expected = expected_lines(&text, rule);
+            let dir = file.strip_suffix(".yaml").unwrap();
+            let expected: BTreeSet<(String, u32)> =
+                common::split_files(&format!("{dir}/"), &file, &text)
+                    .iter()
+                    .flat_map(|(path, body)| {
+                        expected_lines(body, rule)
+                            .into_iter()
+                            .map(move |l| (path.clone(), l))
+                    })
+                    .collect();
             if case == "bad" {
                 assert!(
                     !expected.is_empty(),

@@ -274,16 +274,25 @@ fn record_dropped(base: &Node, new: &Node, path: &[String], cx: &Cx, dropped: &m
             continue;
         }
         let name = b.get("name").and_then(Node::as_str);
-        if let Some(name) = name {
-            if let Some(n) = new_items
-                .iter()
-                .find(|n| n.get("name").and_then(Node::as_str) == Some(name))
-            {
-                if noun == "route" {
-                    routes_dropped(b, n, &format!("{list}[{i}].route"), cx, dropped);
-                }
-                continue;
+        let same_name = |n: &&Node| n.get("name").and_then(Node::as_str) == name;
+        // A route is the same route when it has the same name; one without a name, when it
+        // matches the same requests (the same `match`, or none): a patch that changes its
+        // weights or adds a timeout keeps it.
+        let same_match = |n: &&Node| {
+            noun == "route"
+                && name.is_none()
+                && n.get("name").is_none()
+                && b.get("match").map(to_json) == n.get("match").map(to_json)
+        };
+        let kept = match name {
+            Some(_) => new_items.iter().find(same_name),
+            None => new_items.iter().find(same_match),
+        };
+        if let Some(n) = kept {
+            if noun == "route" {
+                routes_dropped(b, n, &format!("{list}[{i}].route"), cx, dropped);
             }
+            continue;
         }
         dropped.push(Dropped {
             list: list.clone(),

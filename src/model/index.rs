@@ -52,6 +52,9 @@ pub struct Index {
     pub(crate) pods_by_label: std::sync::OnceLock<crate::model::workloads::PodsByLabel>,
     /// ServiceEntries by the hosts they declare, built on first use.
     pub(crate) se_hosts: std::sync::OnceLock<crate::model::workloads::EntryHosts>,
+    /// Where the nodes of rendered resources that come from other files than their
+    /// resource's are (an overlay's patches and kustomization), for [`Index::real`].
+    foreign: Option<crate::model::spanned::ForeignFiles>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -125,6 +128,7 @@ impl Index {
             file_builds: Vec::new(),
             pods_by_label: std::sync::OnceLock::new(),
             se_hosts: std::sync::OnceLock::new(),
+            foreign: None,
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
@@ -248,6 +252,24 @@ impl Index {
         }
         self.host_claims = claims;
         self.hosts_by_suffix = by_suffix;
+    }
+
+    /// Gives the index the files that the foreign spans of its rendered resources are in.
+    pub(crate) fn with_foreign(mut self, foreign: crate::model::spanned::ForeignFiles) -> Self {
+        self.foreign = Some(foreign);
+        self
+    }
+
+    /// Where a location really is: a foreign span (a node a patch or a kustomization gave a
+    /// rendered resource) in the file it was written in; any other location as it is.
+    pub(crate) fn real(
+        &self,
+        at: crate::model::spanned::Location,
+    ) -> crate::model::spanned::Location {
+        match &self.foreign {
+            Some(f) => f.real(at),
+            None => at,
+        }
     }
 
     /// Records the directory of every file (in `FileId` order), for [`Index::same_directory`].

@@ -23,6 +23,42 @@ impl Location {
     }
 }
 
+/// The spans of a rendered resource that are not in its own file have this bit set: the
+/// rest of such a span is an offset in the render's joined files (see [`ForeignFiles`]).
+/// Files are at most 10 MB, so no span of a file has it.
+pub(crate) const FOREIGN: u32 = 1 << 31;
+
+/// The files a render read, by where each starts among the render's joined files: a
+/// foreign span names its file and its offset in it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ForeignFiles {
+    /// (first offset, end offset, file), sorted and disjoint.
+    files: Vec<(u32, u32, FileId)>,
+}
+
+impl ForeignFiles {
+    pub(crate) fn new(mut files: Vec<(u32, u32, FileId)>) -> Self {
+        files.sort_unstable();
+        ForeignFiles { files }
+    }
+
+    /// Where a location is: a foreign span in its own file, anything else as it is.
+    pub(crate) fn real(&self, at: Location) -> Location {
+        if at.span.start & FOREIGN == 0 {
+            return at;
+        }
+        let (start, end) = (at.span.start & !FOREIGN, at.span.end & !FOREIGN);
+        let i = self.files.partition_point(|&(base, ..)| base <= start);
+        match i.checked_sub(1).map(|i| self.files[i]) {
+            Some((base, stop, file)) if start <= stop => Location::new(
+                file,
+                Span::new((start - base) as usize, (end.min(stop) - base) as usize),
+            ),
+            _ => at,
+        }
+    }
+}
+
 /// A value and where it is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Spanned<T> {

@@ -141,18 +141,21 @@ impl<'a> Context<'a> {
     }
 
     /// Where `at` is: a bare span is in the file of the resource being checked.
+    /// A rendered resource's node from another file (a patch) is in that file.
     fn locate(&self, at: impl Locate) -> Location {
-        at.locate(self.res.file)
+        self.index.real(at.locate(self.res.file))
     }
 
     fn push(&mut self, at: impl Locate, message: String, help: Option<String>) {
-        let at = self.locate(at);
+        let written = at.locate(self.res.file);
+        let at = self.index.real(written);
         let mut d = Diagnostic::new(self.rule, at.file, at.span, message);
         d.help = help;
         d.resource = Some(self.res.key());
-        // A node path is a place in the resource's own tree.
-        d.node_path = if at.file == self.res.file {
-            self.res.root.path_to(at.span)
+        // A node path is a place in the resource's own tree (which a patch's node of a
+        // rendered resource is too).
+        d.node_path = if written.file == self.res.file {
+            self.res.root.path_to(written.span)
         } else {
             None
         };

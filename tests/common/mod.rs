@@ -202,3 +202,24 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The files of an example or fixture that holds several: each `# file: PATH` line starts
+/// the file PATH (below `dir`); a text without one is the single file `name`.
+#[allow(dead_code)]
+pub fn split_files(dir: &str, name: &str, text: &str) -> Vec<(String, String)> {
+    if !text.lines().any(|l| l.starts_with("# file: ")) {
+        return vec![(name.to_string(), text.to_string())];
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        match line.trim_end().strip_prefix("# file: ") {
+            Some(path) => files.push((format!("{dir}{}", path.trim()), String::new())),
+            None => {
+                if let Some((_, body)) = files.last_mut() {
+                    body.push_str(line);
+                }
+            }
+        }
+    }
+    files
+}

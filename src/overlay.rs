@@ -1,0 +1,559 @@
+//! Overlays: the environments a repository's kustomizations build. Each top-level
+//! kustomization (one that no other kustomization of the run includes) is rendered as
+//! `kustomize build` would, and its resources are linted together, as one cluster holds
+//! them. The files a render uses (its resources, and its patches) are then not linted as
+//! written; every other file is. A kustomization that cannot be rendered (a feature
+//! canarylint does not render, or one that makes the build fail) leaves its files to be
+//! linted as written, with a note or a finding that says why.
+//!
+//! A rendered resource keeps its nodes' spans: those of the file its document is in are
+//! that file's, the others (a patch's values, a namespace an overlay sets) are foreign
+//! spans (see [`crate::model::spanned::FOREIGN`]) that its scope's index maps back to the
+//! file they were written in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::codes::RuleId;
+use crate::diagnostic::Diagnostic;
+use crate::kustomize::{self, Fs, Rendered};
+use crate::load;
+use crate::model::index::Index;
+use crate::model::resource::NamespaceSource;
+use crate::model::spanned::{ForeignFiles, FOREIGN};
+use crate::source::{FileId, Place, SourceFile, Span};
+use crate::yaml::{Node, Value};
+
+/// One environment: a top-level kustomization and the index over what it renders.
+pub(crate) struct Overlay {
+    /// Its directory as displayed (`overlays/prod`).
+    pub(crate) name: String,
+    /// Its directory, lexically clean.
+    pub(crate) dir: PathBuf,
+    pub(crate) index: Index,
+}
+
+/// A finding about a kustomization: the file it is in (clean path and text), the files
+/// its render read, and the finding.
+type Finding = (PathBuf, Arc<str>, Arc<Vec<PathBuf>>, Diagnostic);
+
+/// Findings of overlays by where they are and what they say, with the overlays that have
+/// them.
+type Groups<'o> = BTreeMap<(FileId, Span, RuleId, String), (Diagnostic, Vec<&'o Overlay>)>;
+
+/// What the renders of a run gave, before the workspace numbers its files.
+pub(crate) struct Renders {
+    /// The successful renders of the top-level kustomizations, by directory.
+    ok: Vec<(PathBuf, Rendered)>,
+    /// The files those renders use, lexically clean: not linted as written.
+    pub(crate) consumed: HashSet<PathBuf>,
+    /// Notes and findings about the kustomizations (unrendered features, build errors,
+    /// dropped routes), each with the path of its file; numbered with the files.
+    findings: Vec<Finding>,
+    /// The files renders read that the run excludes (`--exclude`): never reported on.
+    excluded: HashSet<PathBuf>,
+}
+
+/// The kustomization directories a run reads: those of its files, and those above them up
+/// to the repository root (a file of an overlay is linted as the overlay renders it).
+pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs) -> Vec<PathBuf> {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut found = Vec::new();
+    for file in files {
+        let mut dir = parent_dir(&load::lexically_clean(file));
+        loop {
+            if !seen.insert(dir.clone()) {
+                break;
+            }
+            if kustomize::kustomization_file(fs, &dir).is_some() {
+                found.push(dir.clone());
+            }
+            if fs.is_dir(&dir.join(".git")) {
+                break;
+            }
+            match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() || dir != Path::new(".") => {
+                    dir = if p.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        p.to_path_buf()
+                    }
+                }
+                _ => break,
+            }
+            // Relative paths stop at the working directory's top, `..` chains included.
+            if dir.ends_with("..") {
+                break;
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Whether a kustomization file declares a Component, which only another kustomization
+/// renders.
+fn is_component(fs: &dyn Fs, dir: &Path) -> bool {
+    let Some(file) = kustomize::kustomization_file(fs, dir) else {
+        return false;
+    };
+    fs.read(&file).is_ok_and(|text| {
+        text.lines()
+            .any(|l| l.trim_end() == "kind: Component" || l.trim_end() == "kind: \"Component\"")
+    })
+}
+
+/// What a kustomization lists, read without rendering: the directories it includes
+/// (`resources`, `bases`, `components`) and the files it lists as resources.
+fn listing(dir: &Path, fs: &dyn Fs) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut dirs, mut files) = (Vec::new(), Vec::new());
+    let Some(text) = kustomize::kustomization_file(fs, dir).and_then(|f| fs.read(&f).ok()) else {
+        return (dirs, files);
+    };
+    let loaded = crate::yaml::load(&text, 0);
+    let Some(doc) = loaded.docs.first() else {
+        return (dirs, files);
+    };
+    for key in ["resources", "bases", "components"] {
+        for item in doc.get(key).map_or(&[][..], Node::items) {
+            let Some(entry) = item.as_str() else { continue };
+            if entry.contains("://") || entry.starts_with("git@") {
+                continue;
+            }
+            let path = load::lexically_clean(&dir.join(entry));
+            if fs.is_dir(&path) {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    (dirs, files)
+}
+
+/// Renders the kustomizations in `dirs` that no other of them includes, and that hold a
+/// resource of a kind the linter reads (`relevant` tells for the files the run loaded; a
+/// file it did not load may hold one).
+pub(crate) fn render_all(
+    dirs: &[PathBuf],
+    fs: &dyn Fs,
+    relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
+) -> Renders {
+    let listings: HashMap<PathBuf, (Vec<PathBuf>, Vec<PathBuf>)> = dirs
+        .par_iter()
+        .map(|d| (load::lexically_clean(d), listing(d, fs)))
+        .collect();
+    let included: HashSet<&PathBuf> = listings.values().flat_map(|(d, _)| d).collect();
+    let top: Vec<&PathBuf> = dirs
+        .iter()
+        .filter(|d| !included.contains(&load::lexically_clean(d)))
+        .collect();
+    let renders: Vec<(PathBuf, Rendered)> = top
+        .par_iter()
+        .filter(|d| !is_component(fs, d) && holds_relevant(d, fs, &listings, relevant))
+        .map(|d| ((*d).clone(), kustomize::render(d, fs)))
+        .collect();
+    let mut included: HashSet<PathBuf> = HashSet::new();
+    for (dir, r) in &renders {
+        let own = load::lexically_clean(dir);
+        included.extend(
+            r.kustomizations
+                .iter()
+                .map(|k| load::lexically_clean(k))
+                .filter(|k| *k != own),
+        );
+    }
+    let mut out = Renders {
+        ok: Vec::new(),
+        consumed: HashSet::new(),
+        findings: Vec::new(),
+        excluded: HashSet::new(),
+    };
+    for (dir, r) in renders {
+        if included.contains(&load::lexically_clean(&dir)) {
+            continue;
+        }
+        let at = |span: Span| located(&r, span);
+        let read: Arc<Vec<PathBuf>> = Arc::new(
+            r.files
+                .iter()
+                .map(|f| load::lexically_clean(&f.path))
+                .collect(),
+        );
+        if !r.unsupported.is_empty() {
+            for (feature, span) in &r.unsupported {
+                let (path, text, span) = at(*span);
+                let feature = if feature.starts_with("a ") {
+                    feature.clone()
+                } else {
+                    format!("`{feature}`")
+                };
+                let msg = format!(
+                    "not rendered: this kustomization uses {feature}, which canarylint does not render; its files are linted as written"
+                );
+                out.findings.push((
+                    path,
+                    text,
+                    Arc::clone(&read),
+                    Diagnostic::new(RuleId::SkippedFile, 0, span, msg).help(
+                        "render it yourself and lint the output: `kubectl kustomize DIR | canarylint check -`",
+                    ),
+                ));
+            }
+            continue;
+        }
+        for d in &r.dropped {
+            let (path, text, span) = at(d.patch);
+            let (base_path, base_text, base_span) = at(d.base);
+            let line = line_of(&base_text, base_span.start as usize);
+            let msg = format!(
+                "this patch replaces the list `{}` of {}: {} of the base ({}:{line}) is not in the patched list",
+                d.list,
+                d.resource,
+                d.entry,
+                base_path.display()
+            );
+            out.findings.push((
+                path,
+                text,
+                Arc::clone(&read),
+                Diagnostic::new(RuleId::PatchDropsRoutes, 0, span, msg).help(
+                    "a strategic-merge patch replaces the lists of a custom resource whole; change one value with a JSON 6902 patch (`op: replace`, `path: /spec/http/0/route/0/weight`), or repeat every entry of the base",
+                ),
+            ));
+        }
+        if !r.errors.is_empty() {
+            for (message, span) in &r.errors {
+                let (path, text, span) = at(*span);
+                out.findings.push((
+                    path,
+                    text,
+                    Arc::clone(&read),
+                    Diagnostic::new(
+                        RuleId::OverlayBuildError,
+                        0,
+                        span,
+                        format!("`kustomize build {}` fails: {message}", dir.display()),
+                    )
+                    .help("the sync of this overlay fails until this is fixed; its files are linted as written"),
+                ));
+            }
+            continue;
+        }
+        out.consumed.extend(
+            r.resource_files
+                .iter()
+                .chain(&r.patch_files)
+                .map(|p| load::lexically_clean(p)),
+        );
+        out.ok.push((dir, r));
+    }
+    out
+}
+
+/// Whether a kustomization or one it includes lists a file that holds (or may hold) a
+/// resource of a kind the linter reads.
+fn holds_relevant(
+    dir: &Path,
+    fs: &dyn Fs,
+    listings: &HashMap<PathBuf, (Vec<PathBuf>, Vec<PathBuf>)>,
+    relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
+) -> bool {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut todo = vec![load::lexically_clean(dir)];
+    while let Some(d) = todo.pop() {
+        if !seen.insert(d.clone()) {
+            continue;
+        }
+        let owned;
+        let (dirs, files) = match listings.get(&d) {
+            Some(l) => l,
+            None => {
+                owned = listing(&d, fs);
+                &owned
+            }
+        };
+        if files.iter().any(|f| relevant(f) != Some(false)) {
+            return true;
+        }
+        todo.extend(dirs.iter().cloned());
+    }
+    false
+}
+
+/// The file (its clean path and text) and the span in it of a span of a render.
+fn located(r: &Rendered, span: Span) -> (PathBuf, Arc<str>, Span) {
+    let i = r.files.partition_point(|f| f.base <= span.start);
+    match i.checked_sub(1).map(|i| &r.files[i]) {
+        Some(f) => (
+            load::lexically_clean(&f.path),
+            Arc::clone(&f.text),
+            Span::new(
+                (span.start - f.base) as usize,
+                (span.end.saturating_sub(f.base) as usize).min(f.text.len()),
+            ),
+        ),
+        None => (PathBuf::new(), Arc::from(""), span),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
+    text[..end].matches('\n').count() + 1
+}
+
+/// The workspace's files by their clean path, and the way to add the files only renders
+/// read.
+pub(crate) struct FileTable<'a> {
+    pub(crate) files: &'a mut Vec<SourceFile>,
+    by_path: HashMap<PathBuf, FileId>,
+    root: Option<PathBuf>,
+    /// The files only renders read.
+    added: HashSet<FileId>,
+    reported: HashSet<PathBuf>,
+    excluded: HashSet<PathBuf>,
+}
+
+impl<'a> FileTable<'a> {
+    /// `reported`: the clean paths of the files the run reports on, whether it kept them or
+    /// not.
+    pub(crate) fn new(
+        files: &'a mut Vec<SourceFile>,
+        root: Option<PathBuf>,
+        reported: HashSet<PathBuf>,
+    ) -> Self {
+        let by_path = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (load::lexically_clean(&f.path), i as FileId))
+            .collect();
+        FileTable {
+            files,
+            by_path,
+            root,
+            added: HashSet::new(),
+            reported,
+            excluded: HashSet::new(),
+        }
+    }
+
+    /// Whether the run reports on a file it read (one of a pre-commit list, say).
+    fn reports(&self, path: &Path) -> bool {
+        self.reported.contains(&load::lexically_clean(path))
+    }
+
+    /// Whether the run reports on the findings of a render that read `files`: when it
+    /// reports on one of them, the files only the render read are reported too.
+    fn reports_any<'p>(&self, mut files: impl Iterator<Item = &'p Path>) -> bool {
+        files.any(|p| self.reports(p))
+    }
+
+    /// The id of the file at `path`, added with `text` when the run has not kept it (and
+    /// then reported or not as `reported` says).
+    fn id(&mut self, path: &Path, text: &Arc<str>, reported: bool) -> FileId {
+        let clean = load::lexically_clean(path);
+        let reported = reported && !self.excluded.contains(&clean);
+        if let Some(&id) = self.by_path.get(&clean) {
+            let f = &mut self.files[id as usize];
+            // A file the loader did not keep has no text.
+            if f.text.is_empty() && !text.is_empty() {
+                f.text = Arc::clone(text);
+            }
+            if self.added.contains(&id) {
+                f.reported |= reported;
+            }
+            return id;
+        }
+        let id = self.files.len() as FileId;
+        let display = crate::walk::display(&clean);
+        let mut src = SourceFile::new(clean.clone(), display, Arc::clone(text));
+        src.reported = reported;
+        self.added.insert(id);
+        src.place = match std::fs::canonicalize(&clean) {
+            Ok(abs) => Place::Outside(abs).settle(self.root.as_deref()),
+            Err(_) => Place::Repository(clean.clone()),
+        };
+        self.files.push(src);
+        self.by_path.insert(clean, id);
+        id
+    }
+}
+
+impl Renders {
+    /// Marks the files renders read that `excluded` says the run excludes.
+    pub(crate) fn exclude(&mut self, excluded: impl Fn(&Path) -> bool) {
+        let read = self
+            .ok
+            .iter()
+            .flat_map(|(_, r)| r.files.iter().map(|f| load::lexically_clean(&f.path)))
+            .chain(self.findings.iter().flat_map(|f| f.2.iter().cloned()));
+        self.excluded = read.filter(|p| excluded(p)).collect();
+    }
+
+    /// Numbers the renders' findings and files in `table`, and builds one index per
+    /// environment.
+    pub(crate) fn into_overlays(
+        self,
+        table: &mut FileTable<'_>,
+        root_namespace: &str,
+        default_namespace: &str,
+    ) -> (Vec<Overlay>, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        table.excluded = self.excluded;
+        for (path, text, read, mut d) in self.findings {
+            let reported = table.reports_any(read.iter().map(PathBuf::as_path));
+            d.file = table.id(&path, &text, reported);
+            diags.push(d);
+        }
+        let mut overlays = Vec::new();
+        for (dir, r) in self.ok {
+            let reported = table.reports_any(r.files.iter().map(|f| f.path.as_path()));
+            let ids: Vec<FileId> = r
+                .files
+                .iter()
+                .map(|f| table.id(&f.path, &f.text, reported))
+                .collect();
+            let foreign = ForeignFiles::new(
+                r.files
+                    .iter()
+                    .zip(&ids)
+                    .map(|(f, &id)| (f.base, f.base + f.text.len() as u32, id))
+                    .collect(),
+            );
+            let mut resources = Vec::new();
+            for doc in r.resources {
+                let i = r.files.partition_point(|f| f.base <= doc.span.start);
+                let Some(k) = i.checked_sub(1) else { continue };
+                let (base, len) = (r.files[k].base, r.files[k].text.len() as u32);
+                let mut doc = doc;
+                localize(&mut doc, base, base + len);
+                if let Some(mut res) = load::resource(doc) {
+                    res.resource.file = ids[k];
+                    if !res.explicit_namespace {
+                        res.resource.namespace = default_namespace.to_string();
+                        res.resource.namespace_source = NamespaceSource::Default;
+                    }
+                    resources.push(res.resource);
+                }
+            }
+            let name = crate::walk::display(&load::lexically_clean(&dir));
+            let dirs: Vec<Option<&Path>> = table.files.iter().map(|f| f.path.parent()).collect();
+            let index = Index::new(resources, root_namespace.to_string())
+                .with_directories(dirs)
+                // Everything an overlay renders is applied together.
+                .with_builds(table.files.iter().map(|_| Some(dir.as_path())))
+                .with_foreign(foreign);
+            overlays.push(Overlay {
+                name,
+                dir: load::lexically_clean(&dir),
+                index,
+            });
+        }
+        (overlays, diags)
+    }
+}
+
+/// Makes the spans of a rendered document that are in its own file (`base..end` of the
+/// render) that file's, and marks the others foreign.
+fn localize(node: &mut Node, base: u32, end: u32) {
+    let fix = |s: &mut Span| {
+        if s.start >= base && s.start <= end {
+            s.start -= base;
+            s.end = s.end.min(end).saturating_sub(base);
+        } else {
+            s.start |= FOREIGN;
+            s.end |= FOREIGN;
+        }
+    };
+    fix(&mut node.span);
+    match &mut node.value {
+        Value::Map(entries) => {
+            for e in entries {
+                localize(&mut e.key, base, end);
+                localize(&mut e.value, base, end);
+            }
+        }
+        Value::Seq(items) => {
+            for n in items {
+                localize(n, base, end);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Marks which overlays a finding was rendered in: the same finding in several overlays
+/// becomes one, naming them. A finding of one overlay in a file of its own directory (its
+/// patch, say) names none: where it is says which.
+pub(crate) fn merge(found: Vec<(Diagnostic, &Overlay)>, files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut groups: Groups<'_> = BTreeMap::new();
+    for (d, overlay) in found {
+        let key = (d.file, d.span, d.rule, d.message.clone());
+        let g = groups.entry(key).or_insert_with(|| (d, Vec::new()));
+        if !g.1.iter().any(|o| std::ptr::eq(*o, overlay)) {
+            g.1.push(overlay);
+        }
+    }
+    groups
+        .into_values()
+        .map(|(mut d, overlays)| {
+            let own = match (overlays.as_slice(), files.get(d.file as usize)) {
+                ([o], Some(f)) => under(&load::lexically_clean(&f.path), &o.dir),
+                _ => false,
+            };
+            if !own {
+                let mut names: Vec<&str> = overlays.iter().map(|o| o.name.as_str()).collect();
+                names.sort_unstable();
+                d.message.push_str(&in_overlays(&names));
+            }
+            d
+        })
+        .collect()
+}
+
+/// Whether a clean path is in a clean directory.
+fn under(path: &Path, dir: &Path) -> bool {
+    if dir == Path::new(".") {
+        return path.is_relative() && !path.starts_with("..");
+    }
+    path.starts_with(dir)
+}
+
+fn in_overlays(names: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    match names.len() {
+        1 => format!(" (in overlay {})", quoted[0]),
+        n if n <= SHOWN => format!(" (in overlays {})", quoted.join(", ")),
+        n => format!(
+            " (in overlays {} and {} more)",
+            quoted.join(", "),
+            n - SHOWN
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_name_their_overlays() {
+        assert_eq!(in_overlays(&["a"]), " (in overlay `a`)");
+        assert_eq!(in_overlays(&["a", "b"]), " (in overlays `a`, `b`)");
+        assert_eq!(
+            in_overlays(&["a", "b", "c", "d", "e"]),
+            " (in overlays `a`, `b`, `c` and 2 more)"
+        );
+    }
+}
