@@ -173,6 +173,8 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
         stack: Vec::new(),
         seen: HashSet::new(),
         fifo: false,
+        vars: Vec::new(),
+        var_refs_relevant: false,
     };
     let dir = clean(dir);
     let mut res = r.build(&dir, Vec::new(), Kind::Top, Span::default());
@@ -181,6 +183,9 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
     }
     for x in &mut res {
         transform::drop_empty_annotations(&mut x.node);
+    }
+    if let Some(span) = r.vars_unsupported(&res) {
+        r.out.unsupported.push(("vars".into(), span));
     }
     r.out.resources = res.into_iter().map(|r| r.node).collect();
     r.out
@@ -337,6 +342,10 @@ struct Renderer<'a> {
     stack: Vec<PathBuf>,
     seen: HashSet<(u8, PathBuf)>,
     fifo: bool,
+    /// `vars` of every kustomization, with the span of their key.
+    vars: Vec<(Node, Span)>,
+    /// Whether a `configurations` file makes vars reach a kind the linter reads.
+    var_refs_relevant: bool,
 }
 
 /// Keys of a kustomization that change nothing the linter reads, or only make kinds it
@@ -361,7 +370,6 @@ const UNSUPPORTED: &[&str] = &[
     "helmChartInflationGenerator",
     "helmGlobals",
     "replacements",
-    "vars",
     "generators",
     "transformers",
     "validators",
@@ -382,6 +390,7 @@ const HANDLED: &[&str] = &[
     "patchesStrategicMerge",
     "patches",
     "patchesJson6902",
+    "vars",
 ];
 
 pub(crate) fn is_remote(s: &str) -> bool {
@@ -561,6 +570,10 @@ impl Renderer<'_> {
             let key = e.key.as_str().unwrap_or("");
             if UNSUPPORTED.contains(&key) {
                 self.out.unsupported.push((key.to_string(), e.key.span));
+            } else if key == "vars" {
+                for v in e.value.items() {
+                    self.vars.push((v.clone(), e.key.span));
+                }
             } else if key == "configurations" {
                 self.configurations(dir, e);
             } else if !IGNORED.contains(&key) && !HANDLED.contains(&key) {
@@ -723,7 +736,18 @@ impl Renderer<'_> {
             };
             for section in doc.entries() {
                 let name = section.key.as_str().unwrap_or("");
-                if matches!(name, "varReference" | "images") {
+                if name == "images" {
+                    continue;
+                }
+                if name == "varReference" {
+                    // Harmless unless vars are used (checked once rendered).
+                    if section.value.items().iter().any(|f| {
+                        f.get("kind")
+                            .and_then(Node::as_str)
+                            .is_none_or(crate::model::kinds::Kind::is_relevant_name)
+                    }) {
+                        self.var_refs_relevant = true;
+                    }
                     continue;
                 }
                 // The kinds a section's field specs apply to: `fieldSpecs` of name
@@ -748,6 +772,55 @@ impl Renderer<'_> {
                 }
             }
         }
+    }
+
+    /// Whether `vars` may change what the linter reads: the span of a `vars` key if so.
+    /// kustomize substitutes `$(VAR)` only in its `varReference` fields (upstream
+    /// api/konfig/builtinpluginconsts/varreference.go); of the parts the linter reads those
+    /// are labels, annotations and Service ports. A var whose object is not among the
+    /// resources is declined too (kustomize would fail).
+    fn vars_unsupported(&self, res: &[Res]) -> Option<Span> {
+        let (_, span) = self.vars.first()?;
+        if self.var_refs_relevant {
+            return Some(*span);
+        }
+        fn has_ref(n: &Node) -> bool {
+            match &n.value {
+                Value::Scalar(s) => s.text.contains("$("),
+                Value::Seq(items) => items.iter().any(has_ref),
+                Value::Map(entries) => entries.iter().any(|e| has_ref(&e.value)),
+            }
+        }
+        for r in res {
+            let n = &r.node;
+            let api = n.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+            let kind = n.get("kind").and_then(Node::as_str).unwrap_or("");
+            if crate::model::kinds::Kind::from_api(api, kind).is_none() {
+                continue;
+            }
+            let mut fields = vec![
+                n.path(&["metadata", "labels"]),
+                n.path(&["metadata", "annotations"]),
+            ];
+            if kind == "Service" {
+                fields.push(n.path(&["spec", "ports"]));
+            }
+            if fields.into_iter().flatten().any(has_ref) {
+                return Some(*span);
+            }
+        }
+        for (v, span) in &self.vars {
+            let kind = v.path(&["objref", "kind"]).and_then(Node::as_str);
+            let name = v.path(&["objref", "name"]).and_then(Node::as_str);
+            let found = res.iter().any(|r| {
+                r.ids()
+                    .any(|id| Some(id.kind.as_str()) == kind && Some(id.name.as_str()) == name)
+            });
+            if !found {
+                return Some(*span);
+            }
+        }
+        None
     }
 
     /// The files of `configMapGenerator` and `secretGenerator` must exist, or kustomize
