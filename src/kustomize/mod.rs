@@ -175,6 +175,7 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
         fifo: false,
         vars: Vec::new(),
         var_refs_relevant: false,
+        builds: 0,
     };
     let dir = clean(dir);
     let mut res = r.build(&dir, Vec::new(), Kind::Top, Span::default());
@@ -346,7 +347,13 @@ struct Renderer<'a> {
     vars: Vec<(Node, Span)>,
     /// Whether a `configurations` file makes vars reach a kind the linter reads.
     var_refs_relevant: bool,
+    /// Kustomizations built so far: a base included by two overlays is built twice, so a
+    /// hostile tree of includes could ask for 2^depth builds.
+    builds: usize,
 }
+
+/// The most kustomizations one render builds (each inclusion counts).
+const MAX_BUILDS: usize = 5_000;
 
 /// Keys of a kustomization that change nothing the linter reads, or only make kinds it
 /// never reads.
@@ -468,6 +475,16 @@ impl Renderer<'_> {
             );
             return acc;
         };
+        self.builds += 1;
+        if self.builds > MAX_BUILDS {
+            if self.builds == MAX_BUILDS + 1 {
+                self.error(
+                    format!("more than {MAX_BUILDS} kustomizations to build: not rendered"),
+                    at,
+                );
+            }
+            return acc;
+        }
         let found = KUSTOMIZATION_NAMES
             .iter()
             .filter(|n| self.fs.is_file(&clean(&dir.join(n))))

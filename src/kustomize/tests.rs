@@ -468,3 +468,34 @@ fn two_kustomization_files_are_an_error() {
         .0
         .starts_with("Found multiple kustomization files"));
 }
+
+#[test]
+fn a_diamond_of_includes_is_bounded() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..40 {
+        files.push((
+            format!("k{i}/kustomization.yaml"),
+            format!(
+                "resources: [../k{}/, ../k{}]\nnameSuffix: -{i}\n",
+                i + 1,
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "k40/kustomization.yaml".into(),
+        "resources: [svc.yaml]\n".into(),
+    ));
+    files.push(("k40/svc.yaml".into(), SVC.into()));
+    let f = MemFs(
+        files
+            .into_iter()
+            .map(|(p, t)| (PathBuf::from(p), t))
+            .collect(),
+    );
+    let r = render(Path::new("k0"), &f);
+    assert!(r
+        .errors
+        .iter()
+        .any(|(m, _)| m.contains("kustomizations to build")));
+}
