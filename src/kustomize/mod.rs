@@ -376,7 +376,6 @@ const UNSUPPORTED: &[&str] = &[
     "helmCharts",
     "helmChartInflationGenerator",
     "helmGlobals",
-    "replacements",
     "generators",
     "transformers",
     "validators",
@@ -398,6 +397,7 @@ const HANDLED: &[&str] = &[
     "patches",
     "patchesJson6902",
     "vars",
+    "replacements",
 ];
 
 pub(crate) fn is_remote(s: &str) -> bool {
@@ -587,6 +587,10 @@ impl Renderer<'_> {
             let key = e.key.as_str().unwrap_or("");
             if UNSUPPORTED.contains(&key) {
                 self.out.unsupported.push((key.to_string(), e.key.span));
+            } else if key == "replacements" {
+                if !self.replacements_harmless(dir, &e.value) {
+                    self.out.unsupported.push((key.to_string(), e.key.span));
+                }
             } else if key == "vars" {
                 for v in e.value.items() {
                     self.vars.push((v.clone(), e.key.span));
@@ -789,6 +793,53 @@ impl Renderer<'_> {
                 }
             }
         }
+    }
+
+    /// Whether `replacements` only write fields the linter never reads: targets of kinds
+    /// it does not read, or the pod spec of a workload (`spec.template.spec…`). Anything
+    /// else is declined.
+    fn replacements_harmless(&mut self, dir: &Path, list: &Node) -> bool {
+        let mut reps: Vec<Node> = Vec::new();
+        for item in list.items() {
+            match item.get("path") {
+                Some(p) => match self.patch_docs(dir, Some(p), None, false) {
+                    Some(docs) => {
+                        for d in docs {
+                            match d.as_seq() {
+                                Some(items) => reps.extend(items.iter().cloned()),
+                                None => reps.push(d),
+                            }
+                        }
+                    }
+                    None => return false,
+                },
+                None => reps.push(item.clone()),
+            }
+        }
+        reps.iter().all(|r| {
+            r.get("targets").is_some_and(|t| {
+                t.items().iter().all(|t| {
+                    let Some(kind) = t.path(&["select", "kind"]).and_then(Node::as_str) else {
+                        return false;
+                    };
+                    if !crate::model::kinds::Kind::is_relevant_name(kind) {
+                        return true;
+                    }
+                    let prefix = match kind {
+                        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => {
+                            "spec.template.spec."
+                        }
+                        "Pod" => "spec.",
+                        _ => return false,
+                    };
+                    let paths = t.get("fieldPaths").map(Node::items).unwrap_or(&[]);
+                    !paths.is_empty()
+                        && paths
+                            .iter()
+                            .all(|p| p.as_str().is_some_and(|p| p.starts_with(prefix)))
+                })
+            })
+        })
     }
 
     /// Whether `vars` may change what the linter reads: the span of a `vars` key if so.
@@ -1038,6 +1089,7 @@ impl Renderer<'_> {
         dir: &Path,
         path: Option<&Node>,
         inline: Option<&Node>,
+        is_patch: bool,
     ) -> Option<Vec<Node>> {
         if let Some(p) = path {
             let Some(rel) = p.as_str() else {
@@ -1068,7 +1120,9 @@ impl Renderer<'_> {
             }
             return match self.file(&full) {
                 Ok(i) => {
-                    self.note(1, &full);
+                    if is_patch {
+                        self.note(1, &full);
+                    }
                     Some(self.docs[i].clone())
                 }
                 Err(e) => {
@@ -1121,7 +1175,7 @@ impl Renderer<'_> {
         let docs = if looks_inline {
             Some(self.inline_docs(item, text))
         } else {
-            self.patch_docs(dir, Some(item), None)
+            self.patch_docs(dir, Some(item), None, true)
         };
         let Some(docs) = docs else { return };
         for d in docs {
@@ -1185,7 +1239,7 @@ impl Renderer<'_> {
                 }
             }
         }
-        let Some(docs) = self.patch_docs(dir, path, inline) else {
+        let Some(docs) = self.patch_docs(dir, path, inline, true) else {
             return;
         };
         let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
