@@ -445,10 +445,16 @@ impl Renderer<'_> {
         }
         self.next_base = base + text.len() as u64 + 1;
         let loaded = yaml::load(&text, base as usize);
+        // YAML the parser rejects is declined, not reported as a failure of the build:
+        // kustomize's parser accepts some text this one does not (and the linter reports
+        // syntax errors of the files it loads itself).
         for issue in &loaded.issues {
             if let yaml::LoadIssue::Syntax { span, message } = issue {
-                self.out.errors.push((
-                    format!("MalformedYAMLError: {message} in File: {}", path.display()),
+                self.out.unsupported.push((
+                    format!(
+                        "YAML canarylint cannot parse in `{}`: {message}",
+                        path.display()
+                    ),
                     *span,
                 ));
             }
@@ -1151,7 +1157,10 @@ impl Renderer<'_> {
         if loaded.failed {
             for issue in &loaded.issues {
                 if let yaml::LoadIssue::Syntax { message, .. } = issue {
-                    self.error(format!("MalformedYAMLError: {message}"), node.span);
+                    self.out.unsupported.push((
+                        format!("an inline patch canarylint cannot parse: {message}"),
+                        node.span,
+                    ));
                 }
             }
         }
