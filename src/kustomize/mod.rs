@@ -173,6 +173,9 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
         stack: Vec::new(),
         seen: HashSet::new(),
         fifo: false,
+        vars: Vec::new(),
+        var_refs_relevant: false,
+        builds: 0,
     };
     let dir = clean(dir);
     let mut res = r.build(&dir, Vec::new(), Kind::Top, Span::default());
@@ -181,6 +184,9 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
     }
     for x in &mut res {
         transform::drop_empty_annotations(&mut x.node);
+    }
+    if let Some(span) = r.vars_unsupported(&res) {
+        r.out.unsupported.push(("vars".into(), span));
     }
     r.out.resources = res.into_iter().map(|r| r.node).collect();
     r.out
@@ -337,7 +343,17 @@ struct Renderer<'a> {
     stack: Vec<PathBuf>,
     seen: HashSet<(u8, PathBuf)>,
     fifo: bool,
+    /// `vars` of every kustomization, with the span of their key.
+    vars: Vec<(Node, Span)>,
+    /// Whether a `configurations` file makes vars reach a kind the linter reads.
+    var_refs_relevant: bool,
+    /// Kustomizations built so far: a base included by two overlays is built twice, so a
+    /// hostile tree of includes could ask for 2^depth builds.
+    builds: usize,
 }
+
+/// The most kustomizations one render builds (each inclusion counts).
+const MAX_BUILDS: usize = 5_000;
 
 /// Keys of a kustomization that change nothing the linter reads, or only make kinds it
 /// never reads.
@@ -360,8 +376,6 @@ const UNSUPPORTED: &[&str] = &[
     "helmCharts",
     "helmChartInflationGenerator",
     "helmGlobals",
-    "replacements",
-    "vars",
     "generators",
     "transformers",
     "validators",
@@ -382,6 +396,8 @@ const HANDLED: &[&str] = &[
     "patchesStrategicMerge",
     "patches",
     "patchesJson6902",
+    "vars",
+    "replacements",
 ];
 
 pub(crate) fn is_remote(s: &str) -> bool {
@@ -429,10 +445,16 @@ impl Renderer<'_> {
         }
         self.next_base = base + text.len() as u64 + 1;
         let loaded = yaml::load(&text, base as usize);
+        // YAML the parser rejects is declined, not reported as a failure of the build:
+        // kustomize's parser accepts some text this one does not (and the linter reports
+        // syntax errors of the files it loads itself).
         for issue in &loaded.issues {
             if let yaml::LoadIssue::Syntax { span, message } = issue {
-                self.out.errors.push((
-                    format!("MalformedYAMLError: {message} in File: {}", path.display()),
+                self.out.unsupported.push((
+                    format!(
+                        "YAML canarylint cannot parse in `{}`: {message}",
+                        path.display()
+                    ),
                     *span,
                 ));
             }
@@ -459,6 +481,16 @@ impl Renderer<'_> {
             );
             return acc;
         };
+        self.builds += 1;
+        if self.builds > MAX_BUILDS {
+            if self.builds == MAX_BUILDS + 1 {
+                self.error(
+                    format!("more than {MAX_BUILDS} kustomizations to build: not rendered"),
+                    at,
+                );
+            }
+            return acc;
+        }
         let found = KUSTOMIZATION_NAMES
             .iter()
             .filter(|n| self.fs.is_file(&clean(&dir.join(n))))
@@ -561,6 +593,14 @@ impl Renderer<'_> {
             let key = e.key.as_str().unwrap_or("");
             if UNSUPPORTED.contains(&key) {
                 self.out.unsupported.push((key.to_string(), e.key.span));
+            } else if key == "replacements" {
+                if !self.replacements_harmless(dir, &e.value) {
+                    self.out.unsupported.push((key.to_string(), e.key.span));
+                }
+            } else if key == "vars" {
+                for v in e.value.items() {
+                    self.vars.push((v.clone(), e.key.span));
+                }
             } else if key == "configurations" {
                 self.configurations(dir, e);
             } else if !IGNORED.contains(&key) && !HANDLED.contains(&key) {
@@ -723,7 +763,18 @@ impl Renderer<'_> {
             };
             for section in doc.entries() {
                 let name = section.key.as_str().unwrap_or("");
-                if matches!(name, "varReference" | "images") {
+                if name == "images" {
+                    continue;
+                }
+                if name == "varReference" {
+                    // Harmless unless vars are used (checked once rendered).
+                    if section.value.items().iter().any(|f| {
+                        f.get("kind")
+                            .and_then(Node::as_str)
+                            .is_none_or(crate::model::kinds::Kind::is_relevant_name)
+                    }) {
+                        self.var_refs_relevant = true;
+                    }
                     continue;
                 }
                 // The kinds a section's field specs apply to: `fieldSpecs` of name
@@ -748,6 +799,102 @@ impl Renderer<'_> {
                 }
             }
         }
+    }
+
+    /// Whether `replacements` only write fields the linter never reads: targets of kinds
+    /// it does not read, or the pod spec of a workload (`spec.template.spec…`). Anything
+    /// else is declined.
+    fn replacements_harmless(&mut self, dir: &Path, list: &Node) -> bool {
+        let mut reps: Vec<Node> = Vec::new();
+        for item in list.items() {
+            match item.get("path") {
+                Some(p) => match self.patch_docs(dir, Some(p), None, false) {
+                    Some(docs) => {
+                        for d in docs {
+                            match d.as_seq() {
+                                Some(items) => reps.extend(items.iter().cloned()),
+                                None => reps.push(d),
+                            }
+                        }
+                    }
+                    None => return false,
+                },
+                None => reps.push(item.clone()),
+            }
+        }
+        reps.iter().all(|r| {
+            r.get("targets").is_some_and(|t| {
+                t.items().iter().all(|t| {
+                    let Some(kind) = t.path(&["select", "kind"]).and_then(Node::as_str) else {
+                        return false;
+                    };
+                    if !crate::model::kinds::Kind::is_relevant_name(kind) {
+                        return true;
+                    }
+                    let prefix = match kind {
+                        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => {
+                            "spec.template.spec."
+                        }
+                        "Pod" => "spec.",
+                        _ => return false,
+                    };
+                    let paths = t.get("fieldPaths").map(Node::items).unwrap_or(&[]);
+                    !paths.is_empty()
+                        && paths
+                            .iter()
+                            .all(|p| p.as_str().is_some_and(|p| p.starts_with(prefix)))
+                })
+            })
+        })
+    }
+
+    /// Whether `vars` may change what the linter reads: the span of a `vars` key if so.
+    /// kustomize substitutes `$(VAR)` only in its `varReference` fields (upstream
+    /// api/konfig/builtinpluginconsts/varreference.go); of the parts the linter reads those
+    /// are labels, annotations and Service ports. A var whose object is not among the
+    /// resources is declined too (kustomize would fail).
+    fn vars_unsupported(&self, res: &[Res]) -> Option<Span> {
+        let (_, span) = self.vars.first()?;
+        if self.var_refs_relevant {
+            return Some(*span);
+        }
+        fn has_ref(n: &Node) -> bool {
+            match &n.value {
+                Value::Scalar(s) => s.text.contains("$("),
+                Value::Seq(items) => items.iter().any(has_ref),
+                Value::Map(entries) => entries.iter().any(|e| has_ref(&e.value)),
+            }
+        }
+        for r in res {
+            let n = &r.node;
+            let api = n.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+            let kind = n.get("kind").and_then(Node::as_str).unwrap_or("");
+            if crate::model::kinds::Kind::from_api(api, kind).is_none() {
+                continue;
+            }
+            let mut fields = vec![
+                n.path(&["metadata", "labels"]),
+                n.path(&["metadata", "annotations"]),
+            ];
+            if kind == "Service" {
+                fields.push(n.path(&["spec", "ports"]));
+            }
+            if fields.into_iter().flatten().any(has_ref) {
+                return Some(*span);
+            }
+        }
+        for (v, span) in &self.vars {
+            let kind = v.path(&["objref", "kind"]).and_then(Node::as_str);
+            let name = v.path(&["objref", "name"]).and_then(Node::as_str);
+            let found = res.iter().any(|r| {
+                r.ids()
+                    .any(|id| Some(id.kind.as_str()) == kind && Some(id.name.as_str()) == name)
+            });
+            if !found {
+                return Some(*span);
+            }
+        }
+        None
     }
 
     /// The files of `configMapGenerator` and `secretGenerator` must exist, or kustomize
@@ -948,6 +1095,7 @@ impl Renderer<'_> {
         dir: &Path,
         path: Option<&Node>,
         inline: Option<&Node>,
+        is_patch: bool,
     ) -> Option<Vec<Node>> {
         if let Some(p) = path {
             let Some(rel) = p.as_str() else {
@@ -978,7 +1126,9 @@ impl Renderer<'_> {
             }
             return match self.file(&full) {
                 Ok(i) => {
-                    self.note(1, &full);
+                    if is_patch {
+                        self.note(1, &full);
+                    }
                     Some(self.docs[i].clone())
                 }
                 Err(e) => {
@@ -1007,7 +1157,10 @@ impl Renderer<'_> {
         if loaded.failed {
             for issue in &loaded.issues {
                 if let yaml::LoadIssue::Syntax { message, .. } = issue {
-                    self.error(format!("MalformedYAMLError: {message}"), node.span);
+                    self.out.unsupported.push((
+                        format!("an inline patch canarylint cannot parse: {message}"),
+                        node.span,
+                    ));
                 }
             }
         }
@@ -1031,7 +1184,7 @@ impl Renderer<'_> {
         let docs = if looks_inline {
             Some(self.inline_docs(item, text))
         } else {
-            self.patch_docs(dir, Some(item), None)
+            self.patch_docs(dir, Some(item), None, true)
         };
         let Some(docs) = docs else { return };
         for d in docs {
@@ -1095,7 +1248,7 @@ impl Renderer<'_> {
                 }
             }
         }
-        let Some(docs) = self.patch_docs(dir, path, inline) else {
+        let Some(docs) = self.patch_docs(dir, path, inline, true) else {
             return;
         };
         let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();

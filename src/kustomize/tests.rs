@@ -468,3 +468,61 @@ fn two_kustomization_files_are_an_error() {
         .0
         .starts_with("Found multiple kustomization files"));
 }
+
+#[test]
+fn a_diamond_of_includes_is_bounded() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..40 {
+        files.push((
+            format!("k{i}/kustomization.yaml"),
+            format!(
+                "resources: [../k{}/, ../k{}]\nnameSuffix: -{i}\n",
+                i + 1,
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "k40/kustomization.yaml".into(),
+        "resources: [svc.yaml]\n".into(),
+    ));
+    files.push(("k40/svc.yaml".into(), SVC.into()));
+    let f = MemFs(
+        files
+            .into_iter()
+            .map(|(p, t)| (PathBuf::from(p), t))
+            .collect(),
+    );
+    let r = render(Path::new("k0"), &f);
+    assert!(r
+        .errors
+        .iter()
+        .any(|(m, _)| m.contains("kustomizations to build")));
+}
+
+#[test]
+fn a_target_that_selects_nothing_is_not_an_error() {
+    // kustomize v5 applies a targeted patch to every match, and to none without failing;
+    // only a patch that names its resource itself must find it.
+    let f = fs(&[
+        ("app/vs.yaml", VS),
+        (
+            "app/kustomization.yaml",
+            "resources: [vs.yaml]\npatches:\n- target: {kind: Rollout}\n  patch: |-\n    - op: replace\n      path: /spec/x\n      value: 1\n",
+        ),
+    ]);
+    let r = render(Path::new("app"), &f);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.resources.len(), 1);
+}
+
+#[test]
+fn files_outside_the_kustomization_are_refused() {
+    let f = fs(&[
+        ("shared/vs.yaml", VS),
+        ("app/kustomization.yaml", "resources: [../shared/vs.yaml]\n"),
+    ]);
+    let r = render(Path::new("app"), &f);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert!(r.errors[0].0.contains("is not in or below 'app'"));
+}

@@ -118,6 +118,21 @@ fn set(m: &mut Node, e: &Entry) {
 pub(super) fn namespace(acc: &mut [Res], ns: &Node) {
     for r in acc {
         let id = r.id();
+        // kustomize's `metaNamespaceHack` (upstream api/filters/namespace): a v1
+        // Namespace takes the namespace as its name.
+        if id.kind == "Namespace" && id.group.is_empty() && id.version == "v1" {
+            r.remember();
+            if let Some(meta) = map_at(&mut r.node, &["metadata"], true, ns.span) {
+                set(
+                    meta,
+                    &Entry {
+                        key: super::scalar("name", ns.span),
+                        value: ns.clone(),
+                    },
+                );
+            }
+            continue;
+        }
         if cluster_scoped(&id.kind) {
             continue;
         }
