@@ -494,6 +494,45 @@ fn whole_entries(
     doc.value.take_map().filter(|m| m.len() == n)
 }
 
+/// The documents of a file a kustomization reads, every span from `base`. A document of
+/// a kind the rules never read (a CRD, a ConfigMap) is parsed for its identity only
+/// (`apiVersion`, `kind`, `metadata`), and a workload for the parts the rules read (see
+/// [`projection`]), which is all a render needs of them: what patches do to the rest never
+/// reaches a rule. Kustomization files are parsed whole.
+pub(crate) fn load_for_render(text: &str, base: usize) -> Loaded {
+    let mut out = Loaded {
+        docs: Vec::new(),
+        issues: Vec::new(),
+        failed: false,
+        aliases_exhausted: false,
+    };
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    for seg in prescan::segments(&text[bom..]) {
+        let (start, end) = (seg.start + bom, seg.end + bom);
+        // A workload is read in part, as the loader reads it. A patch's directives
+        // (`$patch: delete`) are read wherever they are.
+        let directives = text[start..end].contains("$patch");
+        let parts = match &seg.kind {
+            _ if directives => None,
+            prescan::Guess::Kind(k) if k == "Kustomization" || k == "Component" => None,
+            prescan::Guess::Kind(k) if !Kind::is_relevant_name(k) => Some(IDENTITY),
+            prescan::Guess::Kind(k) => projection(k),
+            _ => None,
+        };
+        let projected = parts.and_then(|parts| {
+            let roots: Vec<usize> = seg.roots.iter().map(|r| r + bom).collect();
+            load_projection(text, start, end, &roots, parts)
+        });
+        let loaded = projected.unwrap_or_else(|| yaml::load(&text[start..end], start));
+        out.failed |= loaded.failed;
+        out.aliases_exhausted |= loaded.aliases_exhausted;
+        out.docs.extend(loaded.docs);
+        out.issues.extend(loaded.issues);
+    }
+    out.shift(base as u32);
+    out
+}
+
 fn is_item(line: &str) -> bool {
     let b = line.as_bytes();
     b.first() == Some(&b'-') && matches!(b.get(1), None | Some(b' ' | b'\t' | b'\n' | b'\r'))

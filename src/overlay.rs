@@ -158,10 +158,19 @@ pub(crate) fn render_all(
         .iter()
         .filter(|d| !included.contains(&load::lexically_clean(d)))
         .collect();
+    let parsed = kustomize::Parsed::default();
+    let top: Vec<&PathBuf> = top
+        .into_par_iter()
+        .filter(|d| !is_component(fs, d) && holds_relevant(d, fs, &listings, relevant))
+        .collect();
     let renders: Vec<(PathBuf, Rendered)> = top
         .par_iter()
-        .filter(|d| !is_component(fs, d) && holds_relevant(d, fs, &listings, relevant))
-        .map(|d| ((*d).clone(), kustomize::render(d, fs)))
+        .map(|d| {
+            let mut r = kustomize::render_with(d, fs, &parsed);
+            // Only the kinds the rules read are kept (the others hold their identity only).
+            r.resources.retain(is_read);
+            ((*d).clone(), r)
+        })
         .collect();
     let mut included: HashSet<PathBuf> = HashSet::new();
     for (dir, r) in &renders {
@@ -232,8 +241,13 @@ pub(crate) fn render_all(
                 ),
             ));
         }
-        if !r.errors.is_empty() {
-            for (message, span) in &r.errors {
+        let errors: Vec<&(String, Span)> = r
+            .errors
+            .iter()
+            .filter(|(m, _)| !kustomize::is_generator_error(m))
+            .collect();
+        if !errors.is_empty() {
+            for (message, span) in errors {
                 let (path, text, span) = at(*span);
                 out.findings.push((
                     path,
@@ -259,6 +273,23 @@ pub(crate) fn render_all(
         out.ok.push((dir, r));
     }
     out
+}
+
+/// Whether a rule checks resources of `kind` on their own. Services are checked only
+/// beside the Flagger Canary that owns them (`flagger-owned-resource`), which is checked
+/// itself; the other kinds the rules read (workloads, Gateways) are only looked up.
+pub(crate) fn is_checked(kind: crate::model::kinds::Kind) -> bool {
+    use crate::model::kinds::Kind;
+    kind != Kind::Service
+        && crate::rules::registry::RULES
+            .iter()
+            .any(|r| r.kinds().contains(&kind))
+}
+
+/// Whether a rendered document is of a kind the rules read.
+fn is_read(doc: &Node) -> bool {
+    let field = |k: &str| doc.get(k).and_then(Node::as_str);
+    matches!((field("apiVersion"), field("kind")), (Some(api), Some(kind)) if crate::model::kinds::Kind::from_api(api, kind).is_some())
 }
 
 /// Whether a kustomization or one it includes lists a file that holds (or may hold) a
@@ -447,17 +478,20 @@ impl Renders {
                 }
             }
             let name = crate::walk::display(&load::lexically_clean(&dir));
-            let dirs: Vec<Option<&Path>> = table.files.iter().map(|f| f.path.parent()).collect();
+            // Everything an overlay renders is applied together.
             let index = Index::new(resources, root_namespace.to_string())
-                .with_directories(dirs)
-                // Everything an overlay renders is applied together.
-                .with_builds(table.files.iter().map(|_| Some(dir.as_path())))
+                .all_applied_together()
                 .with_foreign(foreign);
             overlays.push(Overlay {
                 name,
                 dir: load::lexically_clean(&dir),
                 index,
             });
+        }
+        // The directory of every file, now that the table holds them all, once for all.
+        let dirs = Index::directories(table.files.iter().map(|f| f.path.parent()));
+        for o in &mut overlays {
+            o.index.set_directories(Arc::clone(&dirs));
         }
         (overlays, diags)
     }
@@ -546,6 +580,25 @@ fn in_overlays(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rendered_node_keeps_its_file_and_others_become_foreign() {
+        // Two files of a render: the resource's own (at 0) and a patch (at 100).
+        let text = "a: 1\n";
+        let mut doc = crate::yaml::load(text, 0).docs.remove(0);
+        let mut patch = crate::yaml::load("b: 2\n", 100).docs.remove(0);
+        localize(&mut doc, 0, text.len() as u32);
+        localize(&mut patch, 0, text.len() as u32);
+        assert_eq!(doc.span.start & FOREIGN, 0);
+        let b = patch.get("b").unwrap().span;
+        assert_ne!(b.start & FOREIGN, 0);
+        let files = ForeignFiles::new(vec![(0, 5, 7), (100, 105, 9)]);
+        let at = files.real(crate::model::spanned::Location::new(7, b));
+        assert_eq!((at.file, at.span), (9, Span::new(3, 4)));
+        // A span of the resource's own file stays as it is.
+        let own = crate::model::spanned::Location::new(7, doc.span);
+        assert_eq!(files.real(own), own);
+    }
 
     #[test]
     fn findings_name_their_overlays() {

@@ -58,16 +58,18 @@ impl Timings {
     }
 }
 
-/// Whether a loaded file holds a resource of a kind the linter reads; `None` for a file
-/// the run did not load.
+/// Whether a loaded file holds a resource that a rule checks, so that rendering the
+/// kustomizations that include it may find something; `None` for a file the run did not
+/// load.
 fn relevance(loaded: &[load::LoadedFile]) -> impl Fn(&std::path::Path) -> Option<bool> + Sync {
     let files: std::collections::HashMap<PathBuf, bool> = loaded
         .iter()
         .map(|f| {
-            (
-                load::lexically_clean(&f.source.path),
-                !f.resources.is_empty(),
-            )
+            let checked = f
+                .resources
+                .iter()
+                .any(|r| overlay::is_checked(r.resource.kind));
+            (load::lexically_clean(&f.source.path), checked)
         })
         .collect();
     move |p| files.get(p).copied()
@@ -124,7 +126,7 @@ impl Workspace {
         progress.finish();
         timings.record("load", t);
         let t = std::time::Instant::now();
-        let fs = crate::kustomize::Disk;
+        let fs = crate::kustomize::CachedDisk::default();
         let dirs = overlay::candidates(
             targets
                 .iter()
@@ -134,7 +136,7 @@ impl Workspace {
         );
         let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded));
         renders.exclude(excluded);
-        timings.record("render", t);
+        timings.record("overlays", t);
         let t = std::time::Instant::now();
         let mut ws = Self::assemble(loaded, opts, Some(renders), root);
         ws.root = root.map(std::path::Path::to_path_buf);

@@ -161,6 +161,26 @@ impl Node {
 
     /// The path of keys and indexes from this node to the node (or key) at `span`, e.g.
     /// `spec.http[0].route[1].weight`.
+    /// Moves every span of the tree `by` bytes on.
+    pub(crate) fn shift(&mut self, by: u32) {
+        self.span.start += by;
+        self.span.end += by;
+        match &mut self.value {
+            Value::Map(entries) => {
+                for e in entries {
+                    e.key.shift(by);
+                    e.value.shift(by);
+                }
+            }
+            Value::Seq(items) => {
+                for n in items {
+                    n.shift(by);
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub(crate) fn path_to(&self, span: Span) -> Option<String> {
         fn walk(n: &Node, span: Span, path: &mut String) -> bool {
             if n.span.start > span.start || n.span.end < span.end {
@@ -316,6 +336,31 @@ const MAX_NODES: usize = 1_000_000;
 
 /// Deeper nesting than this (after alias expansion) is treated as an attack: real
 /// manifests nest a few dozen levels, and every walk over a tree is bounded by its depth.
+impl Loaded {
+    /// Moves every span `by` bytes on.
+    pub(crate) fn shift(&mut self, by: u32) {
+        if by == 0 {
+            return;
+        }
+        let moved = |s: &mut Span| {
+            s.start += by;
+            s.end += by;
+        };
+        for d in &mut self.docs {
+            d.shift(by);
+        }
+        for issue in &mut self.issues {
+            match issue {
+                LoadIssue::Syntax { span, .. } => moved(span),
+                LoadIssue::DuplicateKey { first, second, .. } => {
+                    moved(first);
+                    moved(second);
+                }
+            }
+        }
+    }
+}
+
 pub(crate) const MAX_DEPTH: usize = 1_000;
 
 /// Nodes that aliases may copy in one file, all its documents together. Without it, a

@@ -11,9 +11,6 @@
 //! patchesStrategicMerge, patches, namespace, namePrefix/nameSuffix, labels and
 //! commonLabels, commonAnnotations, patchesJson6902.
 
-// The pipeline wires this module in separately; until then only tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -65,6 +62,47 @@ impl Fs for Disk {
     }
 }
 
+/// The real file system, with what it says of paths kept: the many renders of a run ask
+/// again and again whether the same kustomization files and directories exist.
+#[derive(Default)]
+pub(crate) struct CachedDisk {
+    kinds: std::sync::Mutex<HashMap<PathBuf, (bool, bool)>>,
+}
+
+impl CachedDisk {
+    /// Whether the path is a directory, and whether it is a file.
+    fn kind(&self, path: &Path) -> (bool, bool) {
+        let lock = || {
+            self.kinds
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(&k) = lock().get(path) {
+            return k;
+        }
+        let k = match std::fs::metadata(on_disk(path)) {
+            Ok(m) => (m.is_dir(), m.is_file()),
+            Err(_) => (false, false),
+        };
+        lock().insert(path.to_path_buf(), k);
+        k
+    }
+}
+
+impl Fs for CachedDisk {
+    fn read(&self, path: &Path) -> Result<Arc<str>, String> {
+        Disk.read(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.kind(path).0
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.kind(path).1
+    }
+}
+
 /// Files in memory, for tests: a directory is any proper prefix of a key.
 pub(crate) struct MemFs(pub BTreeMap<PathBuf, String>);
 
@@ -99,6 +137,30 @@ pub(crate) fn kustomization_file(fs: &dyn Fs, dir: &Path) -> Option<PathBuf> {
         .iter()
         .map(|n| clean(&dir.join(n)))
         .find(|p| fs.is_file(p))
+}
+
+/// Whether a resource holds all of itself: one of a kind the linter reads, and not a
+/// workload, which is read in part (see `load::load_for_render`).
+fn relevant_kind(node: &Node) -> bool {
+    let field = |k: &str| node.get(k).and_then(Node::as_str);
+    let (Some(api), Some(kind)) = (field("apiVersion"), field("kind")) else {
+        return false;
+    };
+    crate::model::kinds::Kind::from_api(api, kind).is_some()
+        && !matches!(
+            kind,
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod"
+        )
+}
+
+/// How kustomize's message for a missing generator source starts.
+const GENERATOR_ERROR: &str = "loading KV pairs: ";
+
+/// Whether a build error is a generator's missing source file (`secrets.env`). Such files
+/// are often kept out of the repository on purpose (secrets, files made in CI), and what
+/// they generate (ConfigMaps, Secrets) is nothing the linter reads.
+pub(crate) fn is_generator_error(message: &str) -> bool {
+    message.starts_with(GENERATOR_ERROR)
 }
 
 /// One file read while rendering, with the virtual offset its spans start at.
@@ -163,8 +225,47 @@ pub(crate) struct Dropped {
 
 /// Renders the kustomization in `dir` as `kustomize build dir` (kustomize v5) would, for
 /// the kinds canarylint reads.
+#[cfg(test)]
 pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
+    render_with(dir, fs, &Parsed::default())
+}
+
+/// The files renders read, each read and parsed once for all of them (a base that many
+/// overlays include), with spans from 0.
+#[derive(Default)]
+pub(crate) struct Parsed {
+    files: std::sync::Mutex<HashMap<PathBuf, ParsedFile>>,
+}
+
+type ParsedFile = Result<Arc<(Arc<str>, yaml::Loaded)>, String>;
+
+impl Parsed {
+    fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
+        let lock = |m: &std::sync::Mutex<HashMap<PathBuf, ParsedFile>>| {
+            m.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(path)
+                .cloned()
+        };
+        if let Some(hit) = lock(&self.files) {
+            return hit;
+        }
+        // Parsed outside the lock; two threads may parse one file at once, and agree.
+        let parsed = fs
+            .read(path)
+            .map(|text| Arc::new((Arc::clone(&text), crate::load::load_for_render(&text, 0))));
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path.to_path_buf(), parsed.clone());
+        parsed
+    }
+}
+
+/// Renders as [`render`] does, reading files through `parsed`, which renders share.
+pub(crate) fn render_with(dir: &Path, fs: &dyn Fs, parsed: &Parsed) -> Rendered {
     let mut r = Renderer {
+        parsed,
         fs,
         out: Rendered::default(),
         cache: HashMap::new(),
@@ -270,6 +371,17 @@ impl Id {
         }
     }
 
+    /// What [`Id::same`] compares, as one value.
+    fn key(&self) -> (String, String, String, String, String) {
+        (
+            self.group.clone(),
+            self.version.clone(),
+            self.kind.clone(),
+            self.name.clone(),
+            self.effective_namespace().to_string(),
+        )
+    }
+
     fn same(&self, o: &Id) -> bool {
         self.group == o.group
             && self.version == o.version
@@ -335,6 +447,7 @@ enum Kind {
 }
 
 struct Renderer<'a> {
+    parsed: &'a Parsed,
     fs: &'a dyn Fs,
     out: Rendered,
     cache: HashMap<PathBuf, Result<usize, String>>,
@@ -438,13 +551,20 @@ impl Renderer<'_> {
     }
 
     fn read_new(&mut self, path: &Path) -> Result<usize, String> {
-        let text = self.fs.read(path)?;
+        let parsed = self.parsed.get(self.fs, path)?;
+        let text = Arc::clone(&parsed.0);
         let base = self.next_base;
         if base + text.len() as u64 + 1 > u64::from(u32::MAX) {
             return Err("the files of this kustomization are over 4 GB together".into());
         }
         self.next_base = base + text.len() as u64 + 1;
-        let loaded = yaml::load(&text, base as usize);
+        let mut loaded = yaml::Loaded {
+            docs: parsed.1.docs.clone(),
+            issues: parsed.1.issues.clone(),
+            failed: parsed.1.failed,
+            aliases_exhausted: parsed.1.aliases_exhausted,
+        };
+        loaded.shift(base as u32);
         // YAML the parser rejects is declined, not reported as a failure of the build:
         // kustomize's parser accepts some text this one does not (and the linter reports
         // syntax errors of the files it loads itself).
@@ -898,7 +1018,7 @@ impl Renderer<'_> {
     }
 
     /// The files of `configMapGenerator` and `secretGenerator` must exist, or kustomize
-    /// fails (the generated kinds are never read).
+    /// fails (the generated kinds are never read). See [`is_generator_error`].
     fn generator_files(&mut self, dir: &Path, k: &Node) {
         for g in ["configMapGenerator", "secretGenerator"] {
             for item in k.get(g).map(Node::items).unwrap_or(&[]) {
@@ -927,7 +1047,7 @@ impl Renderer<'_> {
                         if !self.fs.is_file(&path) && !self.fs.is_dir(&path) {
                             self.error(
                                 format!(
-                                    "loading KV pairs: {what}: [{}]: evalsymlink failure on '{}' : lstat {}: no such file or directory",
+                                    "{GENERATOR_ERROR}{what}: [{}]: evalsymlink failure on '{}' : lstat {}: no such file or directory",
                                     all.join(" "),
                                     path.display(),
                                     path.display()
@@ -1070,9 +1190,16 @@ impl Renderer<'_> {
     }
 
     fn add(&mut self, acc: &mut Vec<Res>, new: Vec<Res>, path: &Path, at: Span) {
+        // The ids held so far, once: comparing each new resource with every one held is
+        // quadratic in a large build.
+        let mut held: HashSet<_> = if new.is_empty() {
+            HashSet::new()
+        } else {
+            acc.iter().map(|a| a.id().key()).collect()
+        };
         for r in new {
             let id = r.id();
-            if acc.iter().any(|a| a.id().same(&id)) {
+            if !held.insert(id.key()) {
                 let what = if self.fs.is_dir(path) {
                     format!("recursed merging from path '{}'", path.display())
                 } else {
@@ -1267,9 +1394,14 @@ impl Renderer<'_> {
                 // kustomize keeps its own annotations on every resource while it builds, so
                 // `/metadata/annotations/…` always has a parent.
                 transform::ensure_annotations(&mut r.node, ops.span);
+                // A resource of a kind the linter never reads holds only its identity (see
+                // `load::load_for_render`): its paths cannot be checked.
+                let read = relevant_kind(&r.node);
                 if let Err((m, s)) = json6902::apply(&mut r.node, ops) {
-                    self.out.errors.push((m, s));
-                    return;
+                    if read {
+                        self.out.errors.push((m, s));
+                        return;
+                    }
                 }
             }
             return;

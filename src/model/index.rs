@@ -44,7 +44,9 @@ pub struct Index {
     canaries_by_target: HashMap<(String, String, String), Vec<usize>>,
     by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
     /// The directory of each file (by `FileId`), as a number: equal numbers, same directory.
-    file_dirs: Vec<u32>,
+    file_dirs: std::sync::Arc<[u32]>,
+    /// Whether every resource is applied with every other (an overlay's render).
+    all_together: bool,
     /// The kustomization that lists each file (by `FileId`), as a number.
     file_builds: Vec<Option<u32>>,
     /// Workloads by the labels of their pods, built on first use (see
@@ -124,7 +126,8 @@ impl Index {
             canaries_by_apex: HashMap::new(),
             canaries_by_target: HashMap::new(),
             by_kind_ns: HashMap::new(),
-            file_dirs: Vec::new(),
+            file_dirs: std::sync::Arc::from(Vec::new()),
+            all_together: false,
             file_builds: Vec::new(),
             pods_by_label: std::sync::OnceLock::new(),
             se_hosts: std::sync::OnceLock::new(),
@@ -277,14 +280,32 @@ impl Index {
         mut self,
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> Self {
+        self.file_dirs = Self::directories(dirs);
+        self
+    }
+
+    /// The directory of every file (in `FileId` order) as a number, for
+    /// [`Index::set_directories`].
+    pub(crate) fn directories<'p>(
+        dirs: impl IntoIterator<Item = Option<&'p Path>>,
+    ) -> std::sync::Arc<[u32]> {
         let mut ids: HashMap<Option<&Path>, u32> = HashMap::new();
-        self.file_dirs = dirs
-            .into_iter()
+        dirs.into_iter()
             .map(|d| {
                 let next = ids.len() as u32;
                 *ids.entry(d).or_insert(next)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Gives the index the directories of the files, shared with other indexes.
+    pub(crate) fn set_directories(&mut self, dirs: std::sync::Arc<[u32]>) {
+        self.file_dirs = dirs;
+    }
+
+    /// Marks every resource as applied with every other, as an overlay's render is.
+    pub(crate) fn all_applied_together(mut self) -> Self {
+        self.all_together = true;
         self
     }
 
@@ -311,7 +332,9 @@ impl Index {
     /// never applied at once.
     pub(crate) fn applied_together(&self, a: &Resource, b: &Resource) -> bool {
         let build = |r: &Resource| self.file_builds.get(r.file as usize).copied().flatten();
-        a.file == b.file || matches!((build(a), build(b)), (Some(x), Some(y)) if x == y)
+        self.all_together
+            || a.file == b.file
+            || matches!((build(a), build(b)), (Some(x), Some(y)) if x == y)
     }
 
     /// Whether two resources come from files of the same directory (the same file, when
