@@ -477,7 +477,11 @@ impl Renders {
                     resources.push(res.resource);
                 }
             }
-            let name = crate::walk::display(&load::lexically_clean(&dir));
+            let clean = load::lexically_clean(&dir);
+            let name = match crate::walk::display(&clean) {
+                n if n.is_empty() => ".".to_string(),
+                n => n,
+            };
             // Everything an overlay renders is applied together.
             let index = Index::new(resources, root_namespace.to_string())
                 .all_applied_together()
@@ -557,7 +561,7 @@ pub(crate) fn merge(found: Vec<(Diagnostic, &Overlay)>, files: &[SourceFile]) ->
 
 /// Whether a clean path is in a clean directory.
 fn under(path: &Path, dir: &Path) -> bool {
-    if dir == Path::new(".") {
+    if dir.as_os_str().is_empty() || dir == Path::new(".") {
         return path.is_relative() && !path.starts_with("..");
     }
     path.starts_with(dir)

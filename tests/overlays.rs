@@ -203,3 +203,21 @@ fn what_cannot_be_rendered_is_a_note_and_the_files_are_linted_as_written() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn from_inside_an_overlay_its_base_is_named_by_the_overlay() {
+    let dir = common::root().join("fixtures/overlays/follows-base/overlays/prod");
+    let o = common::run_in(
+        &dir,
+        &["check", "--format", "json", "--fail-on", "never", "."],
+    );
+    let report = json(&o);
+    let found: Vec<(String, String)> = findings(&report)
+        .iter()
+        .filter(|f| field(f, "rule") == "missing-subset")
+        .map(|f| (field(f, "file"), field(f, "message")))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, "../../base/virtualservice.yaml");
+    assert!(found[0].1.ends_with("(in overlay `.`)"), "{found:#?}");
+}
