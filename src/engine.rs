@@ -54,7 +54,7 @@ pub(crate) fn check_with(
     quiet_rule_panics();
     let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| enabled(r.id())).collect();
     index
-        .resources
+        .subjects()
         .par_iter()
         .flat_map_iter(|res| {
             let mut out = Vec::new();

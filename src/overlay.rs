@@ -22,7 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::kustomize::{self, Fs, Rendered};
 use crate::load;
 use crate::model::index::Index;
-use crate::model::resource::NamespaceSource;
+use crate::model::resource::{NamespaceSource, Resource};
 use crate::model::spanned::{ForeignFiles, FOREIGN};
 use crate::source::{FileId, Place, SourceFile, Span};
 use crate::yaml::{Node, Value};
@@ -438,6 +438,7 @@ impl Renders {
         table: &mut FileTable<'_>,
         root_namespace: &str,
         default_namespace: &str,
+        outside: &[Resource],
     ) -> (Vec<Overlay>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         table.excluded = self.excluded;
@@ -482,8 +483,28 @@ impl Renders {
                 n if n.is_empty() => ".".to_string(),
                 n => n,
             };
+            // The manifests outside every render that share a namespace with the overlay
+            // (or are in the root namespace) are in the cluster with it: its routes may
+            // use their DestinationRules, Gateways and templates. They are looked up, not
+            // checked again.
+            let subjects = resources.len();
+            let namespaces: HashSet<&str> = resources
+                .iter()
+                .map(|r| r.namespace.as_str())
+                .chain(std::iter::once(root_namespace))
+                .collect();
+            let context: Vec<Resource> = outside
+                .iter()
+                .filter(|r| {
+                    r.namespace_source != NamespaceSource::Default
+                        && namespaces.contains(r.namespace.as_str())
+                })
+                .map(Resource::duplicate)
+                .collect();
+            resources.extend(context);
             // Everything an overlay renders is applied together.
             let index = Index::new(resources, root_namespace.to_string())
+                .with_subjects(subjects)
                 .all_applied_together()
                 .with_foreign(foreign);
             overlays.push(Overlay {

@@ -53,7 +53,7 @@ pub(crate) fn apply(
     let mut seen = std::collections::HashSet::new();
     for (ix, r) in indexes
         .iter()
-        .flat_map(|ix| ix.resources.iter().map(move |r| (ix, r)))
+        .flat_map(|ix| ix.subjects().iter().map(move |r| (ix, r)))
     {
         let Some(node) = r.root.path(&["metadata", "annotations", ANNOTATION]) else {
             continue;

@@ -266,8 +266,12 @@ impl Workspace {
                     root.map(std::path::Path::to_path_buf),
                     reported,
                 );
-                let out =
-                    r.into_overlays(&mut table, &opts.root_namespace, &opts.default_namespace);
+                let out = r.into_overlays(
+                    &mut table,
+                    &opts.root_namespace,
+                    &opts.default_namespace,
+                    &resources,
+                );
                 // Files only renders read have no kustomization build of their own.
                 builds.resize(files.len(), None);
                 out

@@ -221,3 +221,22 @@ fn from_inside_an_overlay_its_base_is_named_by_the_overlay() {
     assert_eq!(found[0].0, "../../base/virtualservice.yaml");
     assert!(found[0].1.ends_with("(in overlay `.`)"), "{found:#?}");
 }
+
+#[test]
+fn an_overlay_sees_the_manifests_applied_beside_it() {
+    // The DestinationRule is outside every kustomization, in the overlay's namespace: `v1`
+    // is found there, and `v2` is reported as missing from it (not from nowhere).
+    let dir = "fixtures/overlays/outside-context/";
+    let found = check(dir);
+    assert_eq!(
+        places(dir, &found),
+        [row("missing-subset", "app/virtualservice.yaml", 11)],
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.3.contains("DestinationRule `shop/reviews` (fixtures/overlays/outside-context/istio/destinationrule.yaml:5)")),
+        "{found:#?}"
+    );
+}

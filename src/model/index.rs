@@ -47,6 +47,9 @@ pub struct Index {
     file_dirs: std::sync::Arc<[u32]>,
     /// Whether every resource is applied with every other (an overlay's render).
     all_together: bool,
+    /// How many resources, from the first, the rules check; the rest are only looked up
+    /// (an overlay's view of the manifests outside it).
+    subjects: usize,
     /// The kustomization that lists each file (by `FileId`), as a number.
     file_builds: Vec<Option<u32>>,
     /// Workloads by the labels of their pods, built on first use (see
@@ -128,6 +131,7 @@ impl Index {
             by_kind_ns: HashMap::new(),
             file_dirs: std::sync::Arc::from(Vec::new()),
             all_together: false,
+            subjects: usize::MAX,
             file_builds: Vec::new(),
             pods_by_label: std::sync::OnceLock::new(),
             se_hosts: std::sync::OnceLock::new(),
@@ -303,6 +307,17 @@ impl Index {
         self.file_dirs = dirs;
     }
 
+    /// The resources the rules check.
+    pub(crate) fn subjects(&self) -> &[Resource] {
+        &self.resources[..self.subjects.min(self.resources.len())]
+    }
+
+    /// Makes only the first `n` resources subjects of the rules; the others are context.
+    pub(crate) fn with_subjects(mut self, n: usize) -> Self {
+        self.subjects = n;
+        self
+    }
+
     /// Marks every resource as applied with every other, as an overlay's render is.
     pub(crate) fn all_applied_together(mut self) -> Self {
         self.all_together = true;
@@ -332,7 +347,8 @@ impl Index {
     /// never applied at once.
     pub(crate) fn applied_together(&self, a: &Resource, b: &Resource) -> bool {
         let build = |r: &Resource| self.file_builds.get(r.file as usize).copied().flatten();
-        self.all_together
+        let rendered = |r: &Resource| self.position(r).is_some_and(|i| i < self.subjects);
+        (self.all_together && rendered(a) && rendered(b))
             || a.file == b.file
             || matches!((build(a), build(b)), (Some(x), Some(y)) if x == y)
     }

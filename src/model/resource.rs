@@ -33,6 +33,19 @@ pub(crate) enum NamespaceSource {
 }
 
 impl Resource {
+    /// A copy, for another index that looks it up.
+    pub(crate) fn duplicate(&self) -> Resource {
+        Resource {
+            kind: self.kind,
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            namespace_source: self.namespace_source,
+            file: self.file,
+            root: self.root.clone(),
+            name_span: self.name_span,
+        }
+    }
+
     pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey {
             kind: self.kind,
