@@ -116,6 +116,10 @@ fn workspace(tag: &str) -> (common::Scratch, PathBuf, PathBuf) {
 }
 
 fn run_step(repo: &Path, runner_temp: &Path) -> std::process::Output {
+    run_step_with(repo, runner_temp, "")
+}
+
+fn run_step_with(repo: &Path, runner_temp: &Path, base: &str) -> std::process::Output {
     let bin = Path::new(env!("CARGO_BIN_EXE_canarylint"))
         .parent()
         .unwrap();
@@ -137,7 +141,7 @@ fn run_step(repo: &Path, runner_temp: &Path) -> std::process::Output {
         .env("CANARYLINT_ARGS", "")
         .env("CANARYLINT_SARIF", "canarylint.sarif")
         .env("CANARYLINT_FAIL_ON", "warning")
-        .env("CANARYLINT_BASE", "")
+        .env("CANARYLINT_BASE", base)
         .env("CANARYLINT_PR_BASE", "")
         .output()
         .unwrap()
@@ -203,4 +207,84 @@ fn the_lint_step_shows_why_canarylint_could_not_run() {
         sarif["runs"][0]["invocations"][0]["executionSuccessful"],
         false
     );
+}
+
+/// `base:` as a commit, a branch or a remote branch, on a shallow clone of a pull request
+/// that lacks it, as `actions/checkout` leaves one: each form is fetched and compared with.
+#[test]
+fn the_lint_step_fetches_the_base_in_every_form() {
+    let (dir, origin, runner_temp) = workspace("base");
+    common::git(
+        &origin,
+        &["config", "uploadpack.allowAnySHA1InWant", "true"],
+    );
+    let vs = |canary: u32| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: reviews, namespace: shop}}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {{host: reviews, subset: stable}}\n      weight: {}\n    - destination: {{host: reviews, subset: canary}}\n      weight: {canary}\n",
+            100 - canary
+        )
+    };
+    std::fs::write(origin.join("reviews.yaml"), vs(10)).unwrap();
+    common::git(&origin, &["add", "."]);
+    common::git(&origin, &["commit", "-qm", "base"]);
+    let main = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(&origin)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    common::git(&origin, &["checkout", "-q", "-b", "pr"]);
+    std::fs::write(origin.join("reviews.yaml"), vs(90)).unwrap();
+    common::git(&origin, &["commit", "-qam", "jump"]);
+    for (i, base) in [main.as_str(), "main", "origin/main"]
+        .into_iter()
+        .enumerate()
+    {
+        let work = dir.join(format!("work{i}"));
+        let url = format!("file://{}", origin.display());
+        let work_arg = work.display().to_string();
+        let clone = [
+            "clone",
+            "-q",
+            "--depth=1",
+            "--single-branch",
+            "--branch",
+            "pr",
+            &url,
+            &work_arg,
+        ];
+        common::git(dir.path(), &clone);
+        let o = run_step_with(&work, &runner_temp, base);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        );
+        assert_eq!(o.status.code(), Some(1), "base {base}: {stdout}{stderr}");
+        assert!(stdout.contains("weight-jump"), "base {base}: {stdout}");
+    }
+    // A base that is neither says so, and the step fails as a usage error.
+    let work = dir.join("work-bad");
+    let url = format!("file://{}", origin.display());
+    let work_arg = work.display().to_string();
+    common::git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth=1",
+            "--single-branch",
+            "--branch",
+            "pr",
+            &url,
+            &work_arg,
+        ],
+    );
+    let o = run_step_with(&work, &runner_temp, "no-such-branch");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("neither a branch of origin nor a commit"));
 }
