@@ -359,6 +359,11 @@ fn projection(kind: &str) -> Option<&'static [(&'static str, Part)]> {
     }
 }
 
+/// Whether the rules read documents of `kind` only in part (see [`projection`]).
+pub(crate) fn read_in_part(kind: &str) -> bool {
+    projection(kind).is_some()
+}
+
 /// Parses only the `parts` of a document whose root keys start at `roots` (file offsets),
 /// each entry on its own. `None` when anything is unusual; the caller then parses the whole
 /// document.
@@ -591,7 +596,7 @@ fn nested_starts(text: &str, from: usize, to: usize) -> Option<Vec<usize>> {
 }
 
 /// The 1-based line of a byte offset, counted on demand (rarely needed).
-fn line_at(text: &str, offset: usize) -> usize {
+pub(crate) fn line_at(text: &str, offset: usize) -> usize {
     let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
     crate::source::line_starts(&text[..end]).len()
 }

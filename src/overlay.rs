@@ -101,29 +101,26 @@ fn parent_dir(file: &Path) -> PathBuf {
     }
 }
 
-/// Whether a kustomization file declares a Component, which only another kustomization
-/// renders.
-fn is_component(fs: &dyn Fs, dir: &Path) -> bool {
-    let Some(file) = kustomize::kustomization_file(fs, dir) else {
-        return false;
-    };
-    fs.read(&file).is_ok_and(|text| {
-        text.lines()
-            .any(|l| l.trim_end() == "kind: Component" || l.trim_end() == "kind: \"Component\"")
-    })
+/// What a kustomization lists, read without rendering: the directories it includes
+/// (`resources`, `bases`, `components`), the files it lists as resources, and whether it
+/// is a Component, which only another kustomization renders.
+#[derive(Default)]
+struct Listing {
+    dirs: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    component: bool,
 }
 
-/// What a kustomization lists, read without rendering: the directories it includes
-/// (`resources`, `bases`, `components`) and the files it lists as resources.
-fn listing(dir: &Path, fs: &dyn Fs) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let (mut dirs, mut files) = (Vec::new(), Vec::new());
+fn listing(dir: &Path, fs: &dyn Fs) -> Listing {
+    let mut out = Listing::default();
     let Some(text) = kustomize::kustomization_file(fs, dir).and_then(|f| fs.read(&f).ok()) else {
-        return (dirs, files);
+        return out;
     };
     let loaded = crate::yaml::load(&text, 0);
     let Some(doc) = loaded.docs.first() else {
-        return (dirs, files);
+        return out;
     };
+    out.component = doc.get("kind").and_then(Node::as_str) == Some("Component");
     for key in ["resources", "bases", "components"] {
         for item in doc.get(key).map_or(&[][..], Node::items) {
             let Some(entry) = item.as_str() else { continue };
@@ -132,13 +129,13 @@ fn listing(dir: &Path, fs: &dyn Fs) -> (Vec<PathBuf>, Vec<PathBuf>) {
             }
             let path = load::lexically_clean(&dir.join(entry));
             if fs.is_dir(&path) {
-                dirs.push(path);
+                out.dirs.push(path);
             } else {
-                files.push(path);
+                out.files.push(path);
             }
         }
     }
-    (dirs, files)
+    out
 }
 
 /// Renders the kustomizations in `dirs` that no other of them includes, and that hold a
@@ -149,11 +146,11 @@ pub(crate) fn render_all(
     fs: &dyn Fs,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> Renders {
-    let listings: HashMap<PathBuf, (Vec<PathBuf>, Vec<PathBuf>)> = dirs
+    let listings: HashMap<PathBuf, Listing> = dirs
         .par_iter()
         .map(|d| (load::lexically_clean(d), listing(d, fs)))
         .collect();
-    let included: HashSet<&PathBuf> = listings.values().flat_map(|(d, _)| d).collect();
+    let included: HashSet<&PathBuf> = listings.values().flat_map(|l| &l.dirs).collect();
     let top: Vec<&PathBuf> = dirs
         .iter()
         .filter(|d| !included.contains(&load::lexically_clean(d)))
@@ -161,14 +158,20 @@ pub(crate) fn render_all(
     let parsed = kustomize::Parsed::default();
     let top: Vec<&PathBuf> = top
         .into_par_iter()
-        .filter(|d| !is_component(fs, d) && holds_relevant(d, fs, &listings, relevant))
+        .filter(|d| {
+            let component = listings
+                .get(&load::lexically_clean(d))
+                .is_some_and(|l| l.component);
+            !component && holds_relevant(d, fs, &listings, relevant)
+        })
         .collect();
     let renders: Vec<(PathBuf, Rendered)> = top
         .par_iter()
         .map(|d| {
             let mut r = kustomize::render_with(d, fs, &parsed);
             // Only the kinds the rules read are kept (the others hold their identity only).
-            r.resources.retain(is_read);
+            r.resources
+                .retain(|doc| kustomize::read_kind(doc).is_some());
             ((*d).clone(), r)
         })
         .collect();
@@ -224,7 +227,7 @@ pub(crate) fn render_all(
         for d in &r.dropped {
             let (path, text, span) = at(d.patch);
             let (base_path, base_text, base_span) = at(d.base);
-            let line = line_of(&base_text, base_span.start as usize);
+            let line = load::line_at(&base_text, base_span.start as usize);
             let msg = format!(
                 "this patch replaces the list `{}` of {}: {} of the base ({}:{line}) is not in the patched list",
                 d.list,
@@ -286,18 +289,12 @@ pub(crate) fn is_checked(kind: crate::model::kinds::Kind) -> bool {
             .any(|r| r.kinds().contains(&kind))
 }
 
-/// Whether a rendered document is of a kind the rules read.
-fn is_read(doc: &Node) -> bool {
-    let field = |k: &str| doc.get(k).and_then(Node::as_str);
-    matches!((field("apiVersion"), field("kind")), (Some(api), Some(kind)) if crate::model::kinds::Kind::from_api(api, kind).is_some())
-}
-
 /// Whether a kustomization or one it includes lists a file that holds (or may hold) a
 /// resource of a kind the linter reads.
 fn holds_relevant(
     dir: &Path,
     fs: &dyn Fs,
-    listings: &HashMap<PathBuf, (Vec<PathBuf>, Vec<PathBuf>)>,
+    listings: &HashMap<PathBuf, Listing>,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> bool {
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -307,25 +304,24 @@ fn holds_relevant(
             continue;
         }
         let owned;
-        let (dirs, files) = match listings.get(&d) {
+        let l = match listings.get(&d) {
             Some(l) => l,
             None => {
                 owned = listing(&d, fs);
                 &owned
             }
         };
-        if files.iter().any(|f| relevant(f) != Some(false)) {
+        if l.files.iter().any(|f| relevant(f) != Some(false)) {
             return true;
         }
-        todo.extend(dirs.iter().cloned());
+        todo.extend(l.dirs.iter().cloned());
     }
     false
 }
 
 /// The file (its clean path and text) and the span in it of a span of a render.
 fn located(r: &Rendered, span: Span) -> (PathBuf, Arc<str>, Span) {
-    let i = r.files.partition_point(|f| f.base <= span.start);
-    match i.checked_sub(1).map(|i| &r.files[i]) {
+    match r.file_of(span) {
         Some(f) => (
             load::lexically_clean(&f.path),
             Arc::clone(&f.text),
@@ -336,11 +332,6 @@ fn located(r: &Rendered, span: Span) -> (PathBuf, Arc<str>, Span) {
         ),
         None => (PathBuf::new(), Arc::from(""), span),
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
-    text[..end].matches('\n').count() + 1
 }
 
 /// The workspace's files by their clean path, and the way to add the files only renders

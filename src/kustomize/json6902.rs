@@ -118,6 +118,21 @@ fn split(toks: &[String]) -> Option<(&[String], &str)> {
     Some((parent, last.as_str()))
 }
 
+/// Sets `key` of a mapping to `v`: the last entry of that key, else a new entry.
+fn set(entries: &mut Vec<Entry>, key: &str, v: Node, at: Span) {
+    match entries
+        .iter_mut()
+        .rev()
+        .find(|e| e.key.as_str() == Some(key))
+    {
+        Some(e) => e.value = v,
+        None => entries.push(Entry {
+            key: scalar(key, at),
+            value: v,
+        }),
+    }
+}
+
 fn add(doc: &mut Node, toks: &[String], v: Node, path: &str, at: Span) -> Result<(), Fail> {
     let Some((parent, last)) = split(toks) else {
         *doc = v;
@@ -132,17 +147,7 @@ fn add(doc: &mut Node, toks: &[String], v: Node, path: &str, at: Span) -> Result
     let p = resolve(doc, parent).ok_or_else(missing)?;
     match &mut p.value {
         Value::Map(entries) => {
-            match entries
-                .iter_mut()
-                .rev()
-                .find(|e| e.key.as_str() == Some(last))
-            {
-                Some(e) => e.value = v,
-                None => entries.push(Entry {
-                    key: scalar(last, at),
-                    value: v,
-                }),
-            }
+            set(entries, last, v, at);
             Ok(())
         }
         Value::Seq(items) => {
@@ -210,17 +215,7 @@ fn replace(doc: &mut Node, toks: &[String], v: Node, path: &str, at: Span) -> Re
     match &mut p.value {
         // kustomize's json-patch adds a missing key of an existing mapping.
         Value::Map(entries) => {
-            match entries
-                .iter_mut()
-                .rev()
-                .find(|e| e.key.as_str() == Some(last))
-            {
-                Some(e) => e.value = v,
-                None => entries.push(Entry {
-                    key: scalar(last, at),
-                    value: v,
-                }),
-            }
+            set(entries, last, v, at);
             Ok(())
         }
         Value::Seq(items) => match last.parse::<usize>() {

@@ -139,18 +139,17 @@ pub(crate) fn kustomization_file(fs: &dyn Fs, dir: &Path) -> Option<PathBuf> {
         .find(|p| fs.is_file(p))
 }
 
-/// Whether a resource holds all of itself: one of a kind the linter reads, and not a
-/// workload, which is read in part (see `load::load_for_render`).
-fn relevant_kind(node: &Node) -> bool {
+/// The kind of a resource, when it is one the linter reads.
+pub(crate) fn read_kind(node: &Node) -> Option<&str> {
     let field = |k: &str| node.get(k).and_then(Node::as_str);
-    let (Some(api), Some(kind)) = (field("apiVersion"), field("kind")) else {
-        return false;
-    };
-    crate::model::kinds::Kind::from_api(api, kind).is_some()
-        && !matches!(
-            kind,
-            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod"
-        )
+    let (api, kind) = (field("apiVersion")?, field("kind")?);
+    crate::model::kinds::Kind::from_api(api, kind).map(|_| kind)
+}
+
+/// Whether a resource holds all of itself: one of a kind the linter reads, and not one it
+/// reads in part (a workload, see `load::load_for_render`).
+fn relevant_kind(node: &Node) -> bool {
+    read_kind(node).is_some_and(|kind| !crate::load::read_in_part(kind))
 }
 
 /// How kustomize's message for a missing generator source starts.
