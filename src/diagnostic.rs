@@ -43,6 +43,20 @@ impl fmt::Display for ResourceKey {
     }
 }
 
+/// Another resource a finding depends on: changing it can cause or clear the finding (the
+/// DestinationRule whose subset a VirtualService routes to). A run given some files reports
+/// a finding whose related resource is in one of them, wherever the finding is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub resource: ResourceKey,
+    pub file: FileId,
+    /// Its name (`metadata.name`), or its document when it has none.
+    pub(crate) span: Span,
+    /// Whether its file is among the files a run was given (the changed files, for
+    /// pre-commit and `--changed-since`) while others are not reported.
+    pub changed: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub rule: RuleId,
@@ -55,6 +69,8 @@ pub struct Diagnostic {
     /// Where the node sits in its resource (`spec.http[0].route[1].weight`), a location that
     /// survives reformatting, for fingerprints.
     pub node_path: Option<String>,
+    /// The other resources the finding depends on, in the order the message names them.
+    pub related: Vec<Related>,
 }
 
 impl Diagnostic {
@@ -68,6 +84,7 @@ impl Diagnostic {
             span,
             resource: None,
             node_path: None,
+            related: Vec::new(),
         }
     }
 

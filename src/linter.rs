@@ -89,6 +89,7 @@ impl<'b> Linter<'b> {
             &mut timings,
         );
         workspace.stats.excluded = plan.excluded;
+        workspace.restricted = plan.targets.iter().any(|t| !t.reported);
         let t = Instant::now();
         let diagnostics = self.check(&workspace);
         timings.record("check", t);
@@ -164,7 +165,19 @@ impl<'b> Linter<'b> {
                 d.severity = s;
             }
         }
-        diags.retain(|d| ws.files.get(d.file as usize).is_some_and(|f| f.reported));
+        // The findings in the files reported on, and those elsewhere that depend on a
+        // resource in them: the VirtualService that routes to a subset the given
+        // DestinationRule no longer defines.
+        let reported =
+            |id: crate::source::FileId| ws.files.get(id as usize).is_some_and(|f| f.reported);
+        diags.retain_mut(|d| {
+            if ws.restricted {
+                for r in &mut d.related {
+                    r.changed = reported(r.file);
+                }
+            }
+            reported(d.file) || d.related.iter().any(|r| r.changed)
+        });
         sort(&ws.files, &mut diags);
         // Folding keeps the first notes of the sorted list; the notes it adds are sorted in.
         if fold::floods(&diags) {
@@ -189,12 +202,15 @@ fn sort(files: &[SourceFile], diags: &mut Vec<Diagnostic>) {
 
 /// The repository root and each file's path relative to it, with forward slashes, for
 /// SARIF and GitHub annotations; a file outside the root keeps its absolute path, one
-/// without a place its displayed path. Only files with findings get a path; the others
-/// keep an empty one.
+/// without a place its displayed path. Only files with findings or related resources get a
+/// path; the others keep an empty one.
 fn repo_paths(ws: &Workspace, diags: &[Diagnostic]) -> RepoPaths {
     let mut needed = vec![false; ws.files.len()];
-    for d in diags {
-        if let Some(n) = needed.get_mut(d.file as usize) {
+    for file in diags
+        .iter()
+        .flat_map(|d| std::iter::once(d.file).chain(d.related.iter().map(|r| r.file)))
+    {
+        if let Some(n) = needed.get_mut(file as usize) {
             *n = true;
         }
     }

@@ -96,6 +96,9 @@ pub struct Workspace {
     pub(crate) overlays: Vec<crate::overlay::Overlay>,
     pub(crate) load_diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Whether the run reports on some files only (files given, pre-commit,
+    /// `--changed-since`) while reading the whole repository.
+    pub(crate) restricted: bool,
 }
 
 impl Workspace {
@@ -294,6 +297,7 @@ impl Workspace {
             overlays,
             load_diagnostics: diags,
             stats,
+            restricted: false,
         }
     }
 }

@@ -28,6 +28,22 @@ struct Finding<'a> {
     /// Only for a finding in a document of `helm template` output that names its template.
     #[serde(skip_serializing_if = "Option::is_none")]
     template: Option<Template<'a>>,
+    /// The other resources the finding depends on; only for a finding that has some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<RelatedResource<'a>>,
+}
+
+/// A resource a finding depends on, where its name is, and whether its file is among the
+/// changed files of a run given some files only.
+#[derive(Serialize)]
+struct RelatedResource<'a> {
+    kind: &'static str,
+    namespace: &'a str,
+    name: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    changed: bool,
 }
 
 /// The Helm template a finding was rendered from, and its line in the rendered document.
@@ -82,6 +98,22 @@ pub fn render(report: &Report<'_>) -> String {
                 template: report
                     .template(d)
                     .map(|(path, line)| Template { path, line }),
+                related: d
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let (file, at) = report.related_at(r);
+                        RelatedResource {
+                            kind: r.resource.kind.name(),
+                            namespace: &r.resource.namespace,
+                            name: &r.resource.name,
+                            file,
+                            line: at.line,
+                            column: at.column,
+                            changed: r.changed,
+                        }
+                    })
+                    .collect(),
             }
         })
         .collect();

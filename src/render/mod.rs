@@ -9,7 +9,7 @@ pub mod text;
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::source::{LineCol, SourceFile};
 use crate::workspace::Stats;
 
@@ -68,6 +68,23 @@ impl Report<'_> {
             f.line_col(d.span.start as usize),
             f.line_col(d.span.end as usize),
         )
+    }
+
+    /// Where a related resource's name is, and the displayed path of its file.
+    pub fn related_at(&self, r: &Related) -> (&str, LineCol) {
+        match self.files.get(r.file as usize) {
+            Some(f) => (f.display.as_str(), f.line_col(r.span.start as usize)),
+            None => ("", LineCol { line: 1, column: 1 }),
+        }
+    }
+
+    /// A related resource's file relative to the repository root (or outside it).
+    pub(crate) fn related_repo_path(&self, r: &Related) -> RepoPath {
+        self.repo
+            .paths
+            .get(r.file as usize)
+            .cloned()
+            .unwrap_or_else(|| RepoPath::Relative(self.related_at(r).0.to_string()))
     }
 
     /// The Helm template a finding was rendered from, and its 1-based line in the rendered

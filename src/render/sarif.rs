@@ -234,6 +234,9 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    if !d.related.is_empty() {
+        result.related_locations = Some(related_locations(report, d));
+    }
     if let Some((path, line)) = report.template(d) {
         let template = serde_json::json!({"path": path, "line": line});
         result.properties = Some(
@@ -243,6 +246,35 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
         );
     }
     result
+}
+
+/// The resources a finding depends on, each at its name, with what it is as the message.
+fn related_locations(report: &Report<'_>, d: &Diagnostic) -> Vec<Location> {
+    d.related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (_, at) = report.related_at(r);
+            let region = Region::builder()
+                .start_line(i64::from(at.line))
+                .start_column(i64::from(at.column))
+                .build();
+            let mut what = r.resource.to_string();
+            if r.changed {
+                what.push_str(", changed");
+            }
+            Location::builder()
+                .id(i as i64)
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(artifact_location(&report.related_repo_path(r)))
+                        .region(region)
+                        .build(),
+                )
+                .message(Message::builder().text(what).build())
+                .build()
+        })
+        .collect()
 }
 
 fn tool(rules: Vec<ReportingDescriptor>) -> Tool {

@@ -48,6 +48,48 @@ struct Shown<'a> {
     path: Cow<'a, str>,
     /// The line, its 1-based number and the underlined byte range.
     source: Option<(Cow<'a, str>, usize, Range<usize>)>,
+    /// The resources the finding depends on, as notes.
+    related: Vec<String>,
+}
+
+/// How many related resources a finding lists; the rest are counted.
+const RELATED_SHOWN: usize = 3;
+
+/// "related: DestinationRule `shop/reviews` at dr.yaml:3, changed", for each resource a
+/// finding depends on in another file (the message names those of its own file) or in a
+/// changed one, then how many more.
+fn related_notes(report: &Report<'_>, d: &Diagnostic) -> Vec<String> {
+    let listed: Vec<&crate::diagnostic::Related> = d
+        .related
+        .iter()
+        .filter(|r| r.file != d.file || r.changed)
+        .collect();
+    let mut notes: Vec<String> = listed
+        .iter()
+        .take(RELATED_SHOWN)
+        .map(|r| {
+            let (path, at) = report.related_at(r);
+            format!(
+                "related: {} `{}/{}` at {}:{}{}",
+                r.resource.kind,
+                escape::display(&r.resource.namespace),
+                escape::display(&r.resource.name),
+                escape::display(path),
+                at.line,
+                if r.changed { ", changed" } else { "" }
+            )
+        })
+        .collect();
+    if listed.len() > RELATED_SHOWN {
+        let rest = &listed[RELATED_SHOWN..];
+        let changed = rest.iter().filter(|r| r.changed).count();
+        let mut more = format!("related: {} more", rest.len());
+        if changed > 0 {
+            more.push_str(&format!(" ({changed} changed)"));
+        }
+        notes.push(more);
+    }
+    notes
 }
 
 impl<'a> Shown<'a> {
@@ -76,6 +118,7 @@ impl<'a> Shown<'a> {
             }),
             path: escape::display(report.path(d)),
             source,
+            related: related_notes(report, d),
         }
     }
 
@@ -93,6 +136,9 @@ impl<'a> Shown<'a> {
         let mut g = Group::with_title(title).element(snippet);
         if let Some(template) = &self.template {
             g = g.element(Level::NOTE.message(template.as_str()));
+        }
+        for note in &self.related {
+            g = g.element(Level::NOTE.message(note.as_str()));
         }
         if let Some(help) = &self.help {
             g = g.element(Level::HELP.message(help.as_ref()));

@@ -20,7 +20,7 @@
 
 use crate::codes::RuleId;
 use crate::config::Policy;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
@@ -160,6 +160,32 @@ impl<'a> Context<'a> {
             None
         };
         self.out.push(d);
+    }
+
+    /// Names the other resources the last finding depends on (see [`Related`]), so that a
+    /// run given only their files still reports it. A resource is named once, and never
+    /// the one being checked.
+    pub(crate) fn relate<'r>(&mut self, resources: impl IntoIterator<Item = &'r Resource>) {
+        let index = self.index;
+        let own = self.res;
+        let Some(d) = self.out.last_mut() else {
+            return;
+        };
+        for r in resources {
+            if std::ptr::eq(r, own) || (r.file == own.file && r.key() == own.key()) {
+                continue;
+            }
+            let at = index.real(r.name_location());
+            let related = Related {
+                resource: r.key(),
+                file: at.file,
+                span: at.span,
+                changed: false,
+            };
+            if !d.related.contains(&related) {
+                d.related.push(related);
+            }
+        }
     }
 
     /// The file a resource was loaded from.

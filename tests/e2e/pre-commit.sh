@@ -60,3 +60,46 @@ fi
 grep -q -- '--> --exclude=\*.yaml:.*' out.txt && grep -q "inverted-split" out.txt || { cat out.txt; echo "FAIL: the hook did not report --exclude=*.yaml"; exit 1; }
 [[ ! -e x.yaml ]] || { cat out.txt; echo "FAIL: a file named --output=x.yaml made the hook write x.yaml"; exit 1; }
 echo "ok: file names that look like flags are linted as files"
+# Cross-file impact: a commit that stages only a DestinationRule that lost subset `v3` breaks
+# the VirtualService (unchanged, not staged) that routes to it. The hook is given only the
+# staged file, and must still fail and name the VirtualService.
+cd "$work" && git init -q xfile && cd xfile
+git config user.email ci@example.com && git config user.name ci
+cat > vs.yaml <<'YAML'
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: shop}
+spec:
+  hosts: [reviews]
+  http:
+    - route:
+        - destination: {host: reviews, subset: v1}
+          weight: 90
+        - destination: {host: reviews, subset: v3}
+          weight: 10
+YAML
+cat > dr.yaml <<'YAML'
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: shop}
+spec:
+  host: reviews
+  subsets:
+    - {name: v1, labels: {version: v1}}
+    - {name: v3, labels: {version: v3}}
+YAML
+git add vs.yaml dr.yaml
+pre-commit try-repo "$here" canarylint > out.txt 2>&1 || { cat out.txt; echo "FAIL: the hook failed on routes that are fine"; exit 1; }
+git commit -qm routes
+sed -i '/name: v3/d' dr.yaml
+git add dr.yaml
+if pre-commit try-repo "$here" canarylint > out.txt 2>&1; then
+  cat out.txt
+  echo "FAIL: the hook passed a DestinationRule change that breaks vs.yaml"
+  exit 1
+fi
+grep -q -- '--> vs.yaml:10:48' out.txt && grep -q 'missing-subset' out.txt \
+  && grep -q 'related: DestinationRule `shop/reviews` at dr.yaml:3, changed' out.txt \
+  || { cat out.txt; echo "FAIL: the hook did not name the VirtualService the change breaks"; exit 1; }
+echo "ok: staging only the DestinationRule fails the hook, which names the VirtualService it breaks:"
+sed -n '/error\[missing-subset\]/,/help:/p' out.txt

@@ -47,6 +47,7 @@ impl Rule for RolloutRouteMissing {
                         ),
                         "add the http route that sends traffic to the stable and canary destinations",
                     );
+                    cx.relate([vs_res]);
                 }
                 continue;
             }
@@ -124,6 +125,7 @@ fn named_routes(m: &ManagedVs<'_>, vs: &VirtualService<'_>, cx: &mut Context<'_>
             ),
             help,
         );
+        cx.relate([vs.res]);
     }
 }
 
@@ -177,4 +179,5 @@ fn omitted_routes(
         }
     };
     cx.report_with_help(m.written, message, help);
+    cx.relate([vs.res]);
 }

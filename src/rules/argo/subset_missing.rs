@@ -183,6 +183,7 @@ fn check_destination_rule(
             ),
             help,
         );
+        cx.relate([dr_res]);
         reported = true;
     }
     reported
@@ -251,6 +252,7 @@ fn check_route(
         ),
         help,
     );
+    cx.relate([vs.res]);
 }
 
 /// The service name of a destination host: the part before the first dot.

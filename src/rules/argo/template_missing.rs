@@ -97,6 +97,7 @@ fn check_ref(res: &Resource, site: AnalysisSite, t: &TemplateRef<'_>, cx: &mut C
                 ),
                 help,
             );
+            cx.relate(cluster_template(index, name));
         }
         Some(true) => {
             if cluster_template(index, name).is_some() {
@@ -134,6 +135,7 @@ fn check_ref(res: &Resource, site: AnalysisSite, t: &TemplateRef<'_>, cx: &mut C
                 ),
                 help,
             );
+            cx.relate(index.get(Kind::AnalysisTemplate, ns, name));
         }
     }
 }

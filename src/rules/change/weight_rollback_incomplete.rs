@@ -98,6 +98,7 @@ impl Rule for WeightRollbackIncomplete {
                         rb.now_to
                     ),
                 );
+                cx.relate([rb.res]);
             }
         }
     }

@@ -41,5 +41,6 @@ impl Rule for FlaggerDuplicateTarget {
             ),
             "keep one Canary per workload",
         );
+        cx.relate(others.iter().copied());
     }
 }

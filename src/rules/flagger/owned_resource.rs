@@ -51,6 +51,7 @@ impl Rule for FlaggerOwnedResource {
                             ),
                             "remove this VirtualService and move its routing into the Canary's `service` (hosts, gateways, match, retries, headers)",
                         );
+                        cx.relate([c.res]);
                         return;
                     }
                 }
@@ -103,4 +104,5 @@ fn report(cx: &mut Context<'_>, res: &Resource, c: &Canary<'_>, span: Span) {
             _ => "remove it and set the Canary's `service` (port, portName, apex/primary/canary metadata) instead",
         },
     );
+    cx.relate([c.res]);
 }

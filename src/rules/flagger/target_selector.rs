@@ -78,5 +78,10 @@ impl Rule for FlaggerTargetSelector {
                 "add `app: {name}` (or `name`, `app.kubernetes.io/name`) to the {kind}'s `spec.selector.matchLabels` and pod template labels; a selector cannot change in place, so the {kind} is re-created"
             ),
         );
+        cx.relate(
+            index
+                .all_named(kind, &res.namespace, name)
+                .filter(|w| index.placed_together(res, w)),
+        );
     }
 }

@@ -79,6 +79,7 @@ impl Rule for FlaggerTemplateMissing {
                     backtick_list(&missing.iter().map(|v| format!("{v}: ...")).collect::<Vec<_>>())
                 ),
             );
+            cx.relate([tpl.res]);
         }
     }
 }

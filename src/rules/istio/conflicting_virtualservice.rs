@@ -19,24 +19,27 @@ fn same_object(a: &Resource, b: &Resource) -> bool {
 }
 
 /// The other objects a VirtualService meets on one host: at most [`SHOWN`] of them named, and
-/// how many there are in all.
-struct Others {
+/// how many there are in all; every one found is related to the finding.
+struct Others<'r> {
     shown: Vec<String>,
     total: usize,
+    found: Vec<&'r Resource>,
 }
 
-impl Others {
+impl<'r> Others<'r> {
     fn new() -> Self {
         Others {
             shown: Vec::new(),
             total: 0,
+            found: Vec::new(),
         }
     }
 
-    fn add(&mut self, describe: impl FnOnce() -> String) {
+    fn add(&mut self, other: &'r Resource, describe: impl FnOnce() -> String) {
         if self.shown.len() < SHOWN {
             self.shown.push(describe());
         }
+        self.found.push(other);
         self.total += 1;
     }
 
@@ -88,6 +91,7 @@ impl Rule for ConflictingVirtualservice {
                     ),
                     "merge the routes into one VirtualService, or bind the others to gateways",
                 );
+                cx.relate(same.found.iter().copied());
             }
             let overlapping = overlapping(cx, res, &vs, &fqdn);
             if overlapping.total > 0 {
@@ -104,6 +108,7 @@ impl Rule for ConflictingVirtualservice {
                     ),
                     "give the VirtualServices hosts that do not overlap, or merge their routes into one VirtualService",
                 );
+                cx.relate(overlapping.found.iter().copied());
             }
         }
     }
@@ -135,12 +140,12 @@ fn name_at(cx: &Context<'_>, other: &Resource) -> String {
 }
 
 /// The other objects that claim exactly this host.
-fn same_host(
-    cx: &Context<'_>,
+fn same_host<'a>(
+    cx: &Context<'a>,
     res: &Resource,
     vs: &VirtualService<'_>,
-    claims: &HostClaims,
-) -> Others {
+    claims: &'a HostClaims,
+) -> Others<'a> {
     let index = cx.index();
     let mut others = Others::new();
     if claims.open {
@@ -153,7 +158,7 @@ fn same_host(
             }
             if !same_object(o, res) && !named.iter().any(|n| same_object(n, o)) {
                 named.push(o);
-                others.add(|| name_at(cx, o));
+                others.add(o, || name_at(cx, o));
             }
         }
         others.total = claims.objects.saturating_sub(1);
@@ -162,14 +167,19 @@ fn same_host(
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for o in index.claimants(claims) {
         if meets(cx, res, vs, o) && seen.insert((&o.namespace, &o.name)) {
-            others.add(|| name_at(cx, o));
+            others.add(o, || name_at(cx, o));
         }
     }
     others
 }
 
 /// The objects that claim a host overlapping this one through a wildcard.
-fn overlapping(cx: &Context<'_>, res: &Resource, vs: &VirtualService<'_>, fqdn: &str) -> Others {
+fn overlapping<'a>(
+    cx: &Context<'a>,
+    res: &Resource,
+    vs: &VirtualService<'_>,
+    fqdn: &str,
+) -> Others<'a> {
     let index = cx.index();
     let mut others = Others::new();
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
@@ -179,7 +189,7 @@ fn overlapping(cx: &Context<'_>, res: &Resource, vs: &VirtualService<'_>, fqdn: 
         };
         for o in index.claimants(claims) {
             if meets(cx, res, vs, o) && seen.insert((&o.namespace, &o.name)) {
-                others.add(|| {
+                others.add(o, || {
                     format!(
                         "host `{other_host}` of mesh VirtualService {}",
                         name_at(cx, o)

@@ -96,6 +96,7 @@ impl Rule for DestinationPortRequired {
                         first.port
                     ),
                 );
+                cx.relate([def.res]);
             }
         }
     }

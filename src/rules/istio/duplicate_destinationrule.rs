@@ -153,5 +153,6 @@ impl Rule for DuplicateDestinationrule {
             ),
             "merge them into one DestinationRule: Istio orders the rules of one host by creation time, then name, and keeps only the first `trafficPolicy` and the first subset of each name",
         );
+        cx.relate(earlier.iter().map(|o| o.res));
     }
 }

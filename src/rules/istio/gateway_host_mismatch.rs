@@ -110,6 +110,7 @@ impl Rule for GatewayHostMismatch {
                 ),
                 help,
             );
+            cx.relate([gw_res]);
         }
     }
 }

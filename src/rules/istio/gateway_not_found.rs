@@ -90,6 +90,7 @@ impl Rule for GatewayNotFound {
                 ),
                 help,
             );
+            cx.relate(same_name.iter().copied());
         }
     }
 }

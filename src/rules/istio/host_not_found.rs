@@ -92,4 +92,6 @@ fn check_host(res: &Resource, host: Spanned<&str>, what: &str, cx: &mut Context<
         ),
         help,
     );
+    // The Service it most likely meant (renamed, say): a change to it caused the finding.
+    cx.relate(near.copied());
 }

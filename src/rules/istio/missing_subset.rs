@@ -105,6 +105,7 @@ impl Rule for MissingSubset {
                     ),
                     help,
                 );
+                cx.relate(objects.iter().map(|dr| dr.res));
             }
         }
     }

@@ -69,6 +69,7 @@ impl Rule for StickySessionSplit {
                     ),
                     "keep users on one version with Flagger's `sessionAffinity`, or route by a header or cookie match instead of by weight",
                 );
+                cx.relate([dr.res]);
             }
         }
     }

@@ -92,6 +92,7 @@ impl Rule for SubsetSelectsNothing {
                 ),
                 help,
             );
+            cx.relate(std::iter::once(service.res).chain(pods.iter().map(|p| p.workload)));
         }
     }
 }
