@@ -525,6 +525,11 @@ struct Releases {
 
 impl Releases {
     fn serve(files: Vec<(String, Vec<u8>)>) -> Releases {
+        Releases::serve_else(files, "404 Not Found")
+    }
+
+    /// A server that answers `missing` (a status line) for paths it does not have.
+    fn serve_else(files: Vec<(String, Vec<u8>)>, missing: &'static str) -> Releases {
         use std::io::{BufRead, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!(
@@ -550,7 +555,7 @@ impl Releases {
                 log.lock().unwrap().push(path.clone());
                 let (status, body) = match files.get(&path) {
                     Some(body) => ("200 OK", body.clone()),
-                    None => ("404 Not Found", b"not found\n".to_vec()),
+                    None => (missing, b"no\n".to_vec()),
                 };
                 let head = format!(
                     "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -844,6 +849,33 @@ fn an_unknown_version_fails_naming_it_and_its_url() {
     );
     assert!(got.path.is_empty(), "{log}");
     assert!(!got.ran("Build canarylint"), "{log}");
+}
+
+/// A download that fails otherwise than with a 404 fails the step, even for the action's
+/// own tag (no build from source hides it).
+#[test]
+fn a_download_that_fails_fails_the_step() {
+    let dir = common::Scratch::new("action-forbidden");
+    let server = Releases::serve_else(Vec::new(), "403 Forbidden");
+    for given in [("inputs.version", "0.2.0"), ("github.action_ref", "v0.2.0")] {
+        let got = run_install(
+            &dir,
+            &[given, ("inputs.release-url", &server.url)],
+            None,
+            &[],
+        );
+        let log = got.log();
+        assert_eq!(got.code, Some(1), "{log}");
+        assert!(
+            got.stderr.contains(&format!(
+                "could not download canarylint 0.2.0 from {}/v0.2.0/canarylint-{LINUX}.tar.xz (curl exit status 22, HTTP status 403)",
+                server.url
+            )),
+            "{log}"
+        );
+        assert!(!got.ran("Build canarylint"), "{log}");
+        assert!(got.path.is_empty(), "{log}");
+    }
 }
 
 /// A `cargo` that records its arguments and `CARGO_TARGET_DIR` in `$CARGO_LOG`, and installs
