@@ -130,6 +130,24 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality report
+    Gitlab,
+    /// JUnit XML
+    Junit,
+}
+
+impl Format {
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Gitlab => "gitlab",
+            Format::Junit => "junit",
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +174,8 @@ pub enum Color {
 }
 
 /// Parses the command line. Each `--output` goes with the closest `--format` before it;
-/// formats without one write to standard output.
+/// formats without one write to standard output, and only one may: two reports on one
+/// stream make neither readable.
 pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
@@ -201,6 +220,17 @@ where
             }
             pairs[owner].1 = Some(out.clone());
         }
+        let mut to_stdout = pairs.iter().filter(|(_, out)| out.is_none());
+        if let (Some((first, _)), Some((second, _))) = (to_stdout.next(), to_stdout.next()) {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "only one format may write to standard output: `{}` and `{}` both do; give one an `--output FILE`",
+                    first.name(),
+                    second.name()
+                ),
+            ));
+        }
         args.outputs = pairs;
     }
     Ok(cli)
@@ -235,6 +265,22 @@ mod tests {
         );
         assert!(
             parse(["c", "check", "--output", "a", "--format", "text", "--format", "json"]).is_err()
+        );
+    }
+
+    #[test]
+    fn one_format_at_most_writes_to_stdout() {
+        let refused = |argv: &[&str]| parse(argv).unwrap_err().to_string();
+        assert!(refused(&["c", "check", "--format", "json", "--format", "sarif"]).contains(
+            "only one format may write to standard output: `json` and `sarif` both do; give one an `--output FILE`"
+        ));
+        assert!(
+            refused(&["c", "check", "--format", "text", "--format", "github"])
+                .contains("`text` and `github` both do")
+        );
+        assert_eq!(
+            outputs(&["c", "check", "--format", "json", "--format", "junit", "--output", "j.xml"]),
+            vec![(Format::Json, None), (Format::Junit, Some("j.xml".into()))]
         );
     }
 }

@@ -55,6 +55,26 @@ pub struct Diagnostic {
     /// Where the node sits in its resource (`spec.http[0].route[1].weight`), a location that
     /// survives reformatting, for fingerprints.
     pub node_path: Option<String>,
+    /// Whether the finding existed before, when the run compares with a baseline
+    /// (`--new-since`, `--baseline`).
+    pub baseline: Option<BaselineState>,
+}
+
+/// Whether a finding is new, or was already found at the baseline (and is not counted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+impl BaselineState {
+    /// The name in JSON and SARIF (`baselineState`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
 }
 
 impl Diagnostic {
@@ -68,7 +88,14 @@ impl Diagnostic {
             span,
             resource: None,
             node_path: None,
+            baseline: None,
         }
+    }
+
+    /// Whether the finding counts for the exit code and is shown in text output: all do,
+    /// but those a baseline already had.
+    pub fn counts(&self) -> bool {
+        self.baseline != Some(BaselineState::Unchanged)
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -127,6 +127,8 @@ fn check(args: &CheckArgs) -> Result<u8, Error> {
             Format::Json => render::json::render(&report),
             Format::Sarif => render::sarif::render(&report),
             Format::Github => render::github::render(&report),
+            Format::Gitlab => render::gitlab::render(&report),
+            Format::Junit => render::junit::render(&report),
             Format::Text if args.statistics => render::text::statistics(&report),
             Format::Text => render::text::render(&report, colored(args.color, path.is_none())),
         };
