@@ -95,6 +95,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub(crate) base: Option<String>,
 
+    /// Count only new findings: those that did not exist at this git revision (matched by
+    /// rule, resource and YAML path, so moved lines and reformatting keep a finding old)
+    #[arg(long, value_name = "REV", conflicts_with = "baseline")]
+    pub new_since: Option<String>,
+
+    /// Count only findings not listed in this baseline file (written by `--write-baseline`)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Write this run's findings to a baseline file for `--baseline`; the run then exits 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Namespace of resources that set none and have no kustomization namespace [default: default]
     #[arg(long, value_name = "NS")]
     pub(crate) default_namespace: Option<String>,

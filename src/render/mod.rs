@@ -53,11 +53,26 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// The findings of `severity` that count: with a baseline, the new ones.
     pub(crate) fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == severity)
+            .filter(|d| d.severity == severity && d.counts())
             .count()
+    }
+
+    /// The findings in each baseline state, when the run compares with a baseline.
+    pub(crate) fn baseline_counts(&self) -> Option<(usize, usize)> {
+        use crate::diagnostic::BaselineState;
+        let states = self.diagnostics.iter().filter_map(|d| d.baseline);
+        let (mut new, mut unchanged) = (0, 0);
+        for s in states {
+            match s {
+                BaselineState::New => new += 1,
+                BaselineState::Unchanged => unchanged += 1,
+            }
+        }
+        (new + unchanged > 0).then_some((new, unchanged))
     }
 
     /// Start and end (exclusive) of a finding, as lines and character columns.

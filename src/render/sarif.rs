@@ -205,6 +205,8 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    // With a baseline every result is kept, and code scanning reads which are new.
+    result.baseline_state = d.baseline.map(|s| serde_json::json!(s.as_str()));
     if let Some((path, line)) = report.template(d) {
         let template = serde_json::json!({"path": path, "line": line});
         result.properties = Some(
