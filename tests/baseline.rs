@@ -228,3 +228,53 @@ fn a_bad_baseline_stops_the_run() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
+
+#[test]
+fn nothing_is_new_when_nothing_changed_whatever_the_scope() {
+    // A route in `apps/` to a subset that the DestinationRule in `infra/` lacks: what the
+    // linter finds in `apps/` depends on whether `infra/` is read with it.
+    let dir = Scratch::new("base-scope");
+    dir.write(
+        "apps/vs.yaml",
+        &common::vs_weight_40("a", "a.shop.svc.cluster.local", Some("v1")),
+    );
+    dir.write(
+        "infra/dr.yaml",
+        "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: a, namespace: shop}
+spec:
+  host: a.shop.svc.cluster.local
+  subsets:
+    - {name: v2, labels: {version: v2}}
+",
+    );
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "one"]);
+    for target in [".", "apps", "apps/vs.yaml", "infra"] {
+        let o = common::run_in(&dir, &["check", target, "--new-since", "HEAD"]);
+        assert_eq!(o.status.code(), Some(0), "{target}: {}", stdout(&o));
+        let all = common::run_in(&dir, &["check", target]);
+        if all.status.code() == Some(1) {
+            assert!(
+                stdout(&o).starts_with("No new findings: 0 new, "),
+                "{target}: {}",
+                stdout(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_revision_is_never_read_as_an_option() {
+    let dir = repo("base-option-rev");
+    let o = check(&dir, &["--new-since=--output=x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error: --new-since --output=x: unknown revision `--output=x`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("x").exists());
+}
