@@ -50,7 +50,8 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format (repeatable: each `--format` may be followed by its own `--output`)
+    /// Output format (repeatable: each `--format` may be followed by its own `--output`; one
+    /// at most writes to standard output)
     #[arg(long, value_enum, default_values_t = [Format::Text])]
     pub(crate) format: Vec<Format>,
 
@@ -139,9 +140,13 @@ pub struct CheckArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Findings with the offending line underlined
     Text,
+    /// The stable machine-readable report
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning
     Sarif,
+    /// GitHub Actions annotations
     Github,
     /// GitLab Code Quality report
     Gitlab,
