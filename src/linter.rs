@@ -256,6 +256,7 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, Error> {
     let mut outcome = linter.lint_files()?;
     if let Some(known) = known {
         known.mark(&mut outcome);
+        outcome.workspace.stats.compared = true;
     }
     Ok(outcome)
 }

@@ -263,7 +263,30 @@ spec:
                 stdout(&o)
             );
         }
+        let v = common::json(&common::run_in(
+            &dir,
+            &["check", target, "--new-since", "HEAD", "--format", "json"],
+        ));
+        assert_eq!(v["summary"]["new"], 0, "{target}");
+        assert!(v["summary"]["unchanged"].is_u64(), "{target}");
     }
+    // A run without findings says so, comparing or not.
+    let o = common::run_in(
+        &dir,
+        &[
+            "check",
+            ".",
+            "--new-since",
+            "HEAD",
+            "--select",
+            "host-not-fqdn",
+        ],
+    );
+    assert!(
+        stdout(&o).starts_with("All checks passed"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

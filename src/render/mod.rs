@@ -61,18 +61,13 @@ impl Report<'_> {
             .count()
     }
 
-    /// The findings in each baseline state, when the run compares with a baseline.
+    /// The findings new and unchanged, when the run compares with a baseline.
     pub(crate) fn baseline_counts(&self) -> Option<(usize, usize)> {
-        use crate::diagnostic::BaselineState;
-        let states = self.diagnostics.iter().filter_map(|d| d.baseline);
-        let (mut new, mut unchanged) = (0, 0);
-        for s in states {
-            match s {
-                BaselineState::New => new += 1,
-                BaselineState::Unchanged => unchanged += 1,
-            }
+        if !self.stats.compared {
+            return None;
         }
-        (new + unchanged > 0).then_some((new, unchanged))
+        let new = self.diagnostics.iter().filter(|d| d.counts()).count();
+        Some((new, self.diagnostics.len() - new))
     }
 
     /// Start and end (exclusive) of a finding, as lines and character columns.

@@ -140,10 +140,10 @@ pub fn summary(report: &Report<'_>) -> String {
     let compared = report.baseline_counts();
     if e + w + i == 0 {
         return match compared {
-            Some((_, unchanged)) => format!(
+            Some((_, unchanged)) if unchanged > 0 => format!(
                 "No new findings: 0 new, {unchanged} unchanged (not counted or shown) ({scope}).\n"
             ),
-            None => format!("All checks passed: {scope}.\n"),
+            _ => format!("All checks passed: {scope}.\n"),
         };
     }
     let mut parts = vec![plural(e, "error"), plural(w, "warning")];
