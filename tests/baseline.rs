@@ -124,6 +124,16 @@ fn an_old_finding_stays_old_when_its_file_is_reformatted() {
         .collect();
     assert_eq!(states, ["unchanged", "new"]);
 
+    // JUnit fails on the new finding only; GitLab, which compares reports itself, lists
+    // both (leaving one out would show it as fixed).
+    let o = check(&dir, &["--new-since", "HEAD", "--format", "junit"]);
+    let junit = stdout(&o);
+    assert!(junit.contains("tests=\"1\" failures=\"1\""), "{junit}");
+    assert!(!junit.contains("destination `a`"), "{junit}");
+    let o = check(&dir, &["--new-since", "HEAD", "--format", "gitlab"]);
+    let gitlab: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(gitlab.as_array().unwrap().len(), 2);
+
     // Only new findings at or above `--fail-on` count.
     let o = check(&dir, &["--new-since", "HEAD", "--fail-on", "never"]);
     assert_eq!(o.status.code(), Some(0));
@@ -200,6 +210,23 @@ fn a_written_baseline_gates_later_runs() {
         stdout(&o).ends_with("1 new, 1 unchanged (not counted or shown).\n"),
         "{}",
         stdout(&o)
+    );
+    // With `--write-baseline`, the configured baseline is written, not read.
+    std::fs::remove_file(&file).unwrap();
+    let o = common::run_in(
+        &dir.join("apps"),
+        &["check", ".", "--write-baseline", "../known.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(file.exists());
+    // A misspelt key is an error with a suggestion.
+    dir.write("apps/.canarylint.yaml", "basline: ../known.json\n");
+    let o = common::run_in(&dir.join("apps"), &["check", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown key `basline` in the config; did you mean `baseline`?"),
+        "{}",
+        stderr(&o)
     );
 }
 
