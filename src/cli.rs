@@ -50,7 +50,8 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format (repeatable: each `--format` may be followed by its own `--output`)
+    /// Output format (repeatable: each `--format` may be followed by its own `--output`; one
+    /// at most writes to standard output)
     #[arg(long, value_enum, default_values_t = [Format::Text])]
     pub(crate) format: Vec<Format>,
 
@@ -95,6 +96,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub(crate) base: Option<String>,
 
+    /// Count only new findings: those that did not exist at this git revision (matched by
+    /// rule, resource and YAML path, so moved lines and reformatting keep a finding old)
+    #[arg(long, value_name = "REV", conflicts_with = "baseline")]
+    pub new_since: Option<String>,
+
+    /// Count only findings not listed in this baseline file (written by `--write-baseline`)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Write this run's findings to a baseline file for `--baseline`; the run then exits 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Namespace of resources that set none and have no kustomization namespace [default: default]
     #[arg(long, value_name = "NS")]
     pub(crate) default_namespace: Option<String>,
@@ -126,10 +140,32 @@ pub struct CheckArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Findings with the offending line underlined
     Text,
+    /// The stable machine-readable report
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning
     Sarif,
+    /// GitHub Actions annotations
     Github,
+    /// GitLab Code Quality report
+    Gitlab,
+    /// JUnit XML
+    Junit,
+}
+
+impl Format {
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Gitlab => "gitlab",
+            Format::Junit => "junit",
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +192,8 @@ pub enum Color {
 }
 
 /// Parses the command line. Each `--output` goes with the closest `--format` before it;
-/// formats without one write to standard output.
+/// formats without one write to standard output, and only one may: two reports on one
+/// stream make neither readable.
 pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
@@ -201,6 +238,17 @@ where
             }
             pairs[owner].1 = Some(out.clone());
         }
+        let mut to_stdout = pairs.iter().filter(|(_, out)| out.is_none());
+        if let (Some((first, _)), Some((second, _))) = (to_stdout.next(), to_stdout.next()) {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "only one format may write to standard output: `{}` and `{}` both do; give one an `--output FILE`",
+                    first.name(),
+                    second.name()
+                ),
+            ));
+        }
         args.outputs = pairs;
     }
     Ok(cli)
@@ -235,6 +283,22 @@ mod tests {
         );
         assert!(
             parse(["c", "check", "--output", "a", "--format", "text", "--format", "json"]).is_err()
+        );
+    }
+
+    #[test]
+    fn one_format_at_most_writes_to_stdout() {
+        let refused = |argv: &[&str]| parse(argv).unwrap_err().to_string();
+        assert!(refused(&["c", "check", "--format", "json", "--format", "sarif"]).contains(
+            "only one format may write to standard output: `json` and `sarif` both do; give one an `--output FILE`"
+        ));
+        assert!(
+            refused(&["c", "check", "--format", "text", "--format", "github"])
+                .contains("`text` and `github` both do")
+        );
+        assert_eq!(
+            outputs(&["c", "check", "--format", "json", "--format", "junit", "--output", "j.xml"]),
+            vec![(Format::Json, None), (Format::Junit, Some("j.xml".into()))]
         );
     }
 }

@@ -73,6 +73,9 @@ pub(crate) struct Config {
     pub(crate) rules: RuleSettings,
     /// Rules to ignore in files matching a glob.
     pub(crate) per_file_ignores: Vec<(String, Vec<RuleId>)>,
+    /// A baseline file of known findings (`baseline:`), as written: relative to the
+    /// config file's directory.
+    pub(crate) baseline: Option<PathBuf>,
 }
 
 /// `rules:`: which rules run, and at what severity.
@@ -133,6 +136,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "exclude",
     "rules",
     "per-file-ignores",
+    "baseline",
 ];
 pub(crate) const RULES_KEYS: &[&str] = &["select", "ignore", "severity"];
 pub(crate) const POLICY_KEYS: &[&str] = &[
@@ -299,6 +303,7 @@ pub(crate) fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
             "root-namespace" => config.root_namespace = Some(r.string(key, v)?),
             "exclude" => config.exclude = r.strings(key, v)?.into_iter().map(|(s, _)| s).collect(),
             "rules" => config.rules = rules(&r, v)?,
+            "baseline" => config.baseline = Some(PathBuf::from(r.string(key, v)?)),
             "per-file-ignores" => {
                 let Some(entries) = v.as_map() else {
                     return Err(r.err(
@@ -548,6 +553,9 @@ mod file {
         pub(crate) rules: Option<Rules>,
         /// Rules to ignore in files matching a glob.
         pub(crate) per_file_ignores: Option<BTreeMap<String, Vec<RuleName>>>,
+        /// A baseline file written by `--write-baseline`, relative to this file: the
+        /// findings it lists are reported as unchanged and do not fail the run.
+        pub(crate) baseline: Option<String>,
     }
 }
 

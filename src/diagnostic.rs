@@ -71,6 +71,26 @@ pub struct Diagnostic {
     pub node_path: Option<String>,
     /// The other resources the finding depends on, in the order the message names them.
     pub related: Vec<Related>,
+    /// Whether the finding existed before, when the run compares with a baseline
+    /// (`--new-since`, `--baseline`).
+    pub baseline: Option<BaselineState>,
+}
+
+/// Whether a finding is new, or was already found at the baseline (and is not counted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+impl BaselineState {
+    /// The name in JSON and SARIF (`baselineState`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
 }
 
 impl Diagnostic {
@@ -85,7 +105,14 @@ impl Diagnostic {
             resource: None,
             node_path: None,
             related: Vec::new(),
+            baseline: None,
         }
+    }
+
+    /// Whether the finding counts for the exit code and is shown in text output: all do,
+    /// but those a baseline already had.
+    pub fn counts(&self) -> bool {
+        self.baseline != Some(BaselineState::Unchanged)
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -25,6 +25,8 @@ pub enum Error {
         rev: String,
         source: GitError,
     },
+    /// A baseline file (`--baseline`, `baseline:`) that cannot be read or is not one.
+    Baseline { path: PathBuf, reason: String },
     /// A report that cannot be written.
     Write {
         path: PathBuf,
@@ -55,6 +57,9 @@ impl fmt::Display for Error {
             Error::Walk(e) => write!(f, "{e}"),
             Error::Config(e) => write!(f, "{e}"),
             Error::Revision { flag, rev, source } => write!(f, "{flag} {rev}: {source}"),
+            Error::Baseline { path, reason } => {
+                write!(f, "baseline `{}`: {reason}", path.display())
+            }
             Error::Write { path, source } => {
                 write!(f, "cannot write `{}`: {source}", path.display())
             }
@@ -73,7 +78,10 @@ impl std::error::Error for Error {
             Error::Write { source, .. } => Some(source),
             Error::Walk(e) => e.source(),
             Error::Config(e) => e.source(),
-            Error::BadGlob { .. } | Error::UnknownRule(_) | Error::StdoutClosed => None,
+            Error::BadGlob { .. }
+            | Error::UnknownRule(_)
+            | Error::Baseline { .. }
+            | Error::StdoutClosed => None,
         }
     }
 }

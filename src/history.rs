@@ -119,9 +119,20 @@ impl Baseline {
     }
 }
 
-/// Loads every YAML file of the repository holding `start` as it was at `rev`. Never falls
-/// back: a missing git, an unknown revision or a shallow clone without it are errors.
-pub(crate) fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline, GitError> {
+/// The YAML files of a repository as they were at a revision.
+pub(crate) struct Snapshot {
+    /// The root of the work tree.
+    pub(crate) root: PathBuf,
+    /// The commit's abbreviated sha.
+    pub(crate) short: String,
+    /// Each file's path in the repository, and its text.
+    pub(crate) files: Vec<(String, String)>,
+}
+
+/// Reads every YAML file of the repository holding `start` as it was at `rev`, from git's
+/// object store (nothing of the repository runs). Never falls back: a missing git, an
+/// unknown revision or a shallow clone without it are errors.
+pub(crate) fn read_at(start: &Path, rev: &str) -> Result<Snapshot, GitError> {
     let root = git::root_of(start).ok_or(GitError::NotARepository)?;
     let repo = git::Repo::open(&root);
     let sha = repo.resolve_commit(rev)?.ok_or_else(|| {
@@ -134,21 +145,32 @@ pub(crate) fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<B
     let files = repo.files_at(&sha, walk::is_yaml)?;
     let blobs: Vec<String> = files.iter().map(|(_, b)| b.clone()).collect();
     let texts = repo.read_blobs(&blobs)?;
-    let sources = files
+    let files = files
         .into_iter()
         .zip(texts)
-        .map(|((path, _), bytes)| {
+        .map(|((path, _), bytes)| (path, String::from_utf8_lossy(&bytes).into_owned()))
+        .collect();
+    let short = sha.get(..7).unwrap_or(&sha).to_string();
+    Ok(Snapshot { root, short, files })
+}
+
+/// Loads every YAML file of the repository holding `start` as it was at `rev` (see
+/// [`read_at`]).
+pub(crate) fn load(start: &Path, rev: &str, opts: &WorkspaceOptions) -> Result<Baseline, GitError> {
+    let snapshot = read_at(start, rev)?;
+    let sources = snapshot
+        .files
+        .into_iter()
+        .map(|(path, text)| {
             // The path in the work tree, so that kustomization namespaces apply as they
             // do to the current files.
-            let on_disk: PathBuf = root.join(&path);
-            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let on_disk: PathBuf = snapshot.root.join(&path);
             SourceFile::new(on_disk, format!("{rev}:{path}"), text.into())
         })
         .collect();
-    let short = sha.get(..7).unwrap_or(&sha).to_string();
     Ok(Baseline::new(
         Workspace::from_sources(sources, opts),
         rev,
-        &short,
+        &snapshot.short,
     ))
 }

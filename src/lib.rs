@@ -13,6 +13,7 @@ pub(crate) mod error;
 pub mod fold;
 pub(crate) mod git;
 pub mod history;
+pub mod known;
 pub(crate) mod kustomize;
 pub(crate) mod linter;
 pub mod load;

@@ -12,10 +12,10 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::error::Error;
 use crate::history::{self, Baseline};
 use crate::render::{RepoPath, RepoPaths, Report};
-use crate::settings::Settings;
+use crate::settings::{KnownFrom, Settings};
 use crate::source::{Place, SourceFile};
 use crate::workspace::{Timings, Workspace, WorkspaceOptions};
-use crate::{engine, fold, suppress, walk};
+use crate::{engine, fold, known, suppress, walk};
 
 /// The result of a lint run.
 pub struct Outcome {
@@ -27,7 +27,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(workspace: Workspace, diagnostics: Vec<Diagnostic>, timings: Timings) -> Outcome {
+    pub(crate) fn new(
+        workspace: Workspace,
+        diagnostics: Vec<Diagnostic>,
+        timings: Timings,
+    ) -> Outcome {
         let repo_paths = repo_paths(&workspace, &diagnostics);
         Outcome {
             workspace,
@@ -46,7 +50,8 @@ impl Outcome {
         }
     }
 
-    /// Whether a finding at or above `fail_on` exists.
+    /// Whether a finding at or above `fail_on` exists that counts (one a baseline already
+    /// had does not).
     pub fn failed(&self, fail_on: FailOn) -> bool {
         let floor = match fail_on {
             FailOn::Error => Severity::Error,
@@ -54,7 +59,9 @@ impl Outcome {
             FailOn::Info => Severity::Info,
             FailOn::Never => return false,
         };
-        self.diagnostics.iter().any(|d| d.severity >= floor)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity >= floor && d.counts())
     }
 }
 
@@ -67,6 +74,10 @@ pub struct Linter<'b> {
 impl<'b> Linter<'b> {
     pub fn new(settings: Settings, baseline: Option<&'b Baseline>) -> Linter<'b> {
         Linter { settings, baseline }
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Plans, loads and checks the files the settings name, timing each phase.
@@ -251,7 +262,19 @@ pub fn lint(args: &CheckArgs) -> Result<Outcome, Error> {
         }
         None => None,
     };
-    Linter::new(settings, baseline.as_ref()).lint_files()
+    let linter = Linter::new(settings, baseline.as_ref());
+    // Known findings are read first too: a bad revision or file stops the run early.
+    let known = match &linter.settings.known {
+        Some(KnownFrom::Revision(rev)) => Some(known::at_revision(&linter, rev)?),
+        Some(KnownFrom::File(path)) => Some(known::read(path)?),
+        None => None,
+    };
+    let mut outcome = linter.lint_files()?;
+    if let Some(known) = known {
+        known.mark(&mut outcome);
+        outcome.workspace.stats.compared = true;
+    }
+    Ok(outcome)
 }
 
 /// Lints in-memory files (display name, text) with the enabled rules, for tests and docs.

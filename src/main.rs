@@ -127,6 +127,8 @@ fn check(args: &CheckArgs) -> Result<u8, Error> {
             Format::Json => render::json::render(&report),
             Format::Sarif => render::sarif::render(&report),
             Format::Github => render::github::render(&report),
+            Format::Gitlab => render::gitlab::render(&report),
+            Format::Junit => render::junit::render(&report),
             Format::Text if args.statistics => render::text::statistics(&report),
             Format::Text => render::text::render(&report, colored(args.color, path.is_none())),
         };
@@ -138,7 +140,23 @@ fn check(args: &CheckArgs) -> Result<u8, Error> {
             None => stdout_open = output::write_stdout(&text).map_err(Error::stdout)?,
         }
     }
-    let failed = outcome.failed(args.fail_on);
+    // A run that writes the baseline records its findings as known: it does not fail.
+    if let Some(path) = &args.write_baseline {
+        let text = canarylint::known::render(&report);
+        output::replace_file(path, text.as_bytes()).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        eprintln!(
+            "wrote {} to the baseline `{}`",
+            match report.diagnostics.len() {
+                1 => "1 finding".to_string(),
+                n => format!("{n} findings"),
+            },
+            escape::display(&path.to_string_lossy())
+        );
+    }
+    let failed = args.write_baseline.is_none() && outcome.failed(args.fail_on);
     if args.timings {
         outcome.timings.record("render", t);
         eprint!("{}", outcome.timings.render());

@@ -24,6 +24,17 @@ pub struct Settings {
     pub(crate) workspace: WorkspaceOptions,
     pub(crate) rules: RuleSettings,
     pub(crate) per_file_ignores: PerFileIgnores,
+    /// Where the findings known before come from, if only new ones count.
+    pub(crate) known: Option<KnownFrom>,
+}
+
+/// The findings a run's are compared with: only the others are new and count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KnownFrom {
+    /// `--new-since REV`: the findings of the repository as it was at `REV`.
+    Revision(String),
+    /// `--baseline FILE` or the config's `baseline:`: the findings a baseline file lists.
+    File(PathBuf),
 }
 
 /// A base revision (`--base REV`, or `--changed-since REV`, which implies it).
@@ -156,7 +167,23 @@ impl Settings {
             (None, Some(rev)) => Some((rev, "--changed-since")),
             (None, None) => None,
         };
+        // Flags over the config. `--write-baseline` writes the configured baseline, which
+        // need not exist yet, so it does not read it.
+        let configured = config
+            .baseline
+            .as_ref()
+            .filter(|_| args.write_baseline.is_none());
+        let known = match (&args.new_since, &args.baseline, configured) {
+            (Some(rev), _, _) => Some(KnownFrom::Revision(rev.clone())),
+            (None, Some(file), _) => Some(KnownFrom::File(file.clone())),
+            (None, None, Some(file)) => {
+                let dir = config.path.as_ref().and_then(|p| p.parent());
+                Some(KnownFrom::File(dir.map_or(file.clone(), |d| d.join(file))))
+            }
+            (None, None, None) => None,
+        };
         Ok(Settings {
+            known,
             targets,
             base: base.map(|(rev, flag)| Base {
                 rev: rev.clone(),

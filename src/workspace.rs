@@ -84,6 +84,9 @@ pub struct Stats {
     pub(crate) skipped: usize,
     /// Paths that exclude globs removed (a directory counts once).
     pub excluded: usize,
+    /// Whether the run compared its findings with known ones (`--new-since`, `--baseline`),
+    /// so that each is new or unchanged.
+    pub(crate) compared: bool,
 }
 
 pub struct Workspace {

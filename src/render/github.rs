@@ -35,7 +35,8 @@ fn escape_property(s: &str) -> String {
 
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
-    for d in report.diagnostics {
+    // Findings a baseline already had are not annotated: they do not fail the run.
+    for d in report.diagnostics.iter().filter(|d| d.counts()) {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

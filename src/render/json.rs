@@ -28,6 +28,9 @@ struct Finding<'a> {
     /// Only for a finding in a document of `helm template` output that names its template.
     #[serde(skip_serializing_if = "Option::is_none")]
     template: Option<Template<'a>>,
+    /// Only when the run compares with a baseline: `new` or `unchanged` (not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'static str>,
     /// The other resources the finding depends on; only for a finding that has some.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<RelatedResource<'a>>,
@@ -69,9 +72,15 @@ struct Summary {
     skipped: usize,
     /// Paths removed by exclude globs.
     excluded: usize,
+    /// With a baseline, the new findings only: those that count.
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// Only when the run compares with a baseline: the findings new and unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchanged: Option<usize>,
 }
 
 pub fn render(report: &Report<'_>) -> String {
@@ -98,6 +107,7 @@ pub fn render(report: &Report<'_>) -> String {
                 template: report
                     .template(d)
                     .map(|(path, line)| Template { path, line }),
+                baseline: d.baseline.map(|s| s.as_str()),
                 related: d
                     .related
                     .iter()
@@ -129,6 +139,8 @@ pub fn render(report: &Report<'_>) -> String {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             infos: report.count(Severity::Info),
+            new: report.baseline_counts().map(|(new, _)| new),
+            unchanged: report.baseline_counts().map(|(_, unchanged)| unchanged),
         },
     };
     let mut s = serde_json::to_string_pretty(&out).expect("findings serialize");

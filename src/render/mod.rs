@@ -2,7 +2,9 @@
 
 pub mod escape;
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod rules;
 pub mod sarif;
 pub mod text;
@@ -51,11 +53,21 @@ pub struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// The findings of `severity` that count: with a baseline, the new ones.
     pub(crate) fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == severity)
+            .filter(|d| d.severity == severity && d.counts())
             .count()
+    }
+
+    /// The findings new and unchanged, when the run compares with a baseline.
+    pub(crate) fn baseline_counts(&self) -> Option<(usize, usize)> {
+        if !self.stats.compared {
+            return None;
+        }
+        let new = self.diagnostics.iter().filter(|d| d.counts()).count();
+        Some((new, self.diagnostics.len() - new))
     }
 
     /// Start and end (exclusive) of a finding, as lines and character columns.
@@ -109,9 +121,45 @@ impl Report<'_> {
         self.repo.root.as_deref()
     }
 
+    /// The finding's stable fingerprint: a hash of its rule, its resource and the YAML path
+    /// of its node (`spec.http[0].route[1].weight`), so that it survives reformatting,
+    /// moved lines and a resource moved to another file. A finding without a node path
+    /// hashes its message instead, and one without a resource its repository path and
+    /// message. SARIF's `partialFingerprints`, GitLab's `fingerprint` and the baseline of
+    /// `--new-since`/`--baseline` are this one value, so they agree on what is one finding.
+    /// Two findings may share it (the same rule on the same node, said twice).
+    pub fn fingerprint(&self, d: &Diagnostic) -> String {
+        let key = match (&d.resource, &d.node_path) {
+            (Some(r), Some(path)) => {
+                format!("{}|{}|{}|{}|{}", d.rule, r.kind, r.namespace, r.name, path)
+            }
+            (Some(r), None) => format!(
+                "{}|{}|{}|{}|{}",
+                d.rule, r.kind, r.namespace, r.name, d.message
+            ),
+            _ => format!(
+                "{}|{}|{}",
+                d.rule,
+                self.repo_path(d).as_annotation_path(),
+                d.message
+            ),
+        };
+        fnv1a(&key)
+    }
+
     pub fn path(&self, d: &Diagnostic) -> &str {
         self.files
             .get(d.file as usize)
             .map_or("", |f| f.display.as_str())
     }
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: stable across runs, versions and platforms.
+pub(crate) fn fnv1a(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }

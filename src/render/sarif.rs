@@ -169,35 +169,6 @@ fn descriptor(id: RuleId) -> ReportingDescriptor {
         .build()
 }
 
-/// FNV-1a, 64 bits: stable across runs and platforms.
-fn fnv1a(s: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
-fn fingerprint(report: &Report<'_>, d: &Diagnostic) -> String {
-    let key = match (&d.resource, &d.node_path) {
-        (Some(r), Some(path)) => {
-            format!("{}|{}|{}|{}|{}", d.rule, r.kind, r.namespace, r.name, path)
-        }
-        (Some(r), None) => format!(
-            "{}|{}|{}|{}|{}",
-            d.rule, r.kind, r.namespace, r.name, d.message
-        ),
-        _ => format!(
-            "{}|{}|{}",
-            d.rule,
-            report.repo_path(d).as_annotation_path(),
-            d.message
-        ),
-    };
-    fnv1a(&key)
-}
-
 fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult {
     let (start, end) = report.position(d);
     let region = Region::builder()
@@ -225,7 +196,7 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
         Severity::Info => ResultLevel::Note,
     };
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(report, d));
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), report.fingerprint(d));
     let mut result = SarifResult::builder()
         .rule_id(d.rule.as_str())
         .rule_index(rule_index as i64)
@@ -237,6 +208,8 @@ fn result(report: &Report<'_>, d: &Diagnostic, rule_index: usize) -> SarifResult
     if !d.related.is_empty() {
         result.related_locations = Some(related_locations(report, d));
     }
+    // With a baseline every result is kept, and code scanning reads which are new.
+    result.baseline_state = d.baseline.map(|s| serde_json::json!(s.as_str()));
     if let Some((path, line)) = report.template(d) {
         let template = serde_json::json!({"path": path, "line": line});
         result.properties = Some(

@@ -20,7 +20,8 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
         Renderer::plain()
     };
     let mut out = String::new();
-    for d in report.diagnostics {
+    // Findings a baseline already had are counted in the summary, not shown.
+    for d in report.diagnostics.iter().filter(|d| d.counts()) {
         let shown = Shown::of(report, d);
         out.push_str(&renderer.render(&[shown.group(d)]).to_string());
         out.push_str("\n\n");
@@ -182,20 +183,32 @@ pub fn summary(report: &Report<'_>) -> String {
     if !left_out.is_empty() {
         scope.push_str(&format!("; {}", left_out.join(", ")));
     }
+    let compared = report.baseline_counts();
     if e + w + i == 0 {
-        return format!("All checks passed: {scope}.\n");
+        return match compared {
+            Some((_, unchanged)) if unchanged > 0 => format!(
+                "No new findings: 0 new, {unchanged} unchanged (not counted or shown) ({scope}).\n"
+            ),
+            _ => format!("All checks passed: {scope}.\n"),
+        };
     }
     let mut parts = vec![plural(e, "error"), plural(w, "warning")];
     if i > 0 {
         parts.push(plural(i, "note"));
     }
-    format!("Found {} ({scope}).\n", parts.join(", "))
+    let mut out = format!("Found {} ({scope}).\n", parts.join(", "));
+    if let Some((new, unchanged)) = compared {
+        out.push_str(&format!(
+            "{new} new, {unchanged} unchanged (not counted or shown).\n"
+        ));
+    }
+    out
 }
 
 /// `--statistics`: the number of findings per rule, most first.
 pub fn statistics(report: &Report<'_>) -> String {
     let mut counts: Vec<(crate::codes::RuleId, usize)> = Vec::new();
-    for d in report.diagnostics {
+    for d in report.diagnostics.iter().filter(|d| d.counts()) {
         match counts.iter_mut().find(|(r, _)| *r == d.rule) {
             Some((_, n)) => *n += 1,
             None => counts.push((d.rule, 1)),
