@@ -121,6 +121,11 @@ fn run_step(repo: &Path, runner_temp: &Path) -> std::process::Output {
 }
 
 fn run_step_with(repo: &Path, runner_temp: &Path, base: &str) -> std::process::Output {
+    run_lint_step(repo, runner_temp, &[("CANARYLINT_BASE", base)])
+}
+
+/// Runs the lint step on a push event with the inputs' defaults, but for `env`.
+fn run_lint_step(repo: &Path, runner_temp: &Path, env: &[(&str, &str)]) -> std::process::Output {
     let bin = Path::new(env!("CARGO_BIN_EXE_canarylint"))
         .parent()
         .unwrap();
@@ -142,8 +147,10 @@ fn run_step_with(repo: &Path, runner_temp: &Path, base: &str) -> std::process::O
         .env("CANARYLINT_ARGS", "")
         .env("CANARYLINT_SARIF", "canarylint.sarif")
         .env("CANARYLINT_FAIL_ON", "warning")
-        .env("CANARYLINT_BASE", base)
+        .env("CANARYLINT_BASE", "")
+        .env("CANARYLINT_NEW_SINCE", "")
         .env("CANARYLINT_PR_BASE", "")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -288,6 +295,101 @@ fn the_lint_step_fetches_the_base_in_every_form() {
     let o = run_step_with(&work, &runner_temp, "no-such-branch");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("neither a branch of origin nor a commit"));
+}
+
+/// A shallow clone of branch `pr` of `origin`, as actions/checkout makes it.
+fn shallow_clone(dir: &Path, origin: &Path, name: &str) -> PathBuf {
+    let work = dir.join(name);
+    let url = format!("file://{}", origin.display());
+    let work_arg = work.display().to_string();
+    common::git(
+        dir,
+        &[
+            "clone",
+            "-q",
+            "--depth=1",
+            "--single-branch",
+            "--branch",
+            "pr",
+            &url,
+            &work_arg,
+        ],
+    );
+    work
+}
+
+fn head(repo: &Path) -> String {
+    let o = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn on_a_pull_request_only_new_findings_fail_the_step() {
+    let (dir, origin, runner_temp) = workspace("new-since");
+    common::git(
+        &origin,
+        &["config", "uploadpack.allowAnySHA1InWant", "true"],
+    );
+    // The base branch already holds a finding (weights that add up to 110).
+    let old = common::vs_weight_40("old", "old", None).replace("weight: 40", "weight: 110");
+    std::fs::write(origin.join("old.yaml"), &old).unwrap();
+    common::git(&origin, &["add", "."]);
+    common::git(&origin, &["commit", "-qm", "base"]);
+    let base = head(&origin);
+    // A pull request that reformats the old file (its finding moves) and adds a clean one.
+    common::git(&origin, &["checkout", "-q", "-b", "pr"]);
+    std::fs::write(origin.join("old.yaml"), format!("# moved\n\n{old}")).unwrap();
+    std::fs::write(
+        origin.join("clean.yaml"),
+        common::vs_weight_40("clean", "clean", None).replace("weight: 40", "weight: 100"),
+    )
+    .unwrap();
+    common::git(&origin, &["add", "."]);
+    common::git(&origin, &["commit", "-qm", "reformat"]);
+    let pr = [
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("CANARYLINT_PR_BASE", base.as_str()),
+    ];
+    let work = shallow_clone(dir.path(), &origin, "clean-pr");
+    let o = run_lint_step(&work, &runner_temp, &pr);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("0 new, 1 unchanged"), "{out}");
+    // SARIF keeps the old finding, marked unchanged, for code scanning.
+    let sarif = std::fs::read_to_string(work.join("canarylint.sarif")).unwrap();
+    assert!(sarif.contains("\"baselineState\": \"unchanged\""), "{sarif}");
+    // `new-since: none` counts every finding.
+    let o = run_lint_step(
+        &work,
+        &runner_temp,
+        &[pr[0], pr[1], ("CANARYLINT_NEW_SINCE", "none")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+
+    // A pull request that adds a finding fails, and its annotation is the only one.
+    common::git(&origin, &["checkout", "-q", "pr"]);
+    std::fs::write(
+        origin.join("clean.yaml"),
+        common::vs_weight_40("clean", "clean", None).replace("weight: 40", "weight: 30"),
+    )
+    .unwrap();
+    common::git(&origin, &["commit", "-qam", "new finding"]);
+    let work = shallow_clone(dir.path(), &origin, "bad-pr");
+    let o = run_lint_step(&work, &runner_temp, &pr);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("1 new, 1 unchanged"), "{out}");
+    let annotations: Vec<_> = processed(&out)
+        .into_iter()
+        .filter(|(name, _)| name == "error" || name == "warning")
+        .collect();
+    assert_eq!(annotations.len(), 1, "{out}");
+    assert!(annotations[0].1.contains("30"), "{annotations:?}");
 }
 
 // ---------- The install steps ----------
