@@ -362,7 +362,10 @@ fn on_a_pull_request_only_new_findings_fail_the_step() {
     assert!(out.contains("0 new, 1 unchanged"), "{out}");
     // SARIF keeps the old finding, marked unchanged, for code scanning.
     let sarif = std::fs::read_to_string(work.join("canarylint.sarif")).unwrap();
-    assert!(sarif.contains("\"baselineState\": \"unchanged\""), "{sarif}");
+    assert!(
+        sarif.contains("\"baselineState\": \"unchanged\""),
+        "{sarif}"
+    );
     // `new-since: none` counts every finding.
     let o = run_lint_step(
         &work,
