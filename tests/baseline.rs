@@ -76,7 +76,7 @@ fn an_old_finding_stays_old_when_its_file_is_reformatted() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "No new findings: 0 new, 1 unchanged (not counted or shown) (1 resource in 1 file, 1 document).\n"
+        "No new findings: 0 new, 1 unchanged (not counted) (1 resource in 1 file, 1 document).\n"
     );
     // Without the gate, the finding fails the run.
     assert_eq!(check(&dir, &[]).status.code(), Some(1));
@@ -90,7 +90,7 @@ fn an_old_finding_stays_old_when_its_file_is_reformatted() {
     assert!(!text.contains("destination `a`"), "{text}");
     assert!(
         text.ends_with(
-            "Found 1 error, 0 warnings (2 resources in 1 file, 2 documents).\n1 new, 1 unchanged (not counted or shown).\n"
+            "Found 1 error, 0 warnings (2 resources in 1 file, 2 documents).\n1 new, 1 unchanged (not counted).\n"
         ),
         "{text}"
     );
@@ -152,7 +152,7 @@ fn identical_old_findings_cover_as_many_new_ones() {
     let o = check(&dir, &["--new-since", "HEAD"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(
-        stdout(&o).ends_with("1 new, 2 unchanged (not counted or shown).\n"),
+        stdout(&o).ends_with("1 new, 2 unchanged (not counted).\n"),
         "{}",
         stdout(&o)
     );
@@ -200,14 +200,14 @@ fn a_written_baseline_gates_later_runs() {
     dir.write("apps/vs.yaml", &format!("{REFORMATTED}{NEW}"));
     let o = check(&dir, &["--baseline", "known.json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).ends_with("1 new, 1 unchanged (not counted or shown).\n"));
+    assert!(stdout(&o).ends_with("1 new, 1 unchanged (not counted).\n"));
 
     // The config names it too, relative to the config file.
     dir.write("apps/.canarylint.yaml", "baseline: ../known.json\n");
     let o = common::run_in(&dir.join("apps"), &["check", ".", "--select", "weight-sum"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).ends_with("1 new, 1 unchanged (not counted or shown).\n"),
+        stdout(&o).ends_with("1 new, 1 unchanged (not counted).\n"),
         "{}",
         stdout(&o)
     );

@@ -186,9 +186,9 @@ pub fn summary(report: &Report<'_>) -> String {
     let compared = report.baseline_counts();
     if e + w + i == 0 {
         return match compared {
-            Some((_, unchanged)) if unchanged > 0 => format!(
-                "No new findings: 0 new, {unchanged} unchanged (not counted or shown) ({scope}).\n"
-            ),
+            Some((_, unchanged)) if unchanged > 0 => {
+                format!("No new findings: 0 new, {unchanged} unchanged (not counted) ({scope}).\n")
+            }
             _ => format!("All checks passed: {scope}.\n"),
         };
     }
@@ -199,7 +199,7 @@ pub fn summary(report: &Report<'_>) -> String {
     let mut out = format!("Found {} ({scope}).\n", parts.join(", "));
     if let Some((new, unchanged)) = compared {
         out.push_str(&format!(
-            "{new} new, {unchanged} unchanged (not counted or shown).\n"
+            "{new} new, {unchanged} unchanged (not counted).\n"
         ));
     }
     out
