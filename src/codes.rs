@@ -70,6 +70,8 @@ macro_rules! rule_table {
             // Overlays: what a kustomization's render does to the resources.
             PatchDropsRoutes => "patch-drops-routes", Warning, "a strategic-merge patch that replaces a list of a custom resource and drops entries of the base (routes, subsets, steps, metrics)";
             OverlayBuildError => "overlay-build-error", Error, "a kustomization that `kustomize build` rejects: a missing file, a patch that matches nothing, a JSON 6902 path that does not exist";
+            // Gateway API routes.
+            BackendWeightOmitted => "backend-weight-omitted", Warning, "a Gateway API route rule where some backends have a `weight` and others have none (and so weight 1)", gateway::backend_weight_omitted::BackendWeightOmitted;
         }
     };
 }

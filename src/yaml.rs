@@ -391,7 +391,16 @@ pub(crate) fn load_budgeted(text: &str, base: usize, alias_budget: &mut usize) -
         match next {
             Ok((event, span)) => {
                 let start = positions.byte(span.start.index());
-                let end = positions.byte(span.end.index());
+                let mut end = positions.byte(span.end.index());
+                // The parser's span of a quoted scalar may run on over the spaces and the
+                // comment after it: it ends at the closing quote.
+                if let Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) =
+                    &event
+                {
+                    if let Some(close) = quoted_end(text, start - base) {
+                        end = end.min(close + base);
+                    }
+                }
                 if let Err(message) = builder.event(event, Span::new(start, end)) {
                     builder.fail(Span::new(start, end), message);
                     break;
@@ -406,6 +415,23 @@ pub(crate) fn load_budgeted(text: &str, base: usize, alias_budget: &mut usize) -
         }
     }
     builder.out
+}
+
+/// The end (past the closing quote) of the quoted scalar that opens at byte `at` of
+/// `text`: `"` with backslash escapes, or `'` with `''` for a quote.
+fn quoted_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(at)?;
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn next_char_end(text: &str, at: usize) -> usize {
@@ -716,6 +742,20 @@ mod tests {
             base.docs[0].get("b").unwrap().span.start,
             b.span.start + 100
         );
+    }
+
+    #[test]
+    fn quoted_scalar_span_ends_at_its_closing_quote() {
+        for (text, want) in [
+            ("w: \"90\" # c\n", "\"90\""),
+            ("w: '9''0' # c\n", "'9''0'"),
+            ("w: \"a\\\"b\"   # c \"x\"\n", "\"a\\\"b\""),
+            ("- \"é\" # ü\n", "\"é\""),
+        ] {
+            let n = one(text);
+            let w = n.get("w").or_else(|| n.items().first()).unwrap();
+            assert_eq!(&text[w.span.range()], want, "{text:?}");
+        }
     }
 
     #[test]

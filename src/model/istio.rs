@@ -327,20 +327,7 @@ impl<'a> Destination<'a> {
     }
 
     pub(crate) fn weight(&self) -> Weight<'a> {
-        let Some(node) = self.weight.filter(|n| !n.is_null()) else {
-            return Weight::Missing(self.weight.map(|n| Location::of(self.file, n)));
-        };
-        let at = Location::of(self.file, node);
-        let invalid = |why| Weight::Invalid(Spanned::new(Written::of(node), at), why);
-        match node.as_scalar() {
-            Some(s) => match s.as_int() {
-                Some(v) if v < 0 => invalid("is negative"),
-                Some(v) => Weight::Value(Spanned::new(v, at)),
-                None if is_templated(&s.text) => Weight::Templated(at),
-                None => invalid(invalid_weight_reason(s)),
-            },
-            None => invalid("is not a number"),
-        }
+        weight_of(self.file, self.weight)
     }
 
     /// A short name for messages: the subset, else the host.
@@ -360,6 +347,24 @@ impl<'a> Destination<'a> {
             .or(self.host_node())
             .unwrap_or(self.node);
         Location::of(self.file, node)
+    }
+}
+
+/// A `weight` field as written (`node`: the field's value, when the key is there).
+pub(crate) fn weight_of(file: FileId, node: Option<&Node>) -> Weight<'_> {
+    let Some(node) = node.filter(|n| !n.is_null()) else {
+        return Weight::Missing(node.map(|n| Location::of(file, n)));
+    };
+    let at = Location::of(file, node);
+    let invalid = |why| Weight::Invalid(Spanned::new(Written::of(node), at), why);
+    match node.as_scalar() {
+        Some(s) => match s.as_int() {
+            Some(v) if v < 0 => invalid("is negative"),
+            Some(v) => Weight::Value(Spanned::new(v, at)),
+            None if is_templated(&s.text) => Weight::Templated(at),
+            None => invalid(invalid_weight_reason(s)),
+        },
+        None => invalid("is not a number"),
     }
 }
 

@@ -9,6 +9,10 @@ pub enum Kind {
     /// A Gateway API `Gateway` (`gateway.networking.k8s.io`), which VirtualServices cannot
     /// bind to by name but which the repository may name by mistake or by design.
     KubernetesGateway,
+    /// A Gateway API `HTTPRoute`, whose `backendRefs` split traffic by relative weight.
+    HttpRoute,
+    /// A Gateway API `GRPCRoute`, split as an `HTTPRoute` is.
+    GrpcRoute,
     ServiceEntry,
     Service,
     Deployment,
@@ -29,6 +33,8 @@ impl Kind {
         Kind::DestinationRule,
         Kind::Gateway,
         Kind::KubernetesGateway,
+        Kind::HttpRoute,
+        Kind::GrpcRoute,
         Kind::ServiceEntry,
         Kind::Service,
         Kind::Deployment,
@@ -48,6 +54,8 @@ impl Kind {
             Kind::VirtualService => "VirtualService",
             Kind::DestinationRule => "DestinationRule",
             Kind::Gateway | Kind::KubernetesGateway => "Gateway",
+            Kind::HttpRoute => "HTTPRoute",
+            Kind::GrpcRoute => "GRPCRoute",
             Kind::ServiceEntry => "ServiceEntry",
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
@@ -69,7 +77,9 @@ impl Kind {
             Kind::VirtualService | Kind::DestinationRule | Kind::Gateway | Kind::ServiceEntry => {
                 "networking.istio.io"
             }
-            Kind::KubernetesGateway => "gateway.networking.k8s.io",
+            Kind::KubernetesGateway | Kind::HttpRoute | Kind::GrpcRoute => {
+                "gateway.networking.k8s.io"
+            }
             Kind::Service | Kind::Pod => "",
             Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet | Kind::ReplicaSet => "apps",
             Kind::Canary | Kind::MetricTemplate => "flagger.app",
@@ -116,6 +126,15 @@ mod tests {
         assert_eq!(
             Kind::from_api("gateway.networking.k8s.io/v1", "Gateway"),
             Some(Kind::KubernetesGateway)
+        );
+        assert_eq!(
+            Kind::from_api("gateway.networking.k8s.io/v1beta1", "HTTPRoute"),
+            Some(Kind::HttpRoute)
+        );
+        // Linkerd's HTTPRoute of the same name is another API.
+        assert_eq!(
+            Kind::from_api("policy.linkerd.io/v1beta3", "HTTPRoute"),
+            None
         );
         assert!(Kind::is_relevant_name("List"));
         assert!(!Kind::is_relevant_name("CustomResourceDefinition"));

@@ -62,6 +62,7 @@ pub mod argo;
 pub mod change;
 pub mod delivery;
 pub mod flagger;
+pub mod gateway;
 pub mod istio;
 pub mod registry;
 
