@@ -10,6 +10,7 @@ use crate::model::istio::{weight_of, Weight};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::spanned::Location;
+use crate::model::split;
 use crate::source::FileId;
 use crate::yaml::Node;
 
@@ -141,18 +142,11 @@ impl<'a> Backend<'a> {
 
 /// "`web-v1` 3 → 30% and `web-v2` 7 → 70%": each backend's weight and share of the rule.
 pub(crate) fn shares(backends: &[Backend<'_>], weights: &[i64]) -> String {
-    let total: i64 = weights.iter().sum();
     let items: Vec<String> = backends
         .iter()
         .zip(weights)
-        .map(|(b, w)| {
-            let share = if total > 0 {
-                crate::model::split::percent(*w as f64 * 100.0 / total as f64)
-            } else {
-                "0%".to_string()
-            };
-            format!("`{}` {w} → {share}", b.label())
-        })
+        .zip(split::shares(weights))
+        .map(|((b, w), share)| format!("`{}` {w} → {}", b.label(), split::percent(share)))
         .collect();
     crate::text::join_and(&items)
 }

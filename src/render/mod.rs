@@ -12,7 +12,7 @@ pub mod text;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Related, Severity};
-use crate::source::{LineCol, SourceFile};
+use crate::source::{FileId, LineCol, SourceFile};
 use crate::workspace::Stats;
 
 /// Where a file is, for SARIF and GitHub annotations.
@@ -92,11 +92,7 @@ impl Report<'_> {
 
     /// A related resource's file relative to the repository root (or outside it).
     pub(crate) fn related_repo_path(&self, r: &Related) -> RepoPath {
-        self.repo
-            .paths
-            .get(r.file as usize)
-            .cloned()
-            .unwrap_or_else(|| RepoPath::Relative(self.related_at(r).0.to_string()))
+        self.repo_path_of(r.file)
     }
 
     /// The Helm template a finding was rendered from, and its 1-based line in the rendered
@@ -109,11 +105,22 @@ impl Report<'_> {
 
     /// The finding's file relative to the repository root (or outside it).
     pub(crate) fn repo_path(&self, d: &Diagnostic) -> RepoPath {
+        self.repo_path_of(d.file)
+    }
+
+    /// File `file` relative to the repository root (or outside it), else as displayed.
+    fn repo_path_of(&self, file: FileId) -> RepoPath {
         self.repo
             .paths
-            .get(d.file as usize)
+            .get(file as usize)
             .cloned()
-            .unwrap_or_else(|| RepoPath::Relative(self.path(d).to_string()))
+            .unwrap_or_else(|| {
+                let shown = self
+                    .files
+                    .get(file as usize)
+                    .map_or("", |f| f.display.as_str());
+                RepoPath::Relative(shown.to_string())
+            })
     }
 
     /// The repository root, when the run has one.
