@@ -20,7 +20,7 @@ pub(crate) const MAX_WEIGHT: i64 = 1_000_000;
 /// An HTTPRoute or a GRPCRoute.
 pub(crate) struct GatewayRoute<'a> {
     pub(crate) res: &'a Resource,
-    spec: &'a Node,
+    pub(crate) spec: &'a Node,
 }
 
 impl<'a> GatewayRoute<'a> {
@@ -50,9 +50,9 @@ impl<'a> GatewayRoute<'a> {
 
 /// An entry of a route's `rules`.
 pub(crate) struct RouteRule<'a> {
-    node: &'a Node,
-    index: usize,
-    file: FileId,
+    pub(crate) node: &'a Node,
+    pub(crate) index: usize,
+    pub(crate) file: FileId,
 }
 
 impl<'a> RouteRule<'a> {
@@ -95,8 +95,8 @@ impl<'a> RouteRule<'a> {
 
 /// An entry of a rule's `backendRefs`.
 pub(crate) struct Backend<'a> {
-    node: &'a Node,
-    file: FileId,
+    pub(crate) node: &'a Node,
+    pub(crate) file: FileId,
 }
 
 impl<'a> Backend<'a> {
