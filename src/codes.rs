@@ -72,6 +72,8 @@ macro_rules! rule_table {
             OverlayBuildError => "overlay-build-error", Error, "a kustomization that `kustomize build` rejects: a missing file, a patch that matches nothing, a JSON 6902 path that does not exist";
             // Gateway API routes.
             BackendWeightOmitted => "backend-weight-omitted", Warning, "a Gateway API route rule where some backends have a `weight` and others have none (and so weight 1)", gateway::backend_weight_omitted::BackendWeightOmitted;
+            BackendNotFound => "backend-not-found", Error, "a Gateway API route backend that names a Service the repository does not define, or one of another namespace that no ReferenceGrant lets it use", gateway::backend_not_found::BackendNotFound;
+            ParentNotFound => "parent-not-found", Error, "a Gateway API route parentRef to a Gateway or Service the repository does not define, or to a listener that does not accept the route", gateway::parent_not_found::ParentNotFound;
         }
     };
 }

@@ -13,6 +13,9 @@ pub enum Kind {
     HttpRoute,
     /// A Gateway API `GRPCRoute`, split as an `HTTPRoute` is.
     GrpcRoute,
+    /// A Gateway API `ReferenceGrant`, which lets routes of other namespaces refer to
+    /// Services of its own.
+    ReferenceGrant,
     ServiceEntry,
     Service,
     Deployment,
@@ -35,6 +38,7 @@ impl Kind {
         Kind::KubernetesGateway,
         Kind::HttpRoute,
         Kind::GrpcRoute,
+        Kind::ReferenceGrant,
         Kind::ServiceEntry,
         Kind::Service,
         Kind::Deployment,
@@ -56,6 +60,7 @@ impl Kind {
             Kind::Gateway | Kind::KubernetesGateway => "Gateway",
             Kind::HttpRoute => "HTTPRoute",
             Kind::GrpcRoute => "GRPCRoute",
+            Kind::ReferenceGrant => "ReferenceGrant",
             Kind::ServiceEntry => "ServiceEntry",
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
@@ -77,7 +82,7 @@ impl Kind {
             Kind::VirtualService | Kind::DestinationRule | Kind::Gateway | Kind::ServiceEntry => {
                 "networking.istio.io"
             }
-            Kind::KubernetesGateway | Kind::HttpRoute | Kind::GrpcRoute => {
+            Kind::KubernetesGateway | Kind::HttpRoute | Kind::GrpcRoute | Kind::ReferenceGrant => {
                 "gateway.networking.k8s.io"
             }
             Kind::Service | Kind::Pod => "",
@@ -135,6 +140,10 @@ mod tests {
         assert_eq!(
             Kind::from_api("policy.linkerd.io/v1beta3", "HTTPRoute"),
             None
+        );
+        assert_eq!(
+            Kind::from_api("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"),
+            Some(Kind::ReferenceGrant)
         );
         assert!(Kind::is_relevant_name("List"));
         assert!(!Kind::is_relevant_name("CustomResourceDefinition"));

@@ -5,6 +5,7 @@ pub(crate) mod coverage;
 pub(crate) mod flagger;
 pub(crate) mod gateway;
 pub(crate) mod gateway_api;
+pub(crate) mod gateway_refs;
 pub(crate) mod host;
 pub(crate) mod index;
 pub mod istio;
