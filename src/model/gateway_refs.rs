@@ -342,3 +342,26 @@ pub(crate) fn grant_allows<'r>(
     }
     Some(from && to)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_hostnames_match_one_label_or_more() {
+        assert!(hostnames_intersect("*.example.com", "test.example.com"));
+        assert!(hostnames_intersect("*.example.com", "foo.test.example.com"));
+        assert!(!hostnames_intersect("*.example.com", "example.com"));
+        assert!(!hostnames_intersect("*.example.com", "test.example.net"));
+        assert!(hostnames_intersect("test.example.com", "*.example.com"));
+        assert!(hostnames_intersect("test.example.com", "test.example.com"));
+        assert!(!hostnames_intersect("a.example.com", "b.example.com"));
+        // Two wildcards share hosts when one lies under the other.
+        assert!(hostnames_intersect("*.example.com", "*.example.com"));
+        assert!(hostnames_intersect("*.example.com", "*.eu.example.com"));
+        assert!(hostnames_intersect("*.eu.example.com", "*.example.com"));
+        assert!(!hostnames_intersect("*.example.com", "*.example.net"));
+        // A label boundary: `badexample.com` is not under `example.com`.
+        assert!(!hostnames_intersect("*.example.com", "x.badexample.com"));
+    }
+}
