@@ -26,8 +26,9 @@ pub(crate) fn old_routing<'b>(
 
 /// The resources whose routes share traffic with `routing`'s, itself first: for a
 /// VirtualService, the mesh VirtualServices of its hosts; for a Gateway API route, the
-/// routes of its kind and namespace whose `parentRefs` and `hostnames` read the same
-/// (mapping keys in any order), which take the same requests.
+/// other routes of its kind and namespace applied with it (one file, one kustomization)
+/// whose `parentRefs` and `hostnames` read the same (mapping keys in any order), which
+/// take the same requests.
 pub(crate) fn related<'i>(index: &'i Index, routing: &Routing<'i>) -> Vec<&'i Resource> {
     let res = routing.res();
     let mut related: Vec<&Resource> = vec![res];
@@ -50,7 +51,12 @@ pub(crate) fn related<'i>(index: &'i Index, routing: &Routing<'i>) -> Vec<&'i Re
             };
             let mine = attach(route.spec);
             for other in index.in_namespace(res.kind, &res.namespace) {
-                if other.spec().is_some_and(|s| attach(s) == mine)
+                // Routes of other files may be alternatives (samples, clusters, tutorial
+                // steps) that never take traffic at once, and one of the same name is a
+                // variant of this route, not a route beside it.
+                let together = index.applied_together(res, other) && other.name != res.name;
+                if together
+                    && other.spec().is_some_and(|s| attach(s) == mine)
                     && seen.insert(other as *const Resource)
                 {
                     related.push(other);
