@@ -269,4 +269,68 @@ mod tests {
         // A changed match has no counterpart.
         assert_eq!(pairs(other, header), vec![]);
     }
+
+    fn route_pairs(new: &str, old: &str) -> Vec<(usize, usize)> {
+        let doc = |rules: &str| {
+            format!(
+                "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r}}\nspec:\n  rules:\n{rules}"
+            )
+        };
+        let load = |rules: &str| {
+            Workspace::from_texts(
+                &[("t.yaml".into(), doc(rules))],
+                &WorkspaceOptions::default(),
+            )
+        };
+        let (n, o) = (load(new), load(old));
+        let (Some(nr), Some(or)) = (
+            Routing::view(&n.index.resources[0]),
+            Routing::view(&o.index.resources[0]),
+        ) else {
+            panic!("no HTTPRoute");
+        };
+        let mut p: Vec<(usize, usize)> = pair_routes(&nr, &or)
+            .iter()
+            .map(|(a, b)| match (a, b) {
+                (AnyRoute::Gateway(a), AnyRoute::Gateway(b)) => (a.index, b.index),
+                _ => panic!("not Gateway API rules"),
+            })
+            .collect();
+        p.sort();
+        p
+    }
+
+    #[test]
+    fn gateway_rules_pair_by_name_then_by_equal_matches() {
+        let beta =
+            "    - matches: [{headers: [{name: x, value: '1'}]}]\n      backendRefs: [{name: r}]\n";
+        let default = "    - backendRefs: [{name: r}]\n";
+        // Reordered: each rule follows its matches, written in any key order.
+        let beta_reordered =
+            "    - matches: [{headers: [{value: '1', name: x}]}]\n      backendRefs: [{name: r}]\n";
+        assert_eq!(
+            route_pairs(
+                &format!("{default}{beta_reordered}"),
+                &format!("{beta}{default}")
+            ),
+            vec![(0, 1), (1, 0)]
+        );
+        // Named rules follow their names even when their matches change.
+        let named = |n: &str, p: &str| {
+            format!(
+                "    - name: {n}\n      matches: [{{path: {{value: {p}}}}}]\n      backendRefs: [{{name: r}}]\n"
+            )
+        };
+        assert_eq!(
+            route_pairs(
+                &format!("{}{}", named("b", "/x"), named("a", "/y")),
+                &format!("{}{}", named("a", "/a"), named("b", "/b"))
+            ),
+            vec![(0, 1), (1, 0)]
+        );
+        // A changed match of an unnamed rule has no counterpart.
+        let other =
+            "    - matches: [{headers: [{name: x, value: '2'}]}]\n      backendRefs: [{name: r}]\n";
+        assert_eq!(route_pairs(other, beta), vec![]);
+    }
 }

@@ -7,7 +7,7 @@ use crate::model::host;
 use crate::model::index::Index;
 use crate::model::istio::{Destination, Route, VirtualService, Weight};
 use crate::model::kinds::Kind;
-use crate::model::resource::Resource;
+use crate::model::resource::{is_templated, Resource};
 use crate::model::roles::split_roles;
 use crate::model::spanned::Location;
 use crate::yaml::Node;
@@ -136,7 +136,8 @@ pub(crate) fn backend_service<'a>(
         return None;
     }
     let ns = field("namespace").map_or(Some(route_ns), Node::as_str)?;
-    Some((ns, b.name()?))
+    let name = b.name()?;
+    (!is_templated(ns) && !is_templated(name)).then_some((ns, name))
 }
 
 /// What a Gateway API backend reaches, comparable across routes and revisions: a Service
@@ -151,8 +152,9 @@ fn backend_key(b: &Backend<'_>, route_ns: &str) -> Option<DestKey> {
         .get("namespace")
         .and_then(Node::as_str)
         .unwrap_or(route_ns);
+    let name = b.name().filter(|n| !is_templated(n) && !is_templated(ns))?;
     Some((
-        format!("{}.{}:{ns}/{}", text("kind"), text("group"), b.name()?),
+        format!("{}.{}:{ns}/{name}", text("kind"), text("group")),
         None,
     ))
 }
