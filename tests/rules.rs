@@ -1,7 +1,9 @@
 //! Per-rule fixtures: `fixtures/rules/<rule-id>/{bad,good}.yaml`. Every line ending in
 //! `# expect: <rule-id>` must get a finding of that rule, and no other line may; `good.yaml`
-//! gets none. The text output of each `bad.yaml` is snapshotted. A `base.yaml` beside them
-//! is their base revision (`--base`), for change-aware rules.
+//! gets none. The text output of each `bad.yaml` is snapshotted. More cases of a kind may
+//! sit beside them as `bad-<what>.yaml` and `good-<what>.yaml` (e.g. `bad-httproute.yaml`,
+//! snapshotted as `<rule-id>__<what>`). A `base.yaml` beside them is their base revision
+//! (`--base`), for change-aware rules.
 
 mod common;
 
@@ -53,8 +55,26 @@ fn fixtures_match_their_markers() {
         let rule = RuleId::from_name(&name)
             .unwrap_or_else(|| panic!("fixtures/rules/{name}: no such rule"));
         let base = std::fs::read_to_string(dir.join(&name).join("base.yaml")).ok();
-        for case in ["bad", "good"] {
-            let file = format!("fixtures/rules/{name}/{case}.yaml");
+        // `bad`, `good`, then `bad-<what>` and `good-<what>` in name order.
+        let mut extra: Vec<String> = std::fs::read_dir(dir.join(&name))
+            .unwrap()
+            .filter_map(|e| {
+                let stem = e
+                    .ok()?
+                    .file_name()
+                    .to_string_lossy()
+                    .strip_suffix(".yaml")?
+                    .to_string();
+                (stem.starts_with("bad-") || stem.starts_with("good-")).then_some(stem)
+            })
+            .collect();
+        extra.sort();
+        let cases = ["bad".to_string(), "good".to_string()]
+            .into_iter()
+            .chain(extra);
+        for stem in cases {
+            let (case, what) = stem.split_once('-').unwrap_or((stem.as_str(), ""));
+            let file = format!("fixtures/rules/{name}/{stem}.yaml");
             let text = std::fs::read_to_string(common::root().join(&file))
                 .unwrap_or_else(|_| panic!("{file} is missing"));
             let outcome = lint(&file, &text, base.as_deref(), rule);
@@ -79,7 +99,12 @@ fn fixtures_match_their_markers() {
                     !expected.is_empty(),
                     "{file}: has no `# expect: {rule}` marker"
                 );
-                insta::assert_snapshot!(name.clone(), text::render(&report, false));
+                let snapshot = if what.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name}__{what}")
+                };
+                insta::assert_snapshot!(snapshot, text::render(&report, false));
             }
             if found != expected {
                 failures.push(format!(

@@ -4,7 +4,10 @@ use std::cmp::Ordering;
 
 use crate::model::index::{Index, Unplaced};
 use crate::model::istio::Destination;
+use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
+use crate::model::rollouts::Rollout;
+use crate::model::split::{backend_service, Leg};
 
 /// What is known of one destination of a split.
 #[derive(Clone, Debug, Default)]
@@ -209,9 +212,43 @@ fn by_host_version(sides: [&Side<'_>; 2]) -> Option<Roles> {
 }
 
 /// Stable and canary in a two-way split, by the strongest evidence available (see
-/// [`detect`]): the Rollouts that name this VirtualService, Flagger's naming, names, then
-/// version order of the subsets or of their DestinationRule `version` labels.
+/// [`detect`]). For VirtualService destinations: the Rollouts that name this
+/// VirtualService, Flagger's naming, names, then version order of the subsets or of their
+/// DestinationRule `version` labels. For Gateway API backends, two Services of one
+/// namespace: the Rollouts of that namespace whose `stableService` and `canaryService` name
+/// them, Flagger's naming, names, then version order of the Service names; backends of
+/// other kinds, or of two namespaces, tell nothing.
 pub(crate) fn split_roles(
+    index: &Index,
+    res: &Resource,
+    a: &Leg<'_>,
+    b: &Leg<'_>,
+) -> Option<Roles> {
+    match (a, b) {
+        (Leg::Istio(a), Leg::Istio(b)) => destination_roles(index, res, a, b),
+        (Leg::Gateway(a), Leg::Gateway(b)) => {
+            let (ns_a, name_a) = backend_service(a, &res.namespace)?;
+            let (ns_b, name_b) = backend_service(b, &res.namespace)?;
+            if ns_a != ns_b {
+                return None;
+            }
+            let declared: Vec<DeclaredRoles> = index
+                .in_namespace(Kind::Rollout, ns_a)
+                .filter_map(Rollout::view)
+                .map(|r| r.declared_roles())
+                .collect();
+            let service = |name| Side {
+                host: name,
+                subset: None,
+                version_label: None,
+            };
+            detect([&service(name_a), &service(name_b)], &declared)
+        }
+        _ => None,
+    }
+}
+
+fn destination_roles(
     index: &Index,
     res: &Resource,
     a: &Destination<'_>,

@@ -1,13 +1,12 @@
 //! `weight-jump`: see rules/weight-jump.md.
 
-use crate::model::changes::{old_virtual_service, split_changes};
-use crate::model::istio::VirtualService;
+use crate::model::changes::{old_routing, split_changes};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::split::{percent, points, split, Split};
+use crate::model::split::{percent, points, split, Routing, Split};
 use crate::rules::{Context, Rule};
 
-declare_rule!(WeightJump, kinds: [Kind::VirtualService]);
+declare_rule!(WeightJump, kinds: [Kind::VirtualService, Kind::HttpRoute, Kind::GrpcRoute]);
 
 /// Shares are compared to a tenth of a point, as they are printed.
 const EPSILON: f64 = 0.05;
@@ -15,24 +14,24 @@ const EPSILON: f64 = 0.05;
 impl Rule for WeightJump {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(base) = cx.baseline() else { return };
-        let Some(vs) = VirtualService::view(res) else {
+        let Some(routing) = Routing::view(res) else {
             return;
         };
         let index = cx.index();
         let policy = cx.policy();
         let since = base.since();
-        let Some(old) = old_virtual_service(base, index, cx.file(res), &vs) else {
+        let Some(old) = old_routing(base, index, cx.file(res), &routing) else {
             // Variants of one manifest that cannot be told apart are not compared.
             if base.has(res) {
                 return;
             }
-            // A new VirtualService: its first exposure is `max-first-step`'s.
-            for route in vs.routes() {
+            // A new route resource: its first exposure is `max-first-step`'s.
+            for route in routing.routes() {
                 // A controller rewrites this route's weights; what git holds is its seed.
-                if index.is_managed(&vs, &route) {
+                if routing.is_managed(index, &route) {
                     continue;
                 }
-                let Some(s) = split(index, &vs, route) else {
+                let Some(s) = split(index, &routing, &route) else {
                     continue;
                 };
                 let Some(c) = s.canary else { continue };
@@ -42,19 +41,18 @@ impl Rule for WeightJump {
                 if share <= f64::from(policy.max_first_step) + EPSILON {
                     continue;
                 }
-                let Some(canary) = s.dests.get(c) else {
+                let Some(canary) = s.legs.get(c) else {
                     continue;
                 };
                 cx.report_with_help(
                     canary.span(),
                     format!(
-                        "new {} sends {} to canary `{}`, above the policy's `max-first-step` of {}%; VirtualService `{}/{}` is not at {}",
+                        "new {} sends {} to canary `{}`, above the policy's `max-first-step` of {}%; {} is not at {}",
                         route.label(),
                         percent(share),
                         canary.label(),
                         policy.max_first_step,
-                        res.namespace,
-                        res.name,
+                        routing.describe(),
                         since.trim_start_matches("since "),
                     ),
                     format!(
@@ -65,15 +63,15 @@ impl Rule for WeightJump {
             }
             return;
         };
-        for (route, new, before) in split_changes(index, base.index(), &vs, &old) {
+        for (route, new, before) in split_changes(index, base.index(), &routing, &old) {
             // A lone destination swapped for another is a cutover, not a canary step.
-            if new.dests.len() < 2 && before.dests.len() < 2 {
+            if new.legs.len() < 2 && before.legs.len() < 2 {
                 continue;
             }
             let Some(c) = new.canary.or_else(|| grown_most(&new, &before)) else {
                 continue;
             };
-            let (Some(key), Some(canary)) = (new.keys.get(c), new.dests.get(c)) else {
+            let (Some(key), Some(canary)) = (new.keys.get(c), new.legs.get(c)) else {
                 continue;
             };
             let (was, now) = (
@@ -106,11 +104,11 @@ impl Rule for WeightJump {
                 continue;
             }
             // Stable and canary swap: the stable side was ahead and is now behind.
-            let [_, _] = new.dests.as_slice() else {
+            let [_, _] = new.legs.as_slice() else {
                 continue;
             };
             let s = 1 - c;
-            let (Some(stable_key), Some(stable)) = (new.keys.get(s), new.dests.get(s)) else {
+            let (Some(stable_key), Some(stable)) = (new.keys.get(s), new.legs.get(s)) else {
                 continue;
             };
             let (stable_was, stable_now) = (

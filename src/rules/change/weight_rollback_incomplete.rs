@@ -1,23 +1,23 @@
 //! `weight-rollback-incomplete`: see rules/weight-rollback-incomplete.md.
 
-use std::collections::HashSet;
-
 use crate::history::Baseline;
-use crate::model::changes::{old_virtual_service, split_changes, unchanged};
+use crate::model::changes::{old_routing, related, split_changes, unchanged};
 use crate::model::index::Index;
-use crate::model::istio::{Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::split::{percent, split, DestKey};
+use crate::model::split::{describe, percent, split, AnyRoute, DestKey, Routing};
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 
-declare_rule!(WeightRollbackIncomplete, kinds: [Kind::VirtualService]);
+declare_rule!(
+    WeightRollbackIncomplete,
+    kinds: [Kind::VirtualService, Kind::HttpRoute, Kind::GrpcRoute]
+);
 
 /// A route that this change took a canary off.
 struct Rollback<'a> {
     res: &'a Resource,
-    route: Route<'a>,
+    route: AnyRoute<'a>,
     key: DestKey,
     canary: String,
     was: f64,
@@ -28,20 +28,11 @@ struct Rollback<'a> {
 impl Rule for WeightRollbackIncomplete {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(base) = cx.baseline() else { return };
-        let Some(vs) = VirtualService::view(res) else {
+        let Some(routing) = Routing::view(res) else {
             return;
         };
         let index = cx.index();
-        // Rollbacks in this VirtualService and in the mesh VirtualServices of its hosts.
-        let mut related: Vec<&Resource> = vec![res];
-        let mut seen: HashSet<*const Resource> = HashSet::from([res as *const Resource]);
-        for host in vs.hosts() {
-            for other in index.mesh_virtual_services(&index.resolve(host.value, &res.namespace)) {
-                if seen.insert(other as *const Resource) {
-                    related.push(other);
-                }
-            }
-        }
+        let related = related(index, &routing);
         let rollbacks: Vec<Rollback<'_>> = related
             .into_iter()
             .flat_map(|r| rollbacks(index, base, cx.file(r), r))
@@ -50,22 +41,19 @@ impl Rule for WeightRollbackIncomplete {
             return;
         }
         let since = base.since();
-        for route in vs.routes() {
-            if index.is_managed(&vs, &route) {
+        for route in routing.routes() {
+            if routing.is_managed(index, &route) {
                 continue;
             }
-            let Some(s) = split(index, &vs, route) else {
+            let Some(s) = split(index, &routing, &route) else {
                 continue;
             };
-            for ((dest, key), share) in s.dests.iter().zip(&s.keys).zip(&s.shares) {
+            for ((leg, key), share) in s.legs.iter().zip(&s.keys).zip(&s.shares) {
                 if *share <= 0.0 {
                     continue;
                 }
                 let Some(rb) = rollbacks.iter().find(|rb| {
-                    rb.key == *key
-                        && !(std::ptr::eq(rb.res, res)
-                            && rb.route.protocol == route.protocol
-                            && rb.route.index == route.index)
+                    rb.key == *key && !(std::ptr::eq(rb.res, res) && rb.route.same_place(&route))
                 }) else {
                     continue;
                 };
@@ -73,17 +61,13 @@ impl Rule for WeightRollbackIncomplete {
                     format!("{} ({})", rb.route.label(), cx.location(rb.route.span()))
                 } else {
                     format!(
-                        "{} of VirtualService `{}/{}` ({})",
+                        "{} of {} ({})",
                         rb.route.label(),
-                        rb.res.namespace,
-                        rb.res.name,
+                        describe(rb.res),
                         cx.location(rb.route.span())
                     )
                 };
-                let at = dest
-                    .subset_field()
-                    .or(dest.host_field())
-                    .map_or(dest.span(), |f| f.span);
+                let at = leg.target_span();
                 cx.report_with_help(
                     at,
                     format!(
@@ -94,7 +78,8 @@ impl Rule for WeightRollbackIncomplete {
                         percent(rb.was)
                     ),
                     format!(
-                        "finish the rollback: remove this route or send it to `{}`, so that the canary is unreachable",
+                        "finish the rollback: remove this {} or send it to `{}`, so that the canary is unreachable",
+                        route.noun(),
                         rb.now_to
                     ),
                 );
@@ -112,19 +97,19 @@ fn rollbacks<'a>(
     res: &'a Resource,
 ) -> Vec<Rollback<'a>> {
     let mut out = Vec::new();
-    let Some(vs) = VirtualService::view(res) else {
+    let Some(routing) = Routing::view(res) else {
         return out;
     };
-    let Some(old) = old_virtual_service(base, index, file, &vs) else {
+    let Some(old) = old_routing(base, index, file, &routing) else {
         return out;
     };
     // Every VirtualService of a host looks at the others' rollbacks: an unchanged one has
     // none, and is told without pairing its routes.
-    if unchanged(base, file, res, old.res) {
+    if unchanged(base, file, res, old.res()) {
         return out;
     }
     // Routes a controller sets are left out: their seed in git says nothing of a rollback.
-    for (route, new, before) in split_changes(index, base.index(), &vs, &old) {
+    for (route, new, before) in split_changes(index, base.index(), &routing, &old) {
         // Only a split had a canary to roll back.
         if before.live() < 2 {
             continue;
@@ -134,27 +119,25 @@ fn rollbacks<'a>(
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
-            .and_then(|(i, _)| new.dests.get(i))
+            .and_then(|(i, _)| new.legs.get(i))
         else {
             continue;
         };
         // The canary by role; with unknown roles, any destination taken to 0%.
         let candidates: Vec<usize> = match before.canary {
             Some(c) => vec![c],
-            None => (0..before.dests.len()).collect(),
+            None => (0..before.legs.len()).collect(),
         };
         for c in candidates {
-            let (Some(key), Some(dest), Some(&was)) = (
-                before.keys.get(c),
-                before.dests.get(c),
-                before.shares.get(c),
-            ) else {
+            let (Some(key), Some(dest), Some(&was)) =
+                (before.keys.get(c), before.legs.get(c), before.shares.get(c))
+            else {
                 continue;
             };
             if was > 0.0 && new.share_of(key) <= 0.0 {
                 out.push(Rollback {
                     res,
-                    route,
+                    route: route.clone(),
                     key: key.clone(),
                     canary: dest.label(),
                     was,
