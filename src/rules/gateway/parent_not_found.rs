@@ -9,7 +9,7 @@ use crate::model::kinds::Kind;
 use crate::model::resource::{NamespaceSource, Resource};
 use crate::model::spanned::Location;
 use crate::rules::{Context, Rule};
-use crate::text::{did_you_mean, join_and};
+use crate::text::{all_closest, did_you_mean, join_and};
 
 declare_rule!(ParentNotFound, kinds: [Kind::HttpRoute, Kind::GrpcRoute]);
 
@@ -134,7 +134,15 @@ fn not_defined(res: &Resource, parent: &ParentRef<'_>, kind: Kind, cx: &mut Cont
         ),
         help,
     );
-    cx.relate(elsewhere.iter().copied());
+    // The parents it may have meant: a change to them (a rename) caused the finding.
+    let meant = all_closest(name, names.iter().copied());
+    cx.relate(
+        defined
+            .iter()
+            .copied()
+            .filter(|r| meant.contains(&r.name.as_str()))
+            .chain(elsewhere.iter().copied()),
+    );
 }
 
 /// Whether the Gateway accepts the route through this parentRef: a listener chosen by
@@ -221,7 +229,10 @@ fn check_attachment(
     // Routes of other namespaces: `allowedRoutes.namespaces.from` defaults to `Same`. The
     // route's namespace must be certain; `Selector` depends on namespace labels, taken to
     // allow.
-    if res.namespace_source != NamespaceSource::Default {
+    // Both namespaces must be certain: a manifest without one lands where it is applied.
+    if res.namespace_source != NamespaceSource::Default
+        && gateway.namespace_source != NamespaceSource::Default
+    {
         let by_ns: Vec<&Listener<'_>> = selected
             .iter()
             .copied()
