@@ -44,7 +44,7 @@ macro_rules! rule_table {
             FlaggerDuplicateTarget => "flagger-duplicate-target", Error, "two Canaries that target the same workload", flagger::duplicate_target::FlaggerDuplicateTarget;
             FlaggerWebhook => "flagger-webhook", Warning, "a Canary webhook that always rolls back, never confirms, or outlasts the interval", flagger::webhook::FlaggerWebhook;
             // Progressive delivery: Argo Rollouts.
-            RolloutRouteMissing => "rollout-route-missing", Error, "a Rollout's Istio traffic routing names a VirtualService or http route that does not exist", argo::route_missing::RolloutRouteMissing;
+            RolloutRouteMissing => "rollout-route-missing", Error, "a Rollout's traffic routing names a VirtualService, http route or Gateway API route that does not exist", argo::route_missing::RolloutRouteMissing;
             RolloutSubsetMissing => "rollout-subset-missing", Error, "a Rollout's stable or canary subset or service is missing from its DestinationRule or managed route", argo::subset_missing::RolloutSubsetMissing;
             RolloutWeightSteps => "rollout-weight-steps", Error, "a canary `setWeight` outside 0..100 or going down and up again, or one service for stable and canary", argo::weight_steps::RolloutWeightSteps;
             RolloutExposure => "rollout-exposure", Warning, "a Rollout's `setWeight` steps expose more traffic than the delivery policy allows", argo::exposure::RolloutExposure;

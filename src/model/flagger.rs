@@ -108,6 +108,26 @@ impl<'a> Canary<'a> {
         self.provider().is_none_or(|p| p == "istio")
     }
 
+    /// Whether Flagger may route the Canary through its Gateway API router, which writes the
+    /// HTTPRoute named after the apex service in the Canary's namespace: a provider with the
+    /// `gatewayapi:v1` prefix (`gatewayapi:v1`, `gatewayapi:v1beta1`), or no provider with
+    /// `service.gatewayRefs` set. A bare `gatewayapi` falls to the Istio router. Without a
+    /// provider the controller's `-mesh-provider` default applies, which the repository
+    /// does not show; the Gateway API router refuses a Canary without `gatewayRefs`.
+    // Flagger pkg/router/factory.go MeshRouter (`strings.HasPrefix(provider,
+    // "gatewayapi:v1beta1")`, then `"gatewayapi:v1"`, else the default Istio router);
+    // pkg/router/gateway_api.go Reconcile ("GatewayRefs must be specified", the HTTPRoute
+    // named `apexSvcName` in `canary.Namespace`).
+    pub(crate) fn may_use_gateway_api(&self) -> bool {
+        match self.provider() {
+            Some(p) => p.starts_with("gatewayapi:v1"),
+            None => self
+                .spec
+                .path(&["service", "gatewayRefs"])
+                .is_some_and(|n| !n.items().is_empty()),
+        }
+    }
+
     /// `skipAnalysis`, when it is a boolean.
     pub(crate) fn skip_analysis(&self) -> Option<Spanned<bool>> {
         let n = self.spec.get("skipAnalysis")?;

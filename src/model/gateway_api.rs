@@ -150,3 +150,13 @@ pub(crate) fn shares(backends: &[Backend<'_>], weights: &[i64]) -> String {
         .collect();
     crate::text::join_and(&items)
 }
+
+impl Backend<'_> {
+    /// Whether it names a Service: the core group and the `Service` kind, the defaults when
+    /// omitted (the CRDs' `BackendObjectReference` `group` and `kind`).
+    pub(crate) fn is_service(&self) -> bool {
+        let field = |k: &str| self.node.get(k).filter(|n| !n.is_null());
+        field("group").map_or(Some(""), Node::as_str) == Some("")
+            && field("kind").map_or(Some("Service"), Node::as_str) == Some("Service")
+    }
+}

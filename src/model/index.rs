@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::model::flagger::Canary;
+use crate::model::gateway_api::{GatewayRoute, RouteRule};
 use crate::model::host::{self, ExportTo, ShortForm};
 use crate::model::istio::{DestinationRule, Route, Subset, VirtualService};
 use crate::model::kinds::Kind;
@@ -514,6 +515,58 @@ impl Index {
     ) -> impl Iterator<Item = &Resource> {
         let key = (kind.to_string(), namespace.to_string(), name.to_string());
         self.resources_at(self.canaries_by_target.get(&key))
+    }
+
+    /// Rollouts whose Gateway API plugin names the HTTPRoute or GRPCRoute `res`, or
+    /// discovers routes of its kind by label in its namespace (the selector is not matched:
+    /// such a route may be one of them).
+    pub(crate) fn rollouts_for_route<'s>(
+        &'s self,
+        res: &'s Resource,
+    ) -> impl Iterator<Item = Rollout<'s>> + 's {
+        self.of_kind(Kind::Rollout)
+            .filter_map(Rollout::view)
+            .filter(move |ro| {
+                ro.gateway_plugin().is_some_and(|p| {
+                    p.namespace == res.namespace
+                        && (p
+                            .routes
+                            .iter()
+                            .any(|r| r.kind == Some(res.kind) && r.name.value == res.name)
+                            || p.selects)
+                })
+            })
+    }
+
+    /// Whether a controller rewrites the weights of `rule` of a Gateway API route: a Rollout
+    /// whose plugin names the route, when the rule sends to the Rollout's stable or canary
+    /// Service (the plugin sets the weight of every backend named after either, in every
+    /// rule), or every rule of an HTTPRoute that a Flagger Canary which may use the Gateway
+    /// API generates (it writes the whole route).
+    // argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/httproute.go and
+    // grpcroute.go setHTTPRouteWeight / setGRPCRouteWeight (backends matched by name);
+    // Flagger pkg/router/gateway_api.go Reconcile.
+    pub(crate) fn is_route_managed(&self, route: &GatewayRoute<'_>, rule: &RouteRule<'_>) -> bool {
+        let res = route.res;
+        let by_rollout = self.rollouts_for_route(res).any(|ro| {
+            let roles = [ro.stable_service(), ro.canary_service()];
+            // Without both names (or with a templated one) any rule may be the managed one.
+            if roles
+                .iter()
+                .any(|r| r.is_none_or(|s| crate::model::resource::is_templated(s.value)))
+            {
+                return true;
+            }
+            rule.backends().iter().any(|b| {
+                b.name()
+                    .is_some_and(|n| roles.iter().flatten().any(|s| s.value == n))
+            })
+        });
+        by_rollout
+            || res.kind == Kind::HttpRoute
+                && self
+                    .canaries_for_apex(&res.namespace, &res.name)
+                    .any(|c| c.may_use_gateway_api())
     }
 
     /// Whether a controller rewrites this route's weights: a Rollout that manages it, or a

@@ -469,3 +469,174 @@ fn template_ref(file: FileId, node: &Node) -> Option<TemplateRef<'_>> {
         cluster_scope,
     })
 }
+
+/// The name the Gateway API traffic-router plugin reads its configuration under, in
+/// `trafficRouting.plugins`: any other key is not read by it.
+// argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/plugin.go: `PluginName =
+// "argoproj-labs/gatewayAPI"`; getGatewayAPITrafficRoutingConfig unmarshals
+// `TrafficRouting.Plugins[PluginName]`.
+pub(crate) const GATEWAY_API_PLUGIN: &str = "argoproj-labs/gatewayAPI";
+
+/// `trafficRouting.plugins["argoproj-labs/gatewayAPI"]`: the routes whose weights the
+/// Gateway API plugin sets.
+pub(crate) struct GatewayPlugin<'a> {
+    /// The plugin key, where it is written.
+    pub(crate) key: Location,
+    /// `namespace`, else the Rollout's: where the plugin looks the routes up.
+    pub(crate) namespace: &'a str,
+    pub(crate) routes: Vec<GatewayRouteRef<'a>>,
+    /// Whether it discovers routes by label (`httpRouteSelector` and the like).
+    pub(crate) selects: bool,
+}
+
+/// A route the Gateway API plugin names: `httpRoute`, `httpRoutes[].name`, `grpcRoute`...
+pub(crate) struct GatewayRouteRef<'a> {
+    /// The field it is listed under (`httpRoute`, `grpcRoutes`), for messages.
+    pub(crate) field: &'static str,
+    /// The route kind the plugin looks it up as; `None` for TCPRoutes and TLSRoutes, which
+    /// canarylint does not index.
+    pub(crate) kind: Option<Kind>,
+    /// The kind's name (`HTTPRoute`, `TCPRoute`), for messages.
+    pub(crate) kind_name: &'static str,
+    pub(crate) name: Spanned<&'a str>,
+    /// The plugin's namespace, where it is looked up.
+    pub(crate) namespace: &'a str,
+}
+
+/// A key that was likely meant to configure the Gateway API plugin but is not read by it.
+pub(crate) enum StrayGatewayKey<'a> {
+    /// `trafficRouting.gatewayAPI`: not a Rollout field; the API server prunes it.
+    Misplaced(Spanned<&'a str>),
+    /// A plugin key close to [`GATEWAY_API_PLUGIN`] (`argoproj-labs/gatewayApi`).
+    Misspelt(Spanned<&'a str>),
+}
+
+// The plugin's route fields: the single name, the list of `{name, useHeaderRoutes}`, and
+// the label selector (pkg/plugin/types.go GatewayAPITrafficRouting).
+const ROUTE_FIELDS: [(&str, &str, &str, Option<Kind>, &str); 4] = [
+    (
+        "httpRoute",
+        "httpRoutes",
+        "httpRouteSelector",
+        Some(Kind::HttpRoute),
+        "HTTPRoute",
+    ),
+    (
+        "grpcRoute",
+        "grpcRoutes",
+        "grpcRouteSelector",
+        Some(Kind::GrpcRoute),
+        "GRPCRoute",
+    ),
+    (
+        "tcpRoute",
+        "tcpRoutes",
+        "tcpRouteSelector",
+        None,
+        "TCPRoute",
+    ),
+    (
+        "tlsRoute",
+        "tlsRoutes",
+        "tlsRouteSelector",
+        None,
+        "TLSRoute",
+    ),
+];
+
+impl<'a> Rollout<'a> {
+    fn plugins(&self) -> Option<&'a Node> {
+        self.canary.path(&["trafficRouting", "plugins"])
+    }
+
+    /// The Gateway API plugin's configuration, when the Rollout has one.
+    pub(crate) fn gateway_plugin(&self) -> Option<GatewayPlugin<'a>> {
+        let file = self.res.file;
+        let entry = self
+            .plugins()?
+            .entries()
+            .iter()
+            .find(|e| e.key.as_str() == Some(GATEWAY_API_PLUGIN))?;
+        let config = &entry.value;
+        // pkg/plugin/plugin.go: "Default namespace to rollout's namespace if not specified".
+        let namespace = config
+            .get("namespace")
+            .and_then(Node::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.res.namespace);
+        let mut routes = Vec::new();
+        let mut selects = false;
+        for (one, many, selector, kind, kind_name) in ROUTE_FIELDS {
+            let named = |field: &'static str, n: &'a Node| {
+                let name = n.as_str()?;
+                Some(GatewayRouteRef {
+                    field,
+                    kind,
+                    kind_name,
+                    name: Spanned::of(file, n, name),
+                    namespace,
+                })
+            };
+            routes.extend(config.get(one).and_then(|n| named(one, n)));
+            routes.extend(
+                config
+                    .get(many)
+                    .map_or(&[][..], Node::items)
+                    .iter()
+                    .filter_map(|r| named(many, r.get("name")?)),
+            );
+            selects |= config.get(selector).is_some_and(|n| !n.is_null());
+        }
+        Some(GatewayPlugin {
+            key: Location::of(file, &entry.key),
+            namespace,
+            routes,
+            selects,
+        })
+    }
+
+    /// The routes the Gateway API plugin names.
+    pub(crate) fn gateway_routes(&self) -> Vec<GatewayRouteRef<'a>> {
+        self.gateway_plugin().map_or_else(Vec::new, |p| p.routes)
+    }
+
+    /// Keys meant for the Gateway API plugin that nothing reads: `trafficRouting.gatewayAPI`
+    /// and plugin keys that differ from [`GATEWAY_API_PLUGIN`] by case or a few letters.
+    pub(crate) fn stray_gateway_api_keys(&self) -> Vec<StrayGatewayKey<'a>> {
+        let file = self.res.file;
+        let key_of = |e: &'a crate::yaml::Entry| Some(Spanned::of(file, &e.key, e.key.as_str()?));
+        let mut out: Vec<StrayGatewayKey<'a>> = self
+            .canary
+            .get("trafficRouting")
+            .map_or(&[][..], Node::entries)
+            .iter()
+            .filter_map(key_of)
+            .filter(|k| k.value.eq_ignore_ascii_case("gatewayAPI"))
+            .map(StrayGatewayKey::Misplaced)
+            .collect();
+        out.extend(
+            self.plugins()
+                .map_or(&[][..], Node::entries)
+                .iter()
+                .filter_map(key_of)
+                .filter(|k| k.value != GATEWAY_API_PLUGIN && near_gateway_plugin(k.value))
+                .map(StrayGatewayKey::Misspelt),
+        );
+        out
+    }
+}
+
+/// Whether a plugin key looks like a misspelling of [`GATEWAY_API_PLUGIN`]: equal but for
+/// case and punctuation, or a name ending in `gatewayapi` that is a few edits away.
+fn near_gateway_plugin(key: &str) -> bool {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let folded = fold(key);
+    folded == fold(GATEWAY_API_PLUGIN)
+        || (folded.ends_with("gatewayapi")
+            && crate::text::closest(key, [GATEWAY_API_PLUGIN]).is_some())
+}

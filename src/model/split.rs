@@ -129,12 +129,10 @@ pub(crate) fn backend_service<'a>(
     b: &Backend<'a>,
     route_ns: &'a str,
 ) -> Option<(&'a str, &'a str)> {
-    let field = |k: &str| b.node.get(k).filter(|n| !n.is_null());
-    let group = field("group").map_or(Some(""), Node::as_str)?;
-    let kind = field("kind").map_or(Some("Service"), Node::as_str)?;
-    if !group.is_empty() || kind != "Service" {
+    if !b.is_service() {
         return None;
     }
+    let field = |k: &str| b.node.get(k).filter(|n| !n.is_null());
     let ns = field("namespace").map_or(Some(route_ns), Node::as_str)?;
     let name = b.name()?;
     (!is_templated(ns) && !is_templated(name)).then_some((ns, name))
@@ -207,12 +205,12 @@ impl<'a> Routing<'a> {
     }
 
     /// Whether a controller rewrites this route's weights, so that what git holds is its
-    /// seed: for a VirtualService, see [`Index::is_managed`]; a Gateway API route, see
-    /// [`gateway_route_managed`].
+    /// seed: for a VirtualService, see [`Index::is_managed`]; a Gateway API route rule, see
+    /// [`Index::is_route_managed`].
     pub(crate) fn is_managed(&self, index: &Index, route: &AnyRoute<'_>) -> bool {
         match (self, route) {
             (Routing::Istio(vs), AnyRoute::Istio(r)) => index.is_managed(vs, r),
-            (Routing::Gateway(g), AnyRoute::Gateway(_)) => gateway_route_managed(index, g.res),
+            (Routing::Gateway(g), AnyRoute::Gateway(r)) => index.is_route_managed(g, r),
             _ => false,
         }
     }
@@ -377,46 +375,4 @@ pub(crate) fn split<'a>(
         shares,
         canary,
     })
-}
-
-/// Whether a controller rewrites a Gateway API route's weights: an Argo Rollout whose
-/// traffic-router plugin names it (`trafficRouting.plugins.<plugin>.httpRoute`,
-/// `httpRoutes[].name`, `grpcRoute`, `grpcRoutes[].name`, with the plugin's `namespace`
-/// defaulting to the Rollout's: argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi
-/// README), or, for an HTTPRoute, a Flagger Canary whose apex Service names it (Flagger's
-/// Gateway API router writes the HTTPRoute of the apex's name in the Canary's namespace:
-/// fluxcd/flagger pkg/router/gateway_api.go) and that may use that router.
-pub(crate) fn gateway_route_managed(index: &Index, res: &Resource) -> bool {
-    let (one, many) = match res.kind {
-        Kind::HttpRoute => ("httpRoute", "httpRoutes"),
-        Kind::GrpcRoute => ("grpcRoute", "grpcRoutes"),
-        _ => return false,
-    };
-    let by_rollout = index.of_kind(Kind::Rollout).any(|rollout| {
-        let Some(plugins) = rollout
-            .spec()
-            .and_then(|s| s.path(&["strategy", "canary", "trafficRouting", "plugins"]))
-        else {
-            return false;
-        };
-        plugins.entries().iter().any(|e| {
-            let config = &e.value;
-            let ns = config
-                .get("namespace")
-                .and_then(Node::as_str)
-                .unwrap_or(&rollout.namespace);
-            let single = config.get(one).and_then(Node::as_str);
-            let listed = config
-                .get(many)
-                .map_or(&[][..], Node::items)
-                .iter()
-                .filter_map(|r| r.get("name").and_then(Node::as_str));
-            ns == res.namespace && single.into_iter().chain(listed).any(|n| n == res.name)
-        })
-    });
-    by_rollout
-        || res.kind == Kind::HttpRoute
-            && index
-                .canaries_for_apex(&res.namespace, &res.name)
-                .any(|c| c.provider().is_none_or(|p| p.starts_with("gatewayapi")))
 }

@@ -3,7 +3,7 @@
 use crate::model::istio::{Protocol, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::model::rollouts::{ManagedVs, Rollout};
+use crate::model::rollouts::{ManagedVs, Rollout, StrayGatewayKey, GATEWAY_API_PLUGIN};
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
 
@@ -14,6 +14,7 @@ impl Rule for RolloutRouteMissing {
         let Some(rollout) = Rollout::view(res) else {
             return;
         };
+        gateway_api(res, &rollout, cx);
         let managed_routes = rollout.managed_route_names();
         for m in rollout.virtual_services() {
             if is_templated(m.name) || is_templated(m.namespace) {
@@ -180,4 +181,105 @@ fn omitted_routes(
     };
     cx.report_with_help(m.written, message, help);
     cx.relate([vs.res]);
+}
+
+/// The Gateway API plugin's routes: the plugin fails without any ("No routes configured"),
+/// and looks each up by kind in its namespace; keys it does not read are reported too.
+// argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/plugin.go SetWeight
+// (isConfigHasRoutes, GatewayAPIManifestError) and getGatewayAPITrafficRoutingConfig
+// (`Plugins[PluginName]`, the namespace defaulting to the Rollout's).
+fn gateway_api(res: &Resource, rollout: &Rollout<'_>, cx: &mut Context<'_>) {
+    for stray in rollout.stray_gateway_api_keys() {
+        match stray {
+            StrayGatewayKey::Misplaced(key) => cx.report_with_help(
+                key,
+                format!(
+                    "`trafficRouting.{}` is not a Rollout field: the API server prunes it, and Argo Rollouts never sets the route weights",
+                    key.value
+                ),
+                format!("move it under `trafficRouting.plugins.{GATEWAY_API_PLUGIN}`, with the plugin registered in the `argo-rollouts-config` ConfigMap"),
+            ),
+            StrayGatewayKey::Misspelt(key) => cx.report_with_help(
+                key,
+                format!(
+                    "plugin `{}` is not `{GATEWAY_API_PLUGIN}`: the Gateway API plugin reads its configuration only under its exact name, and finds no routes",
+                    key.value
+                ),
+                format!("did you mean `{GATEWAY_API_PLUGIN}`?"),
+            ),
+        }
+    }
+    let Some(plugin) = rollout.gateway_plugin() else {
+        return;
+    };
+    if plugin.routes.is_empty() && !plugin.selects {
+        cx.report_with_help(
+            plugin.key,
+            format!("plugin `{GATEWAY_API_PLUGIN}` names no route, so it fails to set any weight (\"No routes configured\")"),
+            "name the route that splits stable and canary traffic: `httpRoute: <name>` (or `httpRoutes`, `grpcRoute`, `grpcRoutes`, `tcpRoutes`, `tlsRoutes`)",
+        );
+        return;
+    }
+    let ns = plugin.namespace;
+    if is_templated(ns) {
+        return;
+    }
+    let index = cx.index();
+    for r in &plugin.routes {
+        let Some(kind) = r.kind else {
+            continue;
+        };
+        let name = r.name.value;
+        if is_templated(name)
+            || index.referenced(kind, ns, name, res).is_some()
+            || index.get(kind, ns, name).is_some()
+        {
+            continue;
+        }
+        // The other kind of route by that name: listed under the wrong field.
+        let other = match kind {
+            Kind::HttpRoute => Kind::GrpcRoute,
+            _ => Kind::HttpRoute,
+        };
+        if let Some(found) = index.referenced(other, ns, name, res) {
+            let field = match other {
+                Kind::HttpRoute => "httpRoute",
+                _ => "grpcRoute",
+            };
+            cx.report_with_help(
+                r.name,
+                format!(
+                    "`{}` names `{name}`, which is {} {other} ({}), not a {}: the plugin looks it up among {}s and fails",
+                    r.field,
+                    if other == Kind::HttpRoute { "an" } else { "a" },
+                    cx.location(found.name_location()),
+                    r.kind_name,
+                    r.kind_name
+                ),
+                format!("list it under `{field}` (or `{field}s`)"),
+            );
+            cx.relate([found]);
+            continue;
+        }
+        if !index.has_kind_in(kind, ns) {
+            continue;
+        }
+        let names = index.in_namespace(kind, ns).map(|r| r.name.as_str());
+        let help = match did_you_mean(name, names) {
+            Some(hint) => hint,
+            None => format!(
+                "define {} `{name}` in namespace `{ns}`, or name one that exists (the plugin's `namespace` for another namespace)",
+                r.kind_name
+            ),
+        };
+        cx.report_with_help(
+            r.name,
+            format!(
+                "{} `{ns}/{name}` is not defined; namespace `{ns}` defines {}",
+                r.kind_name,
+                index.names_in(kind, ns, 5)
+            ),
+            help,
+        );
+    }
 }

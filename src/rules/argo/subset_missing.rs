@@ -1,5 +1,6 @@
 //! `rollout-subset-missing`: see rules/rollout-subset-missing.md.
 
+use crate::model::gateway_api::GatewayRoute;
 use crate::model::istio::{DestinationRule, Route, VirtualService};
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
@@ -15,6 +16,7 @@ impl Rule for RolloutSubsetMissing {
         let Some(rollout) = Rollout::view(res) else {
             return;
         };
+        gateway_routes(res, &rollout, cx);
         let dr = rollout.destination_rule();
         // A missing DestinationRule or subset is the root cause; the routes are not checked
         // against it as well.
@@ -259,4 +261,74 @@ fn check_route(
 // argo-rollouts istio.go getHost.
 fn short_host(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
+}
+
+/// Each route the Gateway API plugin names must send traffic to both Services: the plugin
+/// sets the weight of every backend named after the canary or the stable Service, in every
+/// rule but those it added for header routes, and fails when either is in none ("backendRef
+/// was not found in httpRoute").
+// argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi pkg/plugin/httproute.go
+// setHTTPRouteWeight and grpcroute.go setGRPCRouteWeight (canaryFound, stableFound).
+fn gateway_routes(res: &Resource, rollout: &Rollout<'_>, cx: &mut Context<'_>) {
+    let (Some(canary), Some(stable)) = (rollout.canary_service(), rollout.stable_service()) else {
+        return;
+    };
+    let (canary, stable) = (canary.value, stable.value);
+    if [canary, stable].into_iter().any(is_templated) {
+        return;
+    }
+    let managed_routes = rollout.managed_route_names();
+    for r in rollout.gateway_routes() {
+        let Some(kind) = r.kind.filter(|_| !is_templated(r.namespace)) else {
+            continue;
+        };
+        let Some(route) = cx
+            .index()
+            .referenced(kind, r.namespace, r.name.value, res)
+            .and_then(GatewayRoute::view)
+        else {
+            continue;
+        };
+        let mut seen: Vec<&str> = Vec::new();
+        for rule in route.rules() {
+            if rule.name().is_some_and(|n| managed_routes.contains(&n)) {
+                continue;
+            }
+            for b in rule.backends() {
+                match b.name() {
+                    Some(n) if is_templated(n) => return,
+                    Some(n) if !seen.contains(&n) => seen.push(n),
+                    _ => {}
+                }
+            }
+        }
+        let missing: Vec<String> = [("canary", canary), ("stable", stable)]
+            .into_iter()
+            .filter(|(_, want)| !seen.contains(want))
+            .map(|(role, want)| format!("the {role} service `{want}`"))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let has = if seen.is_empty() {
+            "it has no backends".to_string()
+        } else {
+            format!("its backends are {}", backtick_list(&seen))
+        };
+        cx.report_with_help(
+            r.name,
+            format!(
+                "{} `{}/{}` ({}) does not send traffic to {}, so the Gateway API plugin fails to set its weights; {has}",
+                r.kind_name,
+                route.res.namespace,
+                route.res.name,
+                cx.location(route.res.name_location()),
+                join_and(&missing)
+            ),
+            format!(
+                "list both services in the rule's `backendRefs` (e.g. `name: {stable}` with weight 100 and `name: {canary}` with weight 0)"
+            ),
+        );
+        cx.relate([route.res]);
+    }
 }

@@ -7,7 +7,7 @@ use crate::model::resource::Resource;
 use crate::rules::{Context, Rule};
 use crate::source::Span;
 
-declare_rule!(FlaggerOwnedResource, kinds: [Kind::VirtualService, Kind::DestinationRule, Kind::Service]);
+declare_rule!(FlaggerOwnedResource, kinds: [Kind::VirtualService, Kind::DestinationRule, Kind::Service, Kind::HttpRoute]);
 
 impl Rule for FlaggerOwnedResource {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
@@ -56,6 +56,16 @@ impl Rule for FlaggerOwnedResource {
                     }
                 }
             }
+            Kind::HttpRoute => {
+                // Flagger pkg/router/gateway_api.go Reconcile: the generated HTTPRoute is named
+                // after the apex service, in the Canary's namespace, and its spec is replaced
+                // on every reconcile (filters and extra rules are lost: fluxcd/flagger#1857).
+                if let Some(c) = pick(index.canaries_for_apex(ns, &res.name), res, |c| {
+                    c.may_use_gateway_api()
+                }) {
+                    report(cx, res, &c, res.name_span);
+                }
+            }
             Kind::DestinationRule | Kind::Service => {
                 // pkg/router/istio.go (DestinationRules) and kubernetes_default.go
                 // (Services) generate `<apex>-primary` and `<apex>-canary`. The apex Service
@@ -101,6 +111,7 @@ fn report(cx: &mut Context<'_>, res: &Resource, c: &Canary<'_>, span: Span) {
         match res.kind {
             Kind::VirtualService => "remove it and configure routing in the Canary's `service` (hosts, gateways, match, retries, headers)",
             Kind::DestinationRule => "remove it and set the Canary's `service.trafficPolicy` (or `primary`/`canary` metadata) instead",
+            Kind::HttpRoute => "remove it and configure routing in the Canary's `service` (gatewayRefs, hosts, match, headers, timeout)",
             _ => "remove it and set the Canary's `service` (port, portName, apex/primary/canary metadata) instead",
         },
     );
