@@ -588,6 +588,25 @@ mod tests {
     }
 
     #[test]
+    fn gateway_api_router_is_chosen_as_flaggers_factory_does() {
+        let uses = |provider: &str, service: &str| {
+            let text = format!(
+                "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {{name: c}}\nspec:\n{provider}  targetRef: {{kind: Deployment, name: c}}\n  service: {service}\n"
+            );
+            let ws =
+                Workspace::from_texts(&[("c.yaml".into(), text)], &WorkspaceOptions::default());
+            Canary::view(&ws.index.resources[0]).is_some_and(|c| c.may_use_gateway_api())
+        };
+        let refs = "{port: 80, gatewayRefs: [{name: gw}]}";
+        assert!(uses("  provider: gatewayapi:v1\n", refs));
+        assert!(uses("  provider: gatewayapi:v1beta1\n", refs));
+        assert!(!uses("  provider: gatewayapi\n", refs));
+        assert!(!uses("  provider: istio\n", refs));
+        assert!(uses("", refs));
+        assert!(!uses("", "{port: 80}"));
+    }
+
+    #[test]
     fn analysis_fields_are_read_with_where_they_are() {
         let ws = canary(
             "    interval: 5min\n    threshold: ~\n    stepWeight: '10'\n    maxWeight: 50\n    stepWeights: [5, x, 20]\n    metrics: []\n",

@@ -640,3 +640,17 @@ fn near_gateway_plugin(key: &str) -> bool {
         || (folded.ends_with("gatewayapi")
             && crate::text::closest(key, [GATEWAY_API_PLUGIN]).is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::near_gateway_plugin;
+
+    #[test]
+    fn misspelt_gateway_plugin_keys() {
+        assert!(near_gateway_plugin("argoproj-labs/gatewayApi"));
+        assert!(near_gateway_plugin("argoproj-labs/gateway-api"));
+        assert!(near_gateway_plugin("argoproj/gatewayAPI"));
+        assert!(!near_gateway_plugin("argoproj-labs/contour"));
+        assert!(!near_gateway_plugin("acme/gatewayAPI"));
+    }
+}
