@@ -518,8 +518,8 @@ impl Index {
     }
 
     /// Rollouts whose Gateway API plugin names the HTTPRoute or GRPCRoute `res`, or
-    /// discovers routes of its kind by label in its namespace (the selector is not matched:
-    /// such a route may be one of them).
+    /// discovers routes by label in its namespace (the selector is not matched: the route
+    /// may be one of them).
     pub(crate) fn rollouts_for_route<'s>(
         &'s self,
         res: &'s Resource,
