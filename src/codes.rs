@@ -74,6 +74,7 @@ macro_rules! rule_table {
             BackendWeightOmitted => "backend-weight-omitted", Warning, "a Gateway API route rule where some backends have a `weight` and others have none (and so weight 1)", gateway::backend_weight_omitted::BackendWeightOmitted;
             BackendNotFound => "backend-not-found", Error, "a Gateway API route backend that names a Service the repository does not define, or one of another namespace that no ReferenceGrant lets it use", gateway::backend_not_found::BackendNotFound;
             ParentNotFound => "parent-not-found", Error, "a Gateway API route parentRef to a Gateway or Service the repository does not define, or to a listener that does not accept the route", gateway::parent_not_found::ParentNotFound;
+            ConflictingRouteMatch => "conflicting-route-match", Warning, "two Gateway API route rules on the same parent and hostname with identical matches; only one of them gets the traffic", gateway::conflicting_route_match::ConflictingRouteMatch;
         }
     };
 }

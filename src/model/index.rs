@@ -61,6 +61,8 @@ pub struct Index {
     /// Where the nodes of rendered resources that come from other files than their
     /// resource's are (an overlay's patches and kustomization), for [`Index::real`].
     foreign: Option<crate::model::spanned::ForeignFiles>,
+    /// Gateway API routes by route kind, parent and hostname, built on first use.
+    route_groups: std::sync::OnceLock<crate::model::route_match::RouteGroups>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -137,6 +139,7 @@ impl Index {
             pods_by_label: std::sync::OnceLock::new(),
             se_hosts: std::sync::OnceLock::new(),
             foreign: None,
+            route_groups: std::sync::OnceLock::new(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
@@ -769,6 +772,18 @@ impl Index {
             return Some(DrSelection { rules });
         }
         None
+    }
+
+    /// The Gateway API routes of a key (route kind, parent, hostname): those that compete
+    /// for the same requests. Grouped on first use.
+    pub(crate) fn routes_sharing(
+        &self,
+        key: &crate::model::route_match::RouteKey,
+    ) -> impl Iterator<Item = &Resource> {
+        let groups = self
+            .route_groups
+            .get_or_init(|| crate::model::route_match::group_routes(&self.resources));
+        self.resources_at(groups.get(key))
     }
 }
 

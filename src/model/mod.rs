@@ -14,6 +14,7 @@ pub(crate) mod matching;
 pub(crate) mod resource;
 pub(crate) mod roles;
 pub(crate) mod rollouts;
+pub(crate) mod route_match;
 pub(crate) mod schedule;
 pub(crate) mod spanned;
 pub(crate) mod split;

@@ -2,4 +2,5 @@
 
 pub mod backend_not_found;
 pub mod backend_weight_omitted;
+pub mod conflicting_route_match;
 pub mod parent_not_found;
