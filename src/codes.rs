@@ -75,6 +75,9 @@ macro_rules! rule_table {
             BackendNotFound => "backend-not-found", Error, "a Gateway API route backend that names a Service the repository does not define, or one of another namespace that no ReferenceGrant lets it use", gateway::backend_not_found::BackendNotFound;
             ParentNotFound => "parent-not-found", Error, "a Gateway API route parentRef to a Gateway or Service the repository does not define, or to a listener that does not accept the route", gateway::parent_not_found::ParentNotFound;
             ConflictingRouteMatch => "conflicting-route-match", Warning, "two Gateway API route rules on the same parent and hostname with identical matches; only one of them gets the traffic", gateway::conflicting_route_match::ConflictingRouteMatch;
+            // Schemas of the CustomResourceDefinitions.
+            UnknownField => "unknown-field", Error, "a field the CustomResourceDefinition's schema does not define, which the API server drops", schema::unknown_field::UnknownField;
+            InvalidField => "invalid-field", Error, "a value the CustomResourceDefinition's schema rejects: a wrong type, an enum, pattern or range, a missing required field, an apiVersion the CRD does not serve", schema::invalid_field::InvalidField;
         }
     };
 }

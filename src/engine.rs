@@ -53,7 +53,7 @@ pub(crate) fn check_with(
 ) -> Vec<Diagnostic> {
     quiet_rule_panics();
     let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| enabled(r.id())).collect();
-    index
+    let diags: Vec<Diagnostic> = index
         .subjects()
         .par_iter()
         .flat_map_iter(|res| {
@@ -86,7 +86,25 @@ pub(crate) fn check_with(
             }
             out
         })
-        .collect()
+        .collect();
+    without_schema_repeats(diags)
+}
+
+/// Drops the `unknown-field` and `invalid-field` findings at a place where another rule
+/// already reports (a string weight is `weight-invalid`'s, the removed `templateName` is
+/// `rollout-template-missing`'s): that rule says more about it.
+fn without_schema_repeats(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let schema = |r: RuleId| matches!(r, RuleId::UnknownField | RuleId::InvalidField);
+    if !diags.iter().any(|d| schema(d.rule)) {
+        return diags;
+    }
+    let others: std::collections::HashSet<(crate::source::FileId, u32)> = diags
+        .iter()
+        .filter(|d| !schema(d.rule))
+        .map(|d| (d.file, d.span.start))
+        .collect();
+    diags.retain(|d| !schema(d.rule) || !others.contains(&(d.file, d.span.start)));
+    diags
 }
 
 #[cfg(test)]

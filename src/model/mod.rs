@@ -16,6 +16,7 @@ pub(crate) mod roles;
 pub(crate) mod rollouts;
 pub(crate) mod route_match;
 pub(crate) mod schedule;
+pub(crate) mod schema;
 pub(crate) mod spanned;
 pub(crate) mod split;
 pub(crate) mod workloads;

@@ -65,6 +65,7 @@ pub mod flagger;
 pub mod gateway;
 pub mod istio;
 pub mod registry;
+pub mod schema;
 
 /// What a rule sees while checking one resource.
 pub(crate) struct Context<'a> {

@@ -4,7 +4,7 @@
 use crate::codes::{rule_table, RuleId};
 use crate::model::kinds::Kind;
 #[allow(unused_imports)]
-use crate::rules::{argo, change, delivery, flagger, gateway, istio, Rule};
+use crate::rules::{argo, change, delivery, flagger, gateway, istio, schema, Rule};
 
 macro_rules! define_registry {
     ($($variant:ident => $name:literal, $severity:ident, $summary:literal $(, $check:path)?;)*) => {

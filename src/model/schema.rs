@@ -1,0 +1,872 @@
+//! The OpenAPI schemas of the CustomResourceDefinitions of the kinds canarylint reads, and a
+//! structural-schema walker over the span-aware YAML tree that reports where a document
+//! departs from them: a field the schema does not define (the API server prunes it), or a
+//! value of the wrong type, outside an enum, a pattern or a range, or a missing required
+//! field.
+//!
+//! The schemas are `schemas/<group>_<kind>.json`, written by `schemas/generate` from the
+//! upstream CRDs (their sources and revisions are in each file's `source`), embedded and
+//! parsed only when a document of that kind is validated. CEL rules
+//! (`x-kubernetes-validations`) and `format` are not checked.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use regex::Regex;
+use serde_json::{Map, Value as Json};
+
+use crate::model::kinds::Kind;
+use crate::model::resource::is_templated;
+use crate::source::Span;
+use crate::yaml::{Node, Scalar, Style, Value};
+
+/// The embedded schema of each kind that has one.
+const EMBEDDED: &[(Kind, &str)] = &[
+    (
+        Kind::VirtualService,
+        include_str!("../../schemas/networking.istio.io_VirtualService.json"),
+    ),
+    (
+        Kind::DestinationRule,
+        include_str!("../../schemas/networking.istio.io_DestinationRule.json"),
+    ),
+    (
+        Kind::Gateway,
+        include_str!("../../schemas/networking.istio.io_Gateway.json"),
+    ),
+    (
+        Kind::ServiceEntry,
+        include_str!("../../schemas/networking.istio.io_ServiceEntry.json"),
+    ),
+    (
+        Kind::Canary,
+        include_str!("../../schemas/flagger.app_Canary.json"),
+    ),
+    (
+        Kind::MetricTemplate,
+        include_str!("../../schemas/flagger.app_MetricTemplate.json"),
+    ),
+    (
+        Kind::Rollout,
+        include_str!("../../schemas/argoproj.io_Rollout.json"),
+    ),
+    (
+        Kind::AnalysisTemplate,
+        include_str!("../../schemas/argoproj.io_AnalysisTemplate.json"),
+    ),
+    (
+        Kind::ClusterAnalysisTemplate,
+        include_str!("../../schemas/argoproj.io_ClusterAnalysisTemplate.json"),
+    ),
+    (
+        Kind::HttpRoute,
+        include_str!("../../schemas/gateway.networking.k8s.io_HTTPRoute.json"),
+    ),
+    (
+        Kind::GrpcRoute,
+        include_str!("../../schemas/gateway.networking.k8s.io_GRPCRoute.json"),
+    ),
+    (
+        Kind::KubernetesGateway,
+        include_str!("../../schemas/gateway.networking.k8s.io_Gateway.json"),
+    ),
+    (
+        Kind::ReferenceGrant,
+        include_str!("../../schemas/gateway.networking.k8s.io_ReferenceGrant.json"),
+    ),
+];
+
+/// The schemas of one kind: one per version of its CRD.
+#[derive(Debug)]
+pub(crate) struct KindSchema {
+    /// The versions the CRD serves, in its order.
+    pub(crate) served: Vec<String>,
+    versions: Map<String, Json>,
+}
+
+impl KindSchema {
+    fn parse(text: &str) -> KindSchema {
+        let mut doc: Json = serde_json::from_str(text).expect("embedded schemas are valid JSON");
+        let served = doc["served"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| Some(v.as_str()?.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let versions = match doc["versions"].take() {
+            Json::Object(m) => m,
+            _ => Map::new(),
+        };
+        KindSchema { served, versions }
+    }
+
+    fn version(&self, version: &str) -> Option<&Json> {
+        self.served
+            .iter()
+            .any(|v| v == version)
+            .then(|| self.versions.get(version))
+            .flatten()
+    }
+}
+
+/// The schema of a kind, parsed on first use.
+pub(crate) fn schema_of(kind: Kind) -> Option<&'static KindSchema> {
+    static PARSED: [OnceLock<KindSchema>; 13] = [const { OnceLock::new() }; 13];
+    let i = EMBEDDED.iter().position(|&(k, _)| k == kind)?;
+    Some(PARSED[i].get_or_init(|| KindSchema::parse(EMBEDDED[i].1)))
+}
+
+/// One step of the path from the document's root to a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// `spec.http[0].route[1]`.
+pub(crate) fn path_text(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for s in path {
+        match s {
+            Segment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Problem {
+    /// The apiVersion is not one the CRD serves.
+    Version {
+        version: String,
+        served: Vec<String>,
+    },
+    /// A field that is not in the schema's `properties`.
+    Unknown {
+        field: String,
+        allowed: Vec<String>,
+        /// Other served versions that define the field at the same place.
+        elsewhere: Vec<String>,
+    },
+    Type {
+        expected: &'static str,
+        found: &'static str,
+    },
+    Enum {
+        allowed: Vec<String>,
+    },
+    Pattern {
+        pattern: String,
+    },
+    /// A number, a length, a count of items or fields out of bounds: what is wrong.
+    Range {
+        what: String,
+    },
+    Required {
+        field: String,
+    },
+    /// An item of a `x-kubernetes-list-type: map` or `set` list that repeats an earlier
+    /// one: the keys it repeats, as written.
+    Duplicate {
+        keys: String,
+    },
+    /// A `oneOf` or `anyOf` not met: what is wrong.
+    Alternatives {
+        what: String,
+    },
+}
+
+/// Where a document departs from its schema.
+#[derive(Clone, Debug)]
+pub(crate) struct Violation {
+    /// From the document root to the parent mapping of an unknown field or a missing
+    /// required one, to the value otherwise.
+    pub(crate) path: Vec<Segment>,
+    /// The key of an unknown field; the value of an invalid one; the key of the mapping
+    /// that lacks a required field.
+    pub(crate) span: Span,
+    pub(crate) problem: Problem,
+    /// The value, when it is a scalar: for messages.
+    pub(crate) shown: Option<String>,
+}
+
+/// Validates a document of `kind` against the schema of its `apiVersion`: the top-level
+/// fields and `spec` (`metadata` and `status` are not checked).
+pub(crate) fn validate(kind: Kind, root: &Node) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let Some(ks) = schema_of(kind) else {
+        return out;
+    };
+    let Some(api) = root.get("apiVersion") else {
+        return out;
+    };
+    let Some(version) = api
+        .as_str()
+        .map(|a| a.rsplit_once('/').map_or(a, |(_, v)| v))
+    else {
+        return out;
+    };
+    if is_templated(version) {
+        return out;
+    }
+    if skipped(kind, version) || !is_manifest(root) {
+        return out;
+    }
+    let Some(schema) = ks.version(version) else {
+        out.push(Violation {
+            path: vec![Segment::Key("apiVersion".into())],
+            span: api.span,
+            problem: Problem::Version {
+                version: version.to_string(),
+                served: ks.served.clone(),
+            },
+            shown: None,
+        });
+        return out;
+    };
+    let mut w = Walker {
+        out: &mut out,
+        experimental: matches!(
+            kind,
+            Kind::HttpRoute | Kind::GrpcRoute | Kind::KubernetesGateway | Kind::ReferenceGrant
+        ),
+        path: Vec::new(),
+        structural: true,
+    };
+    let props = schema.get("properties");
+    for e in root.entries() {
+        let Some(key) = e.key.as_str() else { continue };
+        match key {
+            "apiVersion" | "kind" | "metadata" | "status" | "<<" => {}
+            _ if is_templated(key) => {}
+            "spec" => {
+                if let Some(spec) = props.and_then(|p| p.get("spec")) {
+                    w.path.push(Segment::Key("spec".into()));
+                    w.node(spec, &e.value, e.key.span);
+                    w.path.pop();
+                }
+            }
+            _ if props.is_some_and(|p| p.get(key).is_some()) => {}
+            _ => w.unknown(schema, key, e.key.span),
+        }
+    }
+    // A missing `spec` that the schema requires: at the kind.
+    let at = root.get("kind").map_or(root.span, |k| k.span);
+    for req in strings(schema.get("required")) {
+        if root.get(&req).is_none() {
+            w.push(at, Problem::Required { field: req });
+        }
+    }
+    for v in &mut out {
+        if let Problem::Unknown {
+            field, elsewhere, ..
+        } = &mut v.problem
+        {
+            *elsewhere = ks
+                .served
+                .iter()
+                .filter(|other| *other != version)
+                .filter(|other| {
+                    ks.versions
+                        .get(other.as_str())
+                        .and_then(|s| at_path(s, &v.path))
+                        .is_some_and(|s| {
+                            s.get("properties")
+                                .and_then(|p| p.get(field.as_str()))
+                                .is_some()
+                        })
+                })
+                .cloned()
+                .collect();
+        }
+    }
+    out
+}
+
+/// Versions no embedded CRD serves but that clusters still run: Gateway API `v1alpha2`
+/// (served by the experimental channel, and by the standard channel before v1.0, for
+/// HTTPRoute, GRPCRoute, Gateway and ReferenceGrant). Documents of them are not checked.
+fn skipped(kind: Kind, version: &str) -> bool {
+    matches!(
+        kind,
+        Kind::HttpRoute | Kind::GrpcRoute | Kind::KubernetesGateway | Kind::ReferenceGrant
+    ) && version == "v1alpha2"
+}
+
+/// Fields and enum values that only the Gateway API experimental channel defines (its
+/// HTTPRoute and GRPCRoute rules' `retry` and `sessionPersistence`, the `ExternalAuth`
+/// filter): a cluster that installs that channel accepts them.
+const EXPERIMENTAL: &[&str] = &[
+    "retry",
+    "sessionPersistence",
+    "externalAuth",
+    "ExternalAuth",
+];
+
+/// Whether a document is a manifest to apply, not a test assertion (Chainsaw and
+/// Kyverno-JSON write JMESPath expressions as keys: `(length(rules)): 1`) nor a
+/// strategic-merge patch directive (`$patch: delete`), whose fields are partial.
+fn is_manifest(root: &Node) -> bool {
+    fn expression_or_directive(n: &Node) -> bool {
+        match &n.value {
+            Value::Scalar(_) => false,
+            Value::Seq(items) => items.iter().any(expression_or_directive),
+            Value::Map(entries) => entries.iter().any(|e| {
+                e.key.as_str().is_some_and(|k| {
+                    (k.starts_with('(') && k.ends_with(')')) || k.starts_with("$patch")
+                }) || expression_or_directive(&e.value)
+            }),
+        }
+    }
+    !expression_or_directive(root)
+}
+
+/// The schema at a path of the document, if the path exists in it.
+fn at_path<'s>(mut schema: &'s Json, path: &[Segment]) -> Option<&'s Json> {
+    for seg in path {
+        schema = match seg {
+            Segment::Key(k) => schema
+                .get("properties")
+                .and_then(|p| p.get(k))
+                .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))?,
+            Segment::Index(_) => schema.get("items")?,
+        };
+    }
+    Some(schema)
+}
+
+struct Walker<'o> {
+    out: &'o mut Vec<Violation>,
+    /// Whether fields of the Gateway API experimental channel are let through.
+    experimental: bool,
+    path: Vec<Segment>,
+    /// Whether unknown fields are reported: not inside `oneOf`/`anyOf` alternatives, whose
+    /// `properties` constrain some fields without listing all of them.
+    structural: bool,
+}
+
+/// What a scalar is, as the API server reads YAML (the YAML 1.2 core schema, which
+/// `kubectl` and Go's YAML libraries use for plain scalars).
+fn scalar_type(s: &Scalar) -> &'static str {
+    if let Some(tag) = s.tag.as_deref() {
+        return match tag
+            .rsplit(':')
+            .next()
+            .unwrap_or(tag)
+            .trim_start_matches('!')
+        {
+            "str" | "binary" | "timestamp" => "string",
+            "int" => "integer",
+            "float" => "number",
+            "bool" => "boolean",
+            "null" => "null",
+            _ => "string",
+        };
+    }
+    if s.style != Style::Plain {
+        return "string";
+    }
+    if s.is_null() {
+        "null"
+    } else if s.as_bool().is_some() {
+        "boolean"
+    } else if s.as_int().is_some() {
+        "integer"
+    } else if is_float(&s.text) {
+        "number"
+    } else {
+        "string"
+    }
+}
+
+fn is_float(t: &str) -> bool {
+    static FLOAT: OnceLock<Regex> = OnceLock::new();
+    let re = FLOAT.get_or_init(|| {
+        Regex::new(r"^([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")
+            .expect("valid")
+    });
+    re.is_match(t)
+}
+
+fn node_type(n: &Node) -> &'static str {
+    match &n.value {
+        Value::Scalar(s) => scalar_type(s),
+        Value::Seq(_) => "array",
+        Value::Map(_) => "object",
+    }
+}
+
+/// The compiled `pattern`s, by source; `None` for one the `regex` crate cannot compile
+/// (Kubernetes patterns are ECMA regular expressions: lookarounds are skipped).
+fn pattern(source: &str) -> Option<Arc<Regex>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(source.to_string())
+        .or_insert_with(|| Regex::new(source).ok().map(Arc::new))
+        .clone()
+}
+
+fn strings(v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|v| match v {
+                    Json::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Walker<'_> {
+    fn push(&mut self, span: Span, problem: Problem) {
+        self.out.push(Violation {
+            path: self.path.clone(),
+            span,
+            problem,
+            shown: None,
+        });
+    }
+
+    /// Reports a problem with the value `n`.
+    fn invalid(&mut self, n: &Node, problem: Problem) {
+        self.push(n.span, problem);
+        if let (Some(v), Some(s)) = (self.out.last_mut(), n.as_scalar()) {
+            v.shown = Some(s.text.clone());
+        }
+    }
+
+    fn unknown(&mut self, schema: &Json, field: &str, span: Span) {
+        let mut allowed: Vec<String> = schema
+            .get("properties")
+            .and_then(Json::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        allowed.sort();
+        self.push(
+            span,
+            Problem::Unknown {
+                field: field.to_string(),
+                allowed,
+                elsewhere: Vec::new(),
+            },
+        );
+    }
+
+    /// Validates `n` against `schema`; `key` is the span of the key that holds it (or of
+    /// the node itself, for a list item), where a missing required field is reported.
+    fn node(&mut self, schema: &Json, n: &Node, key: Span) {
+        if n.is_null() {
+            // The API server prunes a null that is not `nullable`, and keeps one that is.
+            return;
+        }
+        if let Some(s) = n.as_scalar() {
+            if is_templated(&s.text) {
+                return;
+            }
+        }
+        let found = node_type(n);
+        let int_or_string = schema
+            .get("x-kubernetes-int-or-string")
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
+        if int_or_string {
+            if !matches!(found, "integer" | "string") {
+                self.invalid(
+                    n,
+                    Problem::Type {
+                        expected: "integer or string",
+                        found,
+                    },
+                );
+                return;
+            }
+        } else if let Some(expected) = schema.get("type").and_then(Json::as_str) {
+            let ok = match expected {
+                "number" => matches!(found, "number" | "integer"),
+                // A plain scalar the API server would read as another type is still text to
+                // a reader, but not to the server: `"true"` must be quoted.
+                other => other == found,
+            };
+            // `[1.2.3.4, 001:db8::]`: a YAML 1.2 parser reads the IPv6 address in a flow
+            // sequence as a one-entry mapping with an empty value, Go's YAML 1.1 parsers (and
+            // Istio's own validation tests, crd-validation/serviceentry-valid.yaml) as the
+            // string; the API server sees what `kubectl` parsed, so it is left alone.
+            let ipv6_like = expected == "string"
+                && matches!(n.entries(), [e] if e.value.as_str().is_none() && e.key.as_str().is_some_and(|k| k.contains(':')));
+            if ipv6_like {
+                return;
+            }
+            if !ok {
+                let expected = match expected {
+                    "object" => "object",
+                    "array" => "array",
+                    "string" => "string",
+                    "integer" => "integer",
+                    "number" => "number",
+                    "boolean" => "boolean",
+                    _ => return,
+                };
+                self.invalid(n, Problem::Type { expected, found });
+                return;
+            }
+        }
+        self.value_constraints(schema, n);
+        self.alternatives(schema, n);
+        match &n.value {
+            Value::Map(entries) => self.map(schema, n, entries, key),
+            Value::Seq(items) => {
+                self.duplicates(schema, items);
+                if let Some(item_schema) = schema.get("items") {
+                    for (i, item) in items.iter().enumerate() {
+                        self.path.push(Segment::Index(i));
+                        self.node(item_schema, item, item.span);
+                        self.path.pop();
+                    }
+                }
+            }
+            Value::Scalar(_) => {}
+        }
+    }
+
+    fn map(&mut self, schema: &Json, n: &Node, entries: &[crate::yaml::Entry], key: Span) {
+        let props = schema.get("properties").and_then(Json::as_object);
+        let additional = schema.get("additionalProperties");
+        let preserve = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
+        for e in entries {
+            let Some(field) = e.key.as_str() else {
+                continue;
+            };
+            if field == "<<" || is_templated(field) {
+                continue;
+            }
+            let sub = props
+                .and_then(|p| p.get(field))
+                .or_else(|| additional.filter(|a| a.is_object()));
+            match sub {
+                Some(sub) => {
+                    self.path.push(Segment::Key(field.to_string()));
+                    self.node(sub, &e.value, e.key.span);
+                    self.path.pop();
+                }
+                None => {
+                    // Without `properties`, an object keeps whatever it is given unless it
+                    // is structural with none (then it is pruned: only `properties` or
+                    // `additionalProperties` declare fields).
+                    let declares = props.is_some() || additional.is_some();
+                    let experimental = self.experimental && EXPERIMENTAL.contains(&field);
+                    if self.structural
+                        && !preserve
+                        && !experimental
+                        && declares
+                        && additional != Some(&Json::Bool(true))
+                    {
+                        self.unknown(schema, field, e.key.span);
+                    }
+                }
+            }
+        }
+        for req in strings(schema.get("required")) {
+            if n.get(&req).is_none() && !entries.iter().any(|e| e.key.as_str() == Some("<<")) {
+                self.push(key, Problem::Required { field: req });
+            }
+        }
+        let count = entries.len() as f64;
+        if let Some(max) = schema.get("maxProperties").and_then(Json::as_f64) {
+            if count > max {
+                self.invalid(
+                    n,
+                    Problem::Range {
+                        what: format!("has {count} fields, more than the {max} allowed"),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Items of a list the schema keys (`x-kubernetes-list-type: map` by its
+    /// `x-kubernetes-list-map-keys`, `set` by value) that repeat an earlier item.
+    fn duplicates(&mut self, schema: &Json, items: &[Node]) {
+        let list_type = schema.get("x-kubernetes-list-type").and_then(Json::as_str);
+        let keys = strings(schema.get("x-kubernetes-list-map-keys"));
+        let identity = |item: &Node| -> Option<String> {
+            match list_type {
+                Some("set") => item.as_str().map(|s| format!("`{s}`")),
+                Some("map") if !keys.is_empty() => {
+                    let values: Option<Vec<String>> = keys
+                        .iter()
+                        .map(|k| Some(format!("`{k}: {}`", item.get(k)?.as_str()?)))
+                        .collect();
+                    values.map(|v| v.join(", "))
+                }
+                _ => None,
+            }
+        };
+        if !matches!(list_type, Some("set" | "map")) {
+            return;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let Some(id) = identity(item) else { continue };
+            if is_templated(&id) {
+                continue;
+            }
+            if !seen.insert(id.clone()) {
+                self.path.push(Segment::Index(i));
+                self.push(item.span, Problem::Duplicate { keys: id });
+                self.path.pop();
+            }
+        }
+    }
+
+    fn value_constraints(&mut self, schema: &Json, n: &Node) {
+        let allowed = strings(schema.get("enum"));
+        if !allowed.is_empty() {
+            if let Some(text) = n.as_str() {
+                let experimental = self.experimental && EXPERIMENTAL.contains(&text);
+                if !experimental && !allowed.iter().any(|a| a == text) {
+                    self.invalid(n, Problem::Enum { allowed });
+                    return;
+                }
+            }
+        }
+        if let Some(s) = n.as_scalar() {
+            let ty = scalar_type(s);
+            if ty == "string" {
+                let len = s.text.chars().count() as f64;
+                if let Some(min) = schema.get("minLength").and_then(Json::as_f64) {
+                    if len < min {
+                        let what =
+                            format!("is {len} characters long, shorter than the minimum {min}");
+                        self.invalid(n, Problem::Range { what });
+                    }
+                }
+                if let Some(max) = schema.get("maxLength").and_then(Json::as_f64) {
+                    if len > max {
+                        let what =
+                            format!("is {len} characters long, longer than the maximum {max}");
+                        self.invalid(n, Problem::Range { what });
+                    }
+                }
+                if let Some(p) = schema.get("pattern").and_then(Json::as_str) {
+                    if pattern(p).is_some_and(|re| !re.is_match(&s.text)) {
+                        self.invalid(
+                            n,
+                            Problem::Pattern {
+                                pattern: p.to_string(),
+                            },
+                        );
+                    }
+                }
+            } else if matches!(ty, "integer" | "number") {
+                let value = s
+                    .as_int()
+                    .map(|i| i as f64)
+                    .or_else(|| s.text.parse::<f64>().ok());
+                if let Some(v) = value {
+                    let exclusive =
+                        |k: &str| schema.get(k).and_then(Json::as_bool).unwrap_or(false);
+                    if let Some(min) = schema.get("minimum").and_then(Json::as_f64) {
+                        if v < min || (exclusive("exclusiveMinimum") && v == min) {
+                            let what = format!("is below the minimum {min}");
+                            self.invalid(n, Problem::Range { what });
+                        }
+                    }
+                    if let Some(max) = schema.get("maximum").and_then(Json::as_f64) {
+                        if v > max || (exclusive("exclusiveMaximum") && v == max) {
+                            let what = format!("is above the maximum {max}");
+                            self.invalid(n, Problem::Range { what });
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(items) = n.as_seq() {
+            let len = items.len() as f64;
+            if let Some(min) = schema.get("minItems").and_then(Json::as_f64) {
+                if len < min {
+                    let what = format!("has {len} items, fewer than the minimum {min}");
+                    self.invalid(n, Problem::Range { what });
+                }
+            }
+            if let Some(max) = schema.get("maxItems").and_then(Json::as_f64) {
+                if len > max {
+                    let what = format!("has {len} items, more than the maximum {max}");
+                    self.invalid(n, Problem::Range { what });
+                }
+            }
+        }
+    }
+
+    /// Whether `n` meets `schema` (an alternative of `oneOf` or `anyOf`, or a `not`).
+    fn meets(schema: &Json, n: &Node) -> bool {
+        let mut out = Vec::new();
+        let mut w = Walker {
+            out: &mut out,
+            experimental: true,
+            path: Vec::new(),
+            structural: false,
+        };
+        w.node(schema, n, n.span);
+        if let Some(not) = schema.get("not") {
+            if Walker::meets(not, n) {
+                return false;
+            }
+        }
+        out.is_empty()
+    }
+
+    fn alternatives(&mut self, schema: &Json, n: &Node) {
+        if let Some(one_of) = schema.get("oneOf").and_then(Json::as_array) {
+            let met = one_of.iter().filter(|s| Walker::meets(s, n)).count();
+            // Alternatives that constrain properties may tell apart only values that
+            // defaults fill in first (a Gateway API address's `type` defaults to
+            // `IPAddress`), or by `format`, which is not checked: several met is then no
+            // evidence. Istio's alternatives of `required` fields are judged.
+            let by_properties = one_of.iter().any(|a| a.get("properties").is_some());
+            if met == 0 || (met > 1 && !by_properties) {
+                let what = explain(one_of, n, met);
+                self.invalid(n, Problem::Alternatives { what });
+            }
+        }
+        if let Some(any_of) = schema.get("anyOf").and_then(Json::as_array) {
+            // Gateway API and Argo int-or-string fields repeat the type as `anyOf`.
+            if !any_of.iter().any(|s| Walker::meets(s, n)) {
+                let what = explain(any_of, n, 0);
+                self.invalid(n, Problem::Alternatives { what });
+            }
+        }
+        if let Some(all_of) = schema.get("allOf").and_then(Json::as_array) {
+            for s in all_of {
+                if !Walker::meets(s, n) {
+                    let what = "does not meet every condition of its schema (`allOf`)".to_string();
+                    self.invalid(n, Problem::Alternatives { what });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// What is wrong with a mapping that meets no alternative, or several: in terms of the
+/// fields the alternatives require, as in Istio's "exactly one of `exact`, `prefix` or
+/// `regex`".
+fn explain(alternatives: &[Json], n: &Node, met: usize) -> String {
+    fn required(s: &Json, out: &mut Vec<String>) {
+        out.extend(strings(s.get("required")));
+        for k in ["anyOf", "oneOf"] {
+            for a in s.get(k).and_then(Json::as_array).into_iter().flatten() {
+                required(a, out);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    let mut none_allowed = false;
+    for a in alternatives {
+        if let Some(not) = a.get("not") {
+            none_allowed = true;
+            required(not, &mut names);
+        } else {
+            required(a, &mut names);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    if names.is_empty() {
+        return if met == 0 {
+            "matches none of the forms its schema allows".into()
+        } else {
+            format!("matches {met} of the forms its schema allows, where exactly one is allowed")
+        };
+    }
+    let set: Vec<&String> = names.iter().filter(|f| n.get(f).is_some()).collect();
+    let list = crate::text::backtick_list(&names);
+    if set.len() > 1 {
+        format!(
+            "sets {}, where only one of {list} may be set",
+            crate::text::backtick_list(&set)
+        )
+    } else if set.is_empty() && !none_allowed {
+        format!("sets none of {list}; one of them is required")
+    } else {
+        format!("does not match the forms its schema allows for {list}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::load;
+
+    fn problems(text: &str, kind: Kind) -> Vec<(String, Problem)> {
+        let doc = load(text, 0).docs.remove(0);
+        validate(kind, &doc)
+            .into_iter()
+            .map(|v| (path_text(&v.path), v.problem))
+            .collect()
+    }
+
+    #[test]
+    fn every_embedded_schema_parses() {
+        for &(kind, _) in EMBEDDED {
+            let ks = schema_of(kind).expect("embedded");
+            assert!(!ks.served.is_empty(), "{kind}");
+            for v in &ks.served {
+                assert!(ks.version(v).is_some(), "{kind} {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_misspelt_destination_field_is_unknown() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  http:\n  - route:\n    - destination: {host: r, subet: v2}\n      weight: 100\n";
+        let p = problems(text, Kind::VirtualService);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].0, "spec.http[0].route[0].destination");
+        let Problem::Unknown { field, allowed, .. } = &p[0].1 else {
+            panic!("{p:?}")
+        };
+        assert_eq!(field, "subet");
+        assert!(allowed.contains(&"subset".to_string()));
+    }
+
+    #[test]
+    fn string_matches_take_exactly_one_form() {
+        let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  http:\n  - match:\n    - uri: {exact: /a, prefix: /b}\n    - uri: {prefix: /c}\n    route:\n    - destination: {host: r}\n";
+        let p = problems(text, Kind::VirtualService);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].0, "spec.http[0].match[0].uri");
+        assert!(
+            matches!(&p[0].1, Problem::Alternatives { what } if what.contains("sets `exact` and `prefix`")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn types_enums_and_versions() {
+        let text = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: c}\nspec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: c}\n  service: {port: \"{{ .port }}\"}\n  analysis:\n    threshold: five\n    maxWeight: 50\n    stepWeight: 10\n    interval: 1m\n";
+        let p = problems(text, Kind::Canary);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].0, "spec.analysis.threshold");
+        let text = "apiVersion: networking.istio.io/v1alpha4\nkind: VirtualService\nmetadata: {name: r}\nspec: {}\n";
+        let p = problems(text, Kind::VirtualService);
+        assert!(
+            matches!(&p[0].1, Problem::Version { version, .. } if version == "v1alpha4"),
+            "{p:?}"
+        );
+    }
+}
