@@ -82,7 +82,8 @@ impl Rule for InvalidField {
                     let quoted: Vec<String> = allowed.iter().map(|s| format!("`{s}`")).collect();
                     (
                         format!(
-                            "`{path}` is {value}, which is not one of {}: {rejects}",
+                            "`{path}` is {}, which is not one of {}: {rejects}",
+                            value.trim_end(),
                             join_with(&quoted, "or")
                         ),
                         "use one of the values the schema allows".to_string(),

@@ -40,6 +40,7 @@ pub(crate) fn object_name(kind: &str, path: &[Segment]) -> String {
         _ => None,
     };
     match known {
+        Some(name) if path.is_empty() => name,
         Some(name) => format!("{name} (`{}`)", path_text(path)),
         None => format!("`{}`", path_text(path)),
     }
