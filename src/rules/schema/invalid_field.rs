@@ -2,7 +2,7 @@
 
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::schema::{self, path_text, Problem};
+use crate::model::schema::{path_text, Problem};
 use crate::rules::schema::object_name;
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
@@ -40,7 +40,7 @@ impl Rule for InvalidField {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let kind = res.kind.name();
         let rejects = format!("the API server rejects the {kind}");
-        for v in schema::validate(res.kind, &res.root) {
+        for v in super::violations(res, cx) {
             let path = path_text(&v.path);
             let value = v
                 .shown

@@ -4,7 +4,19 @@
 pub mod invalid_field;
 pub mod unknown_field;
 
-use crate::model::schema::{path_text, Segment};
+use crate::model::resource::Resource;
+use crate::model::route_match::is_test_assertion;
+use crate::model::schema::{self, path_text, Segment, Violation};
+use crate::rules::Context;
+
+/// The schema violations of a resource; none for a test assertion (a Chainsaw or KUTTL
+/// assert file holds partial documents that are compared with the cluster, not applied).
+pub(crate) fn violations(res: &Resource, cx: &Context<'_>) -> Vec<Violation> {
+    if cx.file(res).is_some_and(|f| is_test_assertion(&f.display)) {
+        return Vec::new();
+    }
+    schema::validate(res.kind, &res.root)
+}
 
 /// What a message calls the object at `path`: a name readers know for the common places,
 /// else the path (`spec.http[0].route[0].destination`).

@@ -2,7 +2,7 @@
 
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::schema::{self, Problem};
+use crate::model::schema::Problem;
 use crate::rules::schema::object_name;
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
@@ -37,7 +37,7 @@ impl Rule for UnknownField {
             .get("apiVersion")
             .and_then(|n| n.as_str())
             .unwrap_or("");
-        for v in schema::validate(res.kind, &res.root) {
+        for v in super::violations(res, cx) {
             let Problem::Unknown {
                 field,
                 allowed,
