@@ -2,8 +2,7 @@
 
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::schema::{path_text, Problem};
-use crate::rules::schema::object_name;
+use crate::model::schema::{self, object_name, path_text, Problem};
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 use crate::text::{backtick_list, join_with};
@@ -40,7 +39,7 @@ impl Rule for InvalidField {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let kind = res.kind.name();
         let rejects = format!("the API server rejects the {kind}");
-        for v in super::violations(res, cx) {
+        for v in schema::violations(res, cx.file(res)) {
             let path = path_text(&v.path);
             let value = v
                 .shown

@@ -2,8 +2,7 @@
 
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
-use crate::model::schema::Problem;
-use crate::rules::schema::object_name;
+use crate::model::schema::{self, object_name, Problem};
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
 
@@ -37,7 +36,7 @@ impl Rule for UnknownField {
             .get("apiVersion")
             .and_then(|n| n.as_str())
             .unwrap_or("");
-        for v in super::violations(res, cx) {
+        for v in schema::violations(res, cx.file(res)) {
             let Problem::Unknown {
                 field,
                 allowed,
