@@ -58,9 +58,11 @@ pub(crate) fn check_with(
         .par_iter()
         .flat_map_iter(|res| {
             let mut out = Vec::new();
+            let schema = std::cell::OnceCell::new();
             for rule in rules.iter().filter(|r| r.kinds().contains(&res.kind)) {
                 let id = rule.id();
-                let mut cx = Context::new(index, files, policy, res, id).with_baseline(baseline);
+                let mut cx =
+                    Context::new(index, files, policy, res, id, &schema).with_baseline(baseline);
                 IN_RULE.with(|f| f.set(true));
                 let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
                 IN_RULE.with(|f| f.set(false));

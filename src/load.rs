@@ -44,6 +44,9 @@ pub struct LoadedFile {
     /// The directory of the kustomization that lists the file among its `resources` (see
     /// [`KustomizeNamespaces::build_for`]).
     pub(crate) kustomization_build: Option<PathBuf>,
+    /// The CustomResourceDefinitions of the validated kinds the file writes, with the line
+    /// of each.
+    pub(crate) crds: Vec<(Kind, crate::model::schema::KindSchema, u32)>,
 }
 
 impl LoadedFile {
@@ -74,6 +77,7 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
         keep: true,
         kustomization_namespace: None,
         kustomization_build: None,
+        crds: Vec::new(),
     }
 }
 
@@ -302,6 +306,7 @@ struct Documents {
     keep: bool,
     /// The documents that name their Helm template, in order.
     helm: Vec<HelmSource>,
+    crds: Vec<(Kind, crate::model::schema::KindSchema, u32)>,
 }
 
 impl Documents {
@@ -315,6 +320,7 @@ impl Documents {
             diagnostics: self.diagnostics,
             documents: self.documents,
             keep: self.keep,
+            crds: self.crds,
             kustomization_namespace: None,
             kustomization_build: None,
         }
@@ -644,6 +650,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         documents: 0,
         keep: false,
         helm: Vec::new(),
+        crds: Vec::new(),
     };
     // Only `helm template` output has `# Source:` comments worth looking for.
     let helm = memchr::memmem::find(text.as_bytes(), b"# Source: ").is_some();
@@ -667,7 +674,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             }
         }
         let known_irrelevant = seg.kind.certainly_not(Kind::is_relevant_name);
-        if known_irrelevant && !opts.full_parse {
+        if known_irrelevant && !opts.full_parse && !may_be_crd(text, &seg, bom) {
             continue;
         }
         let piece = &text[start..end];
@@ -695,6 +702,7 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
                 continue;
             };
+            crds_in(&doc, text, &mut out.crds);
             if !Kind::is_relevant_name(kind) {
                 continue;
             }
@@ -760,6 +768,36 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     }
     out.keep = !out.resources.is_empty() || !out.diagnostics.is_empty();
     out
+}
+
+/// Whether a document the pre-scan calls a `CustomResourceDefinition` may be one of the
+/// validated kinds': its `metadata` entry, as written, holds one of their CRD names. The
+/// other CRDs of a repository (hundreds of kilobytes each) are never parsed.
+fn may_be_crd(text: &str, seg: &prescan::Segment, bom: usize) -> bool {
+    if !matches!(&seg.kind, prescan::Guess::Kind(k) if k == "CustomResourceDefinition") {
+        return false;
+    }
+    let end = seg.end + bom;
+    seg.roots.iter().enumerate().any(|(i, &r)| {
+        let (from, to) = (r + bom, seg.roots.get(i + 1).map_or(end, |n| n + bom));
+        text[from..to].starts_with("metadata:")
+            && crate::model::schema::may_name_crd(&text[from..to])
+    })
+}
+
+/// The CustomResourceDefinitions of the validated kinds in a document: itself, or the
+/// items of a `List`.
+fn crds_in(doc: &Node, text: &str, out: &mut Vec<(Kind, crate::model::schema::KindSchema, u32)>) {
+    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or_default();
+    if kind == "CustomResourceDefinition" {
+        if let Some((k, schema)) = crate::model::schema::from_crd(doc) {
+            out.push((k, schema, line_at(text, doc.span.start as usize) as u32));
+        }
+    } else if kind.ends_with("List") {
+        for item in doc.get("items").map(Node::items).unwrap_or_default() {
+            crds_in(item, text, out);
+        }
+    }
 }
 
 /// Template syntax that makes a document fail to parse as YAML until it is rendered.

@@ -280,17 +280,15 @@ pub(crate) fn render_all(
 
 /// Whether a rule checks resources of `kind` on their own. Services are checked only
 /// beside the Flagger Canary that owns them (`flagger-owned-resource`), which is checked
-/// itself; the other kinds the rules read (workloads, Gateways) are only looked up. The
-/// schema rules do not count: they check a document alone, which needs no render (a file
-/// no render uses is checked as written).
+/// itself; the other kinds the rules read (workloads, Gateways) are only looked up. Rules
+/// that read each document alone (the schema rules) do not count: a file no render uses
+/// is checked as written.
 pub(crate) fn is_checked(kind: crate::model::kinds::Kind) -> bool {
-    use crate::codes::RuleId;
     use crate::model::kinds::Kind;
     kind != Kind::Service
-        && crate::rules::registry::RULES.iter().any(|r| {
-            !matches!(r.id(), RuleId::UnknownField | RuleId::InvalidField)
-                && r.kinds().contains(&kind)
-        })
+        && crate::rules::registry::RULES
+            .iter()
+            .any(|r| !r.reads_documents_alone() && r.kinds().contains(&kind))
 }
 
 /// Whether a kustomization or one it includes lists a file that holds (or may hold) a

@@ -111,7 +111,21 @@ pub struct LineCol {
     pub column: u32,
 }
 
+fn is_test_assertion(path: &str) -> bool {
+    let path = path.replace('\\', "/").to_ascii_lowercase();
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or("");
+    name.contains("assert") || parts.any(|dir| dir == "assertions" || dir == "asserts")
+}
+
 impl SourceFile {
+    /// Whether the file holds what a test expects to find in the cluster rather than what
+    /// it applies: a Chainsaw or KUTTL assertion (`*assert*.yaml`, or a file in an
+    /// `assertions` directory). Its objects are compared with live ones, never applied.
+    pub(crate) fn is_test_assertion(&self) -> bool {
+        is_test_assertion(&self.display)
+    }
+
     pub fn new(path: PathBuf, display: String, text: Arc<str>) -> Self {
         SourceFile {
             path,
@@ -214,6 +228,13 @@ impl SourceFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assertion_files() {
+        assert!(is_test_assertion("t/chainsaw/a/assertions/route.yaml"));
+        assert!(is_test_assertion("t/e2e/x/01-assert.yaml"));
+        assert!(!is_test_assertion("t/chainsaw/a/resources/route.yaml"));
+    }
 
     #[test]
     fn columns_count_characters() {

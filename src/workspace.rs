@@ -231,8 +231,19 @@ impl Workspace {
         };
         let mut diags = Vec::new();
         let mut builds: Vec<Option<std::path::PathBuf>> = Vec::new();
-        for lf in loaded {
+        let mut crds = Vec::new();
+        for mut lf in loaded {
             stats.documents += lf.documents;
+            for (kind, schema, line) in std::mem::take(&mut lf.crds) {
+                crds.push(crate::model::schema::VendoredCrd {
+                    kind,
+                    path: load::lexically_clean(&lf.source.path),
+                    display: lf.source.display.clone(),
+                    line,
+                    schema,
+                    content: 0,
+                });
+            }
             if lf
                 .diagnostics
                 .iter()
@@ -285,12 +296,27 @@ impl Workspace {
             None => (Vec::new(), Vec::new()),
         };
         diags.extend(found);
+        crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        for i in 0..crds.len() {
+            crds[i].content = (0..i)
+                .find(|&j| crds[j].kind == crds[i].kind && crds[j].schema == crds[i].schema)
+                .unwrap_or(i);
+        }
+        let crds: std::sync::Arc<[crate::model::schema::VendoredCrd]> = crds.into();
+        let overlays = overlays
+            .into_iter()
+            .map(|mut o| {
+                o.index = o.index.with_crds(crds.clone());
+                o
+            })
+            .collect::<Vec<_>>();
         stats.resources = resources.len()
             + overlays
                 .iter()
                 .map(|o| o.index.resources.len())
                 .sum::<usize>();
         let index = Index::new(resources, opts.root_namespace.clone())
+            .with_crds(crds)
             .with_directories(files.iter().map(|f| f.path.parent()))
             .with_builds(builds.iter().map(Option::as_deref));
         Workspace {

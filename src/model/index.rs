@@ -63,6 +63,9 @@ pub struct Index {
     foreign: Option<crate::model::spanned::ForeignFiles>,
     /// Gateway API routes by route kind, parent and hostname, built on first use.
     route_groups: std::sync::OnceLock<crate::model::route_match::RouteGroups>,
+    /// The CustomResourceDefinitions of the validated kinds that the repository writes,
+    /// sorted by path (see [`crate::model::schema::nearest`]).
+    crds: std::sync::Arc<[crate::model::schema::VendoredCrd]>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -113,6 +116,20 @@ impl<'a> DrSelection<'a> {
 }
 
 impl Index {
+    /// Gives the index the repository's CustomResourceDefinitions of the validated kinds.
+    pub(crate) fn with_crds(
+        mut self,
+        crds: std::sync::Arc<[crate::model::schema::VendoredCrd]>,
+    ) -> Self {
+        self.crds = crds;
+        self
+    }
+
+    /// The repository's CustomResourceDefinitions of the validated kinds.
+    pub(crate) fn crds(&self) -> &[crate::model::schema::VendoredCrd] {
+        &self.crds
+    }
+
     pub(crate) fn new(resources: Vec<Resource>, root_namespace: String) -> Self {
         let mut ix = Index {
             resources,
@@ -140,6 +157,7 @@ impl Index {
             se_hosts: std::sync::OnceLock::new(),
             foreign: None,
             route_groups: std::sync::OnceLock::new(),
+            crds: std::sync::Arc::from(Vec::new()),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {

@@ -297,16 +297,6 @@ pub(crate) fn same_action(a: &RouteRule<'_>, b: &RouteRule<'_>) -> bool {
     data(a, "backendRefs") == data(b, "backendRefs") && data(a, "filters") == data(b, "filters")
 }
 
-/// Whether a file holds what a test expects to find in the cluster rather than what it
-/// applies: a Chainsaw or KUTTL assertion (`*assert*.yaml`, or a file in an `assertions`
-/// directory). Its objects are compared with live ones, never applied.
-pub(crate) fn is_test_assertion(path: &str) -> bool {
-    let path = path.replace('\\', "/").to_ascii_lowercase();
-    let mut parts = path.rsplit('/');
-    let name = parts.next().unwrap_or("");
-    name.contains("assert") || parts.any(|dir| dir == "assertions" || dir == "asserts")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,12 +354,5 @@ mod tests {
             ["Exact s/M"]
         );
         assert_eq!(keys(Kind::GrpcRoute, "filters: []"), ["every method"]);
-    }
-
-    #[test]
-    fn assertion_files() {
-        assert!(is_test_assertion("t/chainsaw/a/assertions/route.yaml"));
-        assert!(is_test_assertion("t/e2e/x/01-assert.yaml"));
-        assert!(!is_test_assertion("t/chainsaw/a/resources/route.yaml"));
     }
 }

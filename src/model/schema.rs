@@ -10,6 +10,7 @@
 //! (`x-kubernetes-validations`) and `format` are not checked.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
@@ -17,85 +18,84 @@ use serde_json::{Map, Value as Json};
 
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
-use crate::model::route_match::is_test_assertion;
 use crate::source::{SourceFile, Span};
 use crate::yaml::{Node, Scalar, Style, Value};
 
-/// The embedded schema of each kind that has one.
-const EMBEDDED: &[(Kind, &str)] = &[
-    (
-        Kind::VirtualService,
-        include_str!("../../schemas/networking.istio.io_VirtualService.json"),
-    ),
-    (
-        Kind::DestinationRule,
-        include_str!("../../schemas/networking.istio.io_DestinationRule.json"),
-    ),
-    (
-        Kind::Gateway,
-        include_str!("../../schemas/networking.istio.io_Gateway.json"),
-    ),
-    (
-        Kind::ServiceEntry,
-        include_str!("../../schemas/networking.istio.io_ServiceEntry.json"),
-    ),
-    (
-        Kind::Canary,
-        include_str!("../../schemas/flagger.app_Canary.json"),
-    ),
-    (
-        Kind::MetricTemplate,
-        include_str!("../../schemas/flagger.app_MetricTemplate.json"),
-    ),
-    (
-        Kind::Rollout,
-        include_str!("../../schemas/argoproj.io_Rollout.json"),
-    ),
-    (
-        Kind::AnalysisTemplate,
-        include_str!("../../schemas/argoproj.io_AnalysisTemplate.json"),
-    ),
-    (
-        Kind::ClusterAnalysisTemplate,
-        include_str!("../../schemas/argoproj.io_ClusterAnalysisTemplate.json"),
-    ),
-    (
-        Kind::HttpRoute,
-        include_str!("../../schemas/gateway.networking.k8s.io_HTTPRoute.json"),
-    ),
-    (
-        Kind::GrpcRoute,
-        include_str!("../../schemas/gateway.networking.k8s.io_GRPCRoute.json"),
-    ),
-    (
-        Kind::KubernetesGateway,
-        include_str!("../../schemas/gateway.networking.k8s.io_Gateway.json"),
-    ),
-    (
-        Kind::ReferenceGrant,
-        include_str!("../../schemas/gateway.networking.k8s.io_ReferenceGrant.json"),
-    ),
+/// The kinds validated against a schema, in the order of [`EMBEDDED`] and [`CRD_NAMES`].
+pub(crate) const KINDS: &[Kind] = &[
+    Kind::VirtualService,
+    Kind::DestinationRule,
+    Kind::Gateway,
+    Kind::ServiceEntry,
+    Kind::Canary,
+    Kind::MetricTemplate,
+    Kind::Rollout,
+    Kind::AnalysisTemplate,
+    Kind::ClusterAnalysisTemplate,
+    Kind::HttpRoute,
+    Kind::GrpcRoute,
+    Kind::KubernetesGateway,
+    Kind::ReferenceGrant,
 ];
 
-/// The schemas of one kind: one per version of its CRD.
-#[derive(Debug)]
+/// The embedded schema of each of [`KINDS`].
+const EMBEDDED: [&str; KINDS.len()] = [
+    include_str!("../../schemas/networking.istio.io_VirtualService.json"),
+    include_str!("../../schemas/networking.istio.io_DestinationRule.json"),
+    include_str!("../../schemas/networking.istio.io_Gateway.json"),
+    include_str!("../../schemas/networking.istio.io_ServiceEntry.json"),
+    include_str!("../../schemas/flagger.app_Canary.json"),
+    include_str!("../../schemas/flagger.app_MetricTemplate.json"),
+    include_str!("../../schemas/argoproj.io_Rollout.json"),
+    include_str!("../../schemas/argoproj.io_AnalysisTemplate.json"),
+    include_str!("../../schemas/argoproj.io_ClusterAnalysisTemplate.json"),
+    include_str!("../../schemas/gateway.networking.k8s.io_HTTPRoute.json"),
+    include_str!("../../schemas/gateway.networking.k8s.io_GRPCRoute.json"),
+    include_str!("../../schemas/gateway.networking.k8s.io_Gateway.json"),
+    include_str!("../../schemas/gateway.networking.k8s.io_ReferenceGrant.json"),
+];
+
+/// The `metadata.name` of the CustomResourceDefinition of each of [`KINDS`]:
+/// `<plural>.<group>`, as the API server requires.
+pub(crate) const CRD_NAMES: [&str; KINDS.len()] = [
+    "virtualservices.networking.istio.io",
+    "destinationrules.networking.istio.io",
+    "gateways.networking.istio.io",
+    "serviceentries.networking.istio.io",
+    "canaries.flagger.app",
+    "metrictemplates.flagger.app",
+    "rollouts.argoproj.io",
+    "analysistemplates.argoproj.io",
+    "clusteranalysistemplates.argoproj.io",
+    "httproutes.gateway.networking.k8s.io",
+    "grpcroutes.gateway.networking.k8s.io",
+    "gateways.gateway.networking.k8s.io",
+    "referencegrants.gateway.networking.k8s.io",
+];
+
+/// The schemas of one kind: one per version of its CRD that has one.
+#[derive(Debug, PartialEq)]
 pub(crate) struct KindSchema {
     /// The versions the CRD serves, in its order.
     pub(crate) served: Vec<String>,
+    /// The schema of each version that has one (a CRD of `apiextensions.k8s.io/v1beta1`
+    /// may have none, or one for all versions).
     versions: Map<String, Json>,
+}
+
+/// What a CRD says of one version of its kind.
+enum Served<'s> {
+    Schema(&'s Json),
+    /// Served, with no schema: the API server neither prunes nor validates.
+    NoSchema,
+    /// Not served: the API server rejects documents of the version.
+    No,
 }
 
 impl KindSchema {
     fn parse(text: &str) -> KindSchema {
         let mut doc: Json = serde_json::from_str(text).expect("embedded schemas are valid JSON");
-        let served = doc["served"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| Some(v.as_str()?.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let served = strings(doc.get("served"));
         let versions = match doc["versions"].take() {
             Json::Object(m) => m,
             _ => Map::new(),
@@ -103,20 +103,160 @@ impl KindSchema {
         KindSchema { served, versions }
     }
 
-    fn version(&self, version: &str) -> Option<&Json> {
-        self.served
-            .iter()
-            .any(|v| v == version)
-            .then(|| self.versions.get(version))
-            .flatten()
+    fn version(&self, version: &str) -> Served<'_> {
+        if !self.served.iter().any(|v| v == version) {
+            return Served::No;
+        }
+        self.versions
+            .get(version)
+            .map_or(Served::NoSchema, Served::Schema)
     }
 }
 
-/// The schema of a kind, parsed on first use.
+/// The embedded schema of a kind, parsed on first use.
 pub(crate) fn schema_of(kind: Kind) -> Option<&'static KindSchema> {
-    static PARSED: [OnceLock<KindSchema>; 13] = [const { OnceLock::new() }; 13];
-    let i = EMBEDDED.iter().position(|&(k, _)| k == kind)?;
-    Some(PARSED[i].get_or_init(|| KindSchema::parse(EMBEDDED[i].1)))
+    static PARSED: [OnceLock<KindSchema>; KINDS.len()] = [const { OnceLock::new() }; KINDS.len()];
+    let i = KINDS.iter().position(|&k| k == kind)?;
+    Some(PARSED[i].get_or_init(|| KindSchema::parse(EMBEDDED[i])))
+}
+
+/// A CustomResourceDefinition of one of [`KINDS`] written in the repository (teams vendor
+/// their cluster's CRDs): documents of its kind are validated against it rather than
+/// against the embedded schema.
+#[derive(Debug)]
+pub(crate) struct VendoredCrd {
+    pub(crate) kind: Kind,
+    /// The file, lexically clean, for [`nearest`].
+    pub(crate) path: PathBuf,
+    /// The file as reported, and the line of the document.
+    pub(crate) display: String,
+    pub(crate) line: u32,
+    pub(crate) schema: KindSchema,
+    /// The same number for CRDs with the same schemas (copies of one file).
+    pub(crate) content: usize,
+}
+
+impl VendoredCrd {
+    /// `crds/istio.yaml:12` (renderers escape it).
+    pub(crate) fn location(&self) -> String {
+        format!("{}:{}", self.display, self.line)
+    }
+}
+
+/// Whether the metadata of a CustomResourceDefinition, as written, may name one of
+/// [`KINDS`]' CRDs: the pre-scan's test, so that the many other CRDs of a repository are
+/// never parsed.
+pub(crate) fn may_name_crd(metadata: &str) -> bool {
+    CRD_NAMES
+        .iter()
+        .any(|n| memchr::memmem::find(metadata.as_bytes(), n.as_bytes()).is_some())
+}
+
+/// The kind and schemas of a CustomResourceDefinition of one of [`KINDS`]: its
+/// `metadata.name` is the kind's CRD name and its `spec.group` and `spec.names.kind` agree.
+/// Reads `apiextensions.k8s.io/v1` (a schema per version) and `v1beta1` (`spec.validation`
+/// for every version, `spec.version` for a single one).
+pub(crate) fn from_crd(doc: &Node) -> Option<(Kind, KindSchema)> {
+    let name = doc.path(&["metadata", "name"])?.as_str()?;
+    let i = CRD_NAMES.iter().position(|n| *n == name)?;
+    let kind = KINDS[i];
+    let spec = doc.get("spec")?;
+    let group = spec.get("group")?.as_str()?;
+    let names_kind = spec.path(&["names", "kind"])?.as_str()?;
+    if Kind::from_api(&format!("{group}/v"), names_kind) != Some(kind) {
+        return None;
+    }
+    let common = spec.path(&["validation", "openAPIV3Schema"]);
+    let mut served = Vec::new();
+    let mut versions = Map::new();
+    let listed = spec.get("versions").map(Node::items).unwrap_or_default();
+    for v in listed {
+        let Some(version) = v.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        let on = v
+            .get("served")
+            .and_then(|s| s.as_scalar())
+            .and_then(Scalar::as_bool)
+            .unwrap_or(true);
+        if on {
+            served.push(version.to_string());
+        }
+        if let Some(schema) = v.path(&["schema", "openAPIV3Schema"]).or(common) {
+            versions.insert(version.to_string(), to_json(schema));
+        }
+    }
+    if listed.is_empty() {
+        let version = spec.get("version")?.as_str()?;
+        served.push(version.to_string());
+        if let Some(schema) = common {
+            versions.insert(version.to_string(), to_json(schema));
+        }
+    }
+    Some((kind, KindSchema { served, versions }))
+}
+
+/// A schema written in YAML, as JSON, without `description`s (documentation only), as
+/// `schemas/generate` writes the embedded ones.
+fn to_json(n: &Node) -> Json {
+    match &n.value {
+        Value::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .filter_map(|e| {
+                    let key = e.key.as_str()?;
+                    let doc = key == "description" && e.value.as_scalar().is_some();
+                    (!doc).then(|| (key.to_string(), to_json(&e.value)))
+                })
+                .collect(),
+        ),
+        Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Scalar(s) => match scalar_type(s) {
+            "null" => Json::Null,
+            "boolean" => Json::Bool(s.as_bool().unwrap_or(false)),
+            "integer" => s.as_int().map_or(Json::Null, Json::from),
+            "number" => s
+                .text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Json::Null, Json::Number),
+            _ => Json::String(s.text.clone()),
+        },
+    }
+}
+
+/// The vendored CRD of `kind` nearest to `file`: the one whose directory shares the most
+/// leading components with the file's (a monorepo's clusters each vendor their own). When
+/// CRDs with different schemas are equally near, the repository does not say which the
+/// file's cluster runs: none is used (the embedded schema is).
+pub(crate) fn nearest<'c>(
+    crds: &'c [VendoredCrd],
+    kind: Kind,
+    file: &Path,
+) -> Option<&'c VendoredCrd> {
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let shared = |c: &VendoredCrd| {
+        let cdir = c.path.parent().unwrap_or(Path::new(""));
+        cdir.components()
+            .zip(dir.components())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut best: Option<(&VendoredCrd, usize)> = None;
+    let mut ambiguous = false;
+    for c in crds.iter().filter(|c| c.kind == kind) {
+        let n = shared(c);
+        match best {
+            Some((_, m)) if n < m => {}
+            Some((b, m)) if n == m => ambiguous |= b.content != c.content,
+            _ => {
+                best = Some((c, n));
+                ambiguous = false;
+            }
+        }
+    }
+    best.filter(|_| !ambiguous).map(|(c, _)| c)
 }
 
 /// One step of the path from the document's root to a node.
@@ -199,11 +339,44 @@ pub(crate) struct Violation {
     pub(crate) shown: Option<String>,
 }
 
+/// Where a document departs from its schema, and which schema judged it.
+#[derive(Debug, Default)]
+pub(crate) struct Validation<'c> {
+    pub(crate) violations: Vec<Violation>,
+    /// The repository's CRD that judged the document, when not the embedded one.
+    pub(crate) crd: Option<&'c VendoredCrd>,
+}
+
+impl Validation<'_> {
+    /// What a message adds when the repository's CRD judged the document:
+    /// ` (schema: the CustomResourceDefinition at `crds/istio.yaml:12`)`.
+    pub(crate) fn judged_by(&self) -> String {
+        self.crd
+            .map(|c| {
+                format!(
+                    " (schema: the CustomResourceDefinition at `{}`)",
+                    c.location()
+                )
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// Validates a document of `kind` against the schema of its `apiVersion`: the top-level
-/// fields and `spec` (`metadata` and `status` are not checked).
-pub(crate) fn validate(kind: Kind, root: &Node) -> Vec<Violation> {
-    let mut out = Vec::new();
-    let Some(ks) = schema_of(kind) else {
+/// fields and `spec` (`metadata` and `status` are not checked). The schema is `crd`'s when
+/// the repository vendors one, else the embedded one; a version `crd` serves without a
+/// schema (a `v1beta1` CRD with no `validation`) is checked against the embedded schema
+/// of that version, which the controller's own types follow.
+pub(crate) fn validate<'c>(
+    kind: Kind,
+    root: &Node,
+    crd: Option<&'c VendoredCrd>,
+) -> Validation<'c> {
+    let mut out = Validation {
+        violations: Vec::new(),
+        crd,
+    };
+    let Some(embedded) = schema_of(kind) else {
         return out;
     };
     let Some(api) = root.get("apiVersion") else {
@@ -215,30 +388,40 @@ pub(crate) fn validate(kind: Kind, root: &Node) -> Vec<Violation> {
     else {
         return out;
     };
-    if is_templated(version) {
+    if is_templated(version) || !is_manifest(root) {
         return out;
     }
-    if skipped(kind, version) || !is_manifest(root) {
-        return out;
-    }
-    let Some(schema) = ks.version(version) else {
-        out.push(Violation {
-            path: vec![Segment::Key("apiVersion".into())],
-            span: api.span,
-            problem: Problem::Version {
-                version: version.to_string(),
-                served: ks.served.clone(),
-            },
-            shown: None,
-        });
-        return out;
+    let (ks, schema) = match crd.map(|c| (&c.schema, c.schema.version(version))) {
+        Some((ks, Served::Schema(s))) => (ks, s),
+        Some((ks, Served::No)) => {
+            out.violations.push(not_served(api, version, ks));
+            return out;
+        }
+        Some((_, Served::NoSchema)) => match embedded.versions.get(version) {
+            Some(s) => {
+                out.crd = None;
+                (embedded, s)
+            }
+            None => return out,
+        },
+        None if skipped(kind, version) => return out,
+        None => match embedded.version(version) {
+            Served::Schema(s) => (embedded, s),
+            Served::NoSchema => return out,
+            Served::No => {
+                out.violations.push(not_served(api, version, embedded));
+                return out;
+            }
+        },
     };
     let mut w = Walker {
-        out: &mut out,
-        experimental: matches!(
-            kind,
-            Kind::HttpRoute | Kind::GrpcRoute | Kind::KubernetesGateway | Kind::ReferenceGrant
-        ),
+        out: &mut out.violations,
+        // A vendored CRD is the cluster's: it says exactly which channel it is.
+        experimental: crd.is_none()
+            && matches!(
+                kind,
+                Kind::HttpRoute | Kind::GrpcRoute | Kind::KubernetesGateway | Kind::ReferenceGrant
+            ),
         path: Vec::new(),
         structural: true,
     };
@@ -266,7 +449,7 @@ pub(crate) fn validate(kind: Kind, root: &Node) -> Vec<Violation> {
             w.push(at, Problem::Required { field: req });
         }
     }
-    for v in &mut out {
+    for v in &mut out.violations {
         if let Problem::Unknown {
             field, elsewhere, ..
         } = &mut v.problem
@@ -292,9 +475,23 @@ pub(crate) fn validate(kind: Kind, root: &Node) -> Vec<Violation> {
     out
 }
 
+fn not_served(api: &Node, version: &str, ks: &KindSchema) -> Violation {
+    Violation {
+        path: vec![Segment::Key("apiVersion".into())],
+        span: api.span,
+        problem: Problem::Version {
+            version: version.to_string(),
+            served: ks.served.clone(),
+        },
+        shown: None,
+    }
+}
+
 /// Versions no embedded CRD serves but that clusters still run: Gateway API `v1alpha2`
-/// (served by the experimental channel, and by the standard channel before v1.0, for
-/// HTTPRoute, GRPCRoute, Gateway and ReferenceGrant). Documents of them are not checked.
+/// (HTTPRoute, GRPCRoute, Gateway and ReferenceGrant: served by the releases before v1.0,
+/// by the experimental channel for GRPCRoute and ReferenceGrant, and by the HTTPRoute CRD
+/// Linkerd installs). Without a vendored CRD that says what the cluster serves, documents
+/// of them are not checked.
 fn skipped(kind: Kind, version: &str) -> bool {
     matches!(
         kind,
@@ -810,11 +1007,18 @@ fn explain(alternatives: &[Json], n: &Node, met: usize) -> String {
 
 /// The schema violations of a resource; none for a test assertion (a Chainsaw or KUTTL
 /// assert file holds partial documents that are compared with the cluster, not applied).
-pub(crate) fn violations(res: &Resource, file: Option<&SourceFile>) -> Vec<Violation> {
-    if file.is_some_and(|f| is_test_assertion(&f.display)) {
-        return Vec::new();
+pub(crate) fn violations<'c>(
+    res: &Resource,
+    file: Option<&SourceFile>,
+    crds: &'c [VendoredCrd],
+) -> Validation<'c> {
+    if file.is_some_and(SourceFile::is_test_assertion) {
+        return Validation::default();
     }
-    validate(res.kind, &res.root)
+    let crd = file
+        .filter(|_| crds.iter().any(|c| c.kind == res.kind))
+        .and_then(|f| nearest(crds, res.kind, &crate::load::lexically_clean(&f.path)));
+    validate(res.kind, &res.root, crd)
 }
 
 /// What a message calls the object at `path`: a name readers know for the common places,
@@ -864,7 +1068,8 @@ mod tests {
 
     fn problems(text: &str, kind: Kind) -> Vec<(String, Problem)> {
         let doc = load(text, 0).docs.remove(0);
-        validate(kind, &doc)
+        validate(kind, &doc, None)
+            .violations
             .into_iter()
             .map(|v| (path_text(&v.path), v.problem))
             .collect()
@@ -872,11 +1077,11 @@ mod tests {
 
     #[test]
     fn every_embedded_schema_parses() {
-        for &(kind, _) in EMBEDDED {
+        for &kind in KINDS {
             let ks = schema_of(kind).expect("embedded");
             assert!(!ks.served.is_empty(), "{kind}");
             for v in &ks.served {
-                assert!(ks.version(v).is_some(), "{kind} {v}");
+                assert!(matches!(ks.version(v), Served::Schema(_)), "{kind} {v}");
             }
         }
     }
@@ -918,5 +1123,87 @@ mod tests {
             matches!(&p[0].1, Problem::Version { version, .. } if version == "v1alpha4"),
             "{p:?}"
         );
+    }
+
+    fn vendored(path: &str, text: &str, content: usize) -> VendoredCrd {
+        let doc = load(text, 0).docs.remove(0);
+        let (kind, schema) = from_crd(&doc).expect("a CRD of a validated kind");
+        VendoredCrd {
+            kind,
+            path: PathBuf::from(path),
+            display: path.to_string(),
+            line: 1,
+            schema,
+            content,
+        }
+    }
+
+    const OLD_CRD: &str = "apiVersion: apiextensions.k8s.io/v1beta1\nkind: CustomResourceDefinition\nmetadata: {name: virtualservices.networking.istio.io}\nspec:\n  group: networking.istio.io\n  names: {kind: VirtualService, plural: virtualservices}\n  version: v1alpha3\n";
+
+    #[test]
+    fn crds_of_both_apiextensions_versions_are_read() {
+        let c = vendored("crds/a.yaml", OLD_CRD, 0);
+        assert_eq!(c.kind, Kind::VirtualService);
+        assert_eq!(c.schema.served, ["v1alpha3"]);
+        assert!(matches!(c.schema.version("v1alpha3"), Served::NoSchema));
+        let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: canaries.flagger.app}\nspec:\n  group: flagger.app\n  names: {kind: Canary, plural: canaries}\n  versions:\n  - name: v1beta1\n    schema:\n      openAPIV3Schema:\n        description: a Canary\n        type: object\n        properties:\n          spec: {type: object, properties: {maxWeight: {type: integer, maximum: 100}}}\n  - name: v1alpha1\n    served: false\n";
+        let c = vendored("crds/b.yaml", text, 0);
+        assert_eq!(c.schema.served, ["v1beta1"]);
+        let Served::Schema(s) = c.schema.version("v1beta1") else {
+            panic!("{c:?}")
+        };
+        assert!(s.get("description").is_none(), "{s}");
+        assert_eq!(
+            s["properties"]["spec"]["properties"]["maxWeight"]["maximum"],
+            100
+        );
+        assert!(matches!(c.schema.version("v1alpha1"), Served::No));
+        // A CRD of another group, or named for another kind, is not one of them.
+        let other = OLD_CRD.replace("group: networking.istio.io", "group: example.com");
+        assert!(from_crd(&load(&other, 0).docs[0]).is_none());
+    }
+
+    #[test]
+    fn a_served_version_without_schema_is_checked_against_the_embedded_one() {
+        let crd = vendored("crds/a.yaml", OLD_CRD, 0);
+        let text = "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  htp: []\n";
+        let doc = load(text, 0).docs.remove(0);
+        let v = validate(Kind::VirtualService, &doc, Some(&crd));
+        assert!(v.crd.is_none(), "the embedded schema judged it");
+        assert!(
+            matches!(&v.violations[0].problem, Problem::Unknown { field, .. } if field == "htp")
+        );
+        // `v1` is not served by that cluster.
+        let doc = load(&text.replace("v1alpha3", "v1"), 0).docs.remove(0);
+        let v = validate(Kind::VirtualService, &doc, Some(&crd));
+        assert!(v.crd.is_some());
+        assert!(
+            matches!(&v.violations[0].problem, Problem::Version { served, .. } if served == &["v1alpha3"])
+        );
+    }
+
+    #[test]
+    fn the_nearest_crd_is_used_and_equally_near_different_ones_are_not() {
+        let newer = OLD_CRD.replace("version: v1alpha3", "version: v1beta1");
+        let crds = [
+            vendored("prod/crds/vs.yaml", OLD_CRD, 0),
+            vendored("staging/crds/vs.yaml", &newer, 1),
+        ];
+        let at = |f: &str| {
+            nearest(&crds, Kind::VirtualService, Path::new(f)).map(|c| c.display.as_str())
+        };
+        assert_eq!(at("prod/apps/vs.yaml"), Some("prod/crds/vs.yaml"));
+        assert_eq!(at("staging/vs.yaml"), Some("staging/crds/vs.yaml"));
+        assert_eq!(at("shared/vs.yaml"), None);
+        assert_eq!(
+            nearest(&crds, Kind::Canary, Path::new("prod/c.yaml")).map(|c| c.line),
+            None
+        );
+        // Copies of one CRD are not a choice.
+        let copies = [
+            vendored("prod/crds/vs.yaml", OLD_CRD, 0),
+            vendored("staging/crds/vs.yaml", OLD_CRD, 0),
+        ];
+        assert!(nearest(&copies, Kind::VirtualService, Path::new("shared/vs.yaml")).is_some());
     }
 }

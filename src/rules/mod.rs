@@ -18,6 +18,8 @@
 //!    (`INSTA_UPDATE=always cargo test --test rules`).
 //! 5. `cargo run -- rules --format markdown` gives the README's rule table.
 
+use std::cell::OnceCell;
+
 use crate::codes::RuleId;
 use crate::config::Policy;
 use crate::diagnostic::{Diagnostic, Related, Severity};
@@ -25,6 +27,7 @@ use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
+use crate::model::schema::Validation;
 use crate::model::spanned::{Locate, Location};
 use crate::source::SourceFile;
 use crate::text::{backtick_list, did_you_mean};
@@ -39,6 +42,12 @@ pub(crate) trait Declared {
 
 pub(crate) trait Rule: Declared + Sync {
     fn check(&self, res: &Resource, cx: &mut Context<'_>);
+
+    /// Whether the rule reads each document as written, alone: then a kind only it reads
+    /// does not make a kustomization render (see [`crate::overlay::is_checked`]).
+    fn reads_documents_alone(&self) -> bool {
+        false
+    }
 }
 
 /// Declares a rule: the unit struct named as its `RuleId` variant, and the kinds it checks.
@@ -53,6 +62,19 @@ macro_rules! declare_rule {
 
             fn kinds(&self) -> &'static [$crate::model::kinds::Kind] {
                 &[$($kind),*]
+            }
+        }
+    };
+    ($name:ident, kinds: $kinds:path) => {
+        pub(crate) struct $name;
+
+        impl $crate::rules::Declared for $name {
+            fn id(&self) -> $crate::codes::RuleId {
+                $crate::codes::RuleId::$name
+            }
+
+            fn kinds(&self) -> &'static [$crate::model::kinds::Kind] {
+                $kinds
             }
         }
     };
@@ -75,6 +97,8 @@ pub(crate) struct Context<'a> {
     res: &'a Resource,
     rule: RuleId,
     baseline: Option<&'a Baseline>,
+    /// The resource's schema validation, shared by the rules that read it.
+    schema: &'a OnceCell<Validation<'a>>,
     out: Vec<Diagnostic>,
 }
 
@@ -85,6 +109,7 @@ impl<'a> Context<'a> {
         policy: &'a Policy,
         res: &'a Resource,
         rule: RuleId,
+        schema: &'a OnceCell<Validation<'a>>,
     ) -> Self {
         Context {
             index,
@@ -93,6 +118,7 @@ impl<'a> Context<'a> {
             res,
             rule,
             baseline: None,
+            schema,
             out: Vec::new(),
         }
     }
@@ -101,6 +127,14 @@ impl<'a> Context<'a> {
     pub(crate) fn with_baseline(mut self, baseline: Option<&'a Baseline>) -> Self {
         self.baseline = baseline;
         self
+    }
+
+    /// Where the resource departs from the schema of its CustomResourceDefinition (the
+    /// repository's own CRD of the kind, nearest to the file, else the embedded one).
+    pub(crate) fn schema(&self) -> &'a Validation<'a> {
+        self.schema.get_or_init(|| {
+            crate::model::schema::violations(self.res, self.file(self.res), self.index.crds())
+        })
     }
 
     /// The repository at the base revision, when the run compares with one (`--base`).
@@ -288,7 +322,15 @@ mod tests {
         let start = PATCH.find("90").unwrap();
         let weight = Spanned::new(90, Location::new(patch, Span::new(start, start + 2)));
         let policy = Policy::default();
-        let mut cx = Context::new(&ws.index, &ws.files, &policy, res, RuleId::WeightSum);
+        let schema = OnceCell::new();
+        let mut cx = Context::new(
+            &ws.index,
+            &ws.files,
+            &policy,
+            res,
+            RuleId::WeightSum,
+            &schema,
+        );
         assert_eq!(cx.line(weight), 8);
         assert_eq!(
             cx.location(weight),

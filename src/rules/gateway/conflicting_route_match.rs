@@ -4,7 +4,7 @@ use crate::model::gateway_api::{GatewayRoute, RouteRule};
 use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::route_match::{
-    is_test_assertion, route_keys, rule_matches, same_action, MatchKey, RouteKey, RuleMatch,
+    route_keys, rule_matches, same_action, MatchKey, RouteKey, RuleMatch,
 };
 use crate::model::spanned::Location;
 use crate::rules::{Context, Rule};
@@ -58,7 +58,7 @@ fn wins(other: &Resource, res: &Resource) -> bool {
 impl Rule for ConflictingRouteMatch {
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         // An assertion's objects are compared with live ones, never applied.
-        if cx.file(res).is_some_and(|f| is_test_assertion(&f.display)) {
+        if cx.file(res).is_some_and(|f| f.is_test_assertion()) {
             return;
         }
         let Some(route) = GatewayRoute::view(res) else {

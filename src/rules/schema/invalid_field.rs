@@ -1,30 +1,12 @@
 //! `invalid-field`: see rules/invalid-field.md.
 
-use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::schema::{self, object_name, path_text, Problem};
 use crate::rules::{Context, Rule};
 use crate::source::SourceFile;
 use crate::text::{backtick_list, join_with};
 
-declare_rule!(
-    InvalidField,
-    kinds: [
-        Kind::VirtualService,
-        Kind::DestinationRule,
-        Kind::Gateway,
-        Kind::ServiceEntry,
-        Kind::Canary,
-        Kind::MetricTemplate,
-        Kind::Rollout,
-        Kind::AnalysisTemplate,
-        Kind::ClusterAnalysisTemplate,
-        Kind::HttpRoute,
-        Kind::GrpcRoute,
-        Kind::KubernetesGateway,
-        Kind::ReferenceGrant,
-    ]
-);
+declare_rule!(InvalidField, kinds: schema::KINDS);
 
 /// "an integer", "a string".
 fn a(ty: &str) -> String {
@@ -36,10 +18,15 @@ fn a(ty: &str) -> String {
 }
 
 impl Rule for InvalidField {
+    fn reads_documents_alone(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let kind = res.kind.name();
         let rejects = format!("the API server rejects the {kind}");
-        for v in schema::violations(res, cx.file(res)) {
+        let validation = cx.schema();
+        for v in &validation.violations {
             let path = path_text(&v.path);
             let value = v
                 .shown
@@ -57,7 +44,8 @@ impl Rule for InvalidField {
                         .map_or("", |(g, _)| g);
                     (
                         format!(
-                            "`{version}` is not a version of {kind} that its CustomResourceDefinition serves ({}): the API server rejects the {kind}",
+                            "`{version}` is not a version of {kind} that {} serves ({}): the API server rejects the {kind}",
+                            validation.crd.map_or("its CustomResourceDefinition".to_string(), |c| format!("the CustomResourceDefinition at `{}`", c.location())),
                             backtick_list(served)
                         ),
                         format!(
@@ -112,11 +100,11 @@ impl Rule for InvalidField {
                     "keep exactly one of the alternatives".to_string(),
                 ),
             };
-            cx.report_with_help(
-                v.span,
-                message.replace("is , which", "is a value which"),
-                help,
-            );
+            let mut message = message.replace("is , which", "is a value which");
+            if !matches!(v.problem, Problem::Version { .. }) {
+                message.push_str(&validation.judged_by());
+            }
+            cx.report_with_help(v.span, message, help);
         }
     }
 }

@@ -1,34 +1,20 @@
 //! `unknown-field`: see rules/unknown-field.md.
 
-use crate::model::kinds::Kind;
 use crate::model::resource::Resource;
 use crate::model::schema::{self, object_name, Problem};
 use crate::rules::{Context, Rule};
 use crate::text::{backtick_list, did_you_mean};
 
-declare_rule!(
-    UnknownField,
-    kinds: [
-        Kind::VirtualService,
-        Kind::DestinationRule,
-        Kind::Gateway,
-        Kind::ServiceEntry,
-        Kind::Canary,
-        Kind::MetricTemplate,
-        Kind::Rollout,
-        Kind::AnalysisTemplate,
-        Kind::ClusterAnalysisTemplate,
-        Kind::HttpRoute,
-        Kind::GrpcRoute,
-        Kind::KubernetesGateway,
-        Kind::ReferenceGrant,
-    ]
-);
+declare_rule!(UnknownField, kinds: schema::KINDS);
 
 /// The most fields a message lists.
 const LISTED: usize = 12;
 
 impl Rule for UnknownField {
+    fn reads_documents_alone(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let kind = res.kind.name();
         let version = res
@@ -36,7 +22,8 @@ impl Rule for UnknownField {
             .get("apiVersion")
             .and_then(|n| n.as_str())
             .unwrap_or("");
-        for v in schema::violations(res, cx.file(res)) {
+        let validation = cx.schema();
+        for v in &validation.violations {
             let Problem::Unknown {
                 field,
                 allowed,
@@ -88,6 +75,7 @@ impl Rule for UnknownField {
             } else {
                 format!("remove the field, or move it to where the {kind} schema defines it")
             };
+            message.push_str(&validation.judged_by());
             cx.report_with_help(v.span, message, help);
         }
     }
