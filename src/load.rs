@@ -44,9 +44,8 @@ pub struct LoadedFile {
     /// The directory of the kustomization that lists the file among its `resources` (see
     /// [`KustomizeNamespaces::build_for`]).
     pub(crate) kustomization_build: Option<PathBuf>,
-    /// The CustomResourceDefinitions of the validated kinds the file writes, with the line
-    /// of each.
-    pub(crate) crds: Vec<(Kind, crate::model::schema::KindSchema, u32)>,
+    /// The CustomResourceDefinitions of the validated kinds the file writes, not yet parsed.
+    pub(crate) crds: Vec<CrdSource>,
 }
 
 impl LoadedFile {
@@ -306,7 +305,7 @@ struct Documents {
     keep: bool,
     /// The documents that name their Helm template, in order.
     helm: Vec<HelmSource>,
-    crds: Vec<(Kind, crate::model::schema::KindSchema, u32)>,
+    crds: Vec<CrdSource>,
 }
 
 impl Documents {
@@ -674,7 +673,17 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             }
         }
         let known_irrelevant = seg.kind.certainly_not(Kind::is_relevant_name);
-        if known_irrelevant && !opts.full_parse && !may_be_crd(text, &seg, bom) {
+        if known_irrelevant && !opts.full_parse {
+            // Of a CustomResourceDefinition of a validated kind, only the identity now:
+            // the rest is parsed if a document uses it (see `model::schema`).
+            if may_be_crd(text, &seg, bom) {
+                let roots: Vec<usize> = seg.roots.iter().map(|r| r + bom).collect();
+                let identity = load_projection(text, start, end, &roots, IDENTITY)
+                    .unwrap_or_else(|| yaml::load(&text[start..end], start));
+                for doc in &identity.docs {
+                    out.crds.extend(CrdSource::of(doc, text, &seg, bom));
+                }
+            }
             continue;
         }
         let piece = &text[start..end];
@@ -702,7 +711,9 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
                 continue;
             };
-            crds_in(&doc, text, &mut out.crds);
+            if kind == "CustomResourceDefinition" {
+                out.crds.extend(CrdSource::of(&doc, text, &seg, bom));
+            }
             if !Kind::is_relevant_name(kind) {
                 continue;
             }
@@ -785,18 +796,54 @@ fn may_be_crd(text: &str, seg: &prescan::Segment, bom: usize) -> bool {
     })
 }
 
-/// The CustomResourceDefinitions of the validated kinds in a document: itself, or the
-/// items of a `List`.
-fn crds_in(doc: &Node, text: &str, out: &mut Vec<(Kind, crate::model::schema::KindSchema, u32)>) {
-    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or_default();
-    if kind == "CustomResourceDefinition" {
-        if let Some((k, schema)) = crate::model::schema::from_crd(doc) {
-            out.push((k, schema, line_at(text, doc.span.start as usize) as u32));
+/// A CustomResourceDefinition of a validated kind in a file, parsed only if a document uses
+/// it (most of a CRD's bytes are its schema).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CrdSource {
+    pub(crate) kind: Kind,
+    /// The document's bytes in the file.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) line: u32,
+    /// A hash of the document without its `metadata` (labels and annotations differ
+    /// between copies of one CRD): equal for copies.
+    pub(crate) content: u64,
+}
+
+impl CrdSource {
+    /// The CRD a parsed document (whole, or its identity) is, when its `metadata.name` is
+    /// that of a validated kind's CRD. Computed from the lines as the pre-scan saw them, so
+    /// that `--full-parse` gives the same.
+    fn of(doc: &Node, text: &str, seg: &prescan::Segment, bom: usize) -> Option<CrdSource> {
+        use std::hash::{Hash, Hasher};
+        let name = doc.path(&["metadata", "name"])?.as_str()?;
+        let i = crate::model::schema::CRD_NAMES
+            .iter()
+            .position(|n| *n == name)?;
+        let (start, end) = (seg.start + bom, seg.end + bom);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        // From the first content line: the `---` and comments before it are not the CRD's.
+        let mut at = seg.roots.first().map_or(start, |r| r + bom);
+        for (j, &r) in seg.roots.iter().enumerate() {
+            let (from, to) = (r + bom, seg.roots.get(j + 1).map_or(end, |n| n + bom));
+            if text[from..to].starts_with("metadata:") {
+                text[at..from].hash(&mut h);
+                at = to;
+            }
         }
-    } else if kind.ends_with("List") {
-        for item in doc.get("items").map(Node::items).unwrap_or_default() {
-            crds_in(item, text, out);
-        }
+        text[at..end].hash(&mut h);
+        Some(CrdSource {
+            kind: crate::model::schema::KINDS[i],
+            start: start as u32,
+            end: end as u32,
+            line: line_at(
+                text,
+                seg.roots
+                    .first()
+                    .map_or(doc.span.start as usize, |r| r + bom),
+            ) as u32,
+            content: h.finish(),
+        })
     }
 }
 
@@ -1071,6 +1118,28 @@ mod tests {
     fn load_str(text: &str, full: bool) -> LoadedFile {
         let src = SourceFile::new(PathBuf::from("t.yaml"), "t.yaml".into(), Arc::from(text));
         load_text(src, LoadOptions { full_parse: full })
+    }
+
+    #[test]
+    fn crds_of_validated_kinds_are_found_by_name_and_the_same_with_full_parse() {
+        let ours = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: canaries.flagger.app\n  labels: {release: \"1\"}\nspec:\n  group: flagger.app\n  names: {kind: Canary}\n";
+        let other = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: applications.argoproj.io\nspec:\n  group: argoproj.io\n  names: {kind: Application}\n";
+        let text = format!(
+            "{other}---\n# the Canary CRD\n{ours}---\n{}",
+            ours.replace("\"1\"", "\"2\"")
+        );
+        let fast = load_str(&text, false);
+        let full = load_str(&text, true);
+        assert_eq!(fast.crds, full.crds);
+        assert_eq!(fast.crds.len(), 2, "{:?}", fast.crds);
+        let c = &fast.crds[0];
+        assert_eq!(c.kind, Kind::Canary);
+        assert_eq!(c.line, 10);
+        assert!(text[c.start as usize..].starts_with("---\n# the Canary CRD\napiVersion"));
+        // Copies that differ in their metadata only have the same content.
+        assert_eq!(fast.crds[0].content, fast.crds[1].content);
+        // A file of CRDs alone holds nothing for the rules.
+        assert!(fast.resources.is_empty());
     }
 
     #[test]

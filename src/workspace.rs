@@ -234,14 +234,19 @@ impl Workspace {
         let mut crds = Vec::new();
         for mut lf in loaded {
             stats.documents += lf.documents;
-            for (kind, schema, line) in std::mem::take(&mut lf.crds) {
+            for c in std::mem::take(&mut lf.crds) {
                 crds.push(crate::model::schema::VendoredCrd {
-                    kind,
+                    kind: c.kind,
                     path: load::lexically_clean(&lf.source.path),
                     display: lf.source.display.clone(),
-                    line,
-                    schema,
-                    content: 0,
+                    line: c.line,
+                    content: c.content,
+                    source: Some(crate::model::schema::CrdText {
+                        text: std::sync::Arc::clone(&lf.source.text),
+                        file: lf.source.path.clone(),
+                        range: c.start as usize..c.end as usize,
+                    }),
+                    schema: std::sync::OnceLock::new(),
                 });
             }
             if lf
@@ -297,12 +302,8 @@ impl Workspace {
         };
         diags.extend(found);
         crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        for i in 0..crds.len() {
-            crds[i].content = (0..i)
-                .find(|&j| crds[j].kind == crds[i].kind && crds[j].schema == crds[i].schema)
-                .unwrap_or(i);
-        }
-        let crds: std::sync::Arc<[crate::model::schema::VendoredCrd]> = crds.into();
+        let crds: std::sync::Arc<[crate::model::schema::VendoredCrd]> =
+            used_crds(crds, &files, &resources, &overlays).into();
         let overlays = overlays
             .into_iter()
             .map(|mut o| {
@@ -329,4 +330,40 @@ impl Workspace {
             restricted: false,
         }
     }
+}
+
+/// Keeps the text of the vendored CRDs that some document of their kind takes as its schema
+/// (see [`crate::model::schema::nearest`]), and drops the others': only those are parsed.
+fn used_crds(
+    mut crds: Vec<crate::model::schema::VendoredCrd>,
+    files: &[crate::source::SourceFile],
+    resources: &[Resource],
+    overlays: &[overlay::Overlay],
+) -> Vec<crate::model::schema::VendoredCrd> {
+    use crate::model::schema::{nearest_at, KINDS};
+    if crds.is_empty() {
+        return crds;
+    }
+    let mut used = vec![false; crds.len()];
+    let mut seen = std::collections::HashSet::new();
+    let all = resources
+        .iter()
+        .chain(overlays.iter().flat_map(|o| o.index.resources.iter()));
+    for r in all.filter(|r| KINDS.contains(&r.kind)) {
+        if !seen.insert((r.kind, r.file)) {
+            continue;
+        }
+        let Some(f) = files.get(r.file as usize) else {
+            continue;
+        };
+        if let Some(i) = nearest_at(&crds, r.kind, &load::lexically_clean(&f.path)) {
+            used[i] = true;
+        }
+    }
+    for (c, used) in crds.iter_mut().zip(used) {
+        if !used {
+            c.source = None;
+        }
+    }
+    crds
 }

@@ -122,7 +122,7 @@ pub(crate) fn schema_of(kind: Kind) -> Option<&'static KindSchema> {
 
 /// A CustomResourceDefinition of one of [`KINDS`] written in the repository (teams vendor
 /// their cluster's CRDs): documents of its kind are validated against it rather than
-/// against the embedded schema.
+/// against the embedded schema. Parsed on first use.
 #[derive(Debug)]
 pub(crate) struct VendoredCrd {
     pub(crate) kind: Kind,
@@ -131,9 +131,11 @@ pub(crate) struct VendoredCrd {
     /// The file as reported, and the line of the document.
     pub(crate) display: String,
     pub(crate) line: u32,
-    pub(crate) schema: KindSchema,
-    /// The same number for CRDs with the same schemas (copies of one file).
-    pub(crate) content: usize,
+    /// Equal for copies of one CRD.
+    pub(crate) content: u64,
+    /// Where to read it; `None` when no document uses the CRD.
+    pub(crate) source: Option<CrdText>,
+    pub(crate) schema: OnceLock<Option<KindSchema>>,
 }
 
 impl VendoredCrd {
@@ -141,6 +143,37 @@ impl VendoredCrd {
     pub(crate) fn location(&self) -> String {
         format!("{}:{}", self.display, self.line)
     }
+
+    /// Its schemas; none when no document uses it, or when it no longer reads as a CRD of
+    /// its kind (a `spec.group` or `spec.names.kind` at odds with its name).
+    pub(crate) fn schema(&self) -> Option<&KindSchema> {
+        self.schema
+            .get_or_init(|| {
+                let src = self.source.as_ref()?;
+                let read;
+                let text: &str = if src.text.is_empty() {
+                    read = std::fs::read_to_string(&src.file).ok()?;
+                    &read
+                } else {
+                    &src.text
+                };
+                let piece = text.get(src.range.clone())?;
+                let loaded = crate::yaml::load(piece, src.range.start);
+                let (kind, schema) = from_crd(loaded.docs.first()?)?;
+                (kind == self.kind).then_some(schema)
+            })
+            .as_ref()
+    }
+}
+
+/// Where a vendored CRD's document is.
+#[derive(Debug)]
+pub(crate) struct CrdText {
+    /// The file's text, when the run keeps it; empty when it does not (a file with no
+    /// resources): the file is then read again, once, if a document uses the CRD.
+    pub(crate) text: Arc<str>,
+    pub(crate) file: PathBuf,
+    pub(crate) range: std::ops::Range<usize>,
 }
 
 /// Whether the metadata of a CustomResourceDefinition, as written, may name one of
@@ -235,6 +268,11 @@ pub(crate) fn nearest<'c>(
     kind: Kind,
     file: &Path,
 ) -> Option<&'c VendoredCrd> {
+    nearest_at(crds, kind, file).map(|i| &crds[i])
+}
+
+/// The position in `crds` of [`nearest`]'s answer.
+pub(crate) fn nearest_at(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
     let dir = file.parent().unwrap_or(Path::new(""));
     let shared = |c: &VendoredCrd| {
         let cdir = c.path.parent().unwrap_or(Path::new(""));
@@ -243,20 +281,20 @@ pub(crate) fn nearest<'c>(
             .take_while(|(a, b)| a == b)
             .count()
     };
-    let mut best: Option<(&VendoredCrd, usize)> = None;
+    let mut best: Option<(usize, usize)> = None;
     let mut ambiguous = false;
-    for c in crds.iter().filter(|c| c.kind == kind) {
+    for (i, c) in crds.iter().enumerate().filter(|(_, c)| c.kind == kind) {
         let n = shared(c);
         match best {
             Some((_, m)) if n < m => {}
-            Some((b, m)) if n == m => ambiguous |= b.content != c.content,
+            Some((b, m)) if n == m => ambiguous |= crds[b].content != c.content,
             _ => {
-                best = Some((c, n));
+                best = Some((i, n));
                 ambiguous = false;
             }
         }
     }
-    best.filter(|_| !ambiguous).map(|(c, _)| c)
+    best.filter(|_| !ambiguous).map(|(i, _)| i)
 }
 
 /// One step of the path from the document's root to a node.
@@ -391,7 +429,12 @@ pub(crate) fn validate<'c>(
     if is_templated(version) || !is_manifest(root) {
         return out;
     }
-    let (ks, schema) = match crd.map(|c| (&c.schema, c.schema.version(version))) {
+    let crd = crd.filter(|c| c.schema().is_some());
+    out.crd = crd;
+    let (ks, schema) = match crd
+        .and_then(VendoredCrd::schema)
+        .map(|ks| (ks, ks.version(version)))
+    {
         Some((ks, Served::Schema(s))) => (ks, s),
         Some((ks, Served::No)) => {
             out.violations.push(not_served(api, version, ks));
@@ -414,10 +457,11 @@ pub(crate) fn validate<'c>(
             }
         },
     };
+    // A vendored CRD is the cluster's: it says exactly which channel it is.
+    let exact = out.crd.is_some();
     let mut w = Walker {
         out: &mut out.violations,
-        // A vendored CRD is the cluster's: it says exactly which channel it is.
-        experimental: crd.is_none()
+        experimental: !exact
             && matches!(
                 kind,
                 Kind::HttpRoute | Kind::GrpcRoute | Kind::KubernetesGateway | Kind::ReferenceGrant
@@ -1125,16 +1169,21 @@ mod tests {
         );
     }
 
-    fn vendored(path: &str, text: &str, content: usize) -> VendoredCrd {
+    fn vendored(path: &str, text: &str, content: u64) -> VendoredCrd {
         let doc = load(text, 0).docs.remove(0);
-        let (kind, schema) = from_crd(&doc).expect("a CRD of a validated kind");
+        let (kind, _) = from_crd(&doc).expect("a CRD of a validated kind");
         VendoredCrd {
             kind,
             path: PathBuf::from(path),
             display: path.to_string(),
             line: 1,
-            schema,
             content,
+            source: Some(CrdText {
+                text: Arc::from(text),
+                file: PathBuf::from(path),
+                range: 0..text.len(),
+            }),
+            schema: OnceLock::new(),
         }
     }
 
@@ -1144,12 +1193,15 @@ mod tests {
     fn crds_of_both_apiextensions_versions_are_read() {
         let c = vendored("crds/a.yaml", OLD_CRD, 0);
         assert_eq!(c.kind, Kind::VirtualService);
-        assert_eq!(c.schema.served, ["v1alpha3"]);
-        assert!(matches!(c.schema.version("v1alpha3"), Served::NoSchema));
+        assert_eq!(c.schema().unwrap().served, ["v1alpha3"]);
+        assert!(matches!(
+            c.schema().unwrap().version("v1alpha3"),
+            Served::NoSchema
+        ));
         let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: canaries.flagger.app}\nspec:\n  group: flagger.app\n  names: {kind: Canary, plural: canaries}\n  versions:\n  - name: v1beta1\n    schema:\n      openAPIV3Schema:\n        description: a Canary\n        type: object\n        properties:\n          spec: {type: object, properties: {maxWeight: {type: integer, maximum: 100}}}\n  - name: v1alpha1\n    served: false\n";
         let c = vendored("crds/b.yaml", text, 0);
-        assert_eq!(c.schema.served, ["v1beta1"]);
-        let Served::Schema(s) = c.schema.version("v1beta1") else {
+        assert_eq!(c.schema().unwrap().served, ["v1beta1"]);
+        let Served::Schema(s) = c.schema().unwrap().version("v1beta1") else {
             panic!("{c:?}")
         };
         assert!(s.get("description").is_none(), "{s}");
@@ -1157,7 +1209,10 @@ mod tests {
             s["properties"]["spec"]["properties"]["maxWeight"]["maximum"],
             100
         );
-        assert!(matches!(c.schema.version("v1alpha1"), Served::No));
+        assert!(matches!(
+            c.schema().unwrap().version("v1alpha1"),
+            Served::No
+        ));
         // A CRD of another group, or named for another kind, is not one of them.
         let other = OLD_CRD.replace("group: networking.istio.io", "group: example.com");
         assert!(from_crd(&load(&other, 0).docs[0]).is_none());
