@@ -673,17 +673,18 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             }
         }
         let known_irrelevant = seg.kind.certainly_not(Kind::is_relevant_name);
-        if known_irrelevant && !opts.full_parse {
-            // Of a CustomResourceDefinition of a validated kind, only the identity now:
-            // the rest is parsed if a document uses it (see `model::schema`).
-            if may_be_crd(text, &seg, bom) {
-                let roots: Vec<usize> = seg.roots.iter().map(|r| r + bom).collect();
-                let identity = load_projection(text, start, end, &roots, IDENTITY)
-                    .unwrap_or_else(|| yaml::load(&text[start..end], start));
-                for doc in &identity.docs {
-                    out.crds.extend(CrdSource::of(doc, text, &seg, bom));
-                }
+        // Of a CustomResourceDefinition of a validated kind, only the identity now, with or
+        // without `--full-parse`: the rest is parsed if a document uses it (see
+        // `model::schema`), more leniently than manifests are.
+        if may_be_crd(text, &seg, bom) {
+            let roots: Vec<usize> = seg.roots.iter().map(|r| r + bom).collect();
+            let identity = load_projection(text, start, end, &roots, IDENTITY)
+                .unwrap_or_else(|| yaml::load(&text[start..end], start));
+            for doc in &identity.docs {
+                out.crds.extend(CrdSource::of(doc, text, &seg, bom));
             }
+        }
+        if known_irrelevant && !opts.full_parse {
             continue;
         }
         let piece = &text[start..end];
@@ -711,7 +712,8 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
                 continue;
             };
-            if kind == "CustomResourceDefinition" {
+            // A CRD the lines could not tell (those they could are read above).
+            if kind == "CustomResourceDefinition" && seg.kind == prescan::Guess::Unknown {
                 out.crds.extend(CrdSource::of(&doc, text, &seg, bom));
             }
             if !Kind::is_relevant_name(kind) {
@@ -815,23 +817,22 @@ impl CrdSource {
     /// that of a validated kind's CRD. Computed from the lines as the pre-scan saw them, so
     /// that `--full-parse` gives the same.
     fn of(doc: &Node, text: &str, seg: &prescan::Segment, bom: usize) -> Option<CrdSource> {
-        use std::hash::{Hash, Hasher};
         let name = doc.path(&["metadata", "name"])?.as_str()?;
         let i = crate::model::schema::CRD_NAMES
             .iter()
             .position(|n| *n == name)?;
         let (start, end) = (seg.start + bom, seg.end + bom);
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = ContentHash::default();
         // From the first content line: the `---` and comments before it are not the CRD's.
         let mut at = seg.roots.first().map_or(start, |r| r + bom);
         for (j, &r) in seg.roots.iter().enumerate() {
             let (from, to) = (r + bom, seg.roots.get(j + 1).map_or(end, |n| n + bom));
             if text[from..to].starts_with("metadata:") {
-                text[at..from].hash(&mut h);
+                h.lines(&text[at..from]);
                 at = to;
             }
         }
-        text[at..end].hash(&mut h);
+        h.lines(&text[at..end]);
         Some(CrdSource {
             kind: crate::model::schema::KINDS[i],
             start: start as u32,
@@ -842,8 +843,36 @@ impl CrdSource {
                     .first()
                     .map_or(doc.span.start as usize, |r| r + bom),
             ) as u32,
-            content: h.finish(),
+            content: h.0,
         })
+    }
+}
+
+/// A hash of a text's content lines, their trailing spaces trimmed, without blank and
+/// comment lines: the same for copies of one CRD that differ in layout only. Not for
+/// adversaries: a collision only makes two CRDs count as copies.
+#[derive(Default)]
+struct ContentHash(u64);
+
+impl ContentHash {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn lines(&mut self, text: &str) {
+        for line in text.lines() {
+            let line = line.trim_end();
+            let body = line.trim_start();
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            let mut chunks = line.as_bytes().chunks_exact(8);
+            for c in &mut chunks {
+                let word = u64::from_le_bytes(c.try_into().unwrap_or_default());
+                self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+            }
+            for &b in chunks.remainder().iter().chain(b"\n") {
+                self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(Self::K);
+            }
+        }
     }
 }
 

@@ -235,15 +235,18 @@ impl Workspace {
         for mut lf in loaded {
             stats.documents += lf.documents;
             for c in std::mem::take(&mut lf.crds) {
+                let path = load::lexically_clean(&lf.source.path);
                 crds.push(crate::model::schema::VendoredCrd {
                     kind: c.kind,
-                    path: load::lexically_clean(&lf.source.path),
+                    scope: crate::model::schema::test_scope(&path),
+                    path,
                     display: lf.source.display.clone(),
                     line: c.line,
                     content: c.content,
                     source: Some(crate::model::schema::CrdText {
                         text: std::sync::Arc::clone(&lf.source.text),
                         file: lf.source.path.clone(),
+                        place: lf.source.place.clone(),
                         range: c.start as usize..c.end as usize,
                     }),
                     schema: std::sync::OnceLock::new(),
@@ -302,8 +305,10 @@ impl Workspace {
         };
         diags.extend(found);
         crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        let crds: std::sync::Arc<[crate::model::schema::VendoredCrd]> =
-            used_crds(crds, &files, &resources, &overlays).into();
+        let crds = used_crds(crds, &files, &resources, &overlays);
+        diags.extend(unreadable_crds(&crds, &mut files));
+        builds.resize(files.len(), None);
+        let crds: std::sync::Arc<[crate::model::schema::VendoredCrd]> = crds.into();
         let overlays = overlays
             .into_iter()
             .map(|mut o| {
@@ -366,4 +371,57 @@ fn used_crds(
         }
     }
     crds
+}
+
+/// Parses the vendored CRDs that documents use, in parallel, and notes each that cannot be
+/// read as a CRD of its kind (the documents then keep the embedded schema), at its first
+/// line; its file joins the file table if it is not there.
+fn unreadable_crds(
+    crds: &[crate::model::schema::VendoredCrd],
+    files: &mut Vec<SourceFile>,
+) -> Vec<Diagnostic> {
+    crds.par_iter().for_each(|c| {
+        c.schema();
+    });
+    let mut out = Vec::new();
+    for c in crds {
+        let Some(src) = c.source.as_ref().filter(|_| c.schema().is_none()) else {
+            continue;
+        };
+        let id = match files.iter().position(|f| f.path == src.file) {
+            Some(id) => id,
+            None => {
+                let text = if src.text.is_empty() {
+                    match std::fs::read_to_string(&src.file) {
+                        Ok(t) => std::sync::Arc::from(t),
+                        Err(_) => continue,
+                    }
+                } else {
+                    std::sync::Arc::clone(&src.text)
+                };
+                let mut f = SourceFile::new(src.file.clone(), c.display.clone(), text);
+                f.place = src.place.clone();
+                files.push(f);
+                files.len() - 1
+            }
+        };
+        let text = &files[id].text;
+        let start = crate::source::line_starts(text)
+            .get(c.line.saturating_sub(1) as usize)
+            .map_or(0, |&s| s as usize);
+        let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+        let kind = c.kind.name();
+        out.push(
+            Diagnostic::new(
+                RuleId::SkippedFile,
+                id as u32,
+                crate::source::Span::new(start, end),
+                format!(
+                    "skipped a CustomResourceDefinition of {kind} that cannot be read (YAML the parser rejects, an alias, or a `spec.group` or `spec.names.kind` at odds with its name): {kind} documents keep the embedded schema"
+                ),
+            )
+            .help("fix the CRD, or remove it from the repository if the cluster does not run it"),
+        );
+    }
+    out
 }

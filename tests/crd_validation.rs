@@ -115,3 +115,38 @@ fn a_node_another_rule_reports_is_left_to_it() {
     let rules: Vec<RuleId> = alone.diagnostics.iter().map(|d| d.rule).collect();
     assert_eq!(rules, [RuleId::InvalidField], "{:?}", alone.diagnostics);
 }
+
+/// A repository's own CRD that cannot be read: a note at it, and the embedded schema for
+/// its documents.
+#[test]
+fn an_unreadable_vendored_crd_is_noted() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: virtualservices.networking.istio.io\nspec:\n  group: networking.istio.io\n  names: {kind: VirtualService}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema: &s {type: object}\n  - name: v1beta1\n    schema:\n      openAPIV3Schema: *s\n";
+    let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n  hosts: [r]\n  htp: []\n";
+    let outcome = canarylint::lint_texts(
+        &[
+            ("crds/vs.yaml".into(), crd.into()),
+            ("apps/vs.yaml".into(), vs.into()),
+        ],
+        &WorkspaceOptions::default(),
+        &Default::default(),
+        &|id| matches!(id, RuleId::UnknownField | RuleId::SkippedFile),
+    );
+    let found: Vec<(RuleId, String)> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule, d.message.clone()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.iter().any(|(r, m)| *r == RuleId::SkippedFile
+            && m.contains("CustomResourceDefinition of VirtualService that cannot be read")),
+        "{found:?}"
+    );
+    // `htp` is unknown to the embedded schema; the message names no vendored CRD.
+    assert!(
+        found.iter().any(|(r, m)| *r == RuleId::UnknownField
+            && m.starts_with("`htp`")
+            && !m.contains("schema: the CustomResourceDefinition")),
+        "{found:?}"
+    );
+}

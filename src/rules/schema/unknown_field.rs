@@ -51,8 +51,17 @@ impl Rule for UnknownField {
                 }
                 _ => "",
             };
+            let fate = match validation.kept_by() {
+                Some(crd) => format!(
+                    "it has no effect (the API server keeps it: the CustomResourceDefinition at `{}` does not prune unknown fields)",
+                    crd.location()
+                ),
+                None => format!(
+                    "the API server drops it (or rejects the {kind} under strict field validation)"
+                ),
+            };
             let mut message = format!(
-                "`{field}` is not a field of {of}, which has {listed}: the API server drops it (or rejects the {kind} under strict field validation){consequence}"
+                "`{field}` is not a field of {of}, which has {listed}: {fate}{consequence}"
             );
             if !elsewhere.is_empty() {
                 let this = version.rsplit_once('/').map_or(version, |(_, v)| v);
