@@ -858,13 +858,16 @@ impl ContentHash {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
     fn lines(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim_end();
-            let body = line.trim_start();
-            if body.is_empty() || body.starts_with('#') {
+        let bytes = text.as_bytes();
+        let mut from = 0;
+        for to in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+            let line = bytes[from..to].trim_ascii_end();
+            from = to + 1;
+            let body = line.trim_ascii_start();
+            if body.is_empty() || body[0] == b'#' {
                 continue;
             }
-            let mut chunks = line.as_bytes().chunks_exact(8);
+            let mut chunks = line.chunks_exact(8);
             for c in &mut chunks {
                 let word = u64::from_le_bytes(c.try_into().unwrap_or_default());
                 self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
