@@ -793,8 +793,7 @@ fn may_be_crd(text: &str, seg: &prescan::Segment, bom: usize) -> bool {
     let end = seg.end + bom;
     seg.roots.iter().enumerate().any(|(i, &r)| {
         let (from, to) = (r + bom, seg.roots.get(i + 1).map_or(end, |n| n + bom));
-        text[from..to].starts_with("metadata:")
-            && crate::model::schema::may_name_crd(&text[from..to])
+        text[from..to].starts_with("metadata:") && crate::model::crd::may_name_crd(&text[from..to])
     })
 }
 

@@ -236,14 +236,14 @@ impl Workspace {
             stats.documents += lf.documents;
             for c in std::mem::take(&mut lf.crds) {
                 let path = load::lexically_clean(&lf.source.path);
-                crds.push(crate::model::schema::VendoredCrd {
+                crds.push(crate::model::crd::VendoredCrd {
                     kind: c.kind,
-                    scope: crate::model::schema::test_scope(&path),
+                    scope: crate::model::crd::test_scope(&path),
                     path,
                     display: lf.source.display.clone(),
                     line: c.line,
                     content: c.content,
-                    source: Some(crate::model::schema::CrdText {
+                    source: Some(crate::model::crd::CrdText {
                         text: std::sync::Arc::clone(&lf.source.text),
                         file: lf.source.path.clone(),
                         place: lf.source.place.clone(),
@@ -308,7 +308,7 @@ impl Workspace {
         let crds = used_crds(crds, &files, &resources, &overlays);
         diags.extend(unreadable_crds(&crds, &mut files));
         builds.resize(files.len(), None);
-        let crds: std::sync::Arc<[crate::model::schema::VendoredCrd]> = crds.into();
+        let crds: std::sync::Arc<[crate::model::crd::VendoredCrd]> = crds.into();
         let overlays = overlays
             .into_iter()
             .map(|mut o| {
@@ -340,12 +340,13 @@ impl Workspace {
 /// Keeps the text of the vendored CRDs that some document of their kind takes as its schema
 /// (see [`crate::model::schema::nearest`]), and drops the others': only those are parsed.
 fn used_crds(
-    mut crds: Vec<crate::model::schema::VendoredCrd>,
+    mut crds: Vec<crate::model::crd::VendoredCrd>,
     files: &[crate::source::SourceFile],
     resources: &[Resource],
     overlays: &[overlay::Overlay],
-) -> Vec<crate::model::schema::VendoredCrd> {
-    use crate::model::schema::{nearest_at, KINDS};
+) -> Vec<crate::model::crd::VendoredCrd> {
+    use crate::model::crd::nearest_at;
+    use crate::model::schema::KINDS;
     if crds.is_empty() {
         return crds;
     }
@@ -377,7 +378,7 @@ fn used_crds(
 /// read as a CRD of its kind (the documents then keep the embedded schema), at its first
 /// line; its file joins the file table if it is not there.
 fn unreadable_crds(
-    crds: &[crate::model::schema::VendoredCrd],
+    crds: &[crate::model::crd::VendoredCrd],
     files: &mut Vec<SourceFile>,
 ) -> Vec<Diagnostic> {
     crds.par_iter().for_each(|c| {

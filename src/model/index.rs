@@ -65,7 +65,7 @@ pub struct Index {
     route_groups: std::sync::OnceLock<crate::model::route_match::RouteGroups>,
     /// The CustomResourceDefinitions of the validated kinds that the repository writes,
     /// sorted by path (see [`crate::model::schema::nearest`]).
-    crds: std::sync::Arc<[crate::model::schema::VendoredCrd]>,
+    crds: std::sync::Arc<[crate::model::crd::VendoredCrd]>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -119,14 +119,14 @@ impl Index {
     /// Gives the index the repository's CustomResourceDefinitions of the validated kinds.
     pub(crate) fn with_crds(
         mut self,
-        crds: std::sync::Arc<[crate::model::schema::VendoredCrd]>,
+        crds: std::sync::Arc<[crate::model::crd::VendoredCrd]>,
     ) -> Self {
         self.crds = crds;
         self
     }
 
     /// The repository's CustomResourceDefinitions of the validated kinds.
-    pub(crate) fn crds(&self) -> &[crate::model::schema::VendoredCrd] {
+    pub(crate) fn crds(&self) -> &[crate::model::crd::VendoredCrd] {
         &self.crds
     }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod changes;
 pub(crate) mod coverage;
+pub(crate) mod crd;
 pub(crate) mod flagger;
 pub(crate) mod gateway;
 pub(crate) mod gateway_api;
