@@ -247,6 +247,7 @@ impl Workspace {
                         text: std::sync::Arc::clone(&lf.source.text),
                         file: lf.source.path.clone(),
                         place: lf.source.place.clone(),
+                        reported: lf.source.reported,
                         range: c.start as usize..c.end as usize,
                     }),
                     schema: std::sync::OnceLock::new(),
@@ -402,6 +403,7 @@ fn unreadable_crds(
                 };
                 let mut f = SourceFile::new(src.file.clone(), c.display.clone(), text);
                 f.place = src.place.clone();
+                f.reported = src.reported;
                 files.push(f);
                 files.len() - 1
             }

@@ -68,6 +68,8 @@ pub(crate) struct CrdText {
     pub(crate) text: Arc<str>,
     pub(crate) file: PathBuf,
     pub(crate) place: crate::source::Place,
+    /// Whether the run reports the file's findings (see [`crate::source::SourceFile`]).
+    pub(crate) reported: bool,
     pub(crate) range: std::ops::Range<usize>,
 }
 
@@ -403,6 +405,7 @@ mod tests {
                 text: Arc::from(text),
                 file: PathBuf::from(path),
                 place: crate::source::Place::Unresolved,
+                reported: true,
                 range: 0..text.len(),
             }),
             schema: OnceLock::new(),
