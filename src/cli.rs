@@ -59,7 +59,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) output: Vec<PathBuf>,
 
-    /// Print the wall time of each phase on standard error
+    /// Print the wall time, share and resident memory of each phase on standard error
     #[arg(long)]
     pub timings: bool,
 

@@ -32,27 +32,52 @@ impl Default for WorkspaceOptions {
     }
 }
 
-/// Wall time per phase, for `--timings`.
+/// Wall time per phase, for `--timings`, with the resident memory at the end of each
+/// phase and the run's peak, where the system tells them (Linux: `/proc/self/status`).
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
-    pub(crate) phases: Vec<(&'static str, std::time::Duration)>,
+    pub(crate) phases: Vec<(&'static str, std::time::Duration, Option<u64>)>,
+}
+
+/// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`), where there is one.
+fn memory_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..]
+        .trim_start_matches(':')
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 impl Timings {
     pub fn record(&mut self, phase: &'static str, since: std::time::Instant) {
-        self.phases.push((phase, since.elapsed()));
+        self.phases
+            .push((phase, since.elapsed(), memory_kb("VmRSS")));
     }
 
     pub fn render(&self) -> String {
-        let total: std::time::Duration = self.phases.iter().map(|(_, d)| *d).sum();
+        let total: std::time::Duration = self.phases.iter().map(|(_, d, _)| *d).sum();
+        let share = |d: std::time::Duration| {
+            100.0 * d.as_secs_f64() / total.as_secs_f64().max(f64::MIN_POSITIVE)
+        };
+        let mb = |kb: Option<u64>| kb.map_or(String::new(), |kb| format!("{:>6} MB", kb / 1024));
         let mut s = String::new();
-        for (phase, d) in &self.phases {
-            s.push_str(&format!("{phase:>9}: {:>8.1} ms\n", d.as_secs_f64() * 1e3));
+        for (phase, d, rss) in &self.phases {
+            s.push_str(&format!(
+                "{phase:>9}: {:>8.1} ms {:>5.1}%  resident {}\n",
+                d.as_secs_f64() * 1e3,
+                share(*d),
+                mb(*rss)
+            ));
         }
         s.push_str(&format!(
-            "{:>9}: {:>8.1} ms\n",
+            "{:>9}: {:>8.1} ms {:>5.1}%  peak     {}\n",
             "total",
-            total.as_secs_f64() * 1e3
+            total.as_secs_f64() * 1e3,
+            100.0,
+            mb(memory_kb("VmHWM"))
         ));
         s
     }

@@ -161,3 +161,34 @@ fn config_errors_name_file_line_and_suggestion() {
     let o = canarylint(&["check", "fixtures/config/typo", "--config", "no/such.yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn timings_give_every_phase_its_share_and_memory() {
+    let o = canarylint(&["check", "fixtures/demo", "--format", "json", "--timings"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let phases = ["discover", "load", "overlays", "index", "check", "render"];
+    let mut shares = 0.0;
+    for phase in phases {
+        let line = err
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{phase}:")))
+            .unwrap_or_else(|| panic!("no {phase} line in {err}"));
+        let share: f64 = line
+            .split_whitespace()
+            .find_map(|w| w.strip_suffix('%')?.parse().ok())
+            .unwrap_or_else(|| panic!("no share in {line}"));
+        shares += share;
+        if cfg!(target_os = "linux") {
+            assert!(line.contains("resident") && line.ends_with(" MB"), "{line}");
+        }
+    }
+    assert!(
+        (shares - 100.0).abs() < 0.5,
+        "shares sum to {shares}: {err}"
+    );
+    let total = err.lines().find(|l| l.contains("total:")).expect("a total");
+    if cfg!(target_os = "linux") {
+        assert!(total.contains("peak") && total.ends_with(" MB"), "{total}");
+    }
+}
