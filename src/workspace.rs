@@ -330,18 +330,14 @@ impl Workspace {
             None => (Vec::new(), Vec::new()),
         };
         diags.extend(found);
-        crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         let crds = used_crds(crds, &files, &resources, &overlays);
-        diags.extend(unreadable_crds(&crds, &mut files));
+        diags.extend(unreadable_crds(crds.as_slice(), &mut files));
         builds.resize(files.len(), None);
-        let crds: std::sync::Arc<[crate::model::crd::VendoredCrd]> = crds.into();
-        let overlays = overlays
-            .into_iter()
-            .map(|mut o| {
-                o.index = o.index.with_crds(crds.clone());
-                o
-            })
-            .collect::<Vec<_>>();
+        let crds = std::sync::Arc::new(crds);
+        let mut overlays = overlays;
+        for o in &mut overlays {
+            o.index.set_crds(crds.clone());
+        }
         stats.resources = resources.len()
             + overlays
                 .iter()
@@ -363,41 +359,28 @@ impl Workspace {
     }
 }
 
-/// Keeps the text of the vendored CRDs that some document of their kind takes as its schema
-/// (see [`crate::model::schema::nearest`]), and drops the others': only those are parsed.
+/// Chooses the vendored CRD of each file's documents of the validated kinds (see
+/// [`crate::model::crd::CrdTable`]); the text of the others is dropped: only those chosen
+/// are parsed.
 fn used_crds(
-    mut crds: Vec<crate::model::crd::VendoredCrd>,
+    crds: Vec<crate::model::crd::VendoredCrd>,
     files: &[crate::source::SourceFile],
     resources: &[Resource],
     overlays: &[overlay::Overlay],
-) -> Vec<crate::model::crd::VendoredCrd> {
-    use crate::model::crd::nearest_at;
-    use crate::model::schema::KINDS;
-    if crds.is_empty() {
-        return crds;
-    }
-    let mut used = vec![false; crds.len()];
-    let mut seen = std::collections::HashSet::new();
-    let all = resources
+) -> crate::model::crd::CrdTable {
+    let paths: Vec<PathBuf> = if crds.is_empty() {
+        Vec::new()
+    } else {
+        files
+            .iter()
+            .map(|f| load::lexically_clean(&f.path))
+            .collect()
+    };
+    let uses = resources
         .iter()
-        .chain(overlays.iter().flat_map(|o| o.index.resources.iter()));
-    for r in all.filter(|r| KINDS.contains(&r.kind)) {
-        if !seen.insert((r.kind, r.file)) {
-            continue;
-        }
-        let Some(f) = files.get(r.file as usize) else {
-            continue;
-        };
-        if let Some(i) = nearest_at(&crds, r.kind, &load::lexically_clean(&f.path)) {
-            used[i] = true;
-        }
-    }
-    for (c, used) in crds.iter_mut().zip(used) {
-        if !used {
-            c.source = None;
-        }
-    }
-    crds
+        .chain(overlays.iter().flat_map(|o| o.index.resources.iter()))
+        .filter_map(|r| Some((r.kind, r.file, paths.get(r.file as usize)?.as_path())));
+    crate::model::crd::CrdTable::new(crds, uses)
 }
 
 /// Parses the vendored CRDs that documents use, in parallel, and notes each that cannot be

@@ -319,20 +319,68 @@ fn scalar_json(s: Scalar) -> Json {
     }
 }
 
+/// The repository's CRDs of the validated kinds, sorted by path, with the one that the
+/// documents of each kind in each file take ([`nearest`]), chosen once for all the indexes
+/// of a run. A CRD that no document takes keeps no text: it is never parsed.
+#[derive(Debug, Default)]
+pub(crate) struct CrdTable {
+    crds: Vec<VendoredCrd>,
+    chosen: std::collections::HashMap<(Kind, crate::source::FileId), usize>,
+}
+
+impl CrdTable {
+    /// Chooses for each (kind, file, lexically clean path) of `uses` its CRD. Files of one
+    /// directory choose alike: the choice is made once per directory and kind.
+    pub(crate) fn new<'p>(
+        mut crds: Vec<VendoredCrd>,
+        uses: impl Iterator<Item = (Kind, crate::source::FileId, &'p Path)>,
+    ) -> CrdTable {
+        crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        let mut chosen = std::collections::HashMap::default();
+        if !crds.is_empty() {
+            let mut by_dir: std::collections::HashMap<(Kind, &Path), Option<usize>> =
+                std::collections::HashMap::default();
+            for (kind, file, path) in uses {
+                if !KINDS.contains(&kind) || chosen.contains_key(&(kind, file)) {
+                    continue;
+                }
+                let dir = path.parent().unwrap_or(Path::new(""));
+                let choice = *by_dir
+                    .entry((kind, dir))
+                    .or_insert_with(|| nearest(&crds, kind, path));
+                if let Some(i) = choice {
+                    chosen.insert((kind, file), i);
+                }
+            }
+        }
+        let mut used = vec![false; crds.len()];
+        for &i in chosen.values() {
+            used[i] = true;
+        }
+        for (c, used) in crds.iter_mut().zip(used) {
+            if !used {
+                c.source = None;
+            }
+        }
+        CrdTable { crds, chosen }
+    }
+
+    /// The CRD that the documents of `kind` in `file` take, if any.
+    pub(crate) fn of(&self, kind: Kind, file: crate::source::FileId) -> Option<&VendoredCrd> {
+        self.chosen.get(&(kind, file)).map(|&i| &self.crds[i])
+    }
+
+    pub(crate) fn as_slice(&self) -> &[VendoredCrd] {
+        &self.crds
+    }
+}
+
 /// The vendored CRD of `kind` nearest to `file`: the one whose directory shares the most
 /// leading components with the file's (a monorepo's clusters each vendor their own). When
 /// CRDs with different schemas are equally near, the repository does not say which the
 /// file's cluster runs: none is used (the embedded schema is).
-pub(crate) fn nearest<'c>(
-    crds: &'c [VendoredCrd],
-    kind: Kind,
-    file: &Path,
-) -> Option<&'c VendoredCrd> {
-    nearest_at(crds, kind, file).map(|i| &crds[i])
-}
-
-/// The position in `crds` of [`nearest`]'s answer.
-pub(crate) fn nearest_at(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
+/// Gives its position in `crds`.
+pub(crate) fn nearest(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
     fn dir(p: &Path) -> &[u8] {
         p.parent()
             .unwrap_or(Path::new(""))
@@ -471,22 +519,45 @@ mod tests {
             vendored("prod/crds/vs.yaml", OLD_CRD, 0),
             vendored("staging/crds/vs.yaml", &newer, 1),
         ];
-        let at = |f: &str| {
-            nearest(&crds, Kind::VirtualService, Path::new(f)).map(|c| c.display.as_str())
+        let files = [
+            "prod/apps/vs.yaml",
+            "prod/apps/other.yaml",
+            "staging/vs.yaml",
+            "shared/vs.yaml",
+            "prod/c.yaml",
+        ];
+        let table = |crds: Vec<VendoredCrd>| {
+            let uses = files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (Kind::VirtualService, i as u32, Path::new(*f)))
+                .chain([(Kind::Canary, 4, Path::new("prod/c.yaml"))]);
+            CrdTable::new(crds, uses)
         };
-        assert_eq!(at("prod/apps/vs.yaml"), Some("prod/crds/vs.yaml"));
-        assert_eq!(at("staging/vs.yaml"), Some("staging/crds/vs.yaml"));
-        assert_eq!(at("shared/vs.yaml"), None);
-        assert_eq!(
-            nearest(&crds, Kind::Canary, Path::new("prod/c.yaml")).map(|c| c.line),
-            None
-        );
+        let t = table(crds.into());
+        let at =
+            |t: &CrdTable, file: u32| t.of(Kind::VirtualService, file).map(|c| c.display.clone());
+        assert_eq!(at(&t, 0).as_deref(), Some("prod/crds/vs.yaml"));
+        assert_eq!(at(&t, 1).as_deref(), Some("prod/crds/vs.yaml"));
+        assert_eq!(at(&t, 2).as_deref(), Some("staging/crds/vs.yaml"));
+        assert_eq!(at(&t, 3), None);
+        assert!(t.of(Kind::Canary, 4).is_none());
+        // Both are used: both keep their text.
+        assert!(t.as_slice().iter().all(|c| c.source.is_some()));
         // Copies of one CRD are not a choice.
-        let copies = [
+        let copies = vec![
             vendored("prod/crds/vs.yaml", OLD_CRD, 0),
             vendored("staging/crds/vs.yaml", OLD_CRD, 0),
         ];
-        assert!(nearest(&copies, Kind::VirtualService, Path::new("shared/vs.yaml")).is_some());
+        assert!(at(&table(copies), 3).is_some());
+        // One that nothing takes is never read.
+        let t = table(vec![vendored("prod/crds/vs.yaml", OLD_CRD, 0)]);
+        assert!(t.of(Kind::VirtualService, 2).is_some());
+        let t = CrdTable::new(
+            vec![vendored("prod/crds/vs.yaml", OLD_CRD, 0)],
+            [(Kind::Canary, 0, Path::new("prod/c.yaml"))].into_iter(),
+        );
+        assert!(t.as_slice()[0].source.is_none());
     }
 
     /// The CRDs the embedded schemas were generated from (by `schemas/generate`, in Python)

@@ -63,9 +63,9 @@ pub struct Index {
     foreign: Option<crate::model::spanned::ForeignFiles>,
     /// Gateway API routes by route kind, parent and hostname, built on first use.
     route_groups: std::sync::OnceLock<crate::model::route_match::RouteGroups>,
-    /// The CustomResourceDefinitions of the validated kinds that the repository writes,
-    /// sorted by path (see [`crate::model::schema::nearest`]).
-    crds: std::sync::Arc<[crate::model::crd::VendoredCrd]>,
+    /// The CustomResourceDefinitions of the validated kinds that the repository writes, and
+    /// which one each file's documents take (see [`crate::model::crd::nearest`]).
+    crds: std::sync::Arc<crate::model::crd::CrdTable>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -117,16 +117,17 @@ impl<'a> DrSelection<'a> {
 
 impl Index {
     /// Gives the index the repository's CustomResourceDefinitions of the validated kinds.
-    pub(crate) fn with_crds(
-        mut self,
-        crds: std::sync::Arc<[crate::model::crd::VendoredCrd]>,
-    ) -> Self {
-        self.crds = crds;
+    pub(crate) fn with_crds(mut self, crds: std::sync::Arc<crate::model::crd::CrdTable>) -> Self {
+        self.set_crds(crds);
         self
     }
 
+    pub(crate) fn set_crds(&mut self, crds: std::sync::Arc<crate::model::crd::CrdTable>) {
+        self.crds = crds;
+    }
+
     /// The repository's CustomResourceDefinitions of the validated kinds.
-    pub(crate) fn crds(&self) -> &[crate::model::crd::VendoredCrd] {
+    pub(crate) fn crds(&self) -> &crate::model::crd::CrdTable {
         &self.crds
     }
 
@@ -157,7 +158,7 @@ impl Index {
             se_hosts: std::sync::OnceLock::new(),
             foreign: None,
             route_groups: std::sync::OnceLock::new(),
-            crds: std::sync::Arc::from(Vec::new()),
+            crds: std::sync::Arc::default(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {

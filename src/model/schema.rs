@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use regex::Regex;
 use serde_json::{Map, Value as Json};
 
-use crate::model::crd::{nearest, VendoredCrd};
+use crate::model::crd::VendoredCrd;
 use crate::model::kinds::Kind;
 use crate::model::resource::{is_templated, Resource};
 use crate::source::{SourceFile, Span};
@@ -929,14 +929,11 @@ fn explain(alternatives: &[Json], n: &Node, met: usize) -> String {
 pub(crate) fn violations<'c>(
     res: &Resource,
     file: Option<&SourceFile>,
-    crds: &'c [VendoredCrd],
+    crd: Option<&'c VendoredCrd>,
 ) -> Validation<'c> {
     if file.is_some_and(SourceFile::is_test_assertion) {
         return Validation::default();
     }
-    let crd = file
-        .filter(|_| crds.iter().any(|c| c.kind == res.kind))
-        .and_then(|f| nearest(crds, res.kind, &crate::load::lexically_clean(&f.path)));
     validate(res.kind, &res.root, crd)
 }
 

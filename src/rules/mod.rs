@@ -133,7 +133,11 @@ impl<'a> Context<'a> {
     /// repository's own CRD of the kind, nearest to the file, else the embedded one).
     pub(crate) fn schema(&self) -> &'a Validation<'a> {
         self.schema.get_or_init(|| {
-            crate::model::schema::violations(self.res, self.file(self.res), self.index.crds())
+            crate::model::schema::violations(
+                self.res,
+                self.file(self.res),
+                self.index.crds().of(self.res.kind, self.res.file),
+            )
         })
     }
 
