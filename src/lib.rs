@@ -12,6 +12,7 @@ pub(crate) mod engine;
 pub(crate) mod error;
 pub mod fold;
 pub(crate) mod git;
+pub(crate) mod hash;
 pub mod history;
 pub mod known;
 pub(crate) mod kustomize;

@@ -1,7 +1,7 @@
 //! Load: read a file, split it into documents, and parse only the documents the rules need
 //! into span-aware nodes. Nothing here fails: problems become diagnostics.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -11,7 +11,9 @@
 //! spans (see [`crate::model::spanned::FOREIGN`]) that its scope's index maps back to the
 //! file they were written in.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::hash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -60,7 +62,7 @@ pub(crate) struct Renders {
 /// The kustomization directories a run reads: those of its files, and those above them up
 /// to the repository root (a file of an overlay is linted as the overlay renders it).
 pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs) -> Vec<PathBuf> {
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut seen: HashSet<PathBuf> = HashSet::default();
     let mut found = Vec::new();
     for file in files {
         let mut dir = parent_dir(&load::lexically_clean(file));
@@ -175,7 +177,7 @@ pub(crate) fn render_all(
             ((*d).clone(), r)
         })
         .collect();
-    let mut included: HashSet<PathBuf> = HashSet::new();
+    let mut included: HashSet<PathBuf> = HashSet::default();
     for (dir, r) in &renders {
         let own = load::lexically_clean(dir);
         included.extend(
@@ -187,9 +189,9 @@ pub(crate) fn render_all(
     }
     let mut out = Renders {
         ok: Vec::new(),
-        consumed: HashSet::new(),
+        consumed: HashSet::default(),
         findings: Vec::new(),
-        excluded: HashSet::new(),
+        excluded: HashSet::default(),
     };
     for (dir, r) in renders {
         if included.contains(&load::lexically_clean(&dir)) {
@@ -299,7 +301,7 @@ fn holds_relevant(
     listings: &HashMap<PathBuf, Listing>,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> bool {
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut seen: HashSet<PathBuf> = HashSet::default();
     let mut todo = vec![load::lexically_clean(dir)];
     while let Some(d) = todo.pop() {
         if !seen.insert(d.clone()) {
@@ -365,9 +367,9 @@ impl<'a> FileTable<'a> {
             files,
             by_path,
             root,
-            added: HashSet::new(),
+            added: HashSet::default(),
             reported,
-            excluded: HashSet::new(),
+            excluded: HashSet::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! generated YAML that has lost its comments. A suppression that suppresses nothing is an
 //! `unused-suppression` finding.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::codes::{self, RuleId};
 use crate::diagnostic::{Diagnostic, ResourceKey};
@@ -50,7 +50,7 @@ pub(crate) fn apply(
         }
     }
     // A resource an overlay renders carries the annotations of its base.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     for (ix, r) in indexes
         .iter()
         .flat_map(|ix| ix.subjects().iter().map(move |r| (ix, r)))
@@ -81,9 +81,9 @@ pub(crate) fn apply(
     }
     // Suppressions by what they cover, so that each finding looks only at its own: a file
     // of 10,000 suppressed lines costs no more per finding than a file of ten.
-    let mut by_line: HashMap<(FileId, u32), Vec<usize>> = HashMap::new();
-    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
-    let mut by_resource: HashMap<(FileId, &ResourceKey), Vec<usize>> = HashMap::new();
+    let mut by_line: HashMap<(FileId, u32), Vec<usize>> = HashMap::default();
+    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::default();
+    let mut by_resource: HashMap<(FileId, &ResourceKey), Vec<usize>> = HashMap::default();
     for (i, s) in sups.iter().enumerate() {
         if s.malformed.is_some() {
             continue;

@@ -1,7 +1,7 @@
 //! Discover: the YAML files to lint, walked in parallel (honouring .gitignore, skipping
 //! hidden directories), plus every file named explicitly.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

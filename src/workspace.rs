@@ -87,7 +87,7 @@ impl Timings {
 /// kustomizations that include it may find something; `None` for a file the run did not
 /// load.
 fn relevance(loaded: &[load::LoadedFile]) -> impl Fn(&std::path::Path) -> Option<bool> + Sync {
-    let files: std::collections::HashMap<PathBuf, bool> = loaded
+    let files: crate::hash::HashMap<PathBuf, bool> = loaded
         .iter()
         .map(|f| {
             let checked = f
@@ -246,7 +246,7 @@ impl Workspace {
         };
         let mut files = Vec::new();
         let mut resources: Vec<Resource> = Vec::new();
-        let reported: std::collections::HashSet<PathBuf> = match renders {
+        let reported: crate::hash::HashSet<PathBuf> = match renders {
             Some(_) => loaded
                 .iter()
                 .filter(|f| f.source.reported)

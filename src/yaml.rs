@@ -1,7 +1,7 @@
 //! Span-aware YAML nodes built from `saphyr-parser` events. Loading never fails: a syntax
 //! error ends the document it is in and is returned beside whatever loaded before it.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -381,7 +381,7 @@ pub(crate) fn load_budgeted(text: &str, base: usize, alias_budget: &mut usize) -
     let mut builder = Builder {
         positions: &positions,
         stack: Vec::new(),
-        anchors: HashMap::new(),
+        anchors: HashMap::default(),
         nodes: 0,
         alias_budget,
         out: Loaded::default(),
@@ -672,7 +672,8 @@ impl Builder<'_> {
 
     /// Reports duplicate keys and applies merge keys (`<<`).
     fn close_map(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
-        let mut seen: HashMap<&str, Span> = HashMap::with_capacity(entries.len());
+        let mut seen: HashMap<&str, Span> =
+            HashMap::with_capacity_and_hasher(entries.len(), Default::default());
         let mut has_merge = false;
         for e in &entries {
             let Some(s) = e.key.as_scalar() else { continue };

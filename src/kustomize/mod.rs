@@ -11,7 +11,9 @@
 //! patchesStrategicMerge, patches, namespace, namePrefix/nameSuffix, labels and
 //! commonLabels, commonAnnotations, patchesJson6902.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::hash::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -267,11 +269,11 @@ pub(crate) fn render_with(dir: &Path, fs: &dyn Fs, parsed: &Parsed) -> Rendered 
         parsed,
         fs,
         out: Rendered::default(),
-        cache: HashMap::new(),
+        cache: HashMap::default(),
         docs: Vec::new(),
         next_base: 0,
         stack: Vec::new(),
-        seen: HashSet::new(),
+        seen: HashSet::default(),
         fifo: false,
         vars: Vec::new(),
         var_refs_relevant: false,
@@ -1192,7 +1194,7 @@ impl Renderer<'_> {
         // The ids held so far, once: comparing each new resource with every one held is
         // quadratic in a large build.
         let mut held: HashSet<_> = if new.is_empty() {
-            HashSet::new()
+            HashSet::default()
         } else {
             acc.iter().map(|a| a.id().key()).collect()
         };

@@ -8,7 +8,7 @@
 //! a VirtualService with thousands of routes is not compared pair by pair, and the answer is
 //! the one the pairwise comparison gives.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::model::istio::{
     http_match_all, http_match_block, l4_match_all, l4_match_block, Protocol, Route, VirtualService,
@@ -83,7 +83,7 @@ impl<'a> Coverage<'a> {
     pub(crate) fn of(vs: &VirtualService<'a>, protocol: Protocol) -> Self {
         let routes = blocks(vs, protocol);
         // Blocks filed under their cover keys, in order: (route, block).
-        let mut filed: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut filed: HashMap<String, Vec<(usize, usize)>> = HashMap::default();
         let mut fates: Vec<Vec<Fate>> = Vec::with_capacity(routes.len());
         for (j, blocks) in routes.iter().enumerate() {
             let mut own: Vec<Fate> = Vec::with_capacity(blocks.len());

@@ -325,7 +325,7 @@ fn scalar_json(s: Scalar) -> Json {
 #[derive(Debug, Default)]
 pub(crate) struct CrdTable {
     crds: Vec<VendoredCrd>,
-    chosen: std::collections::HashMap<(Kind, crate::source::FileId), usize>,
+    chosen: crate::hash::HashMap<(Kind, crate::source::FileId), usize>,
 }
 
 impl CrdTable {
@@ -336,10 +336,10 @@ impl CrdTable {
         uses: impl Iterator<Item = (Kind, crate::source::FileId, &'p Path)>,
     ) -> CrdTable {
         crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        let mut chosen = std::collections::HashMap::default();
+        let mut chosen = crate::hash::HashMap::default();
         if !crds.is_empty() {
-            let mut by_dir: std::collections::HashMap<(Kind, &Path), Option<usize>> =
-                std::collections::HashMap::default();
+            let mut by_dir: crate::hash::HashMap<(Kind, &Path), Option<usize>> =
+                crate::hash::HashMap::default();
             for (kind, file, path) in uses {
                 if !KINDS.contains(&kind) || chosen.contains_key(&(kind, file)) {
                     continue;

@@ -1,7 +1,7 @@
 //! The index over every resource in scope: by kind, by name, and by resolved host, so that
 //! cross-resource rules never compare all pairs.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::model::flagger::Canary;
@@ -135,21 +135,21 @@ impl Index {
         let mut ix = Index {
             resources,
             root_namespace,
-            known_namespaces: HashSet::new(),
-            by_kind: HashMap::new(),
-            by_name: HashMap::new(),
-            dr_exact: HashMap::new(),
+            known_namespaces: HashSet::default(),
+            by_kind: HashMap::default(),
+            by_name: HashMap::default(),
+            dr_exact: HashMap::default(),
             dr_wild: Vec::new(),
-            vs_by_host: HashMap::new(),
-            host_claims: HashMap::new(),
-            hosts_by_suffix: HashMap::new(),
-            se_namespaces: HashMap::new(),
-            floating_short: HashMap::new(),
-            dr_service_namespaces: HashMap::new(),
-            rollouts_by_vs: HashMap::new(),
-            canaries_by_apex: HashMap::new(),
-            canaries_by_target: HashMap::new(),
-            by_kind_ns: HashMap::new(),
+            vs_by_host: HashMap::default(),
+            host_claims: HashMap::default(),
+            hosts_by_suffix: HashMap::default(),
+            se_namespaces: HashMap::default(),
+            floating_short: HashMap::default(),
+            dr_service_namespaces: HashMap::default(),
+            rollouts_by_vs: HashMap::default(),
+            canaries_by_apex: HashMap::default(),
+            canaries_by_target: HashMap::default(),
+            by_kind_ns: HashMap::default(),
             file_dirs: std::sync::Arc::from(Vec::new()),
             all_together: false,
             subjects: usize::MAX,
@@ -249,11 +249,12 @@ impl Index {
     /// Groups the mesh VirtualServices of every host once, so that a rule asks per host and
     /// never compares all pairs.
     fn group_claims(&mut self) {
-        let mut claims = HashMap::with_capacity(self.vs_by_host.len());
-        let mut by_suffix: HashMap<String, Vec<String>> = HashMap::new();
+        let mut claims =
+            HashMap::with_capacity_and_hasher(self.vs_by_host.len(), Default::default());
+        let mut by_suffix: HashMap<String, Vec<String>> = HashMap::default();
         for (host, ids) in &self.vs_by_host {
-            let mut objects: HashSet<(&str, &str)> = HashSet::new();
-            let mut repeats = HashSet::new();
+            let mut objects: HashSet<(&str, &str)> = HashSet::default();
+            let mut repeats = HashSet::default();
             let mut open = true;
             for &i in ids {
                 let r = &self.resources[i];
@@ -316,7 +317,7 @@ impl Index {
     pub(crate) fn directories<'p>(
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> std::sync::Arc<[u32]> {
-        let mut ids: HashMap<Option<&Path>, u32> = HashMap::new();
+        let mut ids: HashMap<Option<&Path>, u32> = HashMap::default();
         dirs.into_iter()
             .map(|d| {
                 let next = ids.len() as u32;
@@ -353,7 +354,7 @@ impl Index {
         mut self,
         builds: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> Self {
-        let mut ids: HashMap<&Path, u32> = HashMap::new();
+        let mut ids: HashMap<&Path, u32> = HashMap::default();
         self.file_builds = builds
             .into_iter()
             .map(|b| {
@@ -744,7 +745,7 @@ impl Index {
             None => namespaces.extend(self.se_namespaces.get(host).cloned().unwrap_or_default()),
         }
         namespaces.push(self.root_namespace.clone());
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for ns in namespaces {
             if !seen.insert(ns.clone()) {
                 continue;

@@ -6,9 +6,9 @@
 //! answers `true` when the containment is provable and answers `false` when
 //! unsure.
 
+use crate::hash::HashMap;
 use regex::{Regex, RegexBuilder};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// One Istio `StringMatch`.
@@ -332,7 +332,7 @@ fn plain_ascii(s: &str) -> bool {
 fn compile_full(pat: &str, case_insensitive: bool) -> Option<Regex> {
     thread_local! {
         static COMPILED: RefCell<HashMap<(String, bool), Option<Regex>>> =
-            RefCell::new(HashMap::new());
+            RefCell::new(HashMap::default());
     }
     let key = (pat.to_string(), case_insensitive);
     if let Some(hit) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {

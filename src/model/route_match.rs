@@ -8,7 +8,7 @@
 //! alphabetical order by {namespace}/{name}", then "the FIRST matching rule (in list order)"
 //! within a route. Equal matches therefore always tie.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::model::gateway_api::{GatewayRoute, RouteRule};
 use crate::model::gateway_refs::{hostnames, parent_refs, ParentKind};
@@ -278,7 +278,7 @@ pub(crate) fn route_keys(route: &GatewayRoute<'_>) -> Vec<RouteKey> {
 pub(crate) type RouteGroups = HashMap<RouteKey, Vec<usize>>;
 
 pub(crate) fn group_routes(resources: &[Resource]) -> RouteGroups {
-    let mut groups = RouteGroups::new();
+    let mut groups = RouteGroups::default();
     for (i, r) in resources.iter().enumerate() {
         let Some(route) = GatewayRoute::view(r) else {
             continue;

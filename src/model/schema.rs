@@ -10,7 +10,7 @@
 //! CRD of the kind nearest the document ([`crate::model::crd`]). CEL rules
 //! (`x-kubernetes-validations`) and `format` are not checked.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
@@ -736,7 +736,7 @@ impl Walker<'_> {
         if !matches!(list_type, Some("set" | "map")) {
             return;
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::hash::HashSet::default();
         for (i, item) in items.iter().enumerate() {
             let Some(id) = identity(item) else { continue };
             if is_templated(&id) {
@@ -901,7 +901,7 @@ fn explain(alternatives: &[Json], n: &Node, met: usize) -> String {
             required(a, &mut names);
         }
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     names.retain(|n| seen.insert(n.clone()));
     if names.is_empty() {
         return if met == 0 {

@@ -2,7 +2,7 @@
 //! of Deployments, StatefulSets, DaemonSets, ReplicaSets, Pods and Argo Rollouts, with the
 //! labels their pods will carry.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::model::index::Index;
 use crate::model::istio::ServiceEntry;
@@ -301,7 +301,7 @@ pub(crate) type PodsByLabel = HashMap<(String, String, String), Vec<usize>>;
 impl Index {
     fn pods_by_label(&self) -> &PodsByLabel {
         self.pods_by_label.get_or_init(|| {
-            let mut map = PodsByLabel::new();
+            let mut map = PodsByLabel::default();
             for k in PodTemplate::KINDS {
                 for (i, r) in self
                     .resources
@@ -398,7 +398,7 @@ impl Index {
             pods.extend(self.pods_behind(&s)?);
             matched.push(k);
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = crate::hash::HashSet::default();
         pods.retain(|p| seen.insert((p.workload.kind, p.workload.name.as_str(), p.at)));
         Some((first, pods))
     }

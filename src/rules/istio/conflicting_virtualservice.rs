@@ -1,6 +1,6 @@
 //! `conflicting-virtualservice`: see rules/conflicting-virtualservice.md.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::model::index::{share_a_viewer, HostClaims};
 use crate::model::istio::VirtualService;
@@ -164,7 +164,7 @@ fn same_host<'a>(
         others.total = claims.objects.saturating_sub(1);
         return others;
     }
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::default();
     for o in index.claimants(claims) {
         if meets(cx, res, vs, o) && seen.insert((&o.namespace, &o.name)) {
             others.add(o, || name_at(cx, o));
@@ -182,7 +182,7 @@ fn overlapping<'a>(
 ) -> Others<'a> {
     let index = cx.index();
     let mut others = Others::new();
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::default();
     for other_host in index.overlapping_hosts(fqdn) {
         let Some(claims) = index.host_claims(other_host) else {
             continue;

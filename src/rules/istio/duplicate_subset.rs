@@ -1,6 +1,6 @@
 //! `duplicate-subset`: see rules/duplicate-subset.md.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::model::istio::DestinationRule;
 use crate::model::kinds::Kind;
@@ -14,7 +14,7 @@ impl Rule for DuplicateSubset {
         let Some(dr) = DestinationRule::view(res) else {
             return;
         };
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::default();
         for s in dr.subsets() {
             if let Some(first) = seen.insert(s.name.value, s.name.span) {
                 let line = cx.line(first);
