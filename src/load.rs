@@ -454,7 +454,7 @@ fn project_entries(
                             key: Node {
                                 span: Span::new(at, at + key.len()),
                                 value: yaml::Value::Scalar(yaml::Scalar {
-                                    text: key.to_string(),
+                                    text: key.into(),
                                     style: yaml::Style::Plain,
                                     tag: None,
                                 }),

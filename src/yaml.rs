@@ -86,7 +86,9 @@ pub(crate) struct Entry {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Scalar {
-    pub(crate) text: String,
+    /// Held inline up to 24 bytes (most keys and values): parsing, cloning a render's
+    /// documents and dropping them allocate nothing for those.
+    pub(crate) text: compact_str::CompactString,
     pub(crate) style: Style,
     /// An explicit tag such as `!!str`, as written.
     pub(crate) tag: Option<Box<str>>,
@@ -526,7 +528,7 @@ impl Builder<'_> {
                     _ => Style::Block,
                 };
                 let scalar = Scalar {
-                    text: text.into_owned(),
+                    text: text.as_ref().into(),
                     style,
                     tag: tag.map(|t| t.to_string().into_boxed_str()),
                 };
@@ -683,7 +685,7 @@ impl Builder<'_> {
             }
             if let Some(first) = seen.insert(s.text.as_str(), e.key.span) {
                 self.out.issues.push(LoadIssue::DuplicateKey {
-                    key: s.text.clone(),
+                    key: s.text.to_string(),
                     first,
                     second: e.key.span,
                 });

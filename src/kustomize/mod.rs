@@ -705,7 +705,7 @@ impl Renderer<'_> {
                     .find(|c| c.eq_ignore_ascii_case(key) && **c != key)
                 {
                     if let Value::Scalar(s) = &mut e.key.value {
-                        s.text = canon.to_string();
+                        s.text = (*canon).into();
                     }
                 }
             }
@@ -1535,7 +1535,7 @@ pub(crate) fn scalar(text: &str, span: Span) -> Node {
     Node {
         span,
         value: Value::Scalar(Scalar {
-            text: text.to_string(),
+            text: text.into(),
             style: Style::Plain,
             tag: None,
         }),
@@ -1555,7 +1555,7 @@ pub(crate) fn core_type(s: &Scalar) -> serde_json::Value {
     use serde_json::Value as J;
     let tag = s.tag.as_deref();
     if s.style != Style::Plain || tag.is_some_and(|t| t.ends_with("str")) {
-        return J::String(s.text.clone());
+        return J::String(s.text.to_string());
     }
     if s.is_null() || tag.is_some_and(|t| t.ends_with("null")) {
         return J::Null;
@@ -1593,7 +1593,7 @@ pub(crate) fn core_type(s: &Scalar) -> serde_json::Value {
             }
         }
     }
-    J::String(s.text.clone())
+    J::String(s.text.to_string())
 }
 
 /// A plain scalar that YAML 1.1 reads as a boolean and YAML 1.2 as a string.
@@ -1630,7 +1630,7 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
             let mut m = serde_json::Map::new();
             for Entry { key, value } in entries {
                 let k = match key.as_scalar() {
-                    Some(s) => s.text.clone(),
+                    Some(s) => s.text.to_string(),
                     None => to_json(key).to_string(),
                 };
                 m.insert(k, to_json(value));

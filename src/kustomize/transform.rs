@@ -177,7 +177,7 @@ pub(super) fn prefix_suffix(acc: &mut [Res], prefix: &str, suffix: &str) {
         };
         if let Some(name) = m.iter_mut().rev().find(|e| e.key.as_str() == Some("name")) {
             if let Value::Scalar(s) = &mut name.value.value {
-                s.text = format!("{prefix}{}{suffix}", s.text);
+                s.text = compact_str::format_compact!("{prefix}{}{suffix}", s.text);
             }
         }
     }
@@ -301,7 +301,7 @@ fn with_string_value(e: &Entry) -> Entry {
     let mut e = e.clone();
     if let Value::Scalar(s) = &mut e.value.value {
         if s.is_null() {
-            s.text = String::new();
+            s.text = compact_str::CompactString::default();
         }
         s.style = crate::yaml::Style::Quoted;
         s.tag = None;

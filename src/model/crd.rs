@@ -265,7 +265,7 @@ fn events_json(text: &str) -> Option<Json> {
                         _ => Style::Block,
                     },
                     tag: tag.map(|t| t.to_string().into_boxed_str()),
-                    text: text.into_owned(),
+                    text: text.as_ref().into(),
                 };
                 scalar_json(scalar)
             }
@@ -315,7 +315,7 @@ fn scalar_json(s: Scalar) -> Json {
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map_or(Json::Null, Json::Number),
-        _ => Json::String(s.text),
+        _ => Json::String(s.text.into_string()),
     }
 }
 

@@ -599,7 +599,7 @@ fn string_match(node: &Node, ignore_case: bool) -> Option<StrCond> {
     let m = match entries {
         [] => StrMatch::Present,
         [e] => {
-            let v = e.value.as_scalar()?.text.clone();
+            let v = e.value.as_scalar()?.text.to_string();
             if is_templated(&v) {
                 return None;
             }
@@ -636,7 +636,7 @@ fn labels(node: &Node) -> Option<Vec<(String, String)>> {
         .map(|e| {
             Some((
                 e.key.as_str()?.to_string(),
-                e.value.as_scalar()?.text.clone(),
+                e.value.as_scalar()?.text.to_string(),
             ))
         })
         .collect()
@@ -645,7 +645,7 @@ fn labels(node: &Node) -> Option<Vec<(String, String)>> {
 fn strings(node: &Node) -> Option<Vec<String>> {
     node.as_seq()?
         .iter()
-        .map(|n| Some(n.as_scalar()?.text.clone()))
+        .map(|n| Some(n.as_scalar()?.text.to_string()))
         .collect()
 }
 

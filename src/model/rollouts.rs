@@ -227,9 +227,9 @@ fn pause_duration(d: &Node) -> Option<String> {
     // DurationSeconds).
     Some(match s.as_int() {
         Some(secs) => {
-            u64::try_from(secs).map_or(s.text.clone(), |v| Duration::from_secs(v).to_string())
+            u64::try_from(secs).map_or(s.text.to_string(), |v| Duration::from_secs(v).to_string())
         }
-        None => duration::parse(&s.text).map_or(s.text.clone(), |v| v.to_string()),
+        None => duration::parse(&s.text).map_or(s.text.to_string(), |v| v.to_string()),
     })
 }
 

@@ -554,7 +554,7 @@ impl Walker<'_> {
     fn invalid(&mut self, n: &Node, problem: Problem) {
         self.push(n.span, problem);
         if let (Some(v), Some(s)) = (self.out.last_mut(), n.as_scalar()) {
-            v.shown = Some(s.text.clone());
+            v.shown = Some(s.text.to_string());
         }
     }
 
