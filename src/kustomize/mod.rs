@@ -68,7 +68,9 @@ impl Fs for Disk {
 /// again and again whether the same kustomization files and directories exist.
 #[derive(Default)]
 pub(crate) struct CachedDisk {
-    kinds: std::sync::Mutex<HashMap<PathBuf, (bool, bool)>>,
+    /// By the path's bytes (paths here are lexically clean): hashing a `Path` walks its
+    /// components.
+    kinds: std::sync::Mutex<HashMap<std::ffi::OsString, (bool, bool)>>,
 }
 
 impl CachedDisk {
@@ -79,14 +81,14 @@ impl CachedDisk {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some(&k) = lock().get(path) {
+        if let Some(&k) = lock().get(path.as_os_str()) {
             return k;
         }
         let k = match std::fs::metadata(on_disk(path)) {
             Ok(m) => (m.is_dir(), m.is_file()),
             Err(_) => (false, false),
         };
-        lock().insert(path.to_path_buf(), k);
+        lock().insert(path.as_os_str().to_owned(), k);
         k
     }
 }
@@ -235,17 +237,18 @@ pub(crate) fn render(dir: &Path, fs: &dyn Fs) -> Rendered {
 /// overlays include), with spans from 0.
 #[derive(Default)]
 pub(crate) struct Parsed {
-    files: std::sync::Mutex<HashMap<PathBuf, ParsedFile>>,
+    /// By the file's clean path, as bytes.
+    files: std::sync::Mutex<HashMap<std::ffi::OsString, ParsedFile>>,
 }
 
 type ParsedFile = Result<Arc<(Arc<str>, yaml::Loaded)>, String>;
 
 impl Parsed {
     fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
-        let lock = |m: &std::sync::Mutex<HashMap<PathBuf, ParsedFile>>| {
+        let lock = |m: &std::sync::Mutex<HashMap<std::ffi::OsString, ParsedFile>>| {
             m.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(path)
+                .get(path.as_os_str())
                 .cloned()
         };
         if let Some(hit) = lock(&self.files) {
@@ -258,7 +261,7 @@ impl Parsed {
         self.files
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(path.to_path_buf(), parsed.clone());
+            .insert(path.as_os_str().to_owned(), parsed.clone());
         parsed
     }
 }
@@ -451,11 +454,12 @@ struct Renderer<'a> {
     parsed: &'a Parsed,
     fs: &'a dyn Fs,
     out: Rendered,
-    cache: HashMap<PathBuf, Result<usize, String>>,
+    /// Documents by the file's clean path, as bytes.
+    cache: HashMap<std::ffi::OsString, Result<usize, String>>,
     docs: Vec<Vec<Node>>,
     next_base: u64,
     stack: Vec<PathBuf>,
-    seen: HashSet<(u8, PathBuf)>,
+    seen: HashSet<(u8, std::ffi::OsString)>,
     fifo: bool,
     /// `vars` of every kustomization, with the span of their key.
     vars: Vec<(Node, Span)>,
@@ -531,7 +535,7 @@ impl Renderer<'_> {
     }
 
     fn note(&mut self, list: u8, path: &Path) {
-        if self.seen.insert((list, path.to_path_buf())) {
+        if self.seen.insert((list, path.as_os_str().to_owned())) {
             let v = match list {
                 0 => &mut self.out.resource_files,
                 1 => &mut self.out.patch_files,
@@ -543,11 +547,11 @@ impl Renderer<'_> {
 
     /// Reads and parses a file once; the index of its documents.
     fn file(&mut self, path: &Path) -> Result<usize, String> {
-        if let Some(r) = self.cache.get(path) {
+        if let Some(r) = self.cache.get(path.as_os_str()) {
             return r.clone();
         }
         let r = self.read_new(path);
-        self.cache.insert(path.to_path_buf(), r.clone());
+        self.cache.insert(path.as_os_str().to_owned(), r.clone());
         r
     }
 
