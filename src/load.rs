@@ -1092,6 +1092,15 @@ impl KustomizeNamespaces {
 
 /// `path` without `.` components, and with each `..` taking away the name before it.
 pub(crate) fn lexically_clean(path: &Path) -> PathBuf {
+    // Most paths a run sees are clean already (the walker's, the renders'): copied as they
+    // are, without walking their components.
+    if is_clean(path) {
+        return path.to_path_buf();
+    }
+    clean_components(path)
+}
+
+fn clean_components(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {
@@ -1106,6 +1115,20 @@ pub(crate) fn lexically_clean(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether [`lexically_clean`] would give `path` back byte for byte: names between single
+/// separators, none `.` or `..`, no trailing separator (Unix; elsewhere, never assumed).
+fn is_clean(path: &Path) -> bool {
+    if !cfg!(unix) {
+        return false;
+    }
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let body = bytes.strip_prefix(b"/").unwrap_or(bytes);
+    !body.is_empty()
+        && body
+            .split(|&b| b == b'/')
+            .all(|name| !matches!(name, b"" | b"." | b".."))
 }
 
 /// The entries that the kustomization of `dir` lists under `resources`, as paths written
@@ -1144,6 +1167,38 @@ fn kustomization_namespace(dir: &Path) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn clean_paths_are_kept_as_they_are_and_others_cleaned() {
+        let cases = [
+            "a/b.yaml",
+            "/abs/a/b.yaml",
+            "a",
+            "/",
+            "",
+            ".",
+            "./a/b",
+            "a/./b",
+            "a//b",
+            "a/b/",
+            "a/../b",
+            "../a",
+            "a/..",
+            "..",
+            "a/.hidden/b",
+            "a/..b/c",
+            "a/b..",
+        ];
+        for case in cases {
+            let p = Path::new(case);
+            assert_eq!(lexically_clean(p), clean_components(p), "{case}");
+            if is_clean(p) {
+                assert_eq!(clean_components(p).as_os_str(), p.as_os_str(), "{case}");
+            }
+        }
+        assert!(is_clean(Path::new("a/.hidden/b")));
+        assert!(!is_clean(Path::new("a/./b")));
+    }
     use super::*;
 
     fn load_str(text: &str, full: bool) -> LoadedFile {
