@@ -13,6 +13,10 @@ pub struct Node {
     pub(crate) value: Value,
 }
 
+// Trees of every routing document and render are held at once: a node stays 48 bytes.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Node>() <= 48);
+
 #[derive(Clone, Debug)]
 pub(crate) enum Value {
     Scalar(Scalar),
@@ -91,7 +95,8 @@ pub(crate) struct Scalar {
     pub(crate) text: compact_str::CompactString,
     pub(crate) style: Style,
     /// An explicit tag such as `!!str`, as written.
-    pub(crate) tag: Option<Box<str>>,
+    /// Boxed: rare, and a scalar without one stays small (a node is 48 bytes).
+    pub(crate) tag: Option<Box<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -530,7 +535,7 @@ impl Builder<'_> {
                 let scalar = Scalar {
                     text: text.as_ref().into(),
                     style,
-                    tag: tag.map(|t| t.to_string().into_boxed_str()),
+                    tag: tag.map(|t| Box::new(t.to_string())),
                 };
                 let node = Node {
                     span,

@@ -264,7 +264,7 @@ fn events_json(text: &str) -> Option<Json> {
                         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                         _ => Style::Block,
                     },
-                    tag: tag.map(|t| t.to_string().into_boxed_str()),
+                    tag: tag.map(|t| Box::new(t.to_string())),
                     text: text.as_ref().into(),
                 };
                 scalar_json(scalar)
