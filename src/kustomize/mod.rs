@@ -327,6 +327,10 @@ fn within(path: &Path, dir: &Path) -> bool {
     path.starts_with(dir)
 }
 
+/// What two identities kustomize holds as one share: group, version, kind, name, and the
+/// namespace as it compares them.
+type IdKey = (String, String, String, String, String);
+
 /// A resource's identity as kustomize's `ResId`: group, version, kind, name, namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Id {
@@ -376,14 +380,9 @@ impl Id {
     }
 
     /// What [`Id::same`] compares, as one value.
-    fn key(&self) -> (String, String, String, String, String) {
-        (
-            self.group.clone(),
-            self.version.clone(),
-            self.kind.clone(),
-            self.name.clone(),
-            self.effective_namespace().to_string(),
-        )
+    fn into_key(self) -> IdKey {
+        let namespace = self.effective_namespace().to_string();
+        (self.group, self.version, self.kind, self.name, namespace)
     }
 
     fn same(&self, o: &Id) -> bool {
@@ -746,6 +745,10 @@ impl Renderer<'_> {
                 items.extend(list.items().iter().cloned());
             }
         }
+        // The identities held so far, kept as resources are added: comparing each new
+        // resource with every one held, or collecting them again for each entry, is
+        // quadratic in a large build.
+        let mut held: Option<HashSet<IdKey>> = None;
         for item in &items {
             let Some(entry) = item.as_str() else {
                 self.error(
@@ -762,7 +765,11 @@ impl Renderer<'_> {
             }
             let path = clean(&dir.join(entry));
             let new = self.resource(dir, entry, &path, item.span);
-            self.add(&mut acc, new, &path, item.span);
+            if !new.is_empty() {
+                let held =
+                    held.get_or_insert_with(|| acc.iter().map(|a| a.id().into_key()).collect());
+                self.add(&mut acc, held, new, &path, item.span);
+            }
         }
         self.generator_files(dir, &k);
         if let Some(list) = k.get("components") {
@@ -1194,17 +1201,19 @@ impl Renderer<'_> {
         });
     }
 
-    fn add(&mut self, acc: &mut Vec<Res>, new: Vec<Res>, path: &Path, at: Span) {
-        // The ids held so far, once: comparing each new resource with every one held is
-        // quadratic in a large build.
-        let mut held: HashSet<_> = if new.is_empty() {
-            HashSet::default()
-        } else {
-            acc.iter().map(|a| a.id().key()).collect()
-        };
+    /// Adds `new` to `acc`, whose identities `held` holds, refusing an identity held
+    /// already.
+    fn add(
+        &mut self,
+        acc: &mut Vec<Res>,
+        held: &mut HashSet<IdKey>,
+        new: Vec<Res>,
+        path: &Path,
+        at: Span,
+    ) {
         for r in new {
-            let id = r.id();
-            if !held.insert(id.key()) {
+            if !held.insert(r.id().into_key()) {
+                let id = r.id();
                 let what = if self.fs.is_dir(path) {
                     format!("recursed merging from path '{}'", path.display())
                 } else {
