@@ -275,7 +275,7 @@ impl Workspace {
                         reported: lf.source.reported,
                         range: c.start as usize..c.end as usize,
                     }),
-                    schema: std::sync::OnceLock::new(),
+                    schema: std::sync::Arc::default(),
                 });
             }
             if lf

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value as Json};
 
+use crate::hash::HashMap;
 use crate::model::kinds::Kind;
 use crate::model::schema::{scalar_type, KindSchema, CRD_NAMES, KINDS};
 use crate::yaml::{Scalar, Style};
@@ -31,7 +32,8 @@ pub(crate) struct VendoredCrd {
     pub(crate) scope: Option<PathBuf>,
     /// Where to read it; `None` when no document uses the CRD.
     pub(crate) source: Option<CrdText>,
-    pub(crate) schema: OnceLock<Option<KindSchema>>,
+    /// Shared by the copies of one CRD (same kind and content): read once for all.
+    pub(crate) schema: Arc<OnceLock<Option<KindSchema>>>,
 }
 
 impl VendoredCrd {
@@ -325,7 +327,7 @@ fn scalar_json(s: Scalar) -> Json {
 #[derive(Debug, Default)]
 pub(crate) struct CrdTable {
     crds: Vec<VendoredCrd>,
-    chosen: crate::hash::HashMap<(Kind, crate::source::FileId), usize>,
+    chosen: HashMap<(Kind, crate::source::FileId), usize>,
 }
 
 impl CrdTable {
@@ -336,10 +338,9 @@ impl CrdTable {
         uses: impl Iterator<Item = (Kind, crate::source::FileId, &'p Path)>,
     ) -> CrdTable {
         crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        let mut chosen = crate::hash::HashMap::default();
+        let mut chosen = HashMap::default();
         if !crds.is_empty() {
-            let mut by_dir: crate::hash::HashMap<(Kind, &Path), Option<usize>> =
-                crate::hash::HashMap::default();
+            let mut by_dir: HashMap<(Kind, &Path), Option<usize>> = HashMap::default();
             for (kind, file, path) in uses {
                 if !KINDS.contains(&kind) || chosen.contains_key(&(kind, file)) {
                     continue;
@@ -356,6 +357,14 @@ impl CrdTable {
         let mut used = vec![false; crds.len()];
         for &i in chosen.values() {
             used[i] = true;
+        }
+        // Copies of one CRD (a monorepo's clusters each vendor it) are read once.
+        let mut first: HashMap<(Kind, u64), usize> = HashMap::default();
+        for i in (0..crds.len()).filter(|&i| used[i]) {
+            let j = *first.entry((crds[i].kind, crds[i].content)).or_insert(i);
+            if j != i {
+                crds[i].schema = Arc::clone(&crds[j].schema);
+            }
         }
         for (c, used) in crds.iter_mut().zip(used) {
             if !used {
@@ -456,7 +465,7 @@ mod tests {
                 reported: true,
                 range: 0..text.len(),
             }),
-            schema: OnceLock::new(),
+            schema: Arc::default(),
         }
     }
 
@@ -549,7 +558,14 @@ mod tests {
             vendored("prod/crds/vs.yaml", OLD_CRD, 0),
             vendored("staging/crds/vs.yaml", OLD_CRD, 0),
         ];
-        assert!(at(&table(copies), 3).is_some());
+        let t = table(copies);
+        assert!(at(&t, 3).is_some());
+        // ... and are read once for all.
+        let [prod, staging] = t.as_slice() else {
+            panic!("two CRDs")
+        };
+        assert!(Arc::ptr_eq(&prod.schema, &staging.schema));
+        assert!(prod.schema().is_some() && staging.schema().is_some());
         // One that nothing takes is never read.
         let t = table(vec![vendored("prod/crds/vs.yaml", OLD_CRD, 0)]);
         assert!(t.of(Kind::VirtualService, 2).is_some());
