@@ -113,13 +113,14 @@ struct Listing {
     component: bool,
 }
 
-fn listing(dir: &Path, fs: &dyn Fs) -> Listing {
+fn listing(dir: &Path, fs: &dyn Fs, parsed: &kustomize::Parsed) -> Listing {
     let mut out = Listing::default();
-    let Some(text) = kustomize::kustomization_file(fs, dir).and_then(|f| fs.read(&f).ok()) else {
+    // Parsed as the renders parse it, once for them and this listing.
+    let Some(file) = kustomize::kustomization_file(fs, dir).and_then(|f| parsed.get(fs, &f).ok())
+    else {
         return out;
     };
-    let loaded = crate::yaml::load(&text, 0);
-    let Some(doc) = loaded.docs.first() else {
+    let Some(doc) = file.1.docs.first() else {
         return out;
     };
     out.component = doc.get("kind").and_then(Node::as_str) == Some("Component");
@@ -148,23 +149,23 @@ pub(crate) fn render_all(
     fs: &dyn Fs,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> Renders {
+    let parsed = kustomize::Parsed::default();
     let listings: HashMap<PathBuf, Listing> = dirs
         .par_iter()
-        .map(|d| (load::lexically_clean(d), listing(d, fs)))
+        .map(|d| (load::lexically_clean(d), listing(d, fs, &parsed)))
         .collect();
     let included: HashSet<&PathBuf> = listings.values().flat_map(|l| &l.dirs).collect();
     let top: Vec<&PathBuf> = dirs
         .iter()
         .filter(|d| !included.contains(&load::lexically_clean(d)))
         .collect();
-    let parsed = kustomize::Parsed::default();
     let top: Vec<&PathBuf> = top
         .into_par_iter()
         .filter(|d| {
             let component = listings
                 .get(&load::lexically_clean(d))
                 .is_some_and(|l| l.component);
-            !component && holds_relevant(d, fs, &listings, relevant)
+            !component && holds_relevant(d, fs, &parsed, &listings, relevant)
         })
         .collect();
     let renders: Vec<(PathBuf, Rendered)> = top
@@ -298,6 +299,7 @@ pub(crate) fn is_checked(kind: crate::model::kinds::Kind) -> bool {
 fn holds_relevant(
     dir: &Path,
     fs: &dyn Fs,
+    parsed: &kustomize::Parsed,
     listings: &HashMap<PathBuf, Listing>,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> bool {
@@ -311,7 +313,7 @@ fn holds_relevant(
         let l = match listings.get(&d) {
             Some(l) => l,
             None => {
-                owned = listing(&d, fs);
+                owned = listing(&d, fs, parsed);
                 &owned
             }
         };

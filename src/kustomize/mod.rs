@@ -244,7 +244,7 @@ pub(crate) struct Parsed {
 type ParsedFile = Result<Arc<(Arc<str>, yaml::Loaded)>, String>;
 
 impl Parsed {
-    fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
+    pub(crate) fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
         let lock = |m: &std::sync::Mutex<HashMap<std::ffi::OsString, ParsedFile>>| {
             m.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
