@@ -759,14 +759,14 @@ impl Index {
                 ns == viewer && r.namespace_source == NamespaceSource::Default && near(r)
             };
             let short = host.split('.').next().unwrap_or(host);
+            // Whether the short host names `host` from the client's namespace: the same
+            // for every candidate, resolved once.
+            let short_names_host = ns == viewer
+                && self.floating_short.contains_key(short)
+                && self.resolve(short, viewer) == host;
             let floating_short = self
-                .resources_at(self.floating_short.get(short))
-                .filter(|r| {
-                    ns == viewer
-                        && self.resolve(short, viewer) == host
-                        && r.namespace != ns
-                        && near(r)
-                })
+                .resources_at(self.floating_short.get(short).filter(|_| short_names_host))
+                .filter(|r| r.namespace != ns && near(r))
                 .map(|r| (None, r));
             let candidates: Vec<(&str, DestinationRule<'_>)> = self
                 .drs_matching(host)
