@@ -1119,7 +1119,7 @@ fn clean_components(path: &Path) -> PathBuf {
 
 /// Whether [`lexically_clean`] would give `path` back byte for byte: names between single
 /// separators, none `.` or `..`, no trailing separator (Unix; elsewhere, never assumed).
-fn is_clean(path: &Path) -> bool {
+pub(crate) fn is_clean(path: &Path) -> bool {
     if !cfg!(unix) {
         return false;
     }

@@ -299,6 +299,10 @@ pub(crate) fn render_with(dir: &Path, fs: &dyn Fs, parsed: &Parsed) -> Rendered 
 
 /// Lexically cleans a path: `a/./b/../c` -> `a/c`; leading `..` are kept; empty -> `.`.
 pub(crate) fn clean(path: &Path) -> PathBuf {
+    // Most paths are clean already: copied without walking their components.
+    if crate::load::is_clean(path) {
+        return path.to_path_buf();
+    }
     let mut out: Vec<Component> = Vec::new();
     for c in path.components() {
         match c {

@@ -378,6 +378,9 @@ fn paths_are_cleaned_lexically() {
     assert_eq!(clean(Path::new("../x/./y")), PathBuf::from("../x/y"));
     assert_eq!(clean(Path::new("a/../..")), PathBuf::from(".."));
     assert_eq!(clean(Path::new("")), PathBuf::from("."));
+    assert_eq!(clean(Path::new("a/b.yaml")), PathBuf::from("a/b.yaml"));
+    assert_eq!(clean(Path::new("/a/b")), PathBuf::from("/a/b"));
+    assert_eq!(clean(Path::new("a//b/")), PathBuf::from("a/b"));
 }
 
 #[test]
