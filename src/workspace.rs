@@ -83,6 +83,19 @@ impl Timings {
     }
 }
 
+/// Gives the heap pages freed so far back to the system. glibc keeps freed memory for
+/// reuse, and keeps pages it cannot return on its own: without this, the renders' shared
+/// parse, freed at the end of the overlays phase, stays resident, and indexing grows on
+/// top of it (peak 297 MB on the 10-copy bench tree, 267 MB with it).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands free pages of the heap back to the system; it is
+    // safe to call at any time, from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Whether a loaded file holds a resource that a rule checks, so that rendering the
 /// kustomizations that include it may find something; `None` for a file the run did not
 /// load.
@@ -167,6 +180,7 @@ impl Workspace {
         );
         let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded));
         renders.exclude(excluded);
+        release_freed_memory();
         timings.record("overlays", t);
         let t = std::time::Instant::now();
         let mut ws = Self::assemble(loaded, opts, Some(renders), root);
