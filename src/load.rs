@@ -993,7 +993,7 @@ pub(crate) fn resource(root: Node) -> Option<RawResource> {
             namespace: ns.unwrap_or_default(),
             namespace_source: NamespaceSource::Explicit,
             file: 0,
-            root,
+            root: std::sync::Arc::new(root),
             name_span,
         },
     })

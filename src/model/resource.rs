@@ -14,8 +14,9 @@ pub struct Resource {
     pub(crate) namespace: String,
     pub(crate) namespace_source: NamespaceSource,
     pub(crate) file: FileId,
-    /// The object's root mapping.
-    pub(crate) root: Node,
+    /// The object's root mapping; shared by the indexes that look the resource up (each
+    /// overlay's index holds the manifests outside it that share its namespaces).
+    pub(crate) root: std::sync::Arc<Node>,
     /// The node that names the resource (`metadata.name`, else `kind`), for findings about
     /// the resource as a whole.
     pub(crate) name_span: Span,
