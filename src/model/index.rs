@@ -759,13 +759,14 @@ impl Index {
                 ns == viewer && r.namespace_source == NamespaceSource::Default && near(r)
             };
             let short = host.split('.').next().unwrap_or(host);
-            // Whether the short host names `host` from the client's namespace: the same
-            // for every candidate, resolved once.
-            let short_names_host = ns == viewer
-                && self.floating_short.contains_key(short)
-                && self.resolve(short, viewer) == host;
+            // Whether the short host names `host` from the client's namespace is the same
+            // for every candidate: resolved once, and only when there are candidates.
             let floating_short = self
-                .resources_at(self.floating_short.get(short).filter(|_| short_names_host))
+                .resources_at(
+                    self.floating_short
+                        .get(short)
+                        .filter(|_| ns == viewer && self.resolve(short, viewer) == host),
+                )
                 .filter(|r| r.namespace != ns && near(r))
                 .map(|r| (None, r));
             let candidates: Vec<(&str, DestinationRule<'_>)> = self
