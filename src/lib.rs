@@ -28,6 +28,8 @@ pub(crate) mod rules;
 pub mod settings;
 pub mod source;
 pub(crate) mod suppress;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod text;
 pub mod walk;
 pub mod workspace;

@@ -1346,27 +1346,12 @@ mod tests {
     /// Every workload of the third-party corpus reads the same in part as in full.
     #[test]
     fn corpus_workloads_are_read_in_part_as_a_full_parse_reads_them() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-        if !root.is_dir() {
+        let Some(root) = crate::testing::corpus() else {
             eprintln!("corpus_workloads_are_read_in_part_as_a_full_parse_reads_them: skipped, no ../shared/corpus");
             return;
-        }
+        };
         let (mut projected, mut fell_back) = (0, 0);
-        for entry in ignore::WalkBuilder::new(&root)
-            .standard_filters(false)
-            .build()
-        {
-            let Ok(entry) = entry else { continue };
-            let path = entry.path();
-            if !matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            ) {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
+        for (path, text) in crate::testing::yaml_files(&root) {
             let (p, f) = projections_agree(&text, &path.display().to_string());
             projected += p;
             fell_back += f;
