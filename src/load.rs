@@ -521,7 +521,7 @@ pub(crate) fn load_for_render(text: &str, base: usize) -> Loaded {
         let (start, end) = (seg.start + bom, seg.end + bom);
         // A workload is read in part, as the loader reads it. A patch's directives
         // (`$patch: delete`) are read wherever they are.
-        let directives = text[start..end].contains("$patch");
+        let directives = memchr::memmem::find(&text.as_bytes()[start..end], b"$patch").is_some();
         let parts = match &seg.kind {
             _ if directives => None,
             prescan::Guess::Kind(k) if k == "Kustomization" || k == "Component" => None,

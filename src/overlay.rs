@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use crate::hash::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -51,12 +52,12 @@ pub(crate) struct Renders {
     /// The successful renders of the top-level kustomizations, by directory.
     ok: Vec<(PathBuf, Rendered)>,
     /// The files those renders use, lexically clean: not linted as written.
-    pub(crate) consumed: HashSet<PathBuf>,
+    pub(crate) consumed: HashSet<OsString>,
     /// Notes and findings about the kustomizations (unrendered features, build errors,
     /// dropped routes), each with the path of its file; numbered with the files.
     findings: Vec<Finding>,
     /// The files renders read that the run excludes (`--exclude`): never reported on.
-    excluded: HashSet<PathBuf>,
+    excluded: HashSet<OsString>,
 }
 
 /// The kustomization directories a run reads: those of its files, and those above them up
@@ -150,20 +151,28 @@ pub(crate) fn render_all(
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> Renders {
     let parsed = kustomize::Parsed::default();
-    let listings: HashMap<PathBuf, Listing> = dirs
+    let listings: HashMap<OsString, Listing> = dirs
         .par_iter()
-        .map(|d| (load::lexically_clean(d), listing(d, fs, &parsed)))
+        .map(|d| {
+            (
+                load::lexically_clean(d).into_os_string(),
+                listing(d, fs, &parsed),
+            )
+        })
         .collect();
-    let included: HashSet<&PathBuf> = listings.values().flat_map(|l| &l.dirs).collect();
+    let included: HashSet<&OsStr> = listings
+        .values()
+        .flat_map(|l| l.dirs.iter().map(|d| d.as_os_str()))
+        .collect();
     let top: Vec<&PathBuf> = dirs
         .iter()
-        .filter(|d| !included.contains(&load::lexically_clean(d)))
+        .filter(|d| !included.contains(load::lexically_clean(d).as_os_str()))
         .collect();
     let top: Vec<&PathBuf> = top
         .into_par_iter()
         .filter(|d| {
             let component = listings
-                .get(&load::lexically_clean(d))
+                .get(load::lexically_clean(d).as_os_str())
                 .is_some_and(|l| l.component);
             !component && holds_relevant(d, fs, &parsed, &listings, relevant)
         })
@@ -178,14 +187,15 @@ pub(crate) fn render_all(
             ((*d).clone(), r)
         })
         .collect();
-    let mut included: HashSet<PathBuf> = HashSet::default();
+    let mut included: HashSet<OsString> = HashSet::default();
     for (dir, r) in &renders {
         let own = load::lexically_clean(dir);
         included.extend(
             r.kustomizations
                 .iter()
                 .map(|k| load::lexically_clean(k))
-                .filter(|k| *k != own),
+                .filter(|k| *k != own)
+                .map(PathBuf::into_os_string),
         );
     }
     let mut out = Renders {
@@ -195,7 +205,7 @@ pub(crate) fn render_all(
         excluded: HashSet::default(),
     };
     for (dir, r) in renders {
-        if included.contains(&load::lexically_clean(&dir)) {
+        if included.contains(load::lexically_clean(&dir).as_os_str()) {
             continue;
         }
         let at = |span: Span| located(&r, span);
@@ -274,7 +284,7 @@ pub(crate) fn render_all(
             r.resource_files
                 .iter()
                 .chain(&r.patch_files)
-                .map(|p| load::lexically_clean(p)),
+                .map(|p| load::lexically_clean(p).into_os_string()),
         );
         out.ok.push((dir, r));
     }
@@ -300,7 +310,7 @@ fn holds_relevant(
     dir: &Path,
     fs: &dyn Fs,
     parsed: &kustomize::Parsed,
-    listings: &HashMap<PathBuf, Listing>,
+    listings: &HashMap<OsString, Listing>,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
 ) -> bool {
     let mut seen: HashSet<PathBuf> = HashSet::default();
@@ -310,7 +320,7 @@ fn holds_relevant(
             continue;
         }
         let owned;
-        let l = match listings.get(&d) {
+        let l = match listings.get(d.as_os_str()) {
             Some(l) => l,
             None => {
                 owned = listing(&d, fs, parsed);
@@ -344,12 +354,12 @@ fn located(r: &Rendered, span: Span) -> (PathBuf, Arc<str>, Span) {
 /// read.
 pub(crate) struct FileTable<'a> {
     pub(crate) files: &'a mut Vec<SourceFile>,
-    by_path: HashMap<PathBuf, FileId>,
+    by_path: HashMap<OsString, FileId>,
     root: Option<PathBuf>,
     /// The files only renders read.
     added: HashSet<FileId>,
-    reported: HashSet<PathBuf>,
-    excluded: HashSet<PathBuf>,
+    reported: HashSet<OsString>,
+    excluded: HashSet<OsString>,
 }
 
 impl<'a> FileTable<'a> {
@@ -358,12 +368,12 @@ impl<'a> FileTable<'a> {
     pub(crate) fn new(
         files: &'a mut Vec<SourceFile>,
         root: Option<PathBuf>,
-        reported: HashSet<PathBuf>,
+        reported: HashSet<OsString>,
     ) -> Self {
         let by_path = files
             .iter()
             .enumerate()
-            .map(|(i, f)| (load::lexically_clean(&f.path), i as FileId))
+            .map(|(i, f)| (load::lexically_clean(&f.path).into_os_string(), i as FileId))
             .collect();
         FileTable {
             files,
@@ -377,7 +387,8 @@ impl<'a> FileTable<'a> {
 
     /// Whether the run reports on a file it read (one of a pre-commit list, say).
     fn reports(&self, path: &Path) -> bool {
-        self.reported.contains(&load::lexically_clean(path))
+        self.reported
+            .contains(load::lexically_clean(path).as_os_str())
     }
 
     /// Whether the run reports on the findings of a render that read `files`: when it
@@ -390,8 +401,8 @@ impl<'a> FileTable<'a> {
     /// then reported or not as `reported` says).
     fn id(&mut self, path: &Path, text: &Arc<str>, reported: bool) -> FileId {
         let clean = load::lexically_clean(path);
-        let reported = reported && !self.excluded.contains(&clean);
-        if let Some(&id) = self.by_path.get(&clean) {
+        let reported = reported && !self.excluded.contains(clean.as_os_str());
+        if let Some(&id) = self.by_path.get(clean.as_os_str()) {
             let f = &mut self.files[id as usize];
             // A file the loader did not keep has no text.
             if f.text.is_empty() && !text.is_empty() {
@@ -412,7 +423,7 @@ impl<'a> FileTable<'a> {
             Err(_) => Place::Repository(clean.clone()),
         };
         self.files.push(src);
-        self.by_path.insert(clean, id);
+        self.by_path.insert(clean.into_os_string(), id);
         id
     }
 }
@@ -425,7 +436,10 @@ impl Renders {
             .iter()
             .flat_map(|(_, r)| r.files.iter().map(|f| load::lexically_clean(&f.path)))
             .chain(self.findings.iter().flat_map(|f| f.2.iter().cloned()));
-        self.excluded = read.filter(|p| excluded(p)).collect();
+        self.excluded = read
+            .filter(|p| excluded(p))
+            .map(PathBuf::into_os_string)
+            .collect();
     }
 
     /// Numbers the renders' findings and files in `table`, and builds one index per

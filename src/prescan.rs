@@ -249,7 +249,10 @@ pub(crate) fn plain_key(body: &str) -> Option<(&str, &str)> {
         let colon = from + memchr::memchr(b':', &bytes[from..])?;
         if matches!(bytes.get(colon + 1), None | Some(b' ' | b'\t')) {
             let key = body[..colon].trim_end_matches([' ', '\t']);
-            if key.contains(" #") || key.contains("\t#") {
+            // A comment ends the line before any key (`a #b: c`). A byte scan: substring
+            // search is slow to start on keys this short, and this runs for every root line.
+            let kb = key.as_bytes();
+            if memchr::memchr_iter(b'#', kb).any(|i| i > 0 && matches!(kb[i - 1], b' ' | b'\t')) {
                 return None;
             }
             return Some((key, &body[colon + 1..]));

@@ -100,17 +100,21 @@ fn release_freed_memory() {
 /// kustomizations that include it may find something; `None` for a file the run did not
 /// load.
 fn relevance(loaded: &[load::LoadedFile]) -> impl Fn(&std::path::Path) -> Option<bool> + Sync {
-    let files: crate::hash::HashMap<PathBuf, bool> = loaded
+    // Keyed by the clean path's bytes: `Path`'s own hash splits it into components.
+    let files: crate::hash::HashMap<std::ffi::OsString, bool> = loaded
         .iter()
         .map(|f| {
             let checked = f
                 .resources
                 .iter()
                 .any(|r| overlay::is_checked(r.resource.kind));
-            (load::lexically_clean(&f.source.path), checked)
+            (
+                load::lexically_clean(&f.source.path).into_os_string(),
+                checked,
+            )
         })
         .collect();
-    move |p| files.get(p).copied()
+    move |p| files.get(p.as_os_str()).copied()
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -260,11 +264,11 @@ impl Workspace {
         };
         let mut files = Vec::new();
         let mut resources: Vec<Resource> = Vec::new();
-        let reported: crate::hash::HashSet<PathBuf> = match renders {
+        let reported: crate::hash::HashSet<std::ffi::OsString> = match renders {
             Some(_) => loaded
                 .iter()
                 .filter(|f| f.source.reported)
-                .map(|f| load::lexically_clean(&f.source.path))
+                .map(|f| load::lexically_clean(&f.source.path).into_os_string())
                 .collect(),
             None => Default::default(),
         };
@@ -303,9 +307,10 @@ impl Workspace {
                 continue;
             }
             let id = files.len() as u32;
-            let rendered = renders
-                .as_ref()
-                .is_some_and(|r| r.consumed.contains(&load::lexically_clean(&lf.source.path)));
+            let rendered = renders.as_ref().is_some_and(|r| {
+                r.consumed
+                    .contains(load::lexically_clean(&lf.source.path).as_os_str())
+            });
             for raw in lf.resources.into_iter().filter(|_| !rendered) {
                 let mut r = raw.resource;
                 r.file = id;
