@@ -82,7 +82,11 @@ impl<'b> Linter<'b> {
 
     /// Plans, loads and checks the files the settings name, timing each phase.
     pub(crate) fn lint_files(&self) -> Result<Outcome, Error> {
-        let mut timings = Timings::default();
+        let mut timings = if self.settings.timings {
+            Timings::with_memory()
+        } else {
+            Timings::default()
+        };
         let t = Instant::now();
         let plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);

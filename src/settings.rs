@@ -26,6 +26,8 @@ pub struct Settings {
     pub(crate) per_file_ignores: PerFileIgnores,
     /// Where the findings known before come from, if only new ones count.
     pub(crate) known: Option<KnownFrom>,
+    /// `--timings`: each phase's resident memory is read as well (from `/proc`).
+    pub(crate) timings: bool,
 }
 
 /// The findings a run's are compared with: only the others are new and count.
@@ -193,6 +195,7 @@ impl Settings {
             workspace,
             rules,
             per_file_ignores,
+            timings: args.timings,
         })
     }
 }

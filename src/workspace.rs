@@ -37,6 +37,8 @@ impl Default for WorkspaceOptions {
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
     pub(crate) phases: Vec<(&'static str, std::time::Duration, Option<u64>)>,
+    /// Whether memory is read at each phase's end: only when the timings are shown.
+    memory: bool,
 }
 
 /// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`), where there is one.
@@ -52,9 +54,21 @@ fn memory_kb(field: &str) -> Option<u64> {
 }
 
 impl Timings {
+    /// Timings that read the resident memory at each phase's end too (`--timings`).
+    pub(crate) fn with_memory() -> Self {
+        Timings {
+            phases: Vec::new(),
+            memory: true,
+        }
+    }
+
     pub fn record(&mut self, phase: &'static str, since: std::time::Instant) {
-        self.phases
-            .push((phase, since.elapsed(), memory_kb("VmRSS")));
+        let rss = if self.memory {
+            memory_kb("VmRSS")
+        } else {
+            None
+        };
+        self.phases.push((phase, since.elapsed(), rss));
     }
 
     pub fn render(&self) -> String {
@@ -77,7 +91,7 @@ impl Timings {
             "total",
             total.as_secs_f64() * 1e3,
             100.0,
-            mb(memory_kb("VmHWM"))
+            mb(memory_kb("VmHWM").filter(|_| self.memory))
         ));
         s
     }
