@@ -121,7 +121,7 @@ fn listing(dir: &Path, fs: &dyn Fs, parsed: &kustomize::Parsed) -> Listing {
     else {
         return out;
     };
-    let Some(doc) = file.1.docs.first() else {
+    let Some(doc) = file.loaded.docs.first() else {
         return out;
     };
     out.component = doc.get("kind").and_then(Node::as_str) == Some("Component");
@@ -208,7 +208,7 @@ pub(crate) fn render_all(
         if included.contains(load::lexically_clean(&dir).as_os_str()) {
             continue;
         }
-        let at = |span: Span| located(&r, span);
+        let at = |span: Span| located(fs, &r, span);
         let read: Arc<Vec<PathBuf>> = Arc::new(
             r.files
                 .iter()
@@ -335,17 +335,22 @@ fn holds_relevant(
     false
 }
 
-/// The file (its clean path and text) and the span in it of a span of a render.
-fn located(r: &Rendered, span: Span) -> (PathBuf, Arc<str>, Span) {
+/// The file (its clean path and text) and the span in it of a span of a render. A file
+/// whose text the render did not keep is read again.
+fn located(fs: &dyn Fs, r: &Rendered, span: Span) -> (PathBuf, Arc<str>, Span) {
     match r.file_of(span) {
-        Some(f) => (
-            load::lexically_clean(&f.path),
-            Arc::clone(&f.text),
-            Span::new(
+        Some(f) => {
+            let text = if f.text.is_empty() && f.len > 0 {
+                fs.read(&f.path).unwrap_or_else(|_| Arc::from(""))
+            } else {
+                Arc::clone(&f.text)
+            };
+            let span = Span::new(
                 (span.start - f.base) as usize,
-                (span.end.saturating_sub(f.base) as usize).min(f.text.len()),
-            ),
-        ),
+                (span.end.saturating_sub(f.base) as usize).min(text.len()),
+            );
+            (load::lexically_clean(&f.path), text, span)
+        }
         None => (PathBuf::new(), Arc::from(""), span),
     }
 }
@@ -470,14 +475,14 @@ impl Renders {
                 r.files
                     .iter()
                     .zip(&ids)
-                    .map(|(f, &id)| (f.base, f.base + f.text.len() as u32, id))
+                    .map(|(f, &id)| (f.base, f.base + f.len, id))
                     .collect(),
             );
             let mut resources = Vec::new();
             for doc in r.resources {
                 let i = r.files.partition_point(|f| f.base <= doc.span.start);
                 let Some(k) = i.checked_sub(1) else { continue };
-                let (base, len) = (r.files[k].base, r.files[k].text.len() as u32);
+                let (base, len) = (r.files[k].base, r.files[k].len);
                 let mut doc = doc;
                 localize(&mut doc, base, base + len);
                 if let Some(mut res) = load::resource(doc) {
@@ -634,6 +639,40 @@ mod tests {
         // A span of the resource's own file stays as it is.
         let own = crate::model::spanned::Location::new(7, doc.span);
         assert_eq!(files.real(own), own);
+    }
+
+    /// Files of kinds the linter never reads keep no text in a render, and a kustomization
+    /// keeps its own: a finding in the first is placed by reading the file again.
+    #[test]
+    fn a_render_keeps_no_text_of_identities_and_places_findings_in_them_all_the_same() {
+        let settings = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n";
+        let fs = kustomize::MemFs(
+            [
+                ("k/kustomization.yaml", "resources: [settings.yaml]\n"),
+                ("k/settings.yaml", settings),
+            ]
+            .into_iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect(),
+        );
+        let r = kustomize::render_with(Path::new("k"), &fs, &kustomize::Parsed::default());
+        let held: Vec<(&str, usize, u32)> = r
+            .files
+            .iter()
+            .map(|f| (f.path.to_str().unwrap(), f.text.len(), f.len))
+            .collect();
+        assert_eq!(
+            held,
+            [
+                ("k/kustomization.yaml", 27, 27),
+                ("k/settings.yaml", 0, settings.len() as u32)
+            ]
+        );
+        // `name: s` in the settings, as a render's span.
+        let at = r.files[1].base as usize + settings.find("s\n").unwrap();
+        let (path, text, span) = located(&fs, &r, Span::new(at, at + 1));
+        assert_eq!(path, Path::new("k/settings.yaml"));
+        assert_eq!(&text[span.start as usize..span.end as usize], "s");
     }
 
     #[test]

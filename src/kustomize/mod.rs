@@ -171,6 +171,11 @@ pub(crate) fn is_generator_error(message: &str) -> bool {
 pub(crate) struct RenderedFile {
     pub path: PathBuf,
     pub base: u32,
+    /// The text's length in bytes.
+    pub len: u32,
+    /// The text; empty for a file whose documents are all of kinds the linter never reads
+    /// (only their identities are parsed): most of the bytes renders read, and nothing in
+    /// a render's output points into them. A finding about one reads it again.
     pub text: Arc<str>,
 }
 
@@ -208,7 +213,7 @@ impl Rendered {
             .partition_point(|f| f.base <= span.start)
             .checked_sub(1)?;
         let f = &self.files[i];
-        (span.start as usize <= f.base as usize + f.text.len()).then_some(f)
+        (span.start <= f.base + f.len).then_some(f)
     }
 }
 
@@ -241,7 +246,38 @@ pub(crate) struct Parsed {
     files: std::sync::Mutex<HashMap<std::ffi::OsString, ParsedFile>>,
 }
 
-type ParsedFile = Result<Arc<(Arc<str>, yaml::Loaded)>, String>;
+type ParsedFile = Result<Arc<ParsedText>, String>;
+
+/// A file as the renders parsed it.
+pub(crate) struct ParsedText {
+    /// Its text, empty when nothing in a render's output can point into it (see
+    /// [`RenderedFile::text`]).
+    pub(crate) text: Arc<str>,
+    pub(crate) len: u32,
+    pub(crate) loaded: yaml::Loaded,
+}
+
+impl ParsedText {
+    fn new(text: Arc<str>, loaded: yaml::Loaded) -> Result<ParsedText, String> {
+        let len = u32::try_from(text.len()).map_err(|_| "the file is over 4 GB".to_string())?;
+        // Every document a mapping of a kind the linter never reads (its identity only),
+        // and nothing to report: the text is not kept.
+        let identities = !loaded.docs.is_empty()
+            && loaded.issues.is_empty()
+            && !loaded.failed
+            && loaded.docs.iter().all(|d| {
+                d.get("kind")
+                    .and_then(Node::as_str)
+                    .is_some_and(|k| !matches!(k, "Kustomization" | "Component"))
+                    && read_kind(d).is_none()
+            });
+        Ok(ParsedText {
+            text: if identities { Arc::from("") } else { text },
+            len,
+            loaded,
+        })
+    }
+}
 
 impl Parsed {
     pub(crate) fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
@@ -255,9 +291,10 @@ impl Parsed {
             return hit;
         }
         // Parsed outside the lock; two threads may parse one file at once, and agree.
-        let parsed = fs
-            .read(path)
-            .map(|text| Arc::new((Arc::clone(&text), crate::load::load_for_render(&text, 0))));
+        let parsed = fs.read(path).and_then(|text| {
+            let loaded = crate::load::load_for_render(&text, 0);
+            ParsedText::new(text, loaded).map(Arc::new)
+        });
         self.files
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -560,17 +597,17 @@ impl Renderer<'_> {
 
     fn read_new(&mut self, path: &Path) -> Result<usize, String> {
         let parsed = self.parsed.get(self.fs, path)?;
-        let text = Arc::clone(&parsed.0);
+        let text = Arc::clone(&parsed.text);
         let base = self.next_base;
-        if base + text.len() as u64 + 1 > u64::from(u32::MAX) {
+        if base + u64::from(parsed.len) + 1 > u64::from(u32::MAX) {
             return Err("the files of this kustomization are over 4 GB together".into());
         }
-        self.next_base = base + text.len() as u64 + 1;
+        self.next_base = base + u64::from(parsed.len) + 1;
         let mut loaded = yaml::Loaded {
-            docs: parsed.1.docs.clone(),
-            issues: parsed.1.issues.clone(),
-            failed: parsed.1.failed,
-            aliases_exhausted: parsed.1.aliases_exhausted,
+            docs: parsed.loaded.docs.clone(),
+            issues: parsed.loaded.issues.clone(),
+            failed: parsed.loaded.failed,
+            aliases_exhausted: parsed.loaded.aliases_exhausted,
         };
         loaded.shift(base as u32);
         // YAML the parser rejects is declined, not reported as a failure of the build:
@@ -590,6 +627,7 @@ impl Renderer<'_> {
         self.out.files.push(RenderedFile {
             path: path.to_path_buf(),
             base: base as u32,
+            len: parsed.len,
             text,
         });
         self.docs.push(loaded.docs);

@@ -121,7 +121,7 @@ fn overlay_sets_namespace_and_prefix() {
     assert_eq!(r.resource_files.len(), 2);
     // Bases are increasing and disjoint.
     for w in r.files.windows(2) {
-        assert_eq!(w[1].base as usize, w[0].base as usize + w[0].text.len() + 1);
+        assert_eq!(w[1].base, w[0].base + w[0].len + 1);
     }
     assert_eq!(r.files[0].base, 0);
 }
