@@ -309,14 +309,50 @@ fn with_string_value(e: &Entry) -> Entry {
     e
 }
 
+/// A pattern of a patch's `target`, which kustomize anchors (`^(?:p)$`) and compiles as a
+/// regex. Most are plain names (`Deployment`, `reviews`, `networking.istio.io`): one with
+/// no metacharacter but `.` is matched character by character, `.` matching any character
+/// but a line feed as in the regex, and no regex is compiled (a compile costs about
+/// 260,000 instructions, and renders build a selector for every patch).
+enum Pattern {
+    Plain(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn new(p: &str) -> Result<Pattern, regex::Error> {
+        if p.chars().all(|c| !r"\+*?()|[]{}^$".contains(c)) {
+            Ok(Pattern::Plain(p.to_string()))
+        } else {
+            Regex::new(&format!("^(?:{p})$")).map(Pattern::Regex)
+        }
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Pattern::Plain(p) => {
+                let (mut a, mut b) = (p.chars(), s.chars());
+                loop {
+                    match (a.next(), b.next()) {
+                        (None, None) => return true,
+                        (Some(x), Some(y)) if x == y || (x == '.' && y != '\n') => {}
+                        _ => return false,
+                    }
+                }
+            }
+            Pattern::Regex(r) => r.is_match(s),
+        }
+    }
+}
+
 /// A patch's `target`: regexes (anchored) on group, version, kind, name and namespace, and
 /// label and annotation selectors.
 pub(super) struct Selector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Vec<Req>,
     annotations: Vec<Req>,
 }
@@ -332,10 +368,10 @@ enum Req {
 
 impl Selector {
     pub(super) fn new(t: &Node) -> Result<Selector, (String, Span)> {
-        let rx = |k: &str| -> Result<Option<Regex>, (String, Span)> {
+        let rx = |k: &str| -> Result<Option<Pattern>, (String, Span)> {
             match t.get(k) {
                 Some(n) => match n.as_str() {
-                    Some(s) if !s.is_empty() => Regex::new(&format!("^(?:{s})$"))
+                    Some(s) if !s.is_empty() => Pattern::new(s)
                         .map(Some)
                         .map_err(|e| (format!("invalid regex in target.{k}: {e}"), n.span)),
                     _ => Ok(None),
@@ -363,7 +399,7 @@ impl Selector {
 
     pub(super) fn matches(&self, r: &Res) -> bool {
         let cur = r.id();
-        let ok = |rx: &Option<Regex>, s: &str| rx.as_ref().is_none_or(|rx| rx.is_match(s));
+        let ok = |rx: &Option<Pattern>, s: &str| rx.as_ref().is_none_or(|rx| rx.is_match(s));
         if !ok(&self.group, &cur.group)
             || !ok(&self.version, &cur.version)
             || !ok(&self.kind, &cur.kind)
@@ -508,4 +544,67 @@ pub(super) fn legacy_sort(acc: &mut [Res]) {
         );
         (rank(&id.kind), gvk, id.namespace.clone(), id.name.clone())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain pattern matches as the anchored regex kustomize compiles does.
+    #[test]
+    fn plain_patterns_match_as_their_regex() {
+        let patterns = [
+            "Deployment",
+            "reviews",
+            "networking.istio.io",
+            "v1",
+            "a.c",
+            "é.ü",
+            ".",
+            "..",
+            "name with space",
+            "x-y/z:1",
+        ];
+        let inputs = [
+            "Deployment",
+            "deployment",
+            "Deployments",
+            "reviews",
+            "review",
+            "networking.istio.io",
+            "networkingXistio.io",
+            "networking.istio.i",
+            "v1",
+            "v10",
+            "abc",
+            "a\nc",
+            "a.c",
+            "ac",
+            "éxü",
+            "é\nü",
+            "x",
+            "",
+            "xy",
+            "\n",
+            "name with space",
+            "x-y/z:1",
+        ];
+        for p in patterns {
+            let plain = Pattern::new(p).unwrap();
+            assert!(matches!(plain, Pattern::Plain(_)), "{p}");
+            let rx = Regex::new(&format!("^(?:{p})$")).unwrap();
+            for s in inputs {
+                assert_eq!(
+                    plain.is_match(s),
+                    rx.is_match(s),
+                    "pattern {p:?}, input {s:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            Pattern::new("reviews-.*").unwrap(),
+            Pattern::Regex(_)
+        ));
+        assert!(Pattern::new("(").is_err());
+    }
 }
