@@ -91,7 +91,7 @@ impl Timings {
             "total",
             total.as_secs_f64() * 1e3,
             100.0,
-            mb(memory_kb("VmHWM").filter(|_| self.memory))
+            mb(self.memory.then(|| memory_kb("VmHWM")).flatten())
         ));
         s
     }
