@@ -527,6 +527,14 @@ struct Builder<'a> {
     out: Loaded,
 }
 
+/// A vector without spare room: one grown by pushes holds room for four items or more.
+fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() > v.len() {
+        v.shrink_to_fit();
+    }
+    v
+}
+
 impl Builder<'_> {
     fn fail(&mut self, span: Span, message: String) {
         self.out.failed = true;
@@ -608,7 +616,8 @@ impl Builder<'_> {
                         start: start.start,
                         end,
                     },
-                    value: Value::Seq(items),
+                    // Trees of every routing document are held at once: no spare room.
+                    value: Value::Seq(exact(items)),
                 };
                 self.finish(node, anchor, height + 1)?;
             }
@@ -626,7 +635,7 @@ impl Builder<'_> {
                 let end = entries
                     .last()
                     .map_or(span.end, |e| e.value.span.end.max(e.key.span.end));
-                let entries = self.close_map(entries);
+                let entries = exact(self.close_map(entries));
                 let node = Node {
                     span: Span {
                         start: start.start,
@@ -771,6 +780,37 @@ fn is_merge_key(s: &Scalar) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether every collection of the tree holds no spare room.
+    fn exact_everywhere(n: &Node) -> bool {
+        match &n.value {
+            Value::Scalar(_) => true,
+            Value::Seq(items) => {
+                items.capacity() == items.len() && items.iter().all(exact_everywhere)
+            }
+            Value::Map(entries) => {
+                entries.capacity() == entries.len()
+                    && entries
+                        .iter()
+                        .all(|e| exact_everywhere(&e.key) && exact_everywhere(&e.value))
+            }
+        }
+    }
+
+    #[test]
+    fn collections_hold_no_spare_room() {
+        // The fast path's subset, and text only the event parser reads (a flow mapping, a
+        // block scalar).
+        for text in [
+            "a: 1\nb:\n  c: 2\n  d: [x]\ne:\n- 1\n- 2\n- 3\n",
+            "a: 1\nb:\n  c: 2\n  d: 3\ne:\n- 1\n- 2\n- 3\n",
+            "a: {x: 1, y: 2, z: 3}\nb: |\n  text\nc:\n- 1\n",
+        ] {
+            let l = load(text, 0);
+            assert!(l.issues.is_empty(), "{:?}", l.issues);
+            assert!(exact_everywhere(&l.docs[0]), "{text:?}: {:#?}", l.docs[0]);
+        }
+    }
 
     fn one(text: &str) -> Node {
         let l = load(text, 0);

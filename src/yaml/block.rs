@@ -36,6 +36,8 @@ pub(super) fn load(text: &str, base: usize) -> Option<Loaded> {
         base,
         issues: Vec::new(),
         depth: 0,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     let mut at = p.content(0)?;
     // One optional `---` line before the root.
@@ -85,6 +87,10 @@ struct Block<'a> {
     base: usize,
     issues: Vec<LoadIssue>,
     depth: usize,
+    /// The entries of the mappings being read, innermost last (see [`Block::map`]).
+    entries: Vec<Entry>,
+    /// The items of the sequences being read, innermost last.
+    items: Vec<Node>,
 }
 
 /// Bytes that may not start a plain scalar (YAML 1.2 §5.3 indicators), besides `-`, `?`
@@ -175,12 +181,15 @@ impl Block<'_> {
 
     /// A block mapping whose first key is at `at`; its keys are at `at.col`.
     fn map(&mut self, first: At) -> Option<(Node, Option<At>)> {
-        let mut entries: Vec<Entry> = Vec::new();
+        // Entries gather on a stack the whole parse shares, and move to a vector of their
+        // exact number: most mappings hold one to three entries, and a vector grown by
+        // pushes would hold room for four or more.
+        let from = self.entries.len();
         let mut at = first;
         let next = loop {
             let (key, colon_end) = self.key(at.pos)?;
             let (value, next) = self.value(at.col, colon_end)?;
-            entries.push(Entry { key, value });
+            self.entries.push(Entry { key, value });
             match next {
                 Some(n) if n.col == at.col => {
                     if self.is_item(n.pos) {
@@ -192,6 +201,7 @@ impl Block<'_> {
                 other => break other,
             }
         };
+        let entries: Vec<Entry> = self.entries.drain(from..).collect();
         let last = entries.last()?;
         let end = last.value.span.end.max(last.key.span.end);
         let start = entries[0].key.span.start;
@@ -358,7 +368,7 @@ impl Block<'_> {
     /// its key's indentation.
     fn seq(&mut self, first: At, indentless: bool) -> Option<(Node, Option<At>)> {
         let t = self.t;
-        let mut items: Vec<Node> = Vec::new();
+        let from = self.items.len();
         let mut at = first;
         let next = loop {
             // The item's content: on the `-` line, or on the lines below.
@@ -370,7 +380,7 @@ impl Block<'_> {
                 let n = self.content(self.next_line(at.pos))?;
                 // An empty item; the first of a sequence at its key's indentation, which the
                 // parser places at the end of the `-` line.
-                if n.col <= at.col || (indentless && items.is_empty()) {
+                if n.col <= at.col || (indentless && self.items.len() == from) {
                     return None;
                 }
                 self.node(n)?
@@ -385,7 +395,7 @@ impl Block<'_> {
                 let node = self.inline_scalar(c)?;
                 (node, self.content(self.next_line(c)))
             };
-            items.push(item);
+            self.items.push(item);
             match after {
                 Some(n) if n.col == at.col && self.is_item(n.pos) => at = n,
                 Some(n) if n.col > at.col => return None,
@@ -393,6 +403,7 @@ impl Block<'_> {
                 other => break other,
             }
         };
+        let items: Vec<Node> = self.items.drain(from..).collect();
         let start = if indentless {
             items[0].span.start
         } else {
