@@ -110,6 +110,32 @@ fn release_freed_memory() {
     }
 }
 
+/// The whole texts the loader kept, by clean path, for the renders to read rather than
+/// read the files again (and hold a second copy of the text).
+fn kept_texts(
+    loaded: &[load::LoadedFile],
+) -> crate::hash::HashMap<std::ffi::OsString, std::sync::Arc<str>> {
+    loaded
+        .iter()
+        .filter(|f| {
+            // A file read only in part (not UTF-8, say) has a note; standard input has no
+            // path to read again.
+            !f.source.text.is_empty()
+                && f.source.path.as_os_str() != "-"
+                && !f
+                    .diagnostics
+                    .iter()
+                    .any(|d| matches!(d.rule, RuleId::SkippedFile | RuleId::IoError))
+        })
+        .map(|f| {
+            (
+                load::lexically_clean(&f.source.path).into_os_string(),
+                std::sync::Arc::clone(&f.source.text),
+            )
+        })
+        .collect()
+}
+
 /// Whether a loaded file holds a resource that a rule checks, so that rendering the
 /// kustomizations that include it may find something; `None` for a file the run did not
 /// load.
@@ -188,7 +214,7 @@ impl Workspace {
         progress.finish();
         timings.record("load", t);
         let t = std::time::Instant::now();
-        let fs = crate::kustomize::CachedDisk::default();
+        let fs = crate::kustomize::CachedDisk::with_texts(kept_texts(&loaded));
         let dirs = overlay::candidates(
             targets
                 .iter()

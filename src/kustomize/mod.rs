@@ -71,9 +71,20 @@ pub(crate) struct CachedDisk {
     /// By the path's bytes (paths here are lexically clean): hashing a `Path` walks its
     /// components.
     kinds: std::sync::Mutex<HashMap<std::ffi::OsString, (bool, bool)>>,
+    /// Texts the run has read already, by clean path: read from here, and shared rather
+    /// than held twice.
+    texts: HashMap<std::ffi::OsString, Arc<str>>,
 }
 
 impl CachedDisk {
+    /// A file system that answers reads of `texts` (clean path, whole text) from memory.
+    pub(crate) fn with_texts(texts: HashMap<std::ffi::OsString, Arc<str>>) -> CachedDisk {
+        CachedDisk {
+            texts,
+            ..CachedDisk::default()
+        }
+    }
+
     /// Whether the path is a directory, and whether it is a file.
     fn kind(&self, path: &Path) -> (bool, bool) {
         let lock = || {
@@ -95,7 +106,10 @@ impl CachedDisk {
 
 impl Fs for CachedDisk {
     fn read(&self, path: &Path) -> Result<Arc<str>, String> {
-        Disk.read(path)
+        match self.texts.get(path.as_os_str()) {
+            Some(text) => Ok(Arc::clone(text)),
+            None => Disk.read(path),
+        }
     }
 
     fn is_dir(&self, path: &Path) -> bool {

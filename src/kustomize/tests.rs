@@ -12,6 +12,23 @@ fn fs(files: &[(&str, &str)]) -> MemFs {
     )
 }
 
+#[test]
+fn texts_read_already_are_not_read_again() {
+    // No such file on disk: the text comes from memory, shared.
+    let path = PathBuf::from("/nonexistent/canarylint/kustomization.yaml");
+    let text: Arc<str> = Arc::from("resources: []\n");
+    let fs = CachedDisk::with_texts(
+        [(path.clone().into_os_string(), Arc::clone(&text))]
+            .into_iter()
+            .collect(),
+    );
+    let read = fs.read(&path).unwrap();
+    assert!(Arc::ptr_eq(&read, &text));
+    assert!(fs
+        .read(Path::new("/nonexistent/canarylint/other.yaml"))
+        .is_err());
+}
+
 fn find<'a>(r: &'a Rendered, kind: &str, name: &str) -> &'a Node {
     r.resources
         .iter()
