@@ -52,7 +52,7 @@ fn load(b: Bencher) {
     let opts = WorkspaceOptions::default();
     b.bench(|| {
         t.iter()
-            .map(|t| load::load_target(t, opts.load).documents)
+            .map(|t| load::load_target(t.clone(), opts.load).documents)
             .sum::<usize>()
     });
 }
@@ -63,7 +63,7 @@ fn index(b: Bencher) {
     let opts = WorkspaceOptions::default();
     b.with_inputs(|| {
         t.iter()
-            .map(|t| load::load_target(t, opts.load))
+            .map(|t| load::load_target(t.clone(), opts.load))
             .collect::<Vec<_>>()
     })
     .bench_values(|loaded| Workspace::from_loaded(loaded, &opts).stats.resources);

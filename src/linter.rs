@@ -88,10 +88,11 @@ impl<'b> Linter<'b> {
             Timings::default()
         };
         let t = Instant::now();
-        let plan = walk::plan(&self.settings.targets)?;
+        let mut plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);
+        let restricted = plan.targets.iter().any(|t| !t.reported);
         let mut workspace = Workspace::load_timed(
-            &plan.targets,
+            std::mem::take(&mut plan.targets),
             &self.settings.workspace,
             plan.root.as_deref(),
             &|p| {
@@ -104,7 +105,7 @@ impl<'b> Linter<'b> {
             &mut timings,
         );
         workspace.stats.excluded = plan.excluded;
-        workspace.restricted = plan.targets.iter().any(|t| !t.reported);
+        workspace.restricted = restricted;
         let t = Instant::now();
         let diagnostics = self.check(&workspace);
         timings.record("check", t);

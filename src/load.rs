@@ -48,7 +48,35 @@ pub struct LoadedFile {
     pub(crate) crds: Vec<CrdSource>,
 }
 
+/// A file loaded with nothing the later phases keep (no resources, no findings, no
+/// CustomResourceDefinition): what they still ask of it.
+pub(crate) struct Unkept {
+    /// Its path, lexically clean.
+    pub(crate) clean: std::ffi::OsString,
+    pub(crate) documents: usize,
+    pub(crate) reported: bool,
+}
+
 impl LoadedFile {
+    /// The file as [`Unkept`] (right) when nothing of it is kept, else as it is (left).
+    pub(crate) fn unkept(self) -> rayon::iter::Either<LoadedFile, Unkept> {
+        use rayon::iter::Either;
+        if self.keep || !self.crds.is_empty() || !self.diagnostics.is_empty() {
+            return Either::Left(self);
+        }
+        let path = self.source.path;
+        let clean = if is_clean(&path) {
+            path.into_os_string()
+        } else {
+            lexically_clean(&path).into_os_string()
+        };
+        Either::Right(Unkept {
+            clean,
+            documents: self.documents,
+            reported: self.source.reported,
+        })
+    }
+
     /// Finds the namespace the kustomizations above the file set, when a resource of the
     /// file sets none: indexing gives it to those resources. Finds too the kustomization
     /// that builds the file, when it has DestinationRules.
@@ -120,28 +148,29 @@ fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
 
 /// Loads a file found by discovery. A file kept for the later phases keeps the place
 /// planning gave it.
-pub fn load_target(t: &Target, opts: LoadOptions) -> LoadedFile {
+pub fn load_target(t: Target, opts: LoadOptions) -> LoadedFile {
+    let (reported, place) = (t.reported, t.place.clone());
     let mut f = read_target(t, opts);
     // Whether it is reported matters to overlays even when it is not kept.
-    f.source.reported = t.reported;
+    f.source.reported = reported;
     if f.keep {
-        f.source.place = t.place.clone();
+        f.source.place = place;
     }
     f
 }
 
-fn read_target(t: &Target, opts: LoadOptions) -> LoadedFile {
+fn read_target(t: Target, opts: LoadOptions) -> LoadedFile {
     match &t.skip {
         Some(skip) => {
             let (rule, msg, help) = skip_note(skip);
-            let source = SourceFile::new(t.path.clone(), t.display.clone(), Arc::from(""));
+            let source = SourceFile::new(t.path, t.display, Arc::from(""));
             let mut f = note(source, Span::default(), rule, msg);
             if let (Some(help), Some(d)) = (help, f.diagnostics.first_mut()) {
                 d.help = Some(help.to_string());
             }
             f
         }
-        None => load_file(t.path.clone(), t.display.clone(), opts),
+        None => load_file(t.path, t.display, opts),
     }
 }
 

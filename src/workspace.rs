@@ -139,20 +139,32 @@ fn kept_texts(
 /// Whether a loaded file holds a resource that a rule checks, so that rendering the
 /// kustomizations that include it may find something; `None` for a file the run did not
 /// load.
-fn relevance(loaded: &[load::LoadedFile]) -> impl Fn(&std::path::Path) -> Option<bool> + Sync {
+fn relevance<'a>(
+    loaded: &'a [load::LoadedFile],
+    unkept: &'a [load::Unkept],
+) -> impl Fn(&std::path::Path) -> Option<bool> + Sync + 'a {
+    use std::borrow::Cow;
     // Keyed by the clean path's bytes: `Path`'s own hash splits it into components.
-    let files: crate::hash::HashMap<std::ffi::OsString, bool> = loaded
+    let files: crate::hash::HashMap<Cow<'a, std::ffi::OsStr>, bool> = loaded
         .iter()
         .map(|f| {
             let checked = f
                 .resources
                 .iter()
                 .any(|r| overlay::is_checked(r.resource.kind));
-            (
-                load::lexically_clean(&f.source.path).into_os_string(),
-                checked,
-            )
+            let path = &f.source.path;
+            let clean = if load::is_clean(path) {
+                Cow::Borrowed(path.as_os_str())
+            } else {
+                Cow::Owned(load::lexically_clean(path).into_os_string())
+            };
+            (clean, checked)
         })
+        .chain(
+            unkept
+                .iter()
+                .map(|u| (Cow::Borrowed(u.clean.as_os_str()), false)),
+        )
         .collect();
     move |p| files.get(p.as_os_str()).copied()
 }
@@ -188,33 +200,27 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn load(targets: &[Target], opts: &WorkspaceOptions) -> Workspace {
-        Self::load_timed(targets, opts, None, &|_| false, &mut Timings::default())
+        Self::load_timed(
+            targets.to_vec(),
+            opts,
+            None,
+            &|_| false,
+            &mut Timings::default(),
+        )
     }
 
     /// Loads and indexes, recording the two phases.
     pub(crate) fn load_timed(
-        targets: &[Target],
+        targets: Vec<Target>,
         opts: &WorkspaceOptions,
         root: Option<&std::path::Path>,
         excluded: &dyn Fn(&std::path::Path) -> bool,
         timings: &mut Timings,
     ) -> Workspace {
+        // The kustomizations to render, found first so that loading can take the targets
+        // (their paths move to the files); counted with the overlays.
         let t = std::time::Instant::now();
-        let progress = crate::progress::Progress::start(targets.len() as u64, "linting");
-        let kustomize = KustomizeNamespaces::default();
-        let loaded: Vec<load::LoadedFile> = targets
-            .par_iter()
-            .map(|t| {
-                let mut f = load::load_target(t, opts.load);
-                f.resolve_namespace(&kustomize);
-                progress.inc();
-                f
-            })
-            .collect();
-        progress.finish();
-        timings.record("load", t);
-        let t = std::time::Instant::now();
-        let fs = crate::kustomize::CachedDisk::with_texts(kept_texts(&loaded));
+        let mut fs = crate::kustomize::CachedDisk::default();
         let dirs = overlay::candidates(
             targets
                 .iter()
@@ -222,12 +228,30 @@ impl Workspace {
                 .map(|t| t.path.as_path()),
             &fs,
         );
-        let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded));
+        let found = t.elapsed();
+        let t = std::time::Instant::now();
+        let progress = crate::progress::Progress::start(targets.len() as u64, "linting");
+        let kustomize = KustomizeNamespaces::default();
+        // Most files hold nothing a later phase keeps: only their path and counts stay.
+        let (loaded, unkept): (Vec<load::LoadedFile>, Vec<load::Unkept>) = targets
+            .into_par_iter()
+            .map(|t| {
+                let mut f = load::load_target(t, opts.load);
+                f.resolve_namespace(&kustomize);
+                progress.inc();
+                f.unkept()
+            })
+            .partition_map(|f| f);
+        progress.finish();
+        timings.record("load", t);
+        let t = std::time::Instant::now();
+        fs.share(kept_texts(&loaded));
+        let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded, &unkept));
         renders.exclude(excluded);
         release_freed_memory();
-        timings.record("overlays", t);
+        timings.record("overlays", t.checked_sub(found).unwrap_or(t));
         let t = std::time::Instant::now();
-        let mut ws = Self::assemble(loaded, opts, Some(renders), root);
+        let mut ws = Self::assemble(loaded, unkept, opts, Some(renders), root);
         ws.root = root.map(std::path::Path::to_path_buf);
         timings.record("index", t);
         ws
@@ -260,8 +284,8 @@ impl Workspace {
         );
         let dirs = overlay::candidates(sources.iter().map(|s| s.path.as_path()), &fs);
         let loaded = Self::load_sources(sources, opts);
-        let renders = overlay::render_all(&dirs, &fs, &relevance(&loaded));
-        Self::assemble(loaded, opts, Some(renders), None)
+        let renders = overlay::render_all(&dirs, &fs, &relevance(&loaded, &[]));
+        Self::assemble(loaded, Vec::new(), opts, Some(renders), None)
     }
 
     /// Builds a workspace from files read elsewhere (e.g. from git history): each file's
@@ -286,7 +310,7 @@ impl Workspace {
     /// Numbers loaded files and builds the index over their resources, without reading
     /// anything more.
     pub fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
-        Self::assemble(loaded, opts, None, None)
+        Self::assemble(loaded, Vec::new(), opts, None, None)
     }
 
     /// Numbers loaded files, builds the index over the resources of the files that no
@@ -294,12 +318,14 @@ impl Workspace {
     /// renders read join the file table; `root` places them.
     fn assemble(
         loaded: Vec<load::LoadedFile>,
+        unkept: Vec<load::Unkept>,
         opts: &WorkspaceOptions,
         renders: Option<overlay::Renders>,
         root: Option<&std::path::Path>,
     ) -> Workspace {
         let mut stats = Stats {
-            files: loaded.len(),
+            files: loaded.len() + unkept.len(),
+            documents: unkept.iter().map(|u| u.documents).sum(),
             ..Stats::default()
         };
         let mut files = Vec::new();
@@ -309,6 +335,7 @@ impl Workspace {
                 .iter()
                 .filter(|f| f.source.reported)
                 .map(|f| load::lexically_clean(&f.source.path).into_os_string())
+                .chain(unkept.into_iter().filter(|u| u.reported).map(|u| u.clean))
                 .collect(),
             None => Default::default(),
         };

@@ -77,12 +77,9 @@ pub(crate) struct CachedDisk {
 }
 
 impl CachedDisk {
-    /// A file system that answers reads of `texts` (clean path, whole text) from memory.
-    pub(crate) fn with_texts(texts: HashMap<std::ffi::OsString, Arc<str>>) -> CachedDisk {
-        CachedDisk {
-            texts,
-            ..CachedDisk::default()
-        }
+    /// Answers reads of `texts` (clean path, whole text) from memory from now on.
+    pub(crate) fn share(&mut self, texts: HashMap<std::ffi::OsString, Arc<str>>) {
+        self.texts = texts;
     }
 
     /// Whether the path is a directory, and whether it is a file.

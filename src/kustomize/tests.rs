@@ -17,7 +17,8 @@ fn texts_read_already_are_not_read_again() {
     // No such file on disk: the text comes from memory, shared.
     let path = PathBuf::from("/nonexistent/canarylint/kustomization.yaml");
     let text: Arc<str> = Arc::from("resources: []\n");
-    let fs = CachedDisk::with_texts(
+    let mut fs = CachedDisk::default();
+    fs.share(
         [(path.clone().into_os_string(), Arc::clone(&text))]
             .into_iter()
             .collect(),
