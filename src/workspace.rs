@@ -248,6 +248,8 @@ impl Workspace {
         fs.share(kept_texts(&loaded));
         let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded, &unkept));
         renders.exclude(excluded);
+        // What the file system learned, and the texts it shared, are not needed further.
+        drop((fs, dirs));
         release_freed_memory();
         timings.record("overlays", t.checked_sub(found).unwrap_or(t));
         let t = std::time::Instant::now();
