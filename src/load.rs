@@ -513,6 +513,8 @@ fn project_entries(
             }
         }
     }
+    // Held as long as the trees are: no spare room.
+    entries.shrink_to_fit();
     Some(entries)
 }
 
