@@ -34,6 +34,12 @@ pub(crate) trait Fs: Sync {
     fn read(&self, path: &Path) -> Result<Arc<str>, String>;
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
+    /// Which of [`KUSTOMIZATION_NAMES`] `dir` holds, the first that it does.
+    fn kustomization_name(&self, dir: &Path) -> Option<usize> {
+        KUSTOMIZATION_NAMES
+            .iter()
+            .position(|n| self.is_file(&clean(&dir.join(n))))
+    }
 }
 
 /// The real file system.
@@ -71,6 +77,9 @@ pub(crate) struct CachedDisk {
     /// By the path's bytes (paths here are lexically clean): hashing a `Path` walks its
     /// components.
     kinds: std::sync::Mutex<HashMap<std::ffi::OsString, (bool, bool)>>,
+    /// What [`Fs::kustomization_name`] said of a directory: one entry for the three names
+    /// it asks about, which most directories hold none of.
+    kustomizations: std::sync::Mutex<HashMap<std::ffi::OsString, Option<u8>>>,
     /// Texts the run has read already, by clean path: read from here, and shared rather
     /// than held twice.
     texts: HashMap<std::ffi::OsString, Arc<str>>,
@@ -116,6 +125,20 @@ impl Fs for CachedDisk {
     fn is_file(&self, path: &Path) -> bool {
         self.kind(path).1
     }
+
+    fn kustomization_name(&self, dir: &Path) -> Option<usize> {
+        let lock = || {
+            self.kustomizations
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(&k) = lock().get(dir.as_os_str()) {
+            return k.map(usize::from);
+        }
+        let k = Disk.kustomization_name(dir);
+        lock().insert(dir.as_os_str().to_owned(), k.map(|i| i as u8));
+        k
+    }
 }
 
 /// Files in memory, for tests: a directory is any proper prefix of a key.
@@ -148,10 +171,8 @@ const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml
 /// Whether `dir` holds a kustomization file: the name of it (`kustomization.yaml`,
 /// `kustomization.yml`, `Kustomization`).
 pub(crate) fn kustomization_file(fs: &dyn Fs, dir: &Path) -> Option<PathBuf> {
-    KUSTOMIZATION_NAMES
-        .iter()
-        .map(|n| clean(&dir.join(n)))
-        .find(|p| fs.is_file(p))
+    fs.kustomization_name(dir)
+        .map(|i| clean(&dir.join(KUSTOMIZATION_NAMES[i])))
 }
 
 /// The kind of a resource, when it is one the linter reads.

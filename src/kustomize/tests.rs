@@ -30,6 +30,38 @@ fn texts_read_already_are_not_read_again() {
         .is_err());
 }
 
+#[test]
+fn the_cached_disk_finds_kustomization_files_as_the_disk_does() {
+    let root = std::env::temp_dir().join(format!("canarylint-kfile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for (dir, file) in [
+        ("a", Some("kustomization.yml")),
+        ("b", Some("Kustomization")),
+        ("c", None),
+    ] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        if let Some(f) = file {
+            std::fs::write(root.join(dir).join(f), "resources: []\n").unwrap();
+        }
+    }
+    // A directory named like a kustomization file is not one.
+    std::fs::create_dir_all(root.join("c/kustomization.yaml")).unwrap();
+    let cached = CachedDisk::default();
+    for dir in ["a", "b", "c", "missing"] {
+        let dir = root.join(dir);
+        let want = kustomization_file(&Disk, &dir);
+        // Asked twice: the second answer comes from the cache.
+        assert_eq!(kustomization_file(&cached, &dir), want, "{}", dir.display());
+        assert_eq!(kustomization_file(&cached, &dir), want, "{}", dir.display());
+    }
+    assert_eq!(
+        kustomization_file(&cached, &root.join("a")),
+        Some(root.join("a/kustomization.yml"))
+    );
+    assert_eq!(kustomization_file(&cached, &root.join("c")), None);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 fn find<'a>(r: &'a Rendered, kind: &str, name: &str) -> &'a Node {
     r.resources
         .iter()
