@@ -58,6 +58,13 @@ pub(crate) struct Unkept {
 }
 
 impl LoadedFile {
+    /// Whether the file was not read, or not read whole (a note says why).
+    pub(crate) fn skipped(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| matches!(d.rule, RuleId::SkippedFile | RuleId::IoError))
+    }
+
     /// The file as [`Unkept`] (right) when nothing of it is kept, else as it is (left).
     pub(crate) fn unkept(self) -> rayon::iter::Either<LoadedFile, Unkept> {
         use rayon::iter::Either;

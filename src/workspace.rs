@@ -120,12 +120,7 @@ fn kept_texts(
         .filter(|f| {
             // A file read only in part (not UTF-8, say) has a note; standard input has no
             // path to read again.
-            !f.source.text.is_empty()
-                && f.source.path.as_os_str() != "-"
-                && !f
-                    .diagnostics
-                    .iter()
-                    .any(|d| matches!(d.rule, RuleId::SkippedFile | RuleId::IoError))
+            !f.source.text.is_empty() && f.source.path.as_os_str() != "-" && !f.skipped()
         })
         .map(|f| {
             (
@@ -365,11 +360,7 @@ impl Workspace {
                     schema: std::sync::Arc::default(),
                 });
             }
-            if lf
-                .diagnostics
-                .iter()
-                .any(|d| matches!(d.rule, RuleId::SkippedFile | RuleId::IoError))
-            {
+            if lf.skipped() {
                 stats.skipped += 1;
             }
             if !lf.keep {

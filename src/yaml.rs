@@ -529,9 +529,7 @@ struct Builder<'a> {
 
 /// A vector without spare room: one grown by pushes holds room for four items or more.
 fn exact<T>(mut v: Vec<T>) -> Vec<T> {
-    if v.capacity() > v.len() {
-        v.shrink_to_fit();
-    }
+    v.shrink_to_fit();
     v
 }
 

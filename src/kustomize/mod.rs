@@ -93,21 +93,32 @@ impl CachedDisk {
 
     /// Whether the path is a directory, and whether it is a file.
     fn kind(&self, path: &Path) -> (bool, bool) {
-        let lock = || {
-            self.kinds
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some(&k) = lock().get(path.as_os_str()) {
-            return k;
-        }
-        let k = match std::fs::metadata(on_disk(path)) {
-            Ok(m) => (m.is_dir(), m.is_file()),
-            Err(_) => (false, false),
-        };
-        lock().insert(path.as_os_str().to_owned(), k);
-        k
+        memo(&self.kinds, path, || {
+            match std::fs::metadata(on_disk(path)) {
+                Ok(m) => (m.is_dir(), m.is_file()),
+                Err(_) => (false, false),
+            }
+        })
     }
+}
+
+/// The answer `cache` keeps for `path`, computed by `f` (outside the lock) the first time.
+fn memo<V: Clone>(
+    cache: &std::sync::Mutex<HashMap<std::ffi::OsString, V>>,
+    path: &Path,
+    f: impl FnOnce() -> V,
+) -> V {
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(v) = lock().get(path.as_os_str()).cloned() {
+        return v;
+    }
+    let v = f();
+    lock().insert(path.as_os_str().to_owned(), v.clone());
+    v
 }
 
 impl Fs for CachedDisk {
@@ -127,17 +138,10 @@ impl Fs for CachedDisk {
     }
 
     fn kustomization_name(&self, dir: &Path) -> Option<usize> {
-        let lock = || {
-            self.kustomizations
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some(&k) = lock().get(dir.as_os_str()) {
-            return k.map(usize::from);
-        }
-        let k = Disk.kustomization_name(dir);
-        lock().insert(dir.as_os_str().to_owned(), k.map(|i| i as u8));
-        k
+        memo(&self.kustomizations, dir, || {
+            Disk.kustomization_name(dir).map(|i| i as u8)
+        })
+        .map(usize::from)
     }
 }
 
@@ -313,25 +317,13 @@ impl ParsedText {
 
 impl Parsed {
     pub(crate) fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
-        let lock = |m: &std::sync::Mutex<HashMap<std::ffi::OsString, ParsedFile>>| {
-            m.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(path.as_os_str())
-                .cloned()
-        };
-        if let Some(hit) = lock(&self.files) {
-            return hit;
-        }
         // Parsed outside the lock; two threads may parse one file at once, and agree.
-        let parsed = fs.read(path).and_then(|text| {
-            let loaded = crate::load::load_for_render(&text, 0);
-            ParsedText::new(text, loaded).map(Arc::new)
-        });
-        self.files
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(path.as_os_str().to_owned(), parsed.clone());
-        parsed
+        memo(&self.files, path, || {
+            fs.read(path).and_then(|text| {
+                let loaded = crate::load::load_for_render(&text, 0);
+                ParsedText::new(text, loaded).map(Arc::new)
+            })
+        })
     }
 }
 
