@@ -93,6 +93,7 @@ impl<'b> Linter<'b> {
         let restricted = plan.targets.iter().any(|t| !t.reported);
         let mut workspace = Workspace::load_timed(
             std::mem::take(&mut plan.targets),
+            std::mem::take(&mut plan.listed),
             &self.settings.workspace,
             plan.root.as_deref(),
             &|p| {

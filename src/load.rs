@@ -1047,6 +1047,9 @@ pub(crate) struct KustomizeNamespaces {
     /// The files each directory's kustomization lists among its `resources`, and whether
     /// the directory is a repository root.
     listed: Mutex<HashMap<PathBuf, (Vec<PathBuf>, bool)>>,
+    canonical: crate::canonical::Canonical,
+    /// What the walk saw of the directories it listed.
+    walked: std::sync::Arc<crate::walk::Listed>,
 }
 
 /// A lock whose holder cannot have left its map half-changed.
@@ -1055,6 +1058,29 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl KustomizeNamespaces {
+    /// Answers from what the walk saw of the directories it listed where it can.
+    pub(crate) fn knowing(listed: std::sync::Arc<crate::walk::Listed>) -> KustomizeNamespaces {
+        KustomizeNamespaces {
+            walked: listed,
+            ..KustomizeNamespaces::default()
+        }
+    }
+
+    /// Whether `dir` may hold a kustomization file: not when the walk listed it and saw none.
+    fn may_hold_kustomization(&self, dir: &Path) -> bool {
+        self.walked
+            .get(dir)
+            .is_none_or(|seen| seen.kustomization.is_some())
+    }
+
+    /// Whether `dir` is a repository's top (holds a `.git`).
+    fn is_repository_root(&self, dir: &Path) -> bool {
+        match self.walked.get(dir) {
+            Some(seen) => seen.git.is_some(),
+            None => dir.join(".git").exists(),
+        }
+    }
+
     pub(crate) fn namespace_for(&self, file: &Path) -> Option<String> {
         let dir = file.parent().unwrap_or(Path::new("."));
         let dir = if dir.as_os_str().is_empty() {
@@ -1065,7 +1091,7 @@ impl KustomizeNamespaces {
         if let Some(hit) = lock(&self.by_written_dir).get(dir) {
             return hit.clone();
         }
-        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let canonical = self.canonical.dir(dir).unwrap_or_else(|| dir.to_path_buf());
         let found = self.lookup(&canonical);
         lock(&self.by_written_dir).insert(dir.to_path_buf(), found.clone());
         found
@@ -1075,11 +1101,15 @@ impl KustomizeNamespaces {
         if let Some(hit) = lock(&self.cache).get(dir) {
             return hit.clone();
         }
-        let own = kustomization_namespace(dir);
+        let own = if self.may_hold_kustomization(dir) {
+            kustomization_namespace(dir)
+        } else {
+            None
+        };
         // The repository root ends the search: kustomizations outside it do not apply.
         let found = match own {
             Some(ns) => Some(ns),
-            None if dir.join(".git").exists() => None,
+            None if self.is_repository_root(dir) => None,
             None => dir.parent().and_then(|p| self.lookup(p)),
         };
         lock(&self.cache).insert(dir.to_path_buf(), found.clone());
@@ -1120,8 +1150,12 @@ impl KustomizeNamespaces {
         if let Some((files, root)) = lock(&self.listed).get(dir) {
             return (!files.is_empty(), *root);
         }
-        let files = kustomization_resources(dir);
-        let root = dir.join(".git").exists();
+        let files = if self.may_hold_kustomization(dir) {
+            kustomization_resources(dir)
+        } else {
+            Vec::new()
+        };
+        let root = self.is_repository_root(dir);
         let lists = !files.is_empty();
         lock(&self.listed).insert(dir.to_path_buf(), (files, root));
         (lists, root)

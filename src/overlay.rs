@@ -365,6 +365,7 @@ pub(crate) struct FileTable<'a> {
     added: HashSet<FileId>,
     reported: HashSet<OsString>,
     excluded: HashSet<OsString>,
+    canonical: crate::canonical::Canonical,
 }
 
 impl<'a> FileTable<'a> {
@@ -387,6 +388,7 @@ impl<'a> FileTable<'a> {
             added: HashSet::default(),
             reported,
             excluded: HashSet::default(),
+            canonical: Default::default(),
         }
     }
 
@@ -423,9 +425,9 @@ impl<'a> FileTable<'a> {
         let mut src = SourceFile::new(clean.clone(), display, Arc::clone(text));
         src.reported = reported;
         self.added.insert(id);
-        src.place = match std::fs::canonicalize(&clean) {
-            Ok(abs) => Place::Outside(abs).settle(self.root.as_deref()),
-            Err(_) => Place::Repository(clean.clone()),
+        src.place = match self.canonical.file(&clean) {
+            Some(abs) => Place::Outside(abs).settle(self.root.as_deref()),
+            None => Place::Repository(clean.clone()),
         };
         self.files.push(src);
         self.by_path.insert(clean.into_os_string(), id);

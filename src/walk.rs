@@ -82,6 +82,101 @@ pub struct Discovery {
     pub targets: Vec<Target>,
     /// Files and directories skipped by `exclude` globs (a directory counts once).
     pub(crate) excluded: usize,
+    /// What the walk saw of the directories it listed.
+    pub(crate) listed: Listed,
+}
+
+/// What the walk saw of each directory it listed, which later phases would otherwise ask
+/// the disk, a few calls for each of thousands of directories: the kustomization file it
+/// holds, and whether it holds a `.git`. A file the walk ignores (`.gitignore`) is not
+/// seen, as in a fresh clone of the repository. Directories by their clean path as walked.
+#[derive(Debug, Default)]
+pub(crate) struct Listed {
+    dirs: crate::hash::HashMap<std::ffi::OsString, Seen>,
+    /// Each walked directory's resolved path, and its clean path as walked: a resolved
+    /// path below one is asked as the walk saw it.
+    roots: Vec<(PathBuf, PathBuf)>,
+}
+
+/// What the walk saw in one directory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Seen {
+    /// Which of the kustomization file names it holds: the first in kustomize's order.
+    pub(crate) kustomization: Option<u8>,
+    /// A `.git` entry: `Some(true)` a directory, `Some(false)` a file (a worktree's).
+    pub(crate) git: Option<bool>,
+}
+
+impl Listed {
+    /// What the walk saw in `dir` (a clean path), when it listed it.
+    pub(crate) fn get(&self, dir: &Path) -> Option<Seen> {
+        if let Some(seen) = self.dirs.get(dir.as_os_str()) {
+            return Some(*seen);
+        }
+        if !dir.is_absolute() {
+            return None;
+        }
+        self.roots.iter().find_map(|(resolved, walked)| {
+            let below = dir.strip_prefix(resolved).ok()?;
+            let key = crate::kustomize::clean(&walked.join(below));
+            self.dirs.get(key.as_os_str()).copied()
+        })
+    }
+
+    fn merge(&mut self, other: Listed) {
+        self.roots.extend(other.roots);
+        if self.dirs.is_empty() {
+            self.dirs = other.dirs;
+            return;
+        }
+        for (dir, seen) in other.dirs {
+            let mine = self.dirs.entry(dir).or_default();
+            mine.kustomization = match (mine.kustomization, seen.kustomization) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            mine.git = mine.git.or(seen.git);
+        }
+    }
+}
+
+/// Records what the parallel walk sees, directory by directory.
+#[derive(Default)]
+struct Seeing(Mutex<crate::hash::HashMap<std::ffi::OsString, Seen>>);
+
+impl Seeing {
+    fn with(&self, dir: &Path, f: impl FnOnce(&mut Seen)) {
+        let key = crate::kustomize::clean(dir).into_os_string();
+        f(self.0.lock().expect("walk results").entry(key).or_default());
+    }
+
+    /// A directory the walk lists.
+    fn dir(&self, dir: &Path) {
+        self.with(dir, |_| {});
+    }
+
+    /// A file the walk found, or a version-control entry it does not walk into.
+    fn entry(&self, path: &Path, is_dir: bool) {
+        let Some(name) = path.file_name() else {
+            return;
+        };
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if name == ".git" {
+            self.with(parent, |s| s.git = Some(is_dir));
+        } else if let Some(i) = crate::kustomize::KUSTOMIZATION_NAMES
+            .iter()
+            .position(|n| name == *n)
+            .filter(|_| !is_dir)
+        {
+            let i = i as u8;
+            self.with(parent, |s| {
+                s.kustomization = Some(s.kustomization.map_or(i, |k| k.min(i)));
+            });
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -295,19 +390,25 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
     // Symlinks followed: files reached through them may also be reached directly.
     let linked = Mutex::new(Vec::new());
     let excluded_count = std::sync::atomic::AtomicUsize::new(0);
+    let seeing = std::sync::Arc::new(Seeing::default());
+    let vcs_seen = std::sync::Arc::clone(&seeing);
     WalkBuilder::new(dir)
         .hidden(false)
         .follow_links(true)
-        .filter_entry(|e| {
-            !(e.depth() > 0
+        .filter_entry(move |e| {
+            let vcs = e.depth() > 0
                 && e.file_name()
                     .to_str()
-                    .is_some_and(|n| VCS_DIRS.contains(&n)))
+                    .is_some_and(|n| VCS_DIRS.contains(&n));
+            if vcs {
+                vcs_seen.entry(e.path(), e.file_type().is_some_and(|t| t.is_dir()));
+            }
+            !vcs
         })
         .build_parallel()
         .run(|| {
-            let (found, linked, excluded_count, repository) =
-                (&found, &linked, &excluded_count, &repository);
+            let (found, linked, excluded_count, repository, seeing) =
+                (&found, &linked, &excluded_count, &repository, &seeing);
             let push = move |t: Target| found.lock().expect("walk results").push(t);
             Box::new(move |entry| {
                 let entry = match entry {
@@ -362,7 +463,14 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                         .expect("walk results")
                         .push(path.to_path_buf());
                 }
-                if ft.is_dir() || !wanted(path) {
+                if ft.is_dir() {
+                    seeing.dir(path);
+                    return WalkState::Continue;
+                }
+                if ft.is_file() {
+                    seeing.entry(path, false);
+                }
+                if !wanted(path) {
                     return WalkState::Continue;
                 }
                 let skip = if ft.is_file() {
@@ -380,9 +488,17 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
         drop_linked_copies(dir, &linked, &mut targets);
     }
     place_walked(dir, &linked, &mut targets, root);
+    let seen = std::sync::Arc::try_unwrap(seeing).map_or_else(
+        |_| Default::default(),
+        |s| s.0.into_inner().expect("walk results"),
+    );
+    let roots = std::fs::canonicalize(dir)
+        .map(|resolved| vec![(resolved, crate::kustomize::clean(dir))])
+        .unwrap_or_default();
     Discovery {
         targets,
         excluded: excluded_count.into_inner(),
+        listed: Listed { dirs: seen, roots },
     }
 }
 
@@ -458,6 +574,7 @@ fn discover_in(
         let found = walk_dir(&dir, excludes, root);
         out.targets.extend(found.targets);
         out.excluded += found.excluded;
+        out.listed.merge(found.listed);
     }
     out.targets.sort();
     out.targets.dedup_by(|a, b| a.path == b.path);
@@ -529,6 +646,8 @@ pub(crate) struct Plan {
     pub(crate) root: Option<PathBuf>,
     /// Paths the excludes removed, for the summary.
     pub(crate) excluded: usize,
+    /// What the walk saw of the directories it listed.
+    pub(crate) listed: Listed,
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` folded away without touching the
@@ -611,7 +730,11 @@ pub(crate) fn plan(request: &Request) -> Result<Plan, Error> {
     };
     let root = crate::git::root_of(first_path(&request.paths))
         .or_else(|| std::env::current_dir().and_then(std::fs::canonicalize).ok());
-    let (targets, excluded) = select(
+    let Discovery {
+        targets,
+        excluded,
+        listed,
+    } = select(
         paths,
         &request.excludes,
         request.force_exclude,
@@ -621,6 +744,7 @@ pub(crate) fn plan(request: &Request) -> Result<Plan, Error> {
         targets,
         root,
         excluded,
+        listed,
     })
 }
 
@@ -631,7 +755,7 @@ fn select(
     excludes: &GlobSet,
     force_exclude: bool,
     root: Option<&Path>,
-) -> Result<(Vec<Target>, usize), WalkError> {
+) -> Result<Discovery, WalkError> {
     let explicit: Vec<&PathBuf> = paths
         .iter()
         .filter(|p| p.as_os_str() != "-" && !p.is_dir())
@@ -639,6 +763,7 @@ fn select(
     let Discovery {
         targets: mut given,
         excluded: mut excluded_count,
+        mut listed,
     } = discover_in(paths, excludes, root)?;
     if force_exclude {
         let before = given.len();
@@ -649,7 +774,11 @@ fn select(
         .first()
         .and_then(|first| crate::git::root_of(first));
     let Some(repository) = repository else {
-        return Ok((given, excluded_count));
+        return Ok(Discovery {
+            targets: given,
+            excluded: excluded_count,
+            listed,
+        });
     };
     let scope = ReportScope {
         files: given
@@ -679,11 +808,16 @@ fn select(
             targets.push(t);
         }
     }
+    listed.merge(everything.listed);
     targets.sort();
     for t in &mut targets {
         t.reported = scope.contains(&t.place);
     }
-    Ok((targets, excluded_count))
+    Ok(Discovery {
+        targets,
+        excluded: excluded_count,
+        listed,
+    })
 }
 
 #[cfg(test)]
@@ -728,6 +862,65 @@ mod tests {
         symlink("nowhere.yaml", dir.join("repo/apps/broken.yaml")).unwrap();
         let root = std::fs::canonicalize(dir.join("repo")).unwrap();
         assert_placed_as_resolved(&dir.join("repo/apps"), &root);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What the walk says of each directory it listed is what the disk says.
+    #[cfg(unix)]
+    #[test]
+    fn the_walk_sees_kustomizations_and_repositories_as_the_disk_does() {
+        use crate::kustomize::{Disk, Fs};
+        let dir = std::env::temp_dir().join(format!("canarylint-seen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let tree = dir.join("tree");
+        for (sub, files) in [
+            ("", &[".git/HEAD"][..]),
+            ("a", &["kustomization.yml", "Kustomization", "vs.yaml"]),
+            ("a/b", &["Kustomization"]),
+            ("a/b/c", &["vs.yaml"]),
+            ("d", &["kustomization.yaml"]),
+            ("d/worktree", &[".git"]),
+            // A directory named like a kustomization file is not one.
+            ("e/kustomization.yaml", &["x.yaml"]),
+        ] {
+            std::fs::create_dir_all(tree.join(sub)).unwrap();
+            for f in files {
+                let path = tree.join(sub).join(f);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, "resources: []\n").unwrap();
+            }
+        }
+        std::os::unix::fs::symlink(&tree, dir.join("link")).unwrap();
+        let resolved = std::fs::canonicalize(&tree).unwrap();
+        // Walked through a link: asked by the walked path and by the resolved one.
+        let found = discover_in(&[dir.join("link")], &GlobSet::empty(), None).unwrap();
+        let dirs = [
+            "",
+            "a",
+            "a/b",
+            "a/b/c",
+            "d",
+            "d/worktree",
+            "e",
+            "e/kustomization.yaml",
+        ];
+        for sub in dirs {
+            for base in [dir.join("link"), resolved.clone()] {
+                let at = crate::kustomize::clean(&base.join(sub));
+                let seen = found.listed.get(&at).unwrap_or_else(|| panic!("{sub}"));
+                assert_eq!(
+                    seen.kustomization.map(usize::from),
+                    Disk.kustomization_name(&at),
+                    "{sub}"
+                );
+                let git = at.join(".git");
+                let on_disk = std::fs::metadata(&git).ok().map(|m| m.is_dir());
+                assert_eq!(seen.git, on_disk, "{sub}");
+            }
+        }
+        // What the walk did not list is not answered.
+        assert_eq!(found.listed.get(&dir), None);
+        assert_eq!(found.listed.get(&tree.join(".git")), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

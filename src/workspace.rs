@@ -197,6 +197,7 @@ impl Workspace {
     pub fn load(targets: &[Target], opts: &WorkspaceOptions) -> Workspace {
         Self::load_timed(
             targets.to_vec(),
+            crate::walk::Listed::default(),
             opts,
             None,
             &|_| false,
@@ -207,6 +208,7 @@ impl Workspace {
     /// Loads and indexes, recording the two phases.
     pub(crate) fn load_timed(
         targets: Vec<Target>,
+        listed: crate::walk::Listed,
         opts: &WorkspaceOptions,
         root: Option<&std::path::Path>,
         excluded: &dyn Fn(&std::path::Path) -> bool,
@@ -215,7 +217,8 @@ impl Workspace {
         // The kustomizations to render, found first so that loading can take the targets
         // (their paths move to the files); counted with the overlays.
         let t = std::time::Instant::now();
-        let mut fs = crate::kustomize::CachedDisk::default();
+        let listed = std::sync::Arc::new(listed);
+        let mut fs = crate::kustomize::CachedDisk::knowing(std::sync::Arc::clone(&listed));
         let dirs = overlay::candidates(
             targets
                 .iter()
@@ -226,7 +229,7 @@ impl Workspace {
         let found = t.elapsed();
         let t = std::time::Instant::now();
         let progress = crate::progress::Progress::start(targets.len() as u64, "linting");
-        let kustomize = KustomizeNamespaces::default();
+        let kustomize = KustomizeNamespaces::knowing(listed);
         // Most files hold nothing a later phase keeps: only their path and counts stay.
         let (loaded, unkept): (Vec<load::LoadedFile>, Vec<load::Unkept>) = targets
             .into_par_iter()
@@ -238,6 +241,7 @@ impl Workspace {
             })
             .partition_map(|f| f);
         progress.finish();
+        drop(kustomize);
         timings.record("load", t);
         let t = std::time::Instant::now();
         fs.share(kept_texts(&loaded));

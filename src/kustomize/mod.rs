@@ -83,9 +83,19 @@ pub(crate) struct CachedDisk {
     /// Texts the run has read already, by clean path: read from here, and shared rather
     /// than held twice.
     texts: HashMap<std::ffi::OsString, Arc<str>>,
+    /// What the walk saw of the directories it listed, answered without asking the disk.
+    listed: Arc<crate::walk::Listed>,
 }
 
 impl CachedDisk {
+    /// Answers from what the walk saw of the directories it listed.
+    pub(crate) fn knowing(listed: Arc<crate::walk::Listed>) -> CachedDisk {
+        CachedDisk {
+            listed,
+            ..CachedDisk::default()
+        }
+    }
+
     /// Answers reads of `texts` (clean path, whole text) from memory from now on.
     pub(crate) fn share(&mut self, texts: HashMap<std::ffi::OsString, Arc<str>>) {
         self.texts = texts;
@@ -93,6 +103,12 @@ impl CachedDisk {
 
     /// Whether the path is a directory, and whether it is a file.
     fn kind(&self, path: &Path) -> (bool, bool) {
+        if path.file_name().is_some_and(|n| n == ".git") {
+            let dir = path.parent().map_or(Path::new("."), on_disk);
+            if let Some(seen) = self.listed.get(dir) {
+                return (seen.git == Some(true), seen.git == Some(false));
+            }
+        }
         memo(&self.kinds, path, || {
             match std::fs::metadata(on_disk(path)) {
                 Ok(m) => (m.is_dir(), m.is_file()),
@@ -138,6 +154,9 @@ impl Fs for CachedDisk {
     }
 
     fn kustomization_name(&self, dir: &Path) -> Option<usize> {
+        if let Some(seen) = self.listed.get(on_disk(dir)) {
+            return seen.kustomization.map(usize::from);
+        }
         memo(&self.kustomizations, dir, || {
             Disk.kustomization_name(dir).map(|i| i as u8)
         })
@@ -170,7 +189,8 @@ impl Fs for MemFs {
 }
 
 /// The names kustomize looks for, in its order (upstream api/konfig/general.go).
-const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub(crate) const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Whether `dir` holds a kustomization file: the name of it (`kustomization.yaml`,
 /// `kustomization.yml`, `Kustomization`).
