@@ -466,6 +466,17 @@ impl Renders {
             diags.push(d);
         }
         let mut overlays = Vec::new();
+        // The manifests outside the renders by their namespace (those whose namespace is
+        // only a default are in none): each overlay takes those of its own namespaces.
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, r) in outside.iter().enumerate() {
+            if r.namespace_source != NamespaceSource::Default {
+                by_namespace
+                    .entry(r.namespace.as_str())
+                    .or_default()
+                    .push(i);
+            }
+        }
         for (dir, r) in self.ok {
             let reported = table.reports_any(r.files.iter().map(|f| f.path.as_path()));
             let ids: Vec<FileId> = r
@@ -511,15 +522,15 @@ impl Renders {
                 .map(|r| r.namespace.as_str())
                 .chain(std::iter::once(root_namespace))
                 .collect();
-            let context: Vec<Resource> = outside
+            let mut context: Vec<usize> = namespaces
                 .iter()
-                .filter(|r| {
-                    r.namespace_source != NamespaceSource::Default
-                        && namespaces.contains(r.namespace.as_str())
-                })
-                .map(Resource::duplicate)
+                .filter_map(|ns| by_namespace.get(ns))
+                .flatten()
+                .copied()
                 .collect();
-            resources.extend(context);
+            // In the order of the manifests, as the index keeps them.
+            context.sort_unstable();
+            resources.extend(context.into_iter().map(|i| outside[i].duplicate()));
             // Everything an overlay renders is applied together.
             let index = Index::new(resources, root_namespace.to_string())
                 .with_subjects(subjects)
