@@ -66,6 +66,8 @@ pub struct Index {
     /// The CustomResourceDefinitions of the validated kinds that the repository writes, and
     /// which one each file's documents take (see [`crate::model::crd::nearest`]).
     crds: std::sync::Arc<crate::model::crd::CrdTable>,
+    /// DestinationRule selections already made (see [`Index::destination_rules`]).
+    dr_selections: std::sync::Mutex<DrSelections>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -159,6 +161,7 @@ impl Index {
             foreign: None,
             route_groups: std::sync::OnceLock::new(),
             crds: std::sync::Arc::default(),
+            dr_selections: Default::default(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
@@ -308,7 +311,7 @@ impl Index {
         mut self,
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> Self {
-        self.file_dirs = Self::directories(dirs);
+        self.set_directories(Self::directories(dirs));
         self
     }
 
@@ -329,6 +332,11 @@ impl Index {
     /// Gives the index the directories of the files, shared with other indexes.
     pub(crate) fn set_directories(&mut self, dirs: std::sync::Arc<[u32]>) {
         self.file_dirs = dirs;
+        // Selections depend on the directories.
+        self.dr_selections
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// The resources the rules check.
@@ -679,14 +687,23 @@ impl Index {
         &'s self,
         host: &str,
     ) -> impl Iterator<Item = (Option<&'s str>, &'s Resource)> {
+        self.drs_matching_at(host)
+            .map(|(p, i)| (p, &self.resources[i]))
+    }
+
+    /// [`Index::drs_matching`], each rule by its position.
+    fn drs_matching_at<'s>(&'s self, host: &str) -> impl Iterator<Item = (Option<&'s str>, usize)> {
         let exact = self
-            .resources_at(self.dr_exact.get(host))
-            .map(|r| (None, r));
+            .dr_exact
+            .get(host)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| (None, i));
         let wild: Vec<_> = self
             .dr_wild
             .iter()
             .filter(|(p, _)| host::matches(p, host))
-            .map(|(p, i)| (Some(p.as_str()), &self.resources[*i]))
+            .map(|(p, i)| (Some(p.as_str()), *i))
             .collect();
         exact.chain(wild)
     }
@@ -739,6 +756,47 @@ impl Index {
         from: &Resource,
         unplaced: Unplaced,
     ) -> Option<DrSelection<'_>> {
+        // The answer depends on `from` only through its directory (see `same_directory`),
+        // and many routes ask the same: kept by host, viewer and directory.
+        let near = match unplaced {
+            Unplaced::Anywhere => Near::Anywhere,
+            Unplaced::Beside => match self.file_dirs.get(from.file as usize) {
+                Some(&dir) => Near::Dir(dir),
+                None => Near::File(from.file),
+            },
+        };
+        let key = (host.to_string(), viewer.to_string(), near);
+        let lock = || {
+            self.dr_selections
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let kept = lock().get(&key).cloned();
+        let ids = match kept {
+            Some(ids) => ids,
+            None => {
+                let ids = self.select_destination_rules(host, viewer, from, unplaced);
+                lock().insert(key, ids.clone());
+                ids
+            }
+        };
+        let ids = ids?;
+        Some(DrSelection {
+            rules: ids
+                .iter()
+                .filter_map(|&i| DestinationRule::view(&self.resources[i as usize]))
+                .collect(),
+        })
+    }
+
+    /// [`Index::destination_rules`], the rules by their positions, computed.
+    fn select_destination_rules(
+        &self,
+        host: &str,
+        viewer: &str,
+        from: &Resource,
+        unplaced: Unplaced,
+    ) -> Option<std::sync::Arc<[u32]>> {
         let mut namespaces = vec![viewer.to_string()];
         match host::namespace_of(host) {
             Some(ns) => namespaces.push(ns.to_string()),
@@ -762,19 +820,28 @@ impl Index {
             // Whether the short host names `host` from the client's namespace is the same
             // for every candidate: resolved once, and only when there are candidates.
             let floating_short = self
-                .resources_at(
-                    self.floating_short
-                        .get(short)
-                        .filter(|_| ns == viewer && self.resolve(short, viewer) == host),
-                )
-                .filter(|r| r.namespace != ns && near(r))
-                .map(|r| (None, r));
-            let candidates: Vec<(&str, DestinationRule<'_>)> = self
-                .drs_matching(host)
-                .filter(|(_, r)| r.namespace == ns || floating(r))
+                .floating_short
+                .get(short)
+                .filter(|_| ns == viewer && self.resolve(short, viewer) == host)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|&i| (None, i))
+                .filter(|&(_, i)| {
+                    let r = &self.resources[i];
+                    r.namespace != ns && near(r)
+                });
+            let candidates: Vec<(&str, usize)> = self
+                .drs_matching_at(host)
+                .filter(|&(_, i)| {
+                    let r = &self.resources[i];
+                    r.namespace == ns || floating(r)
+                })
                 .chain(floating_short)
-                .filter_map(|(p, r)| Some((p.unwrap_or(host), DestinationRule::view(r)?)))
-                .filter(|(_, dr)| dr.export_to().visible(&ns, viewer))
+                .filter(|&(_, i)| {
+                    DestinationRule::view(&self.resources[i])
+                        .is_some_and(|dr| dr.export_to().visible(&ns, viewer))
+                })
+                .map(|(p, i)| (p.unwrap_or(host), i))
                 .collect();
 
             let Some(best) = candidates
@@ -788,9 +855,9 @@ impl Index {
             let rules = candidates
                 .into_iter()
                 .filter(|(p, _)| *p == best)
-                .map(|(_, dr)| dr)
+                .map(|(_, i)| i as u32)
                 .collect();
-            return Some(DrSelection { rules });
+            return Some(rules);
         }
         None
     }
@@ -827,6 +894,18 @@ fn name_list<'a>(resources: impl Iterator<Item = &'a Resource>, max: usize) -> S
 /// Where a DestinationRule that sets no namespace (and has no kustomization setting one) may
 /// land, for [`Index::destination_rules`]: it is applied with its directory, into a namespace
 /// the repository does not state.
+/// What a DestinationRule selection depends on of the manifest that asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Near {
+    Anywhere,
+    Dir(u32),
+    File(crate::source::FileId),
+}
+
+/// DestinationRule selections kept: by host, viewer and what they depend on of the asker;
+/// the rules by their positions.
+type DrSelections = HashMap<(String, String, Near), Option<std::sync::Arc<[u32]>>>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unplaced {
     /// In any client's namespace: what it may add.
