@@ -407,7 +407,7 @@ pub(crate) fn nearest(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<u
     };
     let mut best: Option<(usize, usize)> = None;
     let mut ambiguous = false;
-    let within = |c: &VendoredCrd| c.scope.as_ref().is_none_or(|s| file.starts_with(s));
+    let within = |c: &VendoredCrd| c.scope.as_ref().is_none_or(|s| lies_in(file, s));
     for (i, c) in crds
         .iter()
         .enumerate()
@@ -424,6 +424,20 @@ pub(crate) fn nearest(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<u
         }
     }
     best.filter(|_| !ambiguous).map(|(i, _)| i)
+}
+
+/// `Path::starts_with` for lexically clean paths, compared as bytes (Unix): a component-wise
+/// compare costs more than the choice of every CRD for every directory of a large tree.
+fn lies_in(path: &Path, dir: &Path) -> bool {
+    if !cfg!(unix) {
+        return path.starts_with(dir);
+    }
+    let (p, d) = (
+        path.as_os_str().as_encoded_bytes(),
+        dir.as_os_str().as_encoded_bytes(),
+    );
+    d.is_empty()
+        || (p.starts_with(d) && (p.len() == d.len() || p[d.len()] == b'/' || d.ends_with(b"/")))
 }
 
 #[cfg(test)]
@@ -602,5 +616,27 @@ mod tests {
         // Flagger's CRD among them continues quoted descriptions on lines no deeper than
         // their key (see `reindent_quoted`).
         assert_eq!(seen.len(), KINDS.len(), "{seen:?}");
+    }
+
+    #[test]
+    fn clean_paths_lie_in_directories_as_the_standard_library_says() {
+        for (path, dir) in [
+            ("a/b/c.yaml", "a/b"),
+            ("a/b/c.yaml", "a"),
+            ("a/bc/c.yaml", "a/b"),
+            ("a/b", "a/b"),
+            ("/r/a/b.yaml", "/r"),
+            ("/r/a/b.yaml", "/"),
+            ("/ra/b.yaml", "/r"),
+            ("a/b.yaml", "b"),
+            ("a/b.yaml", ""),
+        ] {
+            let (path, dir) = (Path::new(path), Path::new(dir));
+            assert_eq!(
+                lies_in(path, dir),
+                path.starts_with(dir),
+                "{path:?} in {dir:?}"
+            );
+        }
     }
 }
