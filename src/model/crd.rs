@@ -341,8 +341,10 @@ impl CrdTable {
         let mut chosen = HashMap::default();
         if !crds.is_empty() {
             let mut by_dir: HashMap<(Kind, &Path), Option<usize>> = HashMap::default();
+            // Each (kind, file) once: an overlay's index repeats the manifests it sees.
+            let mut seen: crate::hash::HashSet<(Kind, crate::source::FileId)> = Default::default();
             for (kind, file, path) in uses {
-                if !KINDS.contains(&kind) || chosen.contains_key(&(kind, file)) {
+                if !KINDS.contains(&kind) || !seen.insert((kind, file)) {
                     continue;
                 }
                 let dir = path.parent().unwrap_or(Path::new(""));
