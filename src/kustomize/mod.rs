@@ -426,8 +426,19 @@ pub(crate) struct Id {
     pub namespace: String,
 }
 
-impl Id {
-    pub(crate) fn of(node: &Node) -> Id {
+/// An [`Id`] read from a node without copying its strings: a patch's target is compared
+/// with every resource of a render.
+#[derive(Clone, Copy)]
+struct IdRef<'a> {
+    group: &'a str,
+    version: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    namespace: &'a str,
+}
+
+impl<'a> IdRef<'a> {
+    fn of(node: &'a Node) -> IdRef<'a> {
         let api = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
         let (group, version) = match api.rsplit_once('/') {
             Some((g, v)) => (g, v),
@@ -437,16 +448,11 @@ impl Id {
             node.path(&["metadata", k])
                 .and_then(Node::as_str)
                 .unwrap_or("")
-                .to_string()
         };
-        Id {
-            group: group.to_string(),
-            version: version.to_string(),
-            kind: node
-                .get("kind")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_string(),
+        IdRef {
+            group,
+            version,
+            kind: node.get("kind").and_then(Node::as_str).unwrap_or(""),
             name: meta("name"),
             namespace: meta("namespace"),
         }
@@ -454,28 +460,57 @@ impl Id {
 
     /// The namespace as kustomize compares it: `default` when unset, none for
     /// cluster-scoped kinds.
-    fn effective_namespace(&self) -> &str {
-        if transform::cluster_scoped(&self.kind) {
+    fn effective_namespace(&self) -> &'a str {
+        if transform::cluster_scoped(self.kind) {
             ""
         } else if self.namespace.is_empty() {
             "default"
         } else {
-            &self.namespace
+            self.namespace
         }
     }
 
-    /// What [`Id::same`] compares, as one value.
-    fn into_key(self) -> IdKey {
-        let namespace = self.effective_namespace().to_string();
-        (self.group, self.version, self.kind, self.name, namespace)
-    }
-
-    fn same(&self, o: &Id) -> bool {
+    /// Whether kustomize holds the two identities as one.
+    fn same(&self, o: &IdRef<'_>) -> bool {
         self.group == o.group
             && self.version == o.version
             && self.kind == o.kind
             && self.name == o.name
             && self.effective_namespace() == o.effective_namespace()
+    }
+}
+
+impl Id {
+    pub(crate) fn of(node: &Node) -> Id {
+        let r = IdRef::of(node);
+        Id {
+            group: r.group.to_string(),
+            version: r.version.to_string(),
+            kind: r.kind.to_string(),
+            name: r.name.to_string(),
+            namespace: r.namespace.to_string(),
+        }
+    }
+
+    fn as_ref(&self) -> IdRef<'_> {
+        IdRef {
+            group: &self.group,
+            version: &self.version,
+            kind: &self.kind,
+            name: &self.name,
+            namespace: &self.namespace,
+        }
+    }
+
+    /// The namespace as kustomize compares it (see [`IdRef::effective_namespace`]).
+    pub(super) fn effective_namespace(&self) -> &str {
+        self.as_ref().effective_namespace()
+    }
+
+    /// What [`IdRef::same`] compares, as one value.
+    fn into_key(self) -> IdKey {
+        let namespace = self.effective_namespace().to_string();
+        (self.group, self.version, self.kind, self.name, namespace)
     }
 }
 
@@ -524,6 +559,11 @@ impl Res {
 
     fn ids(&self) -> impl Iterator<Item = Id> + '_ {
         self.prev.iter().cloned().chain(std::iter::once(self.id()))
+    }
+
+    /// Whether `id` is the resource's identity, or one it had before.
+    fn answers_to(&self, id: &IdRef<'_>) -> bool {
+        self.prev.iter().any(|p| p.as_ref().same(id)) || IdRef::of(&self.node).same(id)
     }
 }
 
@@ -1430,7 +1470,7 @@ impl Renderer<'_> {
         let hits: Vec<usize> = acc
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.ids().any(|i| i.same(&id)))
+            .filter(|(_, r)| r.answers_to(&id.as_ref()))
             .map(|(i, _)| i)
             .collect();
         match hits.as_slice() {
