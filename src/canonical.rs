@@ -7,7 +7,7 @@
 
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use crate::hash::HashMap;
 
@@ -35,13 +35,7 @@ impl Canonical {
 
     /// [`Canonical::file`] for a directory, kept for the next path in it.
     pub(crate) fn dir(&self, dir: &Path) -> Option<PathBuf> {
-        let lock = || self.dirs.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(hit) = lock().get(dir.as_os_str()) {
-            return hit.clone();
-        }
-        let found = self.file(dir);
-        lock().insert(dir.as_os_str().to_owned(), found.clone());
-        found
+        crate::hash::memo(&self.dirs, dir.as_os_str(), || self.file(dir))
     }
 }
 

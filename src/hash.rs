@@ -5,3 +5,28 @@
 
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
+/// The answer `cache` keeps for `key`, computed by `f` (outside the lock, so that slow work
+/// in one thread does not hold up the others) the first time it is asked.
+pub(crate) fn memo<Q, V>(
+    cache: &std::sync::Mutex<HashMap<Q::Owned, V>>,
+    key: &Q,
+    f: impl FnOnce() -> V,
+) -> V
+where
+    Q: ?Sized + std::hash::Hash + Eq + ToOwned,
+    Q::Owned: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    V: Clone,
+{
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(v) = lock().get(key).cloned() {
+        return v;
+    }
+    let v = f();
+    lock().insert(key.to_owned(), v.clone());
+    v
+}

@@ -109,32 +109,13 @@ impl CachedDisk {
                 return (seen.git == Some(true), seen.git == Some(false));
             }
         }
-        memo(&self.kinds, path, || {
+        crate::hash::memo(&self.kinds, path.as_os_str(), || {
             match std::fs::metadata(on_disk(path)) {
                 Ok(m) => (m.is_dir(), m.is_file()),
                 Err(_) => (false, false),
             }
         })
     }
-}
-
-/// The answer `cache` keeps for `path`, computed by `f` (outside the lock) the first time.
-fn memo<V: Clone>(
-    cache: &std::sync::Mutex<HashMap<std::ffi::OsString, V>>,
-    path: &Path,
-    f: impl FnOnce() -> V,
-) -> V {
-    let lock = || {
-        cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some(v) = lock().get(path.as_os_str()).cloned() {
-        return v;
-    }
-    let v = f();
-    lock().insert(path.as_os_str().to_owned(), v.clone());
-    v
 }
 
 impl Fs for CachedDisk {
@@ -157,7 +138,7 @@ impl Fs for CachedDisk {
         if let Some(seen) = self.listed.get(on_disk(dir)) {
             return seen.kustomization.map(usize::from);
         }
-        memo(&self.kustomizations, dir, || {
+        crate::hash::memo(&self.kustomizations, dir.as_os_str(), || {
             Disk.kustomization_name(dir).map(|i| i as u8)
         })
         .map(usize::from)
@@ -338,7 +319,7 @@ impl ParsedText {
 impl Parsed {
     pub(crate) fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
         // Parsed outside the lock; two threads may parse one file at once, and agree.
-        memo(&self.files, path, || {
+        crate::hash::memo(&self.files, path.as_os_str(), || {
             fs.read(path).and_then(|text| {
                 let loaded = crate::load::load_for_render(&text, 0);
                 ParsedText::new(text, loaded).map(Arc::new)

@@ -766,21 +766,9 @@ impl Index {
             },
         };
         let key = (host.to_string(), viewer.to_string(), near);
-        let lock = || {
-            self.dr_selections
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        let kept = lock().get(&key).cloned();
-        let ids = match kept {
-            Some(ids) => ids,
-            None => {
-                let ids = self.select_destination_rules(host, viewer, from, unplaced);
-                lock().insert(key, ids.clone());
-                ids
-            }
-        };
-        let ids = ids?;
+        let ids = crate::hash::memo(&self.dr_selections, &key, || {
+            self.select_destination_rules(host, viewer, from, unplaced)
+        })?;
         Some(DrSelection {
             rules: ids
                 .iter()
