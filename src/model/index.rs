@@ -9,7 +9,7 @@ use crate::model::gateway_api::{GatewayRoute, RouteRule};
 use crate::model::host::{self, ExportTo, ShortForm};
 use crate::model::istio::{DestinationRule, Route, Subset, VirtualService};
 use crate::model::kinds::Kind;
-use crate::model::resource::{NamespaceSource, Resource};
+use crate::model::resource::{is_templated, NamespaceSource, Resource};
 use crate::model::rollouts::Rollout;
 use crate::yaml::Node;
 
@@ -75,11 +75,36 @@ pub struct Index {
 /// most specific host, merged.
 pub(crate) struct DrSelection<'a> {
     pub(crate) rules: Vec<DestinationRule<'a>>,
+    kept: std::sync::Arc<KeptSelection>,
 }
 
 impl<'a> DrSelection<'a> {
     pub(crate) fn subsets(&self) -> Vec<Subset<'a>> {
         self.rules.iter().flat_map(|r| r.subsets()).collect()
+    }
+
+    /// Whether the rules define a subset of this name.
+    pub(crate) fn has_subset(&self, subset: &str) -> bool {
+        self.names().names.contains(subset)
+    }
+
+    /// Whether the rules define a subset of this name, or may: a templated name.
+    pub(crate) fn may_define(&self, subset: &str) -> bool {
+        let names = self.names();
+        names.templated || names.names.contains(subset)
+    }
+
+    /// The subset names of the rules, found once per kept selection: every route to the
+    /// host asks, and the rules of a merged host may be many.
+    fn names(&self) -> &SubsetNames {
+        self.kept.names.get_or_init(|| {
+            let mut names = SubsetNames::default();
+            for s in self.subsets() {
+                names.templated |= is_templated(s.name.value);
+                names.names.insert(s.name.value.into());
+            }
+            names
+        })
     }
 
     /// The subset names, in order, without repeats (one DestinationRule may be defined in
@@ -766,14 +791,22 @@ impl Index {
             },
         };
         let key = (host.to_string(), viewer.to_string(), near);
-        let ids = crate::hash::memo(&self.dr_selections, &key, || {
+        let kept = crate::hash::memo(&self.dr_selections, &key, || {
             self.select_destination_rules(host, viewer, from, unplaced)
+                .map(|ids| {
+                    std::sync::Arc::new(KeptSelection {
+                        ids,
+                        names: Default::default(),
+                    })
+                })
         })?;
         Some(DrSelection {
-            rules: ids
+            rules: kept
+                .ids
                 .iter()
                 .filter_map(|&i| DestinationRule::view(&self.resources[i as usize]))
                 .collect(),
+            kept,
         })
     }
 
@@ -784,7 +817,7 @@ impl Index {
         viewer: &str,
         from: &Resource,
         unplaced: Unplaced,
-    ) -> Option<std::sync::Arc<[u32]>> {
+    ) -> Option<Box<[u32]>> {
         let mut namespaces = vec![viewer.to_string()];
         match host::namespace_of(host) {
             Some(ns) => namespaces.push(ns.to_string()),
@@ -890,9 +923,22 @@ enum Near {
     File(crate::source::FileId),
 }
 
-/// DestinationRule selections kept: by host, viewer and what they depend on of the asker;
-/// the rules by their positions.
-type DrSelections = HashMap<(String, String, Near), Option<std::sync::Arc<[u32]>>>;
+/// DestinationRule selections kept: by host, viewer and what they depend on of the asker.
+type DrSelections = HashMap<(String, String, Near), Option<std::sync::Arc<KeptSelection>>>;
+
+/// A kept DestinationRule selection: the rules by their positions, and their subset names
+/// once asked.
+struct KeptSelection {
+    ids: Box<[u32]>,
+    names: std::sync::OnceLock<SubsetNames>,
+}
+
+#[derive(Default)]
+struct SubsetNames {
+    names: HashSet<Box<str>>,
+    /// Whether a name is a template expression (the set of names is then unknown).
+    templated: bool,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unplaced {

@@ -1,9 +1,9 @@
 //! `missing-subset`: see rules/missing-subset.md.
 
-use crate::model::index::{DrSelection, Index, Unplaced};
+use crate::model::index::{Index, Unplaced};
 use crate::model::istio::VirtualService;
 use crate::model::kinds::Kind;
-use crate::model::resource::{is_templated, NamespaceSource, Resource};
+use crate::model::resource::{NamespaceSource, Resource};
 use crate::model::spanned::Spanned;
 use crate::rules::{defined_subsets, missing_subset_help, Context, Rule};
 use crate::text::{count, join_and};
@@ -50,7 +50,7 @@ impl Rule for MissingSubset {
                 if [&anywhere, &beside]
                     .into_iter()
                     .flatten()
-                    .any(|sel| defines(sel, subset))
+                    .any(|sel| sel.may_define(subset))
                 {
                     continue;
                 }
@@ -111,13 +111,6 @@ impl Rule for MissingSubset {
     }
 }
 
-/// Whether the rules define the subset (or may: a templated name).
-fn defines(sel: &DrSelection<'_>, subset: &str) -> bool {
-    sel.subsets()
-        .iter()
-        .any(|s| s.name.value == subset || is_templated(s.name.value))
-}
-
 /// Whether a VirtualService whose namespace is only guessed would find the subset if it
 /// were applied to a namespace that has a DestinationRule for the service.
 fn defined_in_another_namespace(index: &Index, res: &Resource, host: &str, subset: &str) -> bool {
@@ -128,6 +121,6 @@ fn defined_in_another_namespace(index: &Index, res: &Resource, host: &str, subse
         let fqdn = index.resolve(host, ns);
         index
             .destination_rules(&fqdn, ns, res, Unplaced::Anywhere)
-            .is_some_and(|sel| sel.subsets().iter().any(|s| s.name.value == subset))
+            .is_some_and(|sel| sel.has_subset(subset))
     })
 }
