@@ -83,6 +83,13 @@ impl<'a> DrSelection<'a> {
         self.rules.iter().flat_map(|r| r.subsets()).collect()
     }
 
+    /// The first subset of this name, looked for rule by rule.
+    pub(crate) fn subset(&self, name: &str) -> Option<Subset<'a>> {
+        self.rules
+            .iter()
+            .find_map(|r| r.subsets().into_iter().find(|s| s.name.value == name))
+    }
+
     /// Whether the rules define a subset of this name.
     pub(crate) fn has_subset(&self, subset: &str) -> bool {
         self.names().names.contains(subset)

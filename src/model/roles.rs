@@ -261,10 +261,7 @@ fn destination_roles(
     let version = |d: &Destination<'_>| -> Option<String> {
         let host = index.resolve(d.host()?, &res.namespace);
         let sel = index.destination_rules(&host, &res.namespace, res, Unplaced::Anywhere)?;
-        let subset = sel
-            .subsets()
-            .into_iter()
-            .find(|s| Some(s.name.value) == d.subset())?;
+        let subset = sel.subset(d.subset()?)?;
         let v = subset.labels().find(|(k, _)| *k == "version")?.1;
         Some(v.to_string())
     };

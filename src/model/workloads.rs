@@ -483,28 +483,35 @@ impl Index {
     }
 
     /// Every definition the repository has of the resolved `host`, seen from namespace
-    /// `viewer`: the Service of an in-cluster
-    /// name (each definition: overlays, variants), else the ServiceEntries that declare it.
-    /// Empty when it has none, or when Flagger makes the Service (its ports are Flagger's).
-    pub(crate) fn host_definitions(&self, host: &str, viewer: &str) -> Vec<HostDefinition<'_>> {
+    /// `viewer`, that `keep` keeps: the Service of an in-cluster name (each definition:
+    /// overlays, variants), else (the repository defines no such Service) the ServiceEntries
+    /// that declare it. Empty when it has none, or when Flagger makes the Service (its ports
+    /// are Flagger's). Only the kept definitions' ports are read.
+    pub(crate) fn host_definitions(
+        &self,
+        host: &str,
+        viewer: &str,
+        keep: impl Fn(&Resource) -> bool,
+    ) -> Vec<HostDefinition<'_>> {
         if let Some((name, ns)) = service_name(host) {
             if self.flagger_makes_service(ns, name) {
                 return Vec::new();
             }
         }
-        let services: Vec<HostDefinition<'_>> = self
-            .services_of_host(host)
-            .into_iter()
-            .map(|s| HostDefinition {
-                res: s.res,
-                ports: s.ports(),
-            })
-            .collect();
+        let services = self.services_of_host(host);
         if !services.is_empty() {
-            return services;
+            return services
+                .into_iter()
+                .filter(|s| keep(s.res))
+                .map(|s| HostDefinition {
+                    res: s.res,
+                    ports: s.ports(),
+                })
+                .collect();
         }
         self.service_entries_of(host, viewer)
             .into_iter()
+            .filter(|se| keep(se.res))
             .map(|se| HostDefinition {
                 res: se.res,
                 ports: se.ports(),

@@ -39,11 +39,10 @@ impl Rule for DestinationPortRequired {
                 }
                 let fqdn = index.resolve(host.value, &res.namespace);
                 // Only definitions written with the VirtualService tell its ports.
-                let defs: Vec<HostDefinition<'_>> = index
-                    .host_definitions(&fqdn, &res.namespace)
-                    .into_iter()
-                    .filter(|d| index.written_together(d.res, res))
-                    .collect();
+                let defs: Vec<HostDefinition<'_>> =
+                    index.host_definitions(&fqdn, &res.namespace, |d| {
+                        index.written_together(d, res)
+                    });
                 let Some(numbers) = several_ports(&defs) else {
                     continue;
                 };
@@ -158,10 +157,8 @@ fn arrival_ports(index: &Index, vs: &VirtualService<'_>, route: &Route<'_>) -> V
     if vs.is_mesh_bound() {
         for h in vs.hosts() {
             let fqdn = index.resolve(h.value, &res.namespace);
-            for def in index
-                .host_definitions(&fqdn, &res.namespace)
-                .into_iter()
-                .filter(|d| index.written_together(d.res, res))
+            for def in
+                index.host_definitions(&fqdn, &res.namespace, |d| index.written_together(d, res))
             {
                 for p in def.ports.iter().flatten() {
                     if serves(p.protocol()) {
