@@ -341,6 +341,9 @@ impl CrdTable {
         let mut chosen = HashMap::default();
         if !crds.is_empty() {
             let mut by_dir: HashMap<(Kind, &Path), Option<usize>> = HashMap::default();
+            // Each CRD's directory, found once: every directory of the tree is compared
+            // with every CRD of its kinds.
+            let dirs: Vec<&[u8]> = crds.iter().map(|c| dir_bytes(&c.path)).collect();
             // Each (kind, file) once: an overlay's index repeats the manifests it sees.
             let mut seen: crate::hash::HashSet<(Kind, crate::source::FileId)> = Default::default();
             for (kind, file, path) in uses {
@@ -350,7 +353,7 @@ impl CrdTable {
                 let dir = path.parent().unwrap_or(Path::new(""));
                 let choice = *by_dir
                     .entry((kind, dir))
-                    .or_insert_with(|| nearest(&crds, kind, path));
+                    .or_insert_with(|| nearest(&crds, &dirs, kind, path));
                 if let Some(i) = choice {
                     chosen.insert((kind, file), i);
                 }
@@ -390,18 +393,17 @@ impl CrdTable {
 /// leading components with the file's (a monorepo's clusters each vendor their own). When
 /// CRDs with different schemas are equally near, the repository does not say which the
 /// file's cluster runs: none is used (the embedded schema is).
-/// Gives its position in `crds`.
-pub(crate) fn nearest(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
-    fn dir(p: &Path) -> &[u8] {
-        p.parent()
-            .unwrap_or(Path::new(""))
-            .as_os_str()
-            .as_encoded_bytes()
-    }
+/// Gives its position in `crds`; `dirs` holds each CRD's directory ([`dir_bytes`]).
+pub(crate) fn nearest(
+    crds: &[VendoredCrd],
+    dirs: &[&[u8]],
+    kind: Kind,
+    file: &Path,
+) -> Option<usize> {
     // Both paths are lexically clean: components are the pieces between separators.
-    let here = dir(file);
-    let shared = |c: &VendoredCrd| {
-        dir(&c.path)
+    let here = dir_bytes(file);
+    let shared = |i: usize| {
+        dirs[i]
             .split(|b| std::path::is_separator(char::from(*b)))
             .zip(here.split(|b| std::path::is_separator(char::from(*b))))
             .take_while(|(a, b)| a == b)
@@ -415,7 +417,7 @@ pub(crate) fn nearest(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<u
         .enumerate()
         .filter(|(_, c)| c.kind == kind && within(c))
     {
-        let n = shared(c);
+        let n = shared(i);
         match best {
             Some((_, m)) if n < m => {}
             Some((b, m)) if n == m => ambiguous |= crds[b].content != c.content,
@@ -426,6 +428,14 @@ pub(crate) fn nearest(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<u
         }
     }
     best.filter(|_| !ambiguous).map(|(i, _)| i)
+}
+
+/// The directory of a path, as bytes.
+fn dir_bytes(p: &Path) -> &[u8] {
+    p.parent()
+        .unwrap_or(Path::new(""))
+        .as_os_str()
+        .as_encoded_bytes()
 }
 
 /// `Path::starts_with` for lexically clean paths, compared as bytes (Unix): a component-wise
