@@ -35,6 +35,10 @@ pub struct Index {
     se_namespaces: HashMap<String, Vec<String>>,
     /// DestinationRules with a guessed namespace and a short host, by that host.
     floating_short: HashMap<String, Vec<usize>>,
+    /// The resolved hosts of the DestinationRules whose namespace is only guessed: exact,
+    /// and wildcard patterns.
+    floating_exact: HashSet<String>,
+    floating_wild: Vec<String>,
     /// Namespaces that have a DestinationRule for a service, by the service's short name.
     dr_service_namespaces: HashMap<String, Vec<String>>,
     /// Rollouts by the VirtualService (namespace, name) they manage.
@@ -68,6 +72,9 @@ pub struct Index {
     crds: std::sync::Arc<crate::model::crd::CrdTable>,
     /// DestinationRule selections already made (see [`Index::destination_rules`]).
     dr_selections: std::sync::Mutex<DrSelections>,
+    /// The labels of the pods behind a Service or host, kept (see
+    /// [`Index::pod_labels_behind`]).
+    pub(crate) pod_labels: std::sync::Mutex<crate::model::workloads::PodLabelsKept>,
 }
 
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
@@ -179,6 +186,8 @@ impl Index {
             hosts_by_suffix: HashMap::default(),
             se_namespaces: HashMap::default(),
             floating_short: HashMap::default(),
+            floating_exact: HashSet::default(),
+            floating_wild: Vec::new(),
             dr_service_namespaces: HashMap::default(),
             rollouts_by_vs: HashMap::default(),
             canaries_by_apex: HashMap::default(),
@@ -194,6 +203,7 @@ impl Index {
             route_groups: std::sync::OnceLock::new(),
             crds: std::sync::Arc::default(),
             dr_selections: Default::default(),
+            pod_labels: Default::default(),
         };
 
         for (i, r) in ix.resources.iter().enumerate() {
@@ -229,6 +239,13 @@ impl Index {
                     }
                 }
 
+                if r.namespace_source == NamespaceSource::Default {
+                    if h.starts_with('*') {
+                        ix.floating_wild.push(h.clone());
+                    } else {
+                        ix.floating_exact.insert(h.clone());
+                    }
+                }
                 if h.starts_with('*') {
                     ix.dr_wild.push((h, i));
                 } else {
@@ -791,7 +808,10 @@ impl Index {
         // The answer depends on `from` only through its directory (see `same_directory`),
         // and many routes ask the same: kept by host, viewer and directory.
         let near = match unplaced {
+            // Where `from` is counts only for rules whose namespace is only guessed: with none
+            // that may match, the rules are those of anywhere.
             Unplaced::Anywhere => Near::Anywhere,
+            Unplaced::Beside if !self.may_float(host) => Near::Anywhere,
             Unplaced::Beside => match self.file_dirs.get(from.file as usize) {
                 Some(&dir) => Near::Dir(dir),
                 None => Near::File(from.file),
@@ -815,6 +835,16 @@ impl Index {
                 .collect(),
             kept,
         })
+    }
+
+    /// Whether a DestinationRule whose namespace is only guessed may match the resolved
+    /// `host` (by it, by a wildcard, or by its short name): only such a rule makes
+    /// [`Index::destination_rules`] depend on where the asking manifest is.
+    fn may_float(&self, host: &str) -> bool {
+        let short = host.split('.').next().unwrap_or(host);
+        self.floating_exact.contains(host)
+            || self.floating_short.contains_key(short)
+            || self.floating_wild.iter().any(|p| host::matches(p, host))
     }
 
     /// [`Index::destination_rules`], the rules by their positions, computed.

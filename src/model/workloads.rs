@@ -65,6 +65,7 @@ pub(crate) fn is_runtime_label(key: &str) -> bool {
 }
 
 /// A Kubernetes Service (core v1).
+#[derive(Clone, Copy)]
 pub(crate) struct Service<'a> {
     pub(crate) res: &'a Resource,
     spec: Option<&'a Node>,
@@ -401,6 +402,78 @@ impl Index {
         let mut seen = crate::hash::HashSet::default();
         pods.retain(|p| seen.insert((p.workload.kind, p.workload.name.as_str(), p.at)));
         Some((first, pods))
+    }
+}
+
+/// The label sets of the pods behind a Service or host, each set once: what a question of
+/// the form "does any pod carry these labels" needs.
+#[derive(Default)]
+pub(crate) struct PodLabels(Vec<Vec<(Box<str>, Box<str>)>>);
+
+impl PodLabels {
+    fn of(pods: &[PodTemplate<'_>]) -> PodLabels {
+        let mut sets: Vec<Vec<(Box<str>, Box<str>)>> = Vec::new();
+        for p in pods {
+            let set: Vec<(Box<str>, Box<str>)> = p
+                .labels
+                .iter()
+                .map(|l| (l.key.value.into(), l.value.value.into()))
+                .collect();
+            if !sets.contains(&set) {
+                sets.push(set);
+            }
+        }
+        PodLabels(sets)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// [`PodTemplate::carries`] for some pod.
+    pub(crate) fn any_carries(&self, selector: &[Label<'_>]) -> bool {
+        self.0.iter().any(|set| {
+            selector.iter().all(|s| {
+                s.set_at_run_time()
+                    || set
+                        .iter()
+                        .find(|(k, _)| **k == *s.key.value)
+                        .is_some_and(|(_, v)| **v == *s.value.value)
+            })
+        })
+    }
+}
+
+/// [`PodLabels`] kept by what they were asked of: a Service definition (its namespace and
+/// selector) or a host.
+pub(crate) type PodLabelsKept = HashMap<String, Option<std::sync::Arc<PodLabels>>>;
+
+impl Index {
+    /// The label sets of [`Index::pods_behind`] the Service, kept by its namespace and
+    /// selector: every copy of a DestinationRule asks of its Service.
+    pub(crate) fn pod_labels_behind(
+        &self,
+        service: &Service<'_>,
+    ) -> Option<std::sync::Arc<PodLabels>> {
+        // Each part with its length before it: no two selectors share a key.
+        let ns = &service.res.namespace;
+        let mut key = format!("s{}:{ns}", ns.len());
+        for l in service.selector()? {
+            let (k, v) = (l.key.value, l.value.value);
+            key.push_str(&format!("{}:{k}{}:{v}", k.len(), v.len()));
+        }
+        crate::hash::memo(&self.pod_labels, key.as_str(), || {
+            self.pods_behind(service)
+                .map(|pods| std::sync::Arc::new(PodLabels::of(&pods)))
+        })
+    }
+
+    /// The label sets of [`Index::pods_of_host`], kept by host.
+    pub(crate) fn pod_labels_of_host(&self, fqdn: &str) -> Option<std::sync::Arc<PodLabels>> {
+        crate::hash::memo(&self.pod_labels, format!("h{fqdn}").as_str(), || {
+            self.pods_of_host(fqdn)
+                .map(|(_, pods)| std::sync::Arc::new(PodLabels::of(&pods)))
+        })
     }
 }
 

@@ -30,17 +30,19 @@ impl Rule for SubsetSelectsNothing {
             .services_of_host(&fqdn)
             .into_iter()
             .find(|s| s.res.file == res.file);
-        let found = match beside {
-            Some(s) => index.pods_behind(&s).map(|pods| (s, pods)),
-            None => index.pods_of_host(&fqdn),
+        // Whether any pod carries a subset's labels is answered from the label sets kept for
+        // the Service (or host); the pods themselves are read only for a message.
+        let sets = match &beside {
+            Some(s) => index.pod_labels_behind(s),
+            None => index.pod_labels_of_host(&fqdn),
         };
-        let Some((service, pods)) = found else {
+        let Some(sets) = sets else {
             return;
         };
-        if pods.is_empty() || index.flagger_makes_service(&service.res.namespace, &service.res.name)
-        {
+        if sets.is_empty() {
             return;
         }
+        let mut found = None;
         for subset in dr.subsets() {
             let Some(labels) = subset.label_list() else {
                 continue;
@@ -49,8 +51,18 @@ impl Rule for SubsetSelectsNothing {
                 .into_iter()
                 .filter(|l| !l.set_at_run_time())
                 .collect();
-            if asked.is_empty() || pods.iter().any(|p| p.carries(&asked)) {
+            if asked.is_empty() || sets.any_carries(&asked) {
                 continue;
+            }
+            let found = found.get_or_insert_with(|| match &beside {
+                Some(s) => index.pods_behind(s).map(|pods| (*s, pods)),
+                None => index.pods_of_host(&fqdn),
+            });
+            let Some((service, pods)) = found.as_ref() else {
+                return;
+            };
+            if index.flagger_makes_service(&service.res.namespace, &service.res.name) {
+                return;
             }
             // The label no pod carries, else (a combination no pod has) the subset's name.
             let lone = asked
@@ -88,7 +100,7 @@ impl Rule for SubsetSelectsNothing {
                     pairs(&asked),
                     service.res.namespace,
                     service.res.name,
-                    carried(&pods, &asked)
+                    carried(pods, &asked)
                 ),
                 help,
             );
