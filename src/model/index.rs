@@ -23,7 +23,9 @@ pub struct Index {
     by_name: HashMap<(Kind, String, String), Vec<usize>>,
     /// DestinationRules by resolved host; wildcard hosts are kept apart.
     dr_exact: HashMap<String, Vec<usize>>,
-    dr_wild: Vec<(String, usize)>,
+    /// DestinationRules with a wildcard host, by pattern (each pattern once, in the order
+    /// of its first rule).
+    dr_wild: Vec<(String, Vec<usize>)>,
     /// Mesh-bound VirtualServices by resolved host.
     vs_by_host: HashMap<String, Vec<usize>>,
     /// Each claimed host, grouped once: for `conflicting-virtualservice`.
@@ -81,18 +83,32 @@ pub struct Index {
 /// those of the first namespace (client, host, root) that has a visible match, with the
 /// most specific host, merged.
 pub(crate) struct DrSelection<'a> {
-    pub(crate) rules: Vec<DestinationRule<'a>>,
+    index: &'a Index,
     kept: std::sync::Arc<KeptSelection>,
+    /// The rules, viewed on first use: most questions are answered from `kept`.
+    rules: std::cell::OnceCell<Vec<DestinationRule<'a>>>,
 }
 
 impl<'a> DrSelection<'a> {
+    /// The rules, in the order of the index.
+    pub(crate) fn rules(&self) -> &[DestinationRule<'a>] {
+        let index = self.index;
+        self.rules.get_or_init(|| {
+            self.kept
+                .ids
+                .iter()
+                .filter_map(|&i| DestinationRule::view(&index.resources[i as usize]))
+                .collect()
+        })
+    }
+
     pub(crate) fn subsets(&self) -> Vec<Subset<'a>> {
-        self.rules.iter().flat_map(|r| r.subsets()).collect()
+        self.rules().iter().flat_map(|r| r.subsets()).collect()
     }
 
     /// The first subset of this name, looked for rule by rule.
     pub(crate) fn subset(&self, name: &str) -> Option<Subset<'a>> {
-        self.rules
+        self.rules()
             .iter()
             .find_map(|r| r.subsets().into_iter().find(|s| s.name.value == name))
     }
@@ -138,7 +154,7 @@ impl<'a> DrSelection<'a> {
     /// one object in several files (overlays, variants) are one rule in the cluster.
     pub(crate) fn objects(&self, near: &Resource) -> Vec<&DestinationRule<'a>> {
         let mut out: Vec<&DestinationRule<'a>> = Vec::new();
-        for dr in &self.rules {
+        for dr in self.rules() {
             let same = |o: &&DestinationRule<'a>| {
                 o.res.namespace == dr.res.namespace && o.res.name == dr.res.name
             };
@@ -218,6 +234,7 @@ impl Index {
                 .or_default()
                 .push(i);
         }
+        let mut wild_at: HashMap<String, usize> = HashMap::default();
         for i in 0..ix.resources.len() {
             let r = &ix.resources[i];
             if let Some(dr) = DestinationRule::view(r) {
@@ -247,7 +264,13 @@ impl Index {
                     }
                 }
                 if h.starts_with('*') {
-                    ix.dr_wild.push((h, i));
+                    match wild_at.get(&h) {
+                        Some(&k) => ix.dr_wild[k].1.push(i),
+                        None => {
+                            wild_at.insert(h.clone(), ix.dr_wild.len());
+                            ix.dr_wild.push((h, vec![i]));
+                        }
+                    }
                 } else {
                     ix.dr_exact.entry(h).or_default().push(i);
                 }
@@ -731,7 +754,8 @@ impl Index {
     }
 
     /// DestinationRules whose host matches the resolved `host`, with the wildcard pattern
-    /// that matched (`None` for an exact match), in the order of the index.
+    /// that matched (`None` for an exact match): the exact ones, then those of each pattern;
+    /// the rules of one pattern in the order of the index.
     fn drs_matching<'s>(
         &'s self,
         host: &str,
@@ -748,11 +772,12 @@ impl Index {
             .map_or(&[][..], Vec::as_slice)
             .iter()
             .map(|&i| (None, i));
+        // Rules of one pattern together: copies of a tree repeat few patterns many times.
         let wild: Vec<_> = self
             .dr_wild
             .iter()
             .filter(|(p, _)| host::matches(p, host))
-            .map(|(p, i)| (Some(p.as_str()), *i))
+            .flat_map(|(p, ids)| ids.iter().map(move |&i| (Some(p.as_str()), i)))
             .collect();
         exact.chain(wild)
     }
@@ -771,7 +796,7 @@ impl Index {
             self.dr_wild
                 .iter()
                 .filter(|(p, _)| p == host)
-                .map(|(_, i)| *i),
+                .flat_map(|(_, ids)| ids.iter().copied()),
         );
         ids.sort_unstable();
         ids.into_iter()
@@ -828,12 +853,9 @@ impl Index {
                 })
         })?;
         Some(DrSelection {
-            rules: kept
-                .ids
-                .iter()
-                .filter_map(|&i| DestinationRule::view(&self.resources[i as usize]))
-                .collect(),
+            index: self,
             kept,
+            rules: std::cell::OnceCell::new(),
         })
     }
 
@@ -1016,4 +1038,106 @@ pub(crate) struct HostClaims {
     /// Whether every claimant is exported everywhere and sits in a namespace it states (or
     /// its kustomization does): then every claimant conflicts with every other object.
     pub(crate) open: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{Workspace, WorkspaceOptions};
+
+    fn dr(name: &str, namespace: Option<&str>, host: &str) -> String {
+        let ns = namespace.map_or(String::new(), |n| format!("\n  namespace: {n}"));
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: {name}{ns}\nspec:\n  host: \"{host}\"\n  subsets:\n  - name: {name}\n    labels: {{version: {name}}}\n"
+        )
+    }
+
+    fn vs(name: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {{host: reviews}}\n"
+        )
+    }
+
+    fn selected(ws: &Workspace, host: &str, viewer: &str, from: &str, u: Unplaced) -> Vec<String> {
+        let from = ws
+            .index
+            .resources
+            .iter()
+            .find(|r| r.name == from)
+            .expect("the asking resource");
+        ws.index
+            .destination_rules(host, viewer, from, u)
+            .map(|sel| sel.rules().iter().map(|d| d.res.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn rules_of_a_wildcard_are_taken_in_index_order_across_patterns() {
+        let texts = [
+            ("a/one.yaml", dr("one", Some("shop"), "*.example.com")),
+            ("a/two.yaml", dr("two", Some("shop"), "*.other.com")),
+            ("a/three.yaml", dr("three", Some("shop"), "*.example.com")),
+            ("a/four.yaml", dr("four", Some("shop"), "*.api.example.com")),
+            ("a/five.yaml", dr("five", Some("shop"), "*.example.com")),
+        ]
+        .map(|(p, t)| (p.to_string(), t));
+        let ws = Workspace::from_texts(&texts, &WorkspaceOptions::default());
+        // The most specific pattern wins; the rules of it merge, in index order.
+        let any = Unplaced::Anywhere;
+        assert_eq!(
+            selected(&ws, "web.example.com", "shop", "one", any),
+            ["one", "three", "five"]
+        );
+        assert_eq!(
+            selected(&ws, "v1.api.example.com", "shop", "one", any),
+            ["four"]
+        );
+        assert_eq!(selected(&ws, "x.other.com", "shop", "one", any), ["two"]);
+        assert!(selected(&ws, "x.none.com", "shop", "one", any).is_empty());
+        assert!(ws.index.any_dr_for("web.example.com"));
+        let exact: Vec<&str> = ws
+            .index
+            .destination_rules_for_host_in("shop", "*.example.com")
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(exact, ["one", "three", "five"]);
+    }
+
+    #[test]
+    fn a_rule_without_a_namespace_counts_beside_its_asker_only() {
+        // The rule's short host names the Service of whichever namespace it is applied to:
+        // the client's, when it is applied with it.
+        let host = "reviews.shop.svc.cluster.local";
+        let texts = [
+            ("b/dr.yaml", dr("floating", None, "reviews")),
+            (
+                "b/fq.yaml",
+                dr("full", None, "details.shop.svc.cluster.local"),
+            ),
+            ("b/vs.yaml", vs("near")),
+            ("c/vs.yaml", vs("far")),
+            (
+                "d/dr.yaml",
+                dr("placed", Some("shop"), "ratings.shop.svc.cluster.local"),
+            ),
+        ]
+        .map(|(p, t)| (p.to_string(), t));
+        let ws = Workspace::from_texts(&texts, &WorkspaceOptions::default());
+        let (any, beside) = (Unplaced::Anywhere, Unplaced::Beside);
+        // Asked from each directory in turn, so that a kept answer of one is not given to
+        // the other.
+        for _ in 0..2 {
+            assert_eq!(selected(&ws, host, "shop", "near", beside), ["floating"]);
+            assert!(selected(&ws, host, "shop", "far", beside).is_empty());
+            assert_eq!(selected(&ws, host, "shop", "far", any), ["floating"]);
+            let details = "details.shop.svc.cluster.local";
+            assert_eq!(selected(&ws, details, "shop", "near", beside), ["full"]);
+            assert!(selected(&ws, details, "shop", "far", beside).is_empty());
+        }
+        // A rule whose namespace is stated is the same from everywhere.
+        let ratings = "ratings.shop.svc.cluster.local";
+        for from in ["near", "far"] {
+            assert_eq!(selected(&ws, ratings, "shop", from, beside), ["placed"]);
+        }
+    }
 }

@@ -42,7 +42,7 @@ impl Rule for StickySessionSplit {
                 else {
                     continue;
                 };
-                let sticky = sel.rules.iter().find_map(|dr| {
+                let sticky = sel.rules().iter().find_map(|dr| {
                     dr.sticky_hash()
                         .or_else(|| {
                             dr.subsets()
