@@ -24,7 +24,7 @@ use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
 use crate::kustomize::{self, Fs, Rendered};
 use crate::load;
-use crate::model::index::Index;
+use crate::model::index::{HostFacts, Index};
 use crate::model::resource::{NamespaceSource, Resource};
 use crate::model::spanned::{ForeignFiles, FOREIGN};
 use crate::source::{FileId, Place, SourceFile, Span};
@@ -466,6 +466,10 @@ impl Renders {
             diags.push(d);
         }
         let mut overlays = Vec::new();
+        // What the index reads of the outside manifests' hosts, found once for all the
+        // overlays that see them.
+        let outside_hosts: Vec<std::sync::OnceLock<HostFacts>> =
+            outside.iter().map(|_| std::sync::OnceLock::new()).collect();
         // The manifests outside the renders by their namespace (those whose namespace is
         // only a default are in none): each overlay takes those of its own namespaces.
         let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::default();
@@ -530,9 +534,13 @@ impl Renders {
                 .collect();
             // In the order of the manifests, as the index keeps them.
             context.sort_unstable();
-            resources.extend(context.into_iter().map(|i| outside[i].duplicate()));
+            resources.extend(context.iter().map(|&i| outside[i].duplicate()));
+            let hosts = |at: usize| {
+                let i = *context.get(at.checked_sub(subjects)?)?;
+                Some(outside_hosts[i].get_or_init(|| HostFacts::of(&outside[i])))
+            };
             // Everything an overlay renders is applied together.
-            let index = Index::new(resources, root_namespace.to_string())
+            let index = Index::with_host_facts(resources, root_namespace.to_string(), &hosts)
                 .with_subjects(subjects)
                 .all_applied_together()
                 .with_foreign(foreign);

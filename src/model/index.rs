@@ -79,6 +79,49 @@ pub struct Index {
     pub(crate) pod_labels: std::sync::Mutex<crate::model::workloads::PodLabelsKept>,
 }
 
+/// What the index reads of a resource's hosts, which depends on the resource alone.
+pub(crate) enum HostFacts {
+    /// A DestinationRule's host: resolved in its namespace, and as written (lower case)
+    /// when it is a short name.
+    DestinationRule {
+        short: Option<String>,
+        resolved: String,
+    },
+    /// A mesh-bound VirtualService's hosts, resolved in its namespace, sorted, each once.
+    VirtualService(Vec<String>),
+    /// A DestinationRule without a host, or a VirtualService bound to gateways only.
+    Neither,
+    /// Another kind.
+    Other,
+}
+
+impl HostFacts {
+    pub(crate) fn of(r: &Resource) -> HostFacts {
+        if let Some(dr) = DestinationRule::view(r) {
+            let Some(raw) = dr.host() else {
+                return HostFacts::Neither;
+            };
+            HostFacts::DestinationRule {
+                short: (!raw.contains('.')).then(|| raw.to_ascii_lowercase()),
+                resolved: host::resolve(raw, &r.namespace),
+            }
+        } else if let Some(vs) = VirtualService::view(r) {
+            if !vs.is_mesh_bound() {
+                return HostFacts::Neither;
+            }
+            let mut hosts: Vec<String> = vs
+                .hosts()
+                .map(|h| host::resolve(h.value, &r.namespace))
+                .collect();
+            hosts.sort();
+            hosts.dedup();
+            HostFacts::VirtualService(hosts)
+        } else {
+            HostFacts::Other
+        }
+    }
+}
+
 /// The DestinationRules Istio applies to one destination host, seen from one namespace:
 /// those of the first namespace (client, host, root) that has a visible match, with the
 /// most specific host, merged.
@@ -189,6 +232,16 @@ impl Index {
     }
 
     pub(crate) fn new(resources: Vec<Resource>, root_namespace: String) -> Self {
+        Self::with_host_facts(resources, root_namespace, &|_| None)
+    }
+
+    /// [`Index::new`], with the [`HostFacts`] of some resources (by position) found before:
+    /// an overlay's index repeats the manifests outside it that it sees.
+    pub(crate) fn with_host_facts<'f>(
+        resources: Vec<Resource>,
+        root_namespace: String,
+        hosts: &dyn Fn(usize) -> Option<&'f HostFacts>,
+    ) -> Self {
         let mut ix = Index {
             resources,
             root_namespace,
@@ -237,16 +290,21 @@ impl Index {
         let mut wild_at: HashMap<String, usize> = HashMap::default();
         for i in 0..ix.resources.len() {
             let r = &ix.resources[i];
-            if let Some(dr) = DestinationRule::view(r) {
-                let Some(raw) = dr.host() else { continue };
-                let h = ix.resolve(raw, &r.namespace);
-                if r.namespace_source == NamespaceSource::Default && !raw.contains('.') {
-                    ix.floating_short
-                        .entry(raw.to_ascii_lowercase())
-                        .or_default()
-                        .push(i);
+            let computed;
+            let facts = match hosts(i) {
+                Some(f) => f,
+                None => {
+                    computed = HostFacts::of(r);
+                    &computed
                 }
-                if let (Some(ns), Some(short)) = (host::namespace_of(&h), h.split('.').next()) {
+            };
+            if let HostFacts::DestinationRule { short, resolved: h } = facts {
+                if r.namespace_source == NamespaceSource::Default {
+                    if let Some(short) = short {
+                        ix.floating_short.entry(short.clone()).or_default().push(i);
+                    }
+                }
+                if let (Some(ns), Some(short)) = (host::namespace_of(h), h.split('.').next()) {
                     let list = ix
                         .dr_service_namespaces
                         .entry(short.to_string())
@@ -264,29 +322,22 @@ impl Index {
                     }
                 }
                 if h.starts_with('*') {
-                    match wild_at.get(&h) {
+                    match wild_at.get(h) {
                         Some(&k) => ix.dr_wild[k].1.push(i),
                         None => {
                             wild_at.insert(h.clone(), ix.dr_wild.len());
-                            ix.dr_wild.push((h, vec![i]));
+                            ix.dr_wild.push((h.clone(), vec![i]));
                         }
                     }
                 } else {
-                    ix.dr_exact.entry(h).or_default().push(i);
+                    ix.dr_exact.entry(h.clone()).or_default().push(i);
                 }
-            } else if let Some(vs) = VirtualService::view(r) {
-                if !vs.is_mesh_bound() {
-                    continue;
-                }
-                let mut hosts: Vec<String> = vs
-                    .hosts()
-                    .map(|h| ix.resolve(h.value, &r.namespace))
-                    .collect();
-                hosts.sort();
-                hosts.dedup();
+            } else if let HostFacts::VirtualService(hosts) = facts {
                 for h in hosts {
-                    ix.vs_by_host.entry(h).or_default().push(i);
+                    ix.vs_by_host.entry(h.clone()).or_default().push(i);
                 }
+            } else if matches!(facts, HostFacts::Neither) {
+                continue;
             } else if let Some(ro) = Rollout::view(r) {
                 for m in ro.virtual_services() {
                     let key = (m.namespace.to_string(), m.name.to_string());
