@@ -19,7 +19,7 @@ use crate::yaml::{Scalar, Style};
 #[derive(Debug)]
 pub(crate) struct VendoredCrd {
     pub(crate) kind: Kind,
-    /// The file, lexically clean, for [`nearest`].
+    /// The file, lexically clean, for [`Nearness::nearest`].
     pub(crate) path: PathBuf,
     /// The file as reported, and the line of the document.
     pub(crate) display: String,
@@ -322,7 +322,7 @@ fn scalar_json(s: Scalar) -> Json {
 }
 
 /// The repository's CRDs of the validated kinds, sorted by path, with the one that the
-/// documents of each kind in each file take ([`nearest`]), chosen once for all the indexes
+/// documents of each kind in each file take ([`Nearness::nearest`]), chosen once for all the indexes
 /// of a run. A CRD that no document takes keeps no text: it is never parsed.
 #[derive(Debug, Default)]
 pub(crate) struct CrdTable {
@@ -341,9 +341,7 @@ impl CrdTable {
         let mut chosen = HashMap::default();
         if !crds.is_empty() {
             let mut by_dir: HashMap<(Kind, &Path), Option<usize>> = HashMap::default();
-            // Each CRD's directory, found once: every directory of the tree is compared
-            // with every CRD of its kinds.
-            let dirs: Vec<&[u8]> = crds.iter().map(|c| dir_bytes(&c.path)).collect();
+            let near = Nearness::new(&crds);
             // Each (kind, file) once: an overlay's index repeats the manifests it sees.
             let mut seen: crate::hash::HashSet<(Kind, crate::source::FileId)> = Default::default();
             for (kind, file, path) in uses {
@@ -353,7 +351,7 @@ impl CrdTable {
                 let dir = path.parent().unwrap_or(Path::new(""));
                 let choice = *by_dir
                     .entry((kind, dir))
-                    .or_insert_with(|| nearest(&crds, &dirs, kind, path));
+                    .or_insert_with(|| near.nearest(&crds, kind, path));
                 if let Some(i) = choice {
                     chosen.insert((kind, file), i);
                 }
@@ -389,45 +387,102 @@ impl CrdTable {
     }
 }
 
-/// The vendored CRD of `kind` nearest to `file`: the one whose directory shares the most
-/// leading components with the file's (a monorepo's clusters each vendor their own). When
-/// CRDs with different schemas are equally near, the repository does not say which the
-/// file's cluster runs: none is used (the embedded schema is).
-/// Gives its position in `crds`; `dirs` holds each CRD's directory ([`dir_bytes`]).
-pub(crate) fn nearest(
-    crds: &[VendoredCrd],
-    dirs: &[&[u8]],
-    kind: Kind,
-    file: &Path,
-) -> Option<usize> {
-    // Both paths are lexically clean: components are the pieces between separators.
-    let here = dir_bytes(file);
-    let shared = |i: usize| {
-        dirs[i]
-            .split(|b| std::path::is_separator(char::from(*b)))
-            .zip(here.split(|b| std::path::is_separator(char::from(*b))))
-            .take_while(|(a, b)| a == b)
-            .count()
-    };
-    let mut best: Option<(usize, usize)> = None;
-    let mut ambiguous = false;
-    let within = |c: &VendoredCrd| c.scope.as_ref().is_none_or(|s| lies_in(file, s));
-    for (i, c) in crds
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.kind == kind && within(c))
-    {
-        let n = shared(i);
-        match best {
-            Some((_, m)) if n < m => {}
-            Some((b, m)) if n == m => ambiguous |= crds[b].content != c.content,
-            _ => {
-                best = Some((i, n));
-                ambiguous = false;
+/// The CRDs of each kind by their directories' leading components, to find the one nearest
+/// to a file without comparing it with every CRD (a tree vendors its CRDs many times, and
+/// every directory asks).
+struct Nearness<'c> {
+    /// Each CRD's directory ([`dir_bytes`]).
+    dirs: Vec<&'c [u8]>,
+    /// The CRDs without a test scope, by kind, number of leading components and those
+    /// components as bytes: the first such CRD, and whether their contents differ.
+    under: HashMap<(Kind, usize, &'c [u8]), (usize, bool)>,
+    /// The CRDs with a test scope, by position: they count only for files in their scope.
+    scoped: Vec<usize>,
+}
+
+impl<'c> Nearness<'c> {
+    fn new(crds: &'c [VendoredCrd]) -> Nearness<'c> {
+        let dirs: Vec<&[u8]> = crds.iter().map(|c| dir_bytes(&c.path)).collect();
+        let mut under: HashMap<(Kind, usize, &[u8]), (usize, bool)> = HashMap::default();
+        let mut scoped = Vec::new();
+        for (i, c) in crds.iter().enumerate() {
+            if c.scope.is_some() {
+                scoped.push(i);
+                continue;
+            }
+            for (k, prefix) in leading(dirs[i]) {
+                let e = under.entry((c.kind, k, prefix)).or_insert((i, false));
+                e.1 |= crds[e.0].content != c.content;
             }
         }
+        Nearness {
+            dirs,
+            under,
+            scoped,
+        }
     }
-    best.filter(|_| !ambiguous).map(|(i, _)| i)
+
+    /// The vendored CRD of `kind` nearest to `file`: the one whose directory shares the most
+    /// leading components with the file's (a monorepo's clusters each vendor their own), the
+    /// first of them. When CRDs with different contents are equally near, the repository
+    /// does not say which the file's cluster runs: none is used (the embedded schema is).
+    /// Gives its position in `crds`.
+    fn nearest(&self, crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
+        let here = dir_bytes(file);
+        // The CRDs without a scope: the longest run of leading components that one shares.
+        let mut runs: Vec<(usize, &[u8])> = leading(here).collect();
+        runs.reverse();
+        let unscoped = runs
+            .into_iter()
+            .find_map(|(k, prefix)| Some((k, *self.under.get(&(kind, k, prefix))?)));
+        // The CRDs with a scope that holds the file, each compared.
+        let scoped = self
+            .scoped
+            .iter()
+            .map(|&i| (i, &crds[i]))
+            .filter(|(_, c)| c.kind == kind && c.scope.as_ref().is_some_and(|s| lies_in(file, s)))
+            .map(|(i, _)| (i, shared(self.dirs[i], here)));
+        let most = scoped
+            .clone()
+            .map(|(_, n)| n)
+            .chain(unscoped.map(|(k, _)| k))
+            .max()?;
+        let mut first: Option<usize> = None;
+        let mut contents: Vec<u64> = Vec::new();
+        let mut mixed = false;
+        if let Some((_, (i, m))) = unscoped.filter(|(k, _)| *k == most) {
+            first = Some(i);
+            contents.push(crds[i].content);
+            mixed = m;
+        }
+        for (i, _) in scoped.filter(|&(_, n)| n == most) {
+            first = Some(first.map_or(i, |f| f.min(i)));
+            if !contents.contains(&crds[i].content) {
+                contents.push(crds[i].content);
+            }
+        }
+        first.filter(|_| !mixed && contents.len() == 1)
+    }
+}
+
+/// Each run of leading components of a clean directory (as bytes), with its length: `(0,
+/// "")` first, then one, two, ... components. The empty directory has one component, empty.
+fn leading(dir: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let ends = dir
+        .iter()
+        .enumerate()
+        .filter(|&(_, b)| std::path::is_separator(char::from(*b)))
+        .map(|(i, _)| i)
+        .chain(std::iter::once(dir.len()));
+    std::iter::once((0, &dir[..0])).chain(ends.enumerate().map(move |(k, e)| (k + 1, &dir[..e])))
+}
+
+/// How many leading components two clean directories (as bytes) share.
+fn shared(a: &[u8], b: &[u8]) -> usize {
+    a.split(|c| std::path::is_separator(char::from(*c)))
+        .zip(b.split(|c| std::path::is_separator(char::from(*c))))
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// The directory of a path, as bytes.
@@ -492,6 +547,99 @@ mod tests {
                 range: 0..text.len(),
             }),
             schema: Arc::default(),
+        }
+    }
+
+    /// The nearest CRD found by comparing the file with every CRD, as [`Nearness`] must
+    /// answer.
+    fn nearest_by_every_crd(crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
+        let here = dir_bytes(file);
+        let mut best: Option<(usize, usize)> = None;
+        let mut ambiguous = false;
+        let within = |c: &VendoredCrd| c.scope.as_ref().is_none_or(|s| lies_in(file, s));
+        for (i, c) in crds
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == kind && within(c))
+        {
+            let n = shared(dir_bytes(&c.path), here);
+            match best {
+                Some((_, m)) if n < m => {}
+                Some((b, m)) if n == m => ambiguous |= crds[b].content != c.content,
+                _ => {
+                    best = Some((i, n));
+                    ambiguous = false;
+                }
+            }
+        }
+        best.filter(|_| !ambiguous).map(|(i, _)| i)
+    }
+
+    #[test]
+    fn the_nearest_crd_is_the_one_every_crd_compared_gives() {
+        let vs = OLD_CRD;
+        let dr = OLD_CRD
+            .replace("virtualservices", "destinationrules")
+            .replace("VirtualService", "DestinationRule");
+        // CRDs at the top, deep, in sibling trees, twice with one content and with two, in
+        // test directories, and one of each kind in one directory.
+        let placed: [(&str, &str, u64); 13] = [
+            ("a.yaml", vs, 1),
+            ("crds/vs.yaml", vs, 2),
+            ("crds/dr.yaml", &dr, 3),
+            ("team-1/crds/vs.yaml", vs, 2),
+            ("team-1/app/crds/vs.yaml", vs, 4),
+            ("team-2/crds/vs.yaml", vs, 5),
+            ("team-2/crds/more/vs.yaml", vs, 5),
+            ("team-2/other/vs.yaml", vs, 6),
+            ("team-3/x/vs.yaml", vs, 7),
+            ("team-3/y/vs.yaml", vs, 7),
+            ("team-4/test/vs.yaml", vs, 8),
+            ("team-4/test/deep/vs.yaml", vs, 9),
+            ("team-4/tests/dr.yaml", &dr, 10),
+        ];
+        for skip in 0..placed.len() {
+            // Each CRD left out in turn, so that every tie and every nearest one changes.
+            let mut crds: Vec<VendoredCrd> = placed
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != skip)
+                .map(|(_, (p, t, c))| vendored(p, t, *c))
+                .collect();
+            crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+            let near = Nearness::new(&crds);
+            for file in [
+                "x.yaml",
+                "crds/x.yaml",
+                "crds/more/x.yaml",
+                "team-1/x.yaml",
+                "team-1/app/x.yaml",
+                "team-1/app/crds/x.yaml",
+                "team-1/app/deep/er/x.yaml",
+                "team-2/x.yaml",
+                "team-2/crds/x.yaml",
+                "team-2/crds/more/x.yaml",
+                "team-2/other/x.yaml",
+                "team-3/x.yaml",
+                "team-3/x/x.yaml",
+                "team-3/z/x.yaml",
+                "team-4/x.yaml",
+                "team-4/test/x.yaml",
+                "team-4/test/deep/x.yaml",
+                "team-4/tests/x.yaml",
+                "team-5/a/b/x.yaml",
+                "/abs/x.yaml",
+            ] {
+                for kind in [Kind::VirtualService, Kind::DestinationRule, Kind::Gateway] {
+                    let path = Path::new(file);
+                    assert_eq!(
+                        near.nearest(&crds, kind, path),
+                        nearest_by_every_crd(&crds, kind, path),
+                        "{kind:?} for {file}, without {}",
+                        placed[skip].0
+                    );
+                }
+            }
         }
     }
 

@@ -70,7 +70,7 @@ pub struct Index {
     /// Gateway API routes by route kind, parent and hostname, built on first use.
     route_groups: std::sync::OnceLock<crate::model::route_match::RouteGroups>,
     /// The CustomResourceDefinitions of the validated kinds that the repository writes, and
-    /// which one each file's documents take (see [`crate::model::crd::nearest`]).
+    /// which one each file's documents take (see [`crate::model::crd::CrdTable::new`]).
     crds: std::sync::Arc<crate::model::crd::CrdTable>,
     /// DestinationRule selections already made (see [`Index::destination_rules`]).
     dr_selections: std::sync::Mutex<DrSelections>,
