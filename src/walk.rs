@@ -576,7 +576,7 @@ fn discover_in(
         out.excluded += found.excluded;
         out.listed.merge(found.listed);
     }
-    out.targets.sort();
+    out.targets.sort_unstable();
     out.targets.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
@@ -809,7 +809,7 @@ fn select(
         }
     }
     listed.merge(everything.listed);
-    targets.sort();
+    targets.sort_unstable();
     for t in &mut targets {
         t.reported = scope.contains(&t.place);
     }
