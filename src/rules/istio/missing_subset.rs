@@ -44,14 +44,15 @@ impl Rule for MissingSubset {
                 // A DestinationRule that sets no namespace may land in the client's namespace
                 // or not: the subset is missing only if it is missing either way. The message
                 // names the rules whose place is known, when there are some.
+                // The rules from anywhere are asked first: when they define the subset, the
+                // rules beside the VirtualService (kept per directory) are not needed.
                 let anywhere =
                     index.destination_rules(&fqdn, &res.namespace, res, Unplaced::Anywhere);
+                if anywhere.as_ref().is_some_and(|sel| sel.may_define(subset)) {
+                    continue;
+                }
                 let beside = index.destination_rules(&fqdn, &res.namespace, res, Unplaced::Beside);
-                if [&anywhere, &beside]
-                    .into_iter()
-                    .flatten()
-                    .any(|sel| sel.may_define(subset))
-                {
+                if beside.as_ref().is_some_and(|sel| sel.may_define(subset)) {
                     continue;
                 }
                 let Some(sel) = beside.or(anywhere) else {
