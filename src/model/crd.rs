@@ -322,8 +322,8 @@ fn scalar_json(s: Scalar) -> Json {
 }
 
 /// The repository's CRDs of the validated kinds, sorted by path, with the one that the
-/// documents of each kind in each file take ([`Nearness::nearest`]), chosen once for all the indexes
-/// of a run. A CRD that no document takes keeps no text: it is never parsed.
+/// documents of each kind in each file take ([`Nearness::nearest`]), chosen once for all
+/// the indexes of a run. A CRD that no document takes keeps no text: it is never parsed.
 #[derive(Debug, Default)]
 pub(crate) struct CrdTable {
     crds: Vec<VendoredCrd>,
@@ -351,7 +351,7 @@ impl CrdTable {
                 let dir = path.parent().unwrap_or(Path::new(""));
                 let choice = *by_dir
                     .entry((kind, dir))
-                    .or_insert_with(|| near.nearest(&crds, kind, path));
+                    .or_insert_with(|| near.nearest(kind, path));
                 if let Some(i) = choice {
                     chosen.insert((kind, file), i);
                 }
@@ -391,8 +391,7 @@ impl CrdTable {
 /// to a file without comparing it with every CRD (a tree vendors its CRDs many times, and
 /// every directory asks).
 struct Nearness<'c> {
-    /// Each CRD's directory ([`dir_bytes`]).
-    dirs: Vec<&'c [u8]>,
+    crds: &'c [VendoredCrd],
     /// The CRDs without a test scope, by kind, number of leading components and those
     /// components as bytes: the first such CRD, and whether their contents differ.
     under: HashMap<(Kind, usize, &'c [u8]), (usize, bool)>,
@@ -402,7 +401,6 @@ struct Nearness<'c> {
 
 impl<'c> Nearness<'c> {
     fn new(crds: &'c [VendoredCrd]) -> Nearness<'c> {
-        let dirs: Vec<&[u8]> = crds.iter().map(|c| dir_bytes(&c.path)).collect();
         let mut under: HashMap<(Kind, usize, &[u8]), (usize, bool)> = HashMap::default();
         let mut scoped = Vec::new();
         for (i, c) in crds.iter().enumerate() {
@@ -410,13 +408,13 @@ impl<'c> Nearness<'c> {
                 scoped.push(i);
                 continue;
             }
-            for (k, prefix) in leading(dirs[i]) {
+            for (k, prefix) in leading(dir_bytes(&c.path)) {
                 let e = under.entry((c.kind, k, prefix)).or_insert((i, false));
                 e.1 |= crds[e.0].content != c.content;
             }
         }
         Nearness {
-            dirs,
+            crds,
             under,
             scoped,
         }
@@ -427,7 +425,8 @@ impl<'c> Nearness<'c> {
     /// first of them. When CRDs with different contents are equally near, the repository
     /// does not say which the file's cluster runs: none is used (the embedded schema is).
     /// Gives its position in `crds`.
-    fn nearest(&self, crds: &[VendoredCrd], kind: Kind, file: &Path) -> Option<usize> {
+    fn nearest(&self, kind: Kind, file: &Path) -> Option<usize> {
+        let crds = self.crds;
         let here = dir_bytes(file);
         // The CRDs without a scope: the longest run of leading components that one shares.
         let mut runs: Vec<(usize, &[u8])> = leading(here).collect();
@@ -441,7 +440,7 @@ impl<'c> Nearness<'c> {
             .iter()
             .map(|&i| (i, &crds[i]))
             .filter(|(_, c)| c.kind == kind && c.scope.as_ref().is_some_and(|s| lies_in(file, s)))
-            .map(|(i, _)| (i, shared(self.dirs[i], here)));
+            .map(|(i, c)| (i, shared(dir_bytes(&c.path), here)));
         let most = scoped
             .clone()
             .map(|(_, n)| n)
@@ -633,7 +632,7 @@ mod tests {
                 for kind in [Kind::VirtualService, Kind::DestinationRule, Kind::Gateway] {
                     let path = Path::new(file);
                     assert_eq!(
-                        near.nearest(&crds, kind, path),
+                        near.nearest(kind, path),
                         nearest_by_every_crd(&crds, kind, path),
                         "{kind:?} for {file}, without {}",
                         placed[skip].0

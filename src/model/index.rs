@@ -303,6 +303,11 @@ impl Index {
                     if let Some(short) = short {
                         ix.floating_short.entry(short.clone()).or_default().push(i);
                     }
+                    if h.starts_with('*') {
+                        ix.floating_wild.push(h.clone());
+                    } else {
+                        ix.floating_exact.insert(h.clone());
+                    }
                 }
                 if let (Some(ns), Some(short)) = (host::namespace_of(h), h.split('.').next()) {
                     let list = ix
@@ -314,13 +319,6 @@ impl Index {
                     }
                 }
 
-                if r.namespace_source == NamespaceSource::Default {
-                    if h.starts_with('*') {
-                        ix.floating_wild.push(h.clone());
-                    } else {
-                        ix.floating_exact.insert(h.clone());
-                    }
-                }
                 if h.starts_with('*') {
                     match wild_at.get(h) {
                         Some(&k) => ix.dr_wild[k].1.push(i),

@@ -444,9 +444,19 @@ impl PodLabels {
     }
 }
 
-/// [`PodLabels`] kept by what they were asked of: a Service definition (its namespace and
-/// selector) or a host.
-pub(crate) type PodLabelsKept = HashMap<String, Option<std::sync::Arc<PodLabels>>>;
+/// What [`PodLabels`] are asked of: a Service definition, by its namespace and selector
+/// (what [`Index::pods_behind`] reads of it), or a host.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) enum PodsAsked {
+    Selector {
+        namespace: String,
+        labels: Vec<(String, String)>,
+    },
+    Host(String),
+}
+
+/// [`PodLabels`] kept by what they were asked of.
+pub(crate) type PodLabelsKept = HashMap<PodsAsked, Option<std::sync::Arc<PodLabels>>>;
 
 impl Index {
     /// The label sets of [`Index::pods_behind`] the Service, kept by its namespace and
@@ -455,14 +465,15 @@ impl Index {
         &self,
         service: &Service<'_>,
     ) -> Option<std::sync::Arc<PodLabels>> {
-        // Each part with its length before it: no two selectors share a key.
-        let ns = &service.res.namespace;
-        let mut key = format!("s{}:{ns}", ns.len());
-        for l in service.selector()? {
-            let (k, v) = (l.key.value, l.value.value);
-            key.push_str(&format!("{}:{k}{}:{v}", k.len(), v.len()));
-        }
-        crate::hash::memo(&self.pod_labels, key.as_str(), || {
+        let asked = PodsAsked::Selector {
+            namespace: service.res.namespace.clone(),
+            labels: service
+                .selector()?
+                .iter()
+                .map(|l| (l.key.value.to_string(), l.value.value.to_string()))
+                .collect(),
+        };
+        crate::hash::memo(&self.pod_labels, &asked, || {
             self.pods_behind(service)
                 .map(|pods| std::sync::Arc::new(PodLabels::of(&pods)))
         })
@@ -470,7 +481,7 @@ impl Index {
 
     /// The label sets of [`Index::pods_of_host`], kept by host.
     pub(crate) fn pod_labels_of_host(&self, fqdn: &str) -> Option<std::sync::Arc<PodLabels>> {
-        crate::hash::memo(&self.pod_labels, format!("h{fqdn}").as_str(), || {
+        crate::hash::memo(&self.pod_labels, &PodsAsked::Host(fqdn.to_string()), || {
             self.pods_of_host(fqdn)
                 .map(|(_, pods)| std::sync::Arc::new(PodLabels::of(&pods)))
         })
