@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use crate::cli::{CheckArgs, FailOn};
 use crate::codes::RuleId;
 use crate::config::{Policy, RuleSettings};
@@ -144,8 +146,8 @@ impl<'b> Linter<'b> {
         // has it.
         let rendered: Vec<(Diagnostic, &crate::overlay::Overlay)> = ws
             .overlays
-            .iter()
-            .flat_map(|o| {
+            .par_iter()
+            .flat_map_iter(|o| {
                 engine::check(
                     &o.index,
                     &ws.files,

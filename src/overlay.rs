@@ -63,12 +63,21 @@ pub(crate) struct Renders {
 /// The kustomization directories a run reads: those of its files, and those above them up
 /// to the repository root (a file of an overlay is linted as the overlay renders it).
 pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs) -> Vec<PathBuf> {
-    let mut seen: HashSet<PathBuf> = HashSet::default();
+    // By the path's bytes: hashing a `Path` walks its components.
+    let mut seen: HashSet<OsString> = HashSet::default();
     let mut found = Vec::new();
+    let mut last = OsString::new();
     for file in files {
         let mut dir = parent_dir(&load::lexically_clean(file));
+        // Files come directory by directory: the one before in the same directory has
+        // asked everything this one would.
+        if dir.as_os_str() == last {
+            continue;
+        }
+        last.clear();
+        last.push(dir.as_os_str());
         loop {
-            if !seen.insert(dir.clone()) {
+            if !seen.insert(dir.as_os_str().to_owned()) {
                 break;
             }
             if kustomize::kustomization_file(fs, &dir).is_some() {
@@ -465,7 +474,6 @@ impl Renders {
             d.file = table.id(&path, &text, reported);
             diags.push(d);
         }
-        let mut overlays = Vec::new();
         // What the index reads of the outside manifests' hosts, found once for all the
         // overlays that see them.
         let outside_hosts: Vec<std::sync::OnceLock<HostFacts>> =
@@ -481,81 +489,126 @@ impl Renders {
                     .push(i);
             }
         }
-        for (dir, r) in self.ok {
-            let reported = table.reports_any(r.files.iter().map(|f| f.path.as_path()));
-            let ids: Vec<FileId> = r
-                .files
-                .iter()
-                .map(|f| table.id(&f.path, &f.text, reported))
-                .collect();
-            let foreign = ForeignFiles::new(
-                r.files
+        // The files first, in order (numbering them needs the table); then each overlay's
+        // resources and index, in parallel.
+        let numbered: Vec<(PathBuf, Rendered, Vec<FileId>)> = self
+            .ok
+            .into_iter()
+            .map(|(dir, r)| {
+                let reported = table.reports_any(r.files.iter().map(|f| f.path.as_path()));
+                let ids: Vec<FileId> = r
+                    .files
                     .iter()
-                    .zip(&ids)
-                    .map(|(f, &id)| (f.base, f.base + f.len, id))
-                    .collect(),
-            );
-            let mut resources = Vec::new();
-            for doc in r.resources {
-                let i = r.files.partition_point(|f| f.base <= doc.span.start);
-                let Some(k) = i.checked_sub(1) else { continue };
-                let (base, len) = (r.files[k].base, r.files[k].len);
-                let mut doc = doc;
-                localize(&mut doc, base, base + len);
-                if let Some(mut res) = load::resource(doc) {
-                    res.resource.file = ids[k];
-                    if !res.explicit_namespace {
-                        res.resource.namespace = default_namespace.to_string();
-                        res.resource.namespace_source = NamespaceSource::Default;
-                    }
-                    resources.push(res.resource);
-                }
-            }
-            let clean = load::lexically_clean(&dir);
-            let name = match crate::walk::display(&clean) {
-                n if n.is_empty() => ".".to_string(),
-                n => n,
-            };
-            // The manifests outside every render that share a namespace with the overlay
-            // (or are in the root namespace) are in the cluster with it: its routes may
-            // use their DestinationRules, Gateways and templates. They are looked up, not
-            // checked again.
-            let subjects = resources.len();
-            let namespaces: HashSet<&str> = resources
-                .iter()
-                .map(|r| r.namespace.as_str())
-                .chain(std::iter::once(root_namespace))
-                .collect();
-            let mut context: Vec<usize> = namespaces
-                .iter()
-                .filter_map(|ns| by_namespace.get(ns))
-                .flatten()
-                .copied()
-                .collect();
-            // In the order of the manifests, as the index keeps them.
-            context.sort_unstable();
-            resources.extend(context.iter().map(|&i| outside[i].duplicate()));
-            let hosts = |at: usize| {
-                let i = *context.get(at.checked_sub(subjects)?)?;
-                Some(outside_hosts[i].get_or_init(|| HostFacts::of(&outside[i])))
-            };
-            // Everything an overlay renders is applied together.
-            let index = Index::with_host_facts(resources, root_namespace.to_string(), &hosts)
-                .with_subjects(subjects)
-                .all_applied_together()
-                .with_foreign(foreign);
-            overlays.push(Overlay {
-                name,
-                dir: load::lexically_clean(&dir),
-                index,
-            });
-        }
+                    .map(|f| table.id(&f.path, &f.text, reported))
+                    .collect();
+                (dir, r, ids)
+            })
+            .collect();
+        let mut overlays: Vec<Overlay> = numbered
+            .into_par_iter()
+            .map(|(dir, r, ids)| {
+                overlay(
+                    dir,
+                    r,
+                    &ids,
+                    Outside {
+                        resources: outside,
+                        hosts: &outside_hosts,
+                        by_namespace: &by_namespace,
+                    },
+                    root_namespace,
+                    default_namespace,
+                )
+            })
+            .collect();
         // The directory of every file, now that the table holds them all, once for all.
         let dirs = Index::directories(table.files.iter().map(|f| f.path.parent()));
         for o in &mut overlays {
             o.index.set_directories(Arc::clone(&dirs));
         }
         (overlays, diags)
+    }
+}
+
+/// The manifests outside every render, as overlays look them up.
+#[derive(Clone, Copy)]
+struct Outside<'a> {
+    resources: &'a [Resource],
+    /// What the index reads of each one's hosts, found once for all the overlays.
+    hosts: &'a [std::sync::OnceLock<HostFacts>],
+    /// Those whose namespace is more than a default, by namespace.
+    by_namespace: &'a HashMap<&'a str, Vec<usize>>,
+}
+
+/// One environment: the resources a render gave (its files numbered `ids`), in their
+/// files, with the outside manifests of its namespaces, indexed.
+fn overlay(
+    dir: PathBuf,
+    r: Rendered,
+    ids: &[FileId],
+    outside: Outside<'_>,
+    root_namespace: &str,
+    default_namespace: &str,
+) -> Overlay {
+    let foreign = ForeignFiles::new(
+        r.files
+            .iter()
+            .zip(ids)
+            .map(|(f, &id)| (f.base, f.base + f.len, id))
+            .collect(),
+    );
+    let mut resources = Vec::new();
+    for doc in r.resources {
+        let i = r.files.partition_point(|f| f.base <= doc.span.start);
+        let Some(k) = i.checked_sub(1) else { continue };
+        let (base, len) = (r.files[k].base, r.files[k].len);
+        let mut doc = doc;
+        localize(&mut doc, base, base + len);
+        if let Some(mut res) = load::resource(doc) {
+            res.resource.file = ids[k];
+            if !res.explicit_namespace {
+                res.resource.namespace = default_namespace.to_string();
+                res.resource.namespace_source = NamespaceSource::Default;
+            }
+            resources.push(res.resource);
+        }
+    }
+    let clean = load::lexically_clean(&dir);
+    let name = match crate::walk::display(&clean) {
+        n if n.is_empty() => ".".to_string(),
+        n => n,
+    };
+    // The manifests outside every render that share a namespace with the overlay (or are
+    // in the root namespace) are in the cluster with it: its routes may use their
+    // DestinationRules, Gateways and templates. They are looked up, not checked again.
+    let subjects = resources.len();
+    let namespaces: HashSet<&str> = resources
+        .iter()
+        .map(|r| r.namespace.as_str())
+        .chain(std::iter::once(root_namespace))
+        .collect();
+    let mut context: Vec<usize> = namespaces
+        .iter()
+        .filter_map(|ns| outside.by_namespace.get(ns))
+        .flatten()
+        .copied()
+        .collect();
+    // In the order of the manifests, as the index keeps them.
+    context.sort_unstable();
+    resources.extend(context.iter().map(|&i| outside.resources[i].duplicate()));
+    let hosts = |at: usize| {
+        let i = *context.get(at.checked_sub(subjects)?)?;
+        Some(outside.hosts[i].get_or_init(|| HostFacts::of(&outside.resources[i])))
+    };
+    // Everything an overlay renders is applied together.
+    let index = Index::with_host_facts(resources, root_namespace.to_string(), &hosts)
+        .with_subjects(subjects)
+        .all_applied_together()
+        .with_foreign(foreign);
+    Overlay {
+        name,
+        dir: clean,
+        index,
     }
 }
 
