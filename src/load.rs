@@ -639,6 +639,35 @@ fn nested_starts(text: &str, from: usize, to: usize) -> Option<Vec<usize>> {
 }
 
 /// The 1-based line of a byte offset, counted on demand (rarely needed).
+/// [`line_at`] of offsets of one text asked in increasing order, each counting on from the
+/// one before: a file of many documents is counted once, not once for each.
+#[derive(Default)]
+struct LineCounter {
+    /// Where the count stopped, and the line breaks before it.
+    at: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, offset: usize) -> usize {
+        let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
+        if end < self.at {
+            *self = LineCounter::default();
+        }
+        let bytes = &text.as_bytes()[..end];
+        let from = self.at;
+        // A CR that ended the text counted before is half of a CRLF now.
+        if from > 0 && bytes[from - 1] == b'\r' && bytes.get(from) == Some(&b'\n') {
+            self.breaks -= 1;
+        }
+        self.breaks += memchr::memchr2_iter(b'\n', b'\r', &bytes[from..])
+            .filter(|&i| bytes[from + i] == b'\n' || bytes.get(from + i + 1) != Some(&b'\n'))
+            .count();
+        self.at = end;
+        self.breaks + 1
+    }
+}
+
 pub(crate) fn line_at(text: &str, offset: usize) -> usize {
     let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
     crate::source::line_starts(&text[..end]).len()
@@ -691,6 +720,8 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     };
     // Only `helm template` output has `# Source:` comments worth looking for.
     let helm = memchr::memmem::find(text.as_bytes(), b"# Source: ").is_some();
+    // The lines of the CustomResourceDefinitions, counted once through the text.
+    let mut lines = LineCounter::default();
     // Documents that are templates, with the syntax that tells it.
     // (document number, where, syntax): a document may show a template twice, as a
     // mapping key and as a syntax error.
@@ -719,7 +750,8 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             let identity = load_projection(text, start, end, &roots, IDENTITY)
                 .unwrap_or_else(|| yaml::load(&text[start..end], start));
             for doc in &identity.docs {
-                out.crds.extend(CrdSource::of(doc, text, &seg, bom));
+                out.crds
+                    .extend(CrdSource::of(doc, text, &seg, bom, &mut lines));
             }
         }
         if known_irrelevant && !opts.full_parse {
@@ -752,7 +784,8 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
             };
             // A CRD the lines could not tell (those they could are read above).
             if kind == "CustomResourceDefinition" && seg.kind == prescan::Guess::Unknown {
-                out.crds.extend(CrdSource::of(&doc, text, &seg, bom));
+                out.crds
+                    .extend(CrdSource::of(&doc, text, &seg, bom, &mut lines));
             }
             if !Kind::is_relevant_name(kind) {
                 continue;
@@ -853,7 +886,14 @@ impl CrdSource {
     /// The CRD a parsed document (whole, or its identity) is, when its `metadata.name` is
     /// that of a validated kind's CRD. Computed from the lines as the pre-scan saw them, so
     /// that `--full-parse` gives the same.
-    fn of(doc: &Node, text: &str, seg: &prescan::Segment, bom: usize) -> Option<CrdSource> {
+    /// `lines` counts the lines of `text` (a file may hold many CRDs).
+    fn of(
+        doc: &Node,
+        text: &str,
+        seg: &prescan::Segment,
+        bom: usize,
+        lines: &mut LineCounter,
+    ) -> Option<CrdSource> {
         let name = doc.path(&["metadata", "name"])?.as_str()?;
         let i = crate::model::schema::CRD_NAMES
             .iter()
@@ -874,7 +914,7 @@ impl CrdSource {
             kind: crate::model::schema::KINDS[i],
             start: start as u32,
             end: end as u32,
-            line: line_at(
+            line: lines.line_at(
                 text,
                 seg.roots
                     .first()
@@ -1239,6 +1279,24 @@ fn kustomization_namespace(dir: &Path) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn counting_lines_on_gives_the_line_of_each_offset_as_counting_from_the_start() {
+        let text = "a\nb\r\nc\rd\n\ne\r\r\nf\u{e9}g\nh\r";
+        // Every offset, in increasing order and in steps (a CRLF split between two asks
+        // included), and once going back.
+        for step in 1..=4 {
+            let mut lines = LineCounter::default();
+            for offset in (0..=text.len() + 1).step_by(step) {
+                assert_eq!(
+                    lines.line_at(text, offset),
+                    line_at(text, offset),
+                    "offset {offset}, step {step}"
+                );
+            }
+            assert_eq!(lines.line_at(text, 3), line_at(text, 3));
+        }
+    }
 
     #[test]
     fn clean_paths_are_kept_as_they_are_and_others_cleaned() {
