@@ -409,7 +409,7 @@ pub(crate) struct Id {
 
 /// An [`Id`] read from a node without copying its strings: a patch's target is compared
 /// with every resource of a render.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct IdRef<'a> {
     group: &'a str,
     version: &'a str,
@@ -532,9 +532,12 @@ impl Res {
 
     /// Remembers the current identity before it changes.
     fn remember(&mut self) {
-        let id = self.id();
-        if self.prev.last() != Some(&id) {
-            self.prev.push(id);
+        if self
+            .prev
+            .last()
+            .is_none_or(|p| p.as_ref() != IdRef::of(&self.node))
+        {
+            self.prev.push(self.id());
         }
     }
 
@@ -544,7 +547,15 @@ impl Res {
 
     /// Whether `id` is the resource's identity, or one it had before.
     fn answers_to(&self, id: &IdRef<'_>) -> bool {
-        self.prev.iter().any(|p| p.as_ref().same(id)) || IdRef::of(&self.node).same(id)
+        let name = || {
+            self.node
+                .path(&["metadata", "name"])
+                .and_then(Node::as_str)
+                .unwrap_or("")
+        };
+        self.prev.iter().any(|p| p.as_ref().same(id))
+            // The name first: one lookup, and it tells most resources apart.
+            || (name() == id.name && IdRef::of(&self.node).same(id))
     }
 }
 

@@ -398,22 +398,23 @@ impl Selector {
     }
 
     pub(super) fn matches(&self, r: &Res) -> bool {
-        let cur = r.id();
+        // Read from the node, not copied: a selector is asked of every resource of a render.
+        let cur = super::IdRef::of(&r.node);
         let ok = |rx: &Option<Pattern>, s: &str| rx.as_ref().is_none_or(|rx| rx.is_match(s));
-        if !ok(&self.group, &cur.group)
-            || !ok(&self.version, &cur.version)
-            || !ok(&self.kind, &cur.kind)
+        if !ok(&self.group, cur.group)
+            || !ok(&self.version, cur.version)
+            || !ok(&self.kind, cur.kind)
         {
             return false;
         }
         // As kustomize: the original or the current name and namespace, not one between.
-        let org = r.prev.first().cloned().unwrap_or_else(|| cur.clone());
-        let ids = [&org, &cur];
-        if !ids.iter().any(|id| ok(&self.name, &id.name)) {
+        let org = r.prev.first().map_or(cur, |p| p.as_ref());
+        let ids = [org, cur];
+        if !ids.iter().any(|id| ok(&self.name, id.name)) {
             return false;
         }
         if !ids.iter().any(|id| {
-            ok(&self.namespace, &id.namespace) || ok(&self.namespace, id.effective_namespace())
+            ok(&self.namespace, id.namespace) || ok(&self.namespace, id.effective_namespace())
         }) {
             return false;
         }
