@@ -1237,10 +1237,26 @@ pub(crate) fn is_clean(path: &Path) -> bool {
     }
     let bytes = path.as_os_str().as_encoded_bytes();
     let body = bytes.strip_prefix(b"/").unwrap_or(bytes);
-    !body.is_empty()
-        && body
-            .split(|&b| b == b'/')
-            .all(|name| !matches!(name, b"" | b"." | b".."))
+    // No empty name: no `/` first or last, and no two together. Searched for, not split
+    // byte by byte: every path of a run is asked about, several times.
+    if body.first().is_none_or(|&b| b == b'/') || body.last() == Some(&b'/') {
+        return false;
+    }
+    let mut slashes = memchr::memchr_iter(b'/', body);
+    let mut before = slashes.next();
+    for at in slashes {
+        if before == Some(at - 1) {
+            return false;
+        }
+        before = Some(at);
+    }
+    // No `.` or `..` name: a dot that starts a name, with the name's end after it or
+    // after a second dot.
+    memchr::memchr_iter(b'.', body).all(|at| {
+        let starts_name = at == 0 || body[at - 1] == b'/';
+        let ends = |i: usize| body.get(i).is_none_or(|&b| b == b'/');
+        !(starts_name && (ends(at + 1) || (body.get(at + 1) == Some(&b'.') && ends(at + 2))))
+    })
 }
 
 /// The entries that the kustomization of `dir` lists under `resources`, as paths written
@@ -1295,6 +1311,31 @@ mod tests {
                 );
             }
             assert_eq!(lines.line_at(text, 3), line_at(text, 3));
+        }
+    }
+
+    #[test]
+    fn a_path_is_clean_when_no_name_of_it_is_empty_or_dots() {
+        // Every path of up to five bytes of `a`, `.` and `/`, against a split into names.
+        let oracle = |bytes: &[u8]| {
+            let body = bytes.strip_prefix(b"/").unwrap_or(bytes);
+            !body.is_empty()
+                && body
+                    .split(|&b| b == b'/')
+                    .all(|name| !matches!(name, b"" | b"." | b".."))
+        };
+        let mut paths = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| ["a", ".", "/"].map(|c| format!("{p}{c}")))
+                .collect();
+            paths.extend(longer);
+        }
+        paths.sort();
+        paths.dedup();
+        for p in paths {
+            assert_eq!(is_clean(Path::new(&p)), oracle(p.as_bytes()), "{p:?}");
         }
     }
 
