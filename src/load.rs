@@ -934,6 +934,10 @@ struct ContentHash(u64);
 impl ContentHash {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+
     fn lines(&mut self, text: &str) {
         let bytes = text.as_bytes();
         let mut from = 0;
@@ -946,12 +950,15 @@ impl ContentHash {
             }
             let mut chunks = line.chunks_exact(8);
             for c in &mut chunks {
-                let word = u64::from_le_bytes(c.try_into().unwrap_or_default());
-                self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+                self.mix(u64::from_le_bytes(c.try_into().unwrap_or_default()));
             }
-            for &b in chunks.remainder().iter().chain(b"\n") {
-                self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(Self::K);
-            }
+            // The last bytes and the line's end in one word (no whole word holds a LF, so
+            // the lines are told apart).
+            let rest = chunks.remainder();
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            last[rest.len()] = b'\n';
+            self.mix(u64::from_le_bytes(last));
         }
     }
 }
