@@ -447,7 +447,13 @@ fn project_entries(
     // Each entry's key and what of it is read.
     let mut wanted: Vec<(usize, &str, Option<Part>)> = Vec::with_capacity(starts.len());
     for &r in starts {
-        let line = text[r..].lines().next().unwrap_or("");
+        // The entry's first line, as `lines()` gives it (a CR before the LF dropped), found
+        // with one search: this runs for every root key of every projected document.
+        let rest = &text[r..];
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(n) => rest[..n].strip_suffix('\r').unwrap_or(&rest[..n]),
+            None => rest,
+        };
         let (key, _) = prescan::plain_key(line.trim_start_matches(' '))?;
         let part = parts.iter().find(|(k, _)| *k == key).map(|&(_, p)| p);
         wanted.push((r, key, part));
