@@ -1094,12 +1094,13 @@ pub(crate) fn resource(root: Node) -> Option<RawResource> {
 /// files loaded in parallel: each directory is read once.
 #[derive(Default)]
 pub(crate) struct KustomizeNamespaces {
-    cache: Mutex<HashMap<PathBuf, Option<String>>>,
+    /// The maps are keyed by the directory's bytes: hashing a `Path` walks its components.
+    cache: Mutex<HashMap<std::ffi::OsString, Option<String>>>,
     /// By directory as written, to spare a `canonicalize` per file.
-    by_written_dir: Mutex<HashMap<PathBuf, Option<String>>>,
+    by_written_dir: Mutex<HashMap<std::ffi::OsString, Option<String>>>,
     /// The files each directory's kustomization lists among its `resources`, and whether
     /// the directory is a repository root.
-    listed: Mutex<HashMap<PathBuf, (Vec<PathBuf>, bool)>>,
+    listed: Mutex<HashMap<std::ffi::OsString, (Vec<PathBuf>, bool)>>,
     canonical: crate::canonical::Canonical,
     /// What the walk saw of the directories it listed.
     walked: std::sync::Arc<crate::walk::Listed>,
@@ -1141,17 +1142,17 @@ impl KustomizeNamespaces {
         } else {
             dir
         };
-        if let Some(hit) = lock(&self.by_written_dir).get(dir) {
+        if let Some(hit) = lock(&self.by_written_dir).get(dir.as_os_str()) {
             return hit.clone();
         }
         let canonical = self.canonical.dir(dir).unwrap_or_else(|| dir.to_path_buf());
         let found = self.lookup(&canonical);
-        lock(&self.by_written_dir).insert(dir.to_path_buf(), found.clone());
+        lock(&self.by_written_dir).insert(dir.as_os_str().to_owned(), found.clone());
         found
     }
 
     fn lookup(&self, dir: &Path) -> Option<String> {
-        if let Some(hit) = lock(&self.cache).get(dir) {
+        if let Some(hit) = lock(&self.cache).get(dir.as_os_str()) {
             return hit.clone();
         }
         let own = if self.may_hold_kustomization(dir) {
@@ -1165,7 +1166,7 @@ impl KustomizeNamespaces {
             None if self.is_repository_root(dir) => None,
             None => dir.parent().and_then(|p| self.lookup(p)),
         };
-        lock(&self.cache).insert(dir.to_path_buf(), found.clone());
+        lock(&self.cache).insert(dir.as_os_str().to_owned(), found.clone());
         found
     }
 
@@ -1183,7 +1184,7 @@ impl KustomizeNamespaces {
             if lists {
                 let listed = lock(&self.listed);
                 if listed
-                    .get(d)
+                    .get(d.as_os_str())
                     .is_some_and(|(files, _)| files.contains(&file))
                 {
                     return Some(d.to_path_buf());
@@ -1200,7 +1201,7 @@ impl KustomizeNamespaces {
     /// Whether `dir` has a kustomization that lists files, and whether it is a repository
     /// root; the list is cached.
     fn listed_in(&self, dir: &Path) -> (bool, bool) {
-        if let Some((files, root)) = lock(&self.listed).get(dir) {
+        if let Some((files, root)) = lock(&self.listed).get(dir.as_os_str()) {
             return (!files.is_empty(), *root);
         }
         let files = if self.may_hold_kustomization(dir) {
@@ -1210,7 +1211,7 @@ impl KustomizeNamespaces {
         };
         let root = self.is_repository_root(dir);
         let lists = !files.is_empty();
-        lock(&self.listed).insert(dir.to_path_buf(), (files, root));
+        lock(&self.listed).insert(dir.as_os_str().to_owned(), (files, root));
         (lists, root)
     }
 }

@@ -483,12 +483,13 @@ impl Index {
         mut self,
         builds: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> Self {
-        let mut ids: HashMap<&Path, u32> = HashMap::default();
+        // By the path's bytes: hashing a `Path` walks its components.
+        let mut ids: HashMap<&std::ffi::OsStr, u32> = HashMap::default();
         self.file_builds = builds
             .into_iter()
             .map(|b| {
                 let next = ids.len() as u32;
-                b.map(|b| *ids.entry(b).or_insert(next))
+                b.map(|b| *ids.entry(b.as_os_str()).or_insert(next))
             })
             .collect();
         self
