@@ -103,7 +103,11 @@ impl CachedDisk {
 
     /// Whether the path is a directory, and whether it is a file.
     fn kind(&self, path: &Path) -> (bool, bool) {
-        if path.file_name().is_some_and(|n| n == ".git") {
+        // Told by the bytes (paths here are clean): `file_name` parses the components, and
+        // this is asked of every directory above every file. A path it misses is asked of
+        // the disk, with the same answer.
+        let bytes = path.as_os_str().as_encoded_bytes();
+        if bytes == b".git" || bytes.ends_with(b"/.git") {
             let dir = path.parent().map_or(Path::new("."), on_disk);
             if let Some(seen) = self.listed.get(dir) {
                 return (seen.git == Some(true), seen.git == Some(false));
