@@ -644,7 +644,6 @@ fn nested_starts(text: &str, from: usize, to: usize) -> Option<Vec<usize>> {
     (!starts.is_empty()).then_some(starts)
 }
 
-/// The 1-based line of a byte offset, counted on demand (rarely needed).
 /// [`line_at`] of offsets of one text asked in increasing order, each counting on from the
 /// one before: a file of many documents is counted once, not once for each.
 #[derive(Default)]
@@ -666,17 +665,15 @@ impl LineCounter {
         if from > 0 && bytes[from - 1] == b'\r' && bytes.get(from) == Some(&b'\n') {
             self.breaks -= 1;
         }
-        self.breaks += memchr::memchr2_iter(b'\n', b'\r', &bytes[from..])
-            .filter(|&i| bytes[from + i] == b'\n' || bytes.get(from + i + 1) != Some(&b'\n'))
-            .count();
+        self.breaks += crate::source::line_breaks(&bytes[from..]).count();
         self.at = end;
         self.breaks + 1
     }
 }
 
+/// The 1-based line of a byte offset, counted on demand (rarely needed).
 pub(crate) fn line_at(text: &str, offset: usize) -> usize {
-    let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
-    crate::source::line_starts(&text[..end]).len()
+    LineCounter::default().line_at(text, offset)
 }
 
 /// The template a document of `helm template` output was rendered from: a `# Source: <path>`
@@ -1311,20 +1308,25 @@ fn kustomization_namespace(dir: &Path) -> Option<String> {
 mod tests {
 
     #[test]
-    fn counting_lines_on_gives_the_line_of_each_offset_as_counting_from_the_start() {
+    fn counting_lines_on_gives_the_line_of_each_offset_as_listing_them_from_the_start() {
         let text = "a\nb\r\nc\rd\n\ne\r\r\nf\u{e9}g\nh\r";
         // Every offset, in increasing order and in steps (a CRLF split between two asks
         // included), and once going back.
         for step in 1..=4 {
             let mut lines = LineCounter::default();
+            // The number of line starts before the offset, all listed.
+            let from_start = |offset: usize| {
+                let end = crate::source::floor_char_boundary(text, offset.min(text.len()));
+                crate::source::line_starts(&text[..end]).len()
+            };
             for offset in (0..=text.len() + 1).step_by(step) {
                 assert_eq!(
                     lines.line_at(text, offset),
-                    line_at(text, offset),
+                    from_start(offset),
                     "offset {offset}, step {step}"
                 );
             }
-            assert_eq!(lines.line_at(text, 3), line_at(text, 3));
+            assert_eq!(lines.line_at(text, 3), from_start(3));
         }
     }
 

@@ -195,14 +195,16 @@ impl SourceFile {
 
 /// Where each line starts. A line ends at LF, CRLF or a lone CR, as in YAML.
 pub(crate) fn line_starts(text: &str) -> Vec<u32> {
-    let bytes = text.as_bytes();
     let mut starts = vec![0u32];
-    starts.extend(
-        memchr::memchr2_iter(b'\n', b'\r', bytes)
-            .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
-            .map(|i| i as u32 + 1),
-    );
+    starts.extend(line_breaks(text.as_bytes()).map(|i| i as u32 + 1));
     starts
+}
+
+/// The last byte of each line break of `bytes`: a LF (alone or after a CR), or a CR not
+/// followed by a LF in `bytes`.
+pub(crate) fn line_breaks(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
 }
 
 pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
