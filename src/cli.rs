@@ -129,6 +129,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 
+    /// Read every file, not keeping between runs what loading found (kept in
+    /// `$CANARYLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/canarylint` or `~/.cache/canarylint`)
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+
     /// Parse every document fully instead of pre-scanning kinds (a check of the pre-scan)
     #[arg(long, hide = true)]
     pub(crate) full_parse: bool,

@@ -93,6 +93,13 @@ impl<'b> Linter<'b> {
         let mut plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);
         let restricted = plan.targets.iter().any(|t| !t.reported);
+        // One cache per repository and working directory: a pre-commit run, whatever files
+        // it is given, reads the files a run of the whole repository read.
+        let cache = self.settings.workspace.cache.as_deref().and_then(|dir| {
+            let key: Vec<&std::ffi::OsStr> = plan.root.iter().map(|r| r.as_os_str()).collect();
+            let options = format!("{:?}", self.settings.workspace.load);
+            crate::cache::LoadCache::open(dir, &key, &options)
+        });
         let mut workspace = Workspace::load_timed(
             std::mem::take(&mut plan.targets),
             std::mem::take(&mut plan.listed),
@@ -105,6 +112,7 @@ impl<'b> Linter<'b> {
                     .chain(roots)
                     .any(|root| walk::excluded(&request.excludes, p, root))
             },
+            cache,
             &mut timings,
         );
         workspace.stats.excluded = plan.excluded;

@@ -46,6 +46,10 @@ pub struct LoadedFile {
     pub(crate) kustomization_build: Option<PathBuf>,
     /// The CustomResourceDefinitions of the validated kinds the file writes, not yet parsed.
     pub(crate) crds: Vec<CrdSource>,
+    /// What the file system said of the file as it was read (see [`crate::cache`]).
+    pub(crate) stamp: Option<crate::cache::Stamp>,
+    /// Whether its documents came from the cache, not from parsing.
+    pub(crate) cached: bool,
 }
 
 /// A file loaded with nothing the later phases keep (no resources, no findings, no
@@ -55,6 +59,9 @@ pub(crate) struct Unkept {
     pub(crate) clean: std::ffi::OsString,
     pub(crate) documents: usize,
     pub(crate) reported: bool,
+    /// What the file system said of the file as it was read, to tell next time whether it
+    /// changed (see [`crate::cache`]).
+    pub(crate) stamp: Option<crate::cache::Stamp>,
 }
 
 impl LoadedFile {
@@ -71,16 +78,11 @@ impl LoadedFile {
         if self.keep || !self.crds.is_empty() || !self.diagnostics.is_empty() {
             return Either::Left(self);
         }
-        let path = self.source.path;
-        let clean = if is_clean(&path) {
-            path.into_os_string()
-        } else {
-            lexically_clean(&path).into_os_string()
-        };
         Either::Right(Unkept {
-            clean,
+            clean: clean_os(self.source.path),
             documents: self.documents,
             reported: self.source.reported,
+            stamp: self.stamp,
         })
     }
 
@@ -102,6 +104,15 @@ impl LoadedFile {
     }
 }
 
+/// A path, lexically clean, as the bytes the tables of paths are keyed by.
+pub(crate) fn clean_os(path: PathBuf) -> std::ffi::OsString {
+    if is_clean(&path) {
+        path.into_os_string()
+    } else {
+        lexically_clean(&path).into_os_string()
+    }
+}
+
 fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> LoadedFile {
     LoadedFile {
         source,
@@ -112,6 +123,8 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
         kustomization_namespace: None,
         kustomization_build: None,
         crds: Vec::new(),
+        stamp: None,
+        cached: false,
     }
 }
 
@@ -156,8 +169,18 @@ fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
 /// Loads a file found by discovery. A file kept for the later phases keeps the place
 /// planning gave it.
 pub fn load_target(t: Target, opts: LoadOptions) -> LoadedFile {
+    load_target_cached(t, opts, None)
+}
+
+/// Loads as [`load_target`] does, taking a file's resources from `cache` when the file is
+/// unchanged since the run that kept them.
+pub(crate) fn load_target_cached(
+    t: Target,
+    opts: LoadOptions,
+    cache: Option<&crate::cache::LoadCache>,
+) -> LoadedFile {
     let (reported, place) = (t.reported, t.place.clone());
-    let mut f = read_target(t, opts);
+    let mut f = read_target(t, opts, cache);
     // Whether it is reported matters to overlays even when it is not kept.
     f.source.reported = reported;
     if f.keep {
@@ -166,7 +189,11 @@ pub fn load_target(t: Target, opts: LoadOptions) -> LoadedFile {
     f
 }
 
-fn read_target(t: Target, opts: LoadOptions) -> LoadedFile {
+fn read_target(
+    t: Target,
+    opts: LoadOptions,
+    cache: Option<&crate::cache::LoadCache>,
+) -> LoadedFile {
     match &t.skip {
         Some(skip) => {
             let (rule, msg, help) = skip_note(skip);
@@ -177,16 +204,25 @@ fn read_target(t: Target, opts: LoadOptions) -> LoadedFile {
             }
             f
         }
-        None => load_file(t.path, t.display, opts),
+        None => load_file(t.path, t.display, opts, cache),
     }
 }
 
-pub(crate) fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> LoadedFile {
+pub(crate) fn load_file(
+    path: PathBuf,
+    display: String,
+    opts: LoadOptions,
+    cache: Option<&crate::cache::LoadCache>,
+) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
+    let mut stamp = None;
     let read = if path.as_os_str() == "-" {
         read_capped(std::io::stdin().lock())
     } else {
-        read_regular(&path)
+        read_stamped(&path).map(|(bytes, s)| {
+            stamp = s;
+            bytes
+        })
     };
     let bytes = match read {
         Ok(b) => b,
@@ -235,14 +271,26 @@ pub(crate) fn load_file(path: PathBuf, display: String, opts: LoadOptions) -> Lo
             "skipped: the file is empty".into(),
         );
     }
-    let docs = load_documents(&text, opts);
+    let cached = cache.zip(stamp).and_then(|(cache, stamp)| {
+        let clean = if is_clean(&path) {
+            std::borrow::Cow::Borrowed(path.as_os_str())
+        } else {
+            std::borrow::Cow::Owned(lexically_clean(&path).into_os_string())
+        };
+        Documents::cached(cache, &cache.kept(&clean, stamp)?)
+    });
+    let from_cache = cached.is_some();
+    let docs = cached.unwrap_or_else(|| load_documents(&text, opts));
     // Only files that hold resources or findings keep their text (most hold neither).
     let text = if docs.keep {
         Arc::from(text)
     } else {
         Arc::from("")
     };
-    docs.into_file(SourceFile::new(path, display, text))
+    let mut f = docs.into_file(SourceFile::new(path, display, text));
+    f.stamp = stamp;
+    f.cached = from_cache;
+    f
 }
 
 /// Why a file could not be read.
@@ -297,6 +345,12 @@ fn read_capped(r: impl std::io::Read) -> Result<Vec<u8>, ReadError> {
 /// and checked with one `fstat` of the open file: a FIFO, a device or `/dev/zero` is never
 /// read (`fstat` says 0 bytes for them, and reading one may block or never end).
 pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
+    read_stamped(path).map(|(bytes, _)| bytes)
+}
+
+/// Reads as [`read_regular`] does, with what the `fstat` of the open file said of it (the
+/// stamp of the bytes read).
+fn read_stamped(path: &Path) -> Result<(Vec<u8>, Option<crate::cache::Stamp>), ReadError> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -324,7 +378,7 @@ pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
         // It grew while being read.
         return Err(ReadError::TooLarge(None));
     }
-    Ok(buf)
+    Ok((buf, crate::cache::Stamp::of(&meta)))
 }
 
 /// Loads the documents of an in-memory file.
@@ -345,6 +399,25 @@ struct Documents {
 }
 
 impl Documents {
+    /// The documents of a file as the run that cached them found them (see
+    /// [`crate::cache`]).
+    fn cached(cache: &crate::cache::LoadCache, found: &crate::cache::Found) -> Option<Documents> {
+        let loaded = cache.loaded(found)?;
+        let resources = loaded
+            .roots
+            .into_iter()
+            .map(resource)
+            .collect::<Option<Vec<RawResource>>>()?;
+        Some(Documents {
+            keep: !resources.is_empty() || !loaded.diagnostics.is_empty(),
+            resources,
+            diagnostics: loaded.diagnostics,
+            documents: found.documents,
+            helm: Vec::new(),
+            crds: Vec::new(),
+        })
+    }
+
     fn into_file(self, mut source: SourceFile) -> LoadedFile {
         if self.keep {
             source.helm = self.helm;
@@ -358,6 +431,8 @@ impl Documents {
             crds: self.crds,
             kustomization_namespace: None,
             kustomization_build: None,
+            stamp: None,
+            cached: false,
         }
     }
 }

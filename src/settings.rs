@@ -148,6 +148,11 @@ impl Settings {
                 .clone()
                 .or_else(|| config.root_namespace.clone())
                 .unwrap_or(defaults.root_namespace),
+            cache: if args.no_cache {
+                None
+            } else {
+                crate::cache::default_dir()
+            },
         };
         let mut rules = config.rules.clone();
         let select = rule_ids(&args.select)?;

@@ -13,6 +13,9 @@ use crate::model::index::Index;
 use crate::model::resource::{NamespaceSource, Resource};
 use crate::overlay;
 use crate::source::{Place, SourceFile};
+use std::borrow::Cow;
+
+use crate::cache::LoadCache;
 use crate::walk::Target;
 
 #[derive(Clone, Debug)]
@@ -20,6 +23,9 @@ pub struct WorkspaceOptions {
     pub load: LoadOptions,
     pub default_namespace: String,
     pub root_namespace: String,
+    /// The directory that keeps what loading found between runs (see [`crate::cache`]);
+    /// `None`: every file is read.
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for WorkspaceOptions {
@@ -28,6 +34,7 @@ impl Default for WorkspaceOptions {
             load: LoadOptions::default(),
             default_namespace: "default".into(),
             root_namespace: crate::model::index::DEFAULT_ROOT_NAMESPACE.into(),
+            cache: None,
         }
     }
 }
@@ -39,6 +46,9 @@ pub struct Timings {
     pub(crate) phases: Vec<(&'static str, std::time::Duration, Option<u64>)>,
     /// Whether memory is read at each phase's end: only when the timings are shown.
     memory: bool,
+    /// Of the files loaded, how many the cache gave (unchanged since the last run), and
+    /// how many there were; `None` when the run kept no cache.
+    pub(crate) cache: Option<(usize, usize)>,
 }
 
 /// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`), where there is one.
@@ -57,8 +67,8 @@ impl Timings {
     /// Timings that read the resident memory at each phase's end too (`--timings`).
     pub(crate) fn with_memory() -> Self {
         Timings {
-            phases: Vec::new(),
             memory: true,
+            ..Timings::default()
         }
     }
 
@@ -93,6 +103,13 @@ impl Timings {
             100.0,
             mb(self.memory.then(|| memory_kb("VmHWM")).flatten())
         ));
+        match self.cache {
+            Some((hits, files)) => s.push_str(&format!(
+                "{:>9}: {hits} of {files} files unchanged since the last run\n",
+                "cache"
+            )),
+            None => s.push_str(&format!("{:>9}: off\n", "cache")),
+        }
         s
     }
 }
@@ -108,6 +125,73 @@ fn release_freed_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// A file found by discovery that the last run found nothing in to keep, as it was then,
+/// when it is unchanged since (see [`crate::cache`]).
+fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
+    if t.skip.is_some() || t.path.as_os_str() == "-" {
+        return None;
+    }
+    let clean = if load::is_clean(&t.path) {
+        Cow::Borrowed(t.path.as_os_str())
+    } else {
+        Cow::Owned(load::lexically_clean(&t.path).into_os_string())
+    };
+    let found = cache.unkept(&clean, &t.path)?;
+    Some(load::Unkept {
+        clean: clean.into_owned(),
+        documents: found.documents,
+        reported: t.reported,
+        stamp: Some(found.stamp),
+    })
+}
+
+/// What the next run may take from this one's loading: the files without anything to
+/// keep, and those with resources only (no finding, no CustomResourceDefinition, no Helm
+/// sources).
+fn cache_entries<'a>(
+    loaded: &'a [load::LoadedFile],
+    unkept: &'a [load::Unkept],
+) -> impl rayon::iter::ParallelIterator<Item = crate::cache::Entry<'a>> {
+    let kept = loaded.par_iter().filter_map(|f| {
+        // Findings as loading makes them: a rule, a place, a message and help.
+        let bare = |d: &Diagnostic| {
+            d.severity == d.rule.severity()
+                && d.resource.is_none()
+                && d.node_path.is_none()
+                && d.related.is_empty()
+                && d.baseline.is_none()
+        };
+        let plain = f.keep
+            && f.crds.is_empty()
+            && f.source.helm.is_empty()
+            && f.diagnostics.iter().all(bare);
+        let path = &f.source.path;
+        Some(crate::cache::Entry {
+            stamp: f.stamp.filter(|_| plain)?,
+            clean: if load::is_clean(path) {
+                Cow::Borrowed(path.as_os_str())
+            } else {
+                Cow::Owned(load::lexically_clean(path).into_os_string())
+            },
+            documents: f.documents,
+            kept: true,
+            roots: &f.resources,
+            diagnostics: &f.diagnostics,
+        })
+    });
+    let unkept = unkept.par_iter().filter_map(|u| {
+        Some(crate::cache::Entry {
+            clean: Cow::Borrowed(u.clean.as_os_str()),
+            stamp: u.stamp?,
+            documents: u.documents,
+            kept: false,
+            roots: &[],
+            diagnostics: &[],
+        })
+    });
+    kept.chain(unkept)
 }
 
 /// The whole texts the loader kept, by clean path, for the renders to read rather than
@@ -201,6 +285,7 @@ impl Workspace {
             opts,
             None,
             &|_| false,
+            None,
             &mut Timings::default(),
         )
     }
@@ -212,6 +297,7 @@ impl Workspace {
         opts: &WorkspaceOptions,
         root: Option<&std::path::Path>,
         excluded: &dyn Fn(&std::path::Path) -> bool,
+        cache: Option<LoadCache>,
         timings: &mut Timings,
     ) -> Workspace {
         // The kustomizations to render, found first so that loading can take the targets
@@ -231,17 +317,28 @@ impl Workspace {
         let progress = crate::progress::Progress::start(targets.len() as u64, "linting");
         let kustomize = KustomizeNamespaces::knowing(listed);
         // Most files hold nothing a later phase keeps: only their path and counts stay.
+        let files = targets.len();
+        let unread = std::sync::atomic::AtomicUsize::new(0);
         let (loaded, unkept): (Vec<load::LoadedFile>, Vec<load::Unkept>) = targets
             .into_par_iter()
             .map(|t| {
-                let mut f = load::load_target(t, opts.load);
-                f.resolve_namespace(&kustomize);
                 progress.inc();
+                if let Some(u) = cache.as_ref().and_then(|c| unchanged(c, &t)) {
+                    unread.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return rayon::iter::Either::Right(u);
+                }
+                let mut f = load::load_target_cached(t, opts.load, cache.as_ref());
+                f.resolve_namespace(&kustomize);
                 f.unkept()
             })
             .partition_map(|f| f);
         progress.finish();
         drop(kustomize);
+        if let Some(cache) = cache {
+            let parsed = loaded.iter().filter(|f| f.cached).count();
+            timings.cache = Some((unread.into_inner() + parsed, files));
+            cache.save(cache_entries(&loaded, &unkept));
+        }
         timings.record("load", t);
         let t = std::time::Instant::now();
         fs.share(kept_texts(&loaded));

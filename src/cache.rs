@@ -1,0 +1,683 @@
+//! What loading found in files, kept between runs. A file unchanged since the last run is
+//! not loaded again: one that held nothing the later phases keep is not even read, and
+//! one with resources is read (its text is kept) but not parsed: its resources' trees
+//! are decoded from the cache.
+//!
+//! A file is unchanged when its device, inode, size, modification time and change time
+//! are those it had when it was read (the change time moves on every write and cannot be
+//! set back by hand). A file changed in the last seconds before a run is not kept: a
+//! second write within the file system's clock step could leave its times as they were
+//! (git's "racily clean" entries, read-cache.c `is_racy_timestamp`). Only files loaded
+//! without a finding, a CustomResourceDefinition or Helm's `# Source:` comments are kept.
+//!
+//! The cache lives in the user's cache directory, never in the linted repository: a
+//! repository (a fork's pull request) cannot bring results of its own. One cache file
+//! serves one working directory and repository; it names the build of canarylint that
+//! wrote it and the load options, and a file of another build or options is not read. A
+//! cache that cannot be read, decoded or written is ignored: the run reads every file.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use rayon::iter::ParallelIterator;
+
+use crate::codes::RuleId;
+use crate::diagnostic::Diagnostic;
+use crate::load::RawResource;
+use crate::source::Span;
+use crate::yaml::{Node, Scalar, Style, Value};
+
+/// Files changed this many seconds or less before the run are loaded again next time.
+const RACY_SECONDS: i64 = 2;
+
+const MAGIC: &[u8] = b"canarylint load cache 4\n";
+
+/// What the file system says of a file, compared to tell it unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp([i64; 7]);
+
+impl Stamp {
+    #[cfg(unix)]
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        meta.is_file().then(|| {
+            Stamp([
+                meta.dev() as i64,
+                meta.ino() as i64,
+                meta.size() as i64,
+                meta.mtime(),
+                meta.mtime_nsec(),
+                meta.ctime(),
+                meta.ctime_nsec(),
+            ])
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn of(_: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Whether the file changed so shortly before `start` (seconds since the epoch) that a
+    /// later write could keep its times.
+    fn racy(&self, start: i64) -> bool {
+        let [.., mtime, _, ctime, _] = self.0;
+        mtime.max(ctime) >= start - RACY_SECONDS
+    }
+}
+
+/// What a run keeps of a loaded file for the next.
+pub(crate) struct Entry<'a> {
+    /// The file's path, lexically clean.
+    pub(crate) clean: std::borrow::Cow<'a, OsStr>,
+    pub(crate) stamp: Stamp,
+    pub(crate) documents: usize,
+    /// Whether the file held resources or findings.
+    pub(crate) kept: bool,
+    /// The roots of its resources and its findings. Only findings as loading makes them
+    /// are kept: a rule, a place, a message and help.
+    pub(crate) roots: &'a [RawResource],
+    pub(crate) diagnostics: &'a [Diagnostic],
+}
+
+/// What the last run kept of a file that is unchanged since.
+pub(crate) struct Found {
+    pub(crate) stamp: Stamp,
+    pub(crate) documents: usize,
+    /// Where its resources' roots and findings are encoded in the cache (empty for a file
+    /// without).
+    payload: Range<usize>,
+}
+
+/// What the last run loaded of a file with resources or findings.
+pub(crate) struct Loaded {
+    pub(crate) roots: Vec<Node>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// The cache of one run: the entries the last run left, and where this run's go.
+pub(crate) struct LoadCache {
+    file: PathBuf,
+    /// The build and options the entries hold for.
+    identity: Vec<u8>,
+    /// The cache file as read; `entries` points into it.
+    bytes: Vec<u8>,
+    /// Each entry's path hash and where the entry starts, sorted.
+    entries: Vec<(u64, usize)>,
+    /// When the run began, in seconds since the epoch.
+    start: i64,
+}
+
+impl LoadCache {
+    /// The cache in `dir` for a run from the working directory in `key` (the repository
+    /// it reads), under `options` (what changes what loading finds). An absent or damaged
+    /// cache is empty.
+    pub(crate) fn open(dir: &Path, key: &[&OsStr], options: &str) -> Option<LoadCache> {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs() as i64;
+        let cwd = std::env::current_dir().ok()?;
+        let mut name = Fnv::default();
+        name.add(cwd.as_os_str().as_encoded_bytes());
+        for k in key {
+            name.add(k.as_encoded_bytes());
+        }
+        let mut cache = LoadCache {
+            file: dir.join(format!("load-{:016x}", name.0)),
+            identity: identity(options),
+            bytes: Vec::new(),
+            entries: Vec::new(),
+            start,
+        };
+        if let Ok(bytes) = std::fs::read(&cache.file) {
+            if let Some(entries) = index(&bytes, &cache.identity) {
+                cache.entries = entries;
+                cache.bytes = bytes;
+            }
+        }
+        Some(cache)
+    }
+
+    /// How many entries the last run left.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The entry of `clean` (a path, lexically clean), if the last run left one.
+    fn entry(&self, clean: &OsStr) -> Option<Record<'_>> {
+        let path = clean.as_encoded_bytes();
+        let h = path_hash(path);
+        let first = self.entries.partition_point(|&(k, _)| k < h);
+        self.entries[first..]
+            .iter()
+            .take_while(|&&(k, _)| k == h)
+            .filter_map(|&(_, at)| Record::at(&self.bytes, at))
+            .find(|r| r.path == path)
+    }
+
+    /// What the last run kept of the file at `clean` when it held nothing to keep, and
+    /// `path` is unchanged since.
+    pub(crate) fn unkept(&self, clean: &OsStr, path: &Path) -> Option<Found> {
+        let r = self.entry(clean).filter(|r| r.state == State::Unkept)?;
+        let now = std::fs::metadata(path).ok().and_then(|m| Stamp::of(&m))?;
+        (now == r.stamp).then_some(Found {
+            stamp: r.stamp,
+            documents: r.documents,
+            payload: r.payload,
+        })
+    }
+
+    /// What the last run kept of the file at `clean` when it had resources or findings,
+    /// if the file just read has the stamp it had then.
+    pub(crate) fn kept(&self, clean: &OsStr, stamp: Stamp) -> Option<Found> {
+        let r = self.entry(clean).filter(|r| r.state == State::Loaded)?;
+        (r.stamp == stamp).then_some(Found {
+            stamp,
+            documents: r.documents,
+            payload: r.payload,
+        })
+    }
+
+    /// The resources' roots and the findings of a file [`LoadCache::kept`] found, as they
+    /// were loaded; `None` if they do not decode (a damaged cache).
+    pub(crate) fn loaded(&self, found: &Found) -> Option<Loaded> {
+        let mut r = Reader(self.bytes.get(found.payload.clone())?);
+        let n = r.u32()? as usize;
+        let mut roots = Vec::with_capacity(n.min(r.0.len()));
+        for _ in 0..n {
+            roots.push(decode(&mut r, 0)?);
+        }
+        let n = r.u32()? as usize;
+        let mut diagnostics = Vec::with_capacity(n.min(r.0.len()));
+        for _ in 0..n {
+            let rule = RuleId::from_name(r.str()?)?;
+            let span = Span {
+                start: r.u32()?,
+                end: r.u32()?,
+            };
+            let mut d = Diagnostic::new(rule, 0, span, r.str()?);
+            d.help = match r.u8()? {
+                0 => None,
+                1 => Some(r.str()?.to_string()),
+                _ => return None,
+            };
+            diagnostics.push(d);
+        }
+        r.0.is_empty().then_some(Loaded { roots, diagnostics })
+    }
+
+    /// Keeps this run's entries for the next, unless they are those it found. Entries of
+    /// files changed just before the run are left out (see the module's note).
+    pub(crate) fn save<'a>(self, entries: impl ParallelIterator<Item = Entry<'a>>) {
+        let start = self.start;
+        // The entries in a few runs of bytes, in parallel, with how many there are and how
+        // many are those found: an unchanged file's entry is taken as it is, and one seen
+        // before is now encoded.
+        let parts: Vec<(Vec<u8>, usize, usize)> = entries
+            .filter(|e| !e.stamp.racy(start))
+            .fold(
+                || (Vec::new(), 0, 0),
+                |(mut out, n, same), e| {
+                    let old = self.entry(&e.clean).filter(|r| r.stamp == e.stamp);
+                    let state = match (e.kept, old.as_ref().map(|r| r.state)) {
+                        (false, Some(State::Unkept)) | (true, Some(State::Loaded)) => {
+                            out.extend_from_slice(old.map_or(&[][..], |r| r.bytes));
+                            return (out, n + 1, same + 1);
+                        }
+                        (false, _) => State::Unkept,
+                        (true, Some(State::Seen)) => State::Loaded,
+                        (true, _) => State::Seen,
+                    };
+                    encode_entry(&e, state, &mut out);
+                    (out, n + 1, same)
+                },
+            )
+            .collect();
+        let (n, same) = parts.iter().fold((0, 0), |(n, s), p| (n + p.1, s + p.2));
+        if n == self.entries.len() && same == n {
+            return;
+        }
+        let (file, identity) = (&self.file, &self.identity);
+        // Written beside, then moved over the old: a run that reads it meanwhile sees
+        // either whole.
+        let Some(dir) = file.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(MAGIC)?;
+            f.write_all(identity)?;
+            f.write_all(b"\n")?;
+            parts.iter().try_for_each(|p| f.write_all(&p.0))
+        });
+        if written.is_err() || std::fs::rename(&tmp, file).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// An entry of the cache file: its length (u64, the rest of the entry), the path (its
+/// length, u64, and bytes), the stamp (seven i64), the document count (u64), the state
+/// (u8), then, when the state is `Loaded`, the resources' roots (a count, u32, and each
+/// tree) and the findings (a count, and each one's rule name, span, message and help if
+/// any).
+struct Record<'a> {
+    /// The whole entry.
+    bytes: &'a [u8],
+    path: &'a [u8],
+    stamp: Stamp,
+    documents: usize,
+    state: State,
+    /// Where the roots and findings are in the cache's bytes.
+    payload: Range<usize>,
+}
+
+/// What an entry holds of its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// The file held nothing to keep.
+    Unkept = 0,
+    /// The file's resources and findings, encoded.
+    Loaded = 1,
+    /// The file held resources or findings, not encoded: they are when a run finds the
+    /// file unchanged (a file read once, as in a fresh clone, costs no encoding).
+    Seen = 2,
+}
+
+impl<'a> Record<'a> {
+    fn at(all: &'a [u8], at: usize) -> Option<Record<'a>> {
+        let len = usize::try_from(Reader(all.get(at..)?).u64()?).ok()?;
+        let bytes = all.get(at..at.checked_add(8)?.checked_add(len)?)?;
+        let mut r = Reader(&bytes[8..]);
+        let path_len = usize::try_from(r.u64()?).ok()?;
+        let path = r.take(path_len)?;
+        let mut stamp = [0i64; 7];
+        for v in &mut stamp {
+            *v = r.u64()? as i64;
+        }
+        let documents = usize::try_from(r.u64()?).ok()?;
+        let state = match r.u8()? {
+            0 => State::Unkept,
+            1 => State::Loaded,
+            2 => State::Seen,
+            _ => return None,
+        };
+        let end = at + bytes.len();
+        if state != State::Loaded && !r.0.is_empty() {
+            return None;
+        }
+        Some(Record {
+            bytes,
+            path,
+            stamp: Stamp(stamp),
+            documents,
+            state,
+            payload: end - r.0.len()..end,
+        })
+    }
+}
+
+/// Appends an entry to `out`.
+fn encode_entry(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
+    let path = e.clean.as_encoded_bytes();
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&(path.len() as u64).to_le_bytes());
+    out.extend_from_slice(path);
+    for v in e.stamp.0 {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(e.documents as u64).to_le_bytes());
+    out.push(state as u8);
+    if state == State::Loaded {
+        out.extend_from_slice(&(e.roots.len() as u32).to_le_bytes());
+        for r in e.roots {
+            encode(&r.resource.root, out);
+        }
+        out.extend_from_slice(&(e.diagnostics.len() as u32).to_le_bytes());
+        for d in e.diagnostics {
+            put_str(out, d.rule.as_str());
+            out.extend_from_slice(&d.span.start.to_le_bytes());
+            out.extend_from_slice(&d.span.end.to_le_bytes());
+            put_str(out, &d.message);
+            match &d.help {
+                Some(h) => {
+                    out.push(1);
+                    put_str(out, h);
+                }
+                None => out.push(0),
+            }
+        }
+    }
+    let len = (out.len() - at - 8) as u64;
+    out[at..at + 8].copy_from_slice(&len.to_le_bytes());
+}
+
+/// Where each entry of a cache file starts, by its path's hash, sorted; `None` when the
+/// file is of another build or damaged.
+fn index(bytes: &[u8], identity: &[u8]) -> Option<Vec<(u64, usize)>> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let rest = rest.strip_prefix(identity)?.strip_prefix(b"\n")?;
+    let mut at = bytes.len() - rest.len();
+    let mut entries = Vec::new();
+    while at < bytes.len() {
+        let r = Record::at(bytes, at)?;
+        entries.push((path_hash(r.path), at));
+        at += r.bytes.len();
+    }
+    entries.sort_unstable();
+    Some(entries)
+}
+
+fn path_hash(path: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(path)
+}
+
+/// A tree as bytes: its span (two u32), then a tag: 0 a scalar (its style, its text, its
+/// tag if any), 1 a sequence (a count, u32, and the items), 2 a mapping (a count, and each
+/// key and value).
+fn encode(n: &Node, out: &mut Vec<u8>) {
+    out.extend_from_slice(&n.span.start.to_le_bytes());
+    out.extend_from_slice(&n.span.end.to_le_bytes());
+    match &n.value {
+        Value::Scalar(s) => {
+            out.push(0);
+            out.push(match s.style {
+                Style::Plain => 0,
+                Style::Quoted => 1,
+                Style::Block => 2,
+            });
+            put_str(out, &s.text);
+            match &s.tag {
+                Some(t) => {
+                    out.push(1);
+                    put_str(out, t);
+                }
+                None => out.push(0),
+            }
+        }
+        Value::Seq(items) => {
+            out.push(1);
+            out.extend_from_slice(&(items.len() as u32).to_le_bytes());
+            for i in items {
+                encode(i, out);
+            }
+        }
+        Value::Map(entries) => {
+            out.push(2);
+            out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+            for e in entries {
+                encode(&e.key, out);
+                encode(&e.value, out);
+            }
+        }
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A tree [`encode`] wrote; `None` for bytes it did not write. The depth is bounded as
+/// loading bounds a tree's.
+fn decode(r: &mut Reader<'_>, depth: usize) -> Option<Node> {
+    if depth > crate::yaml::MAX_DEPTH + 1 {
+        return None;
+    }
+    let span = Span {
+        start: r.u32()?,
+        end: r.u32()?,
+    };
+    let value = match r.u8()? {
+        0 => {
+            let style = match r.u8()? {
+                0 => Style::Plain,
+                1 => Style::Quoted,
+                2 => Style::Block,
+                _ => return None,
+            };
+            let text = compact_str::CompactString::from(r.str()?);
+            let tag = match r.u8()? {
+                0 => None,
+                1 => Some(Box::new(r.str()?.to_string())),
+                _ => return None,
+            };
+            Value::Scalar(Scalar { text, style, tag })
+        }
+        1 => {
+            let n = r.u32()? as usize;
+            let mut items = Vec::with_capacity(n.min(r.0.len()));
+            for _ in 0..n {
+                items.push(decode(r, depth + 1)?);
+            }
+            Value::Seq(items)
+        }
+        2 => {
+            let n = r.u32()? as usize;
+            let mut entries = Vec::with_capacity(n.min(r.0.len()));
+            for _ in 0..n {
+                let key = decode(r, depth + 1)?;
+                let value = decode(r, depth + 1)?;
+                entries.push(crate::yaml::Entry { key, value });
+            }
+            Value::Map(entries)
+        }
+        _ => return None,
+    };
+    Some(Node { span, value })
+}
+
+/// The build of canarylint that writes a cache, and the options it loaded with: a cache of
+/// another is not read.
+fn identity(options: &str) -> Vec<u8> {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| Stamp::of(&m));
+    let exe = exe.map_or(String::new(), |s| format!("{:?}", s.0));
+    format!("{} {exe} {options}", env!("CARGO_PKG_VERSION"))
+        .replace('\n', " ")
+        .into_bytes()
+}
+
+/// FNV-1a, 64 bits: the same name for the same run in every process (the hash maps'
+/// hasher is seeded per process). Each part ends with a byte no path holds.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().chain(&[0]) {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let n = self.u32()? as usize;
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}
+
+/// The directory canarylint keeps its caches in: `CANARYLINT_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/canarylint`, else `~/.cache/canarylint`; `None` when none is set.
+pub(crate) fn default_dir() -> Option<PathBuf> {
+    let set = |v: &str| {
+        std::env::var_os(v)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    };
+    set("CANARYLINT_CACHE_DIR")
+        .or_else(|| set("XDG_CACHE_HOME").map(|d| d.join("canarylint")))
+        .or_else(|| set("HOME").map(|d| d.join(".cache").join("canarylint")))
+        .filter(|d| d.is_absolute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rayon::iter::IntoParallelIterator;
+
+    /// A fresh directory for one test, removed when it ends.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let p = std::env::temp_dir()
+                .join(format!("canarylint-cache-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).unwrap();
+            Scratch(p)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn stamp(n: i64) -> Stamp {
+        Stamp([1, 2, 3, n, 5, n, 7])
+    }
+
+    fn entry<'a>(clean: &'a str, n: i64, roots: &'a [RawResource]) -> Entry<'a> {
+        Entry {
+            clean: std::borrow::Cow::Borrowed(OsStr::new(clean)),
+            stamp: stamp(n),
+            documents: n as usize,
+            kept: !roots.is_empty(),
+            roots,
+            diagnostics: &[],
+        }
+    }
+
+    #[test]
+    fn trees_read_back_as_they_were_written() {
+        let text = "a: [1, 'two', !!str 3]\nb:\n  c: |\n    block\n  d: {}\n'': ~\n";
+        let doc = crate::yaml::load(text, 0).docs.remove(0);
+        let mut bytes = Vec::new();
+        encode(&doc, &mut bytes);
+        let back = decode(&mut Reader(&bytes), 0).unwrap();
+        assert_eq!(format!("{doc:?}"), format!("{back:?}"));
+        // Cut short anywhere, the bytes do not decode.
+        for cut in 0..bytes.len() {
+            assert!(decode(&mut Reader(&bytes[..cut]), 0).is_none(), "{cut}");
+        }
+    }
+
+    #[test]
+    fn a_cache_reads_back_what_it_wrote_and_nothing_of_another_build() {
+        let dir = Scratch::new("back");
+        let text =
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\n";
+        let doc = crate::yaml::load(text, 0).docs.remove(0);
+        let resources = [crate::load::resource(doc.clone()).unwrap()];
+        let cache = LoadCache::open(&dir.0, &[OsStr::new("repo")], "a").unwrap();
+        assert_eq!(cache.len(), 0);
+        let notes = [
+            Diagnostic::new(RuleId::DuplicateKey, 0, Span::new(3, 9), "twice").help("once"),
+            Diagnostic::new(RuleId::YamlSyntax, 0, Span::new(0, 1), "bad"),
+        ];
+        let entries = || {
+            let mut noted = entry("e.yaml", 102, &[]);
+            noted.diagnostics = &notes;
+            noted.kept = true;
+            vec![
+                entry("a/b.yaml", 100, &[]),
+                entry("c d.yaml", 101, &resources),
+                noted,
+            ]
+        };
+        cache.save(entries().into_par_iter());
+        // A file with resources is first only seen: its trees are kept when a second run
+        // finds it unchanged.
+        let seen = LoadCache::open(&dir.0, &[OsStr::new("repo")], "a").unwrap();
+        assert_eq!(seen.len(), 3);
+        assert!(seen.kept(OsStr::new("c d.yaml"), stamp(101)).is_none());
+        seen.save(entries().into_par_iter());
+        let again = LoadCache::open(&dir.0, &[OsStr::new("repo")], "a").unwrap();
+        assert_eq!(again.len(), 3);
+        // A file without resources is told unchanged by the file system (not here: the
+        // stamps are made up); a file with them by the stamp of the file read.
+        assert!(again.kept(OsStr::new("a/b.yaml"), stamp(100)).is_none());
+        assert!(again.kept(OsStr::new("c d.yaml"), stamp(102)).is_none());
+        let found = again.kept(OsStr::new("c d.yaml"), stamp(101)).unwrap();
+        assert_eq!(found.documents, 101);
+        let loaded = again.loaded(&found).unwrap();
+        assert_eq!(format!("{:?}", loaded.roots), format!("{:?}", [&doc]));
+        assert!(loaded.diagnostics.is_empty());
+        let found = again.kept(OsStr::new("e.yaml"), stamp(102)).unwrap();
+        let loaded = again.loaded(&found).unwrap();
+        assert!(loaded.roots.is_empty());
+        assert_eq!(format!("{:?}", loaded.diagnostics), format!("{notes:?}"));
+        // Other options, or another set of paths: nothing.
+        let other = |key: &str, options: &str| {
+            LoadCache::open(&dir.0, &[OsStr::new(key)], options)
+                .unwrap()
+                .len()
+        };
+        assert_eq!(other("repo", "b"), 0);
+        assert_eq!(other("x", "a"), 0);
+    }
+
+    #[test]
+    fn a_damaged_cache_is_empty_and_a_racy_entry_is_not_kept() {
+        let dir = Scratch::new("damaged");
+        let cache = LoadCache::open(&dir.0, &[], "a").unwrap();
+        let (now, file) = (cache.start, cache.file.clone());
+        cache.save(
+            vec![entry("f.yaml", now, &[]), entry("old.yaml", now - 60, &[])].into_par_iter(),
+        );
+        let again = LoadCache::open(&dir.0, &[], "a").unwrap();
+        assert_eq!(
+            again.len(),
+            1,
+            "the file changed at the run's start is loaded again"
+        );
+        // Cut short inside an entry or the header, the file reads as no cache.
+        let bytes = std::fs::read(&file).unwrap();
+        for cut in [bytes.len() - 1, bytes.len() - 9, MAGIC.len() + 3, 5] {
+            std::fs::write(&file, &bytes[..cut]).unwrap();
+            assert_eq!(LoadCache::open(&dir.0, &[], "a").unwrap().len(), 0, "{cut}");
+        }
+    }
+}

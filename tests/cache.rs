@@ -1,0 +1,163 @@
+//! What loading found, kept between runs: a run takes the files unchanged since the last
+//! one from the cache and reports what a run without it reports; a changed file, a damaged
+//! cache or `--no-cache` loads every file again.
+
+#![cfg(unix)] // the cache is told unchanged files by their inode and change time.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{findings, json, stderr, Scratch};
+
+/// A whole-repository run from `dir`, with its cache in `cache`, and its timings.
+fn lint(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canarylint"))
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--timings",
+        ])
+        .args(extra)
+        .env("CANARYLINT_CACHE_DIR", cache)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+/// What `--timings` says of the cache: the files it gave and the files there were.
+fn from_cache(o: &Output) -> (usize, usize) {
+    let err = stderr(o);
+    let line = err
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("cache: "))
+        .unwrap_or_else(|| panic!("no cache line in {err}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words[1..3], ["of", words[2]], "{line}");
+    (words[0].parse().unwrap(), words[2].parse().unwrap())
+}
+
+/// The findings of a run as (file, line, rule), to compare runs.
+fn found(o: &Output) -> Vec<(String, u64, String)> {
+    let report = json(o);
+    findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                common::field(f, "file"),
+                common::line(f),
+                common::field(f, "rule"),
+            )
+        })
+        .collect()
+}
+
+/// Files written now are changed "just before" a run for a while (see the cache's note on
+/// racily clean files): wait until they no longer are.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+}
+
+const DESTINATION_RULE: &str = "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: shop}
+spec:
+  host: reviews
+  subsets:
+    - {name: v1, labels: {version: v1}}
+";
+
+const CONFIG_MAP: &str = "apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {a: b}
+";
+
+#[test]
+fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_read() {
+    let repo = Scratch::new("cache-repo");
+    let cache = Scratch::new("cache-dir");
+    repo.write(
+        "vs.yaml",
+        &common::vs_weight_40("reviews", "reviews", Some("v1")),
+    );
+    repo.write("dr.yaml", DESTINATION_RULE);
+    repo.write("cm.yaml", CONFIG_MAP);
+    // A duplicate key: a finding of loading itself, kept with the file.
+    repo.write(
+        "dup.yaml",
+        &format!("{DESTINATION_RULE}metadata: {{name: again}}\n"),
+    );
+    settle();
+    let full = lint(&repo, &cache, &["--no-cache"]);
+    assert!(stderr(&full).contains("cache: off"), "{}", stderr(&full));
+    let expected = found(&full);
+    let rules: Vec<&str> = expected.iter().map(|f| f.2.as_str()).collect();
+    assert!(
+        rules.contains(&"weight-sum") && rules.contains(&"duplicate-key"),
+        "{expected:?}"
+    );
+    assert_eq!(
+        common::file_names(&cache),
+        Vec::<String>::new(),
+        "--no-cache wrote a cache"
+    );
+
+    // The first run reads everything; the second takes the file without resources from
+    // the cache, and sees the others unchanged; the third takes them all.
+    let runs: Vec<Output> = (0..3).map(|_| lint(&repo, &cache, &[])).collect();
+    let counts: Vec<(usize, usize)> = runs.iter().map(from_cache).collect();
+    assert_eq!(counts, [(0, 4), (1, 4), (4, 4)]);
+    for run in &runs {
+        assert_eq!(found(run), expected);
+        assert_eq!(run.stdout, full.stdout);
+    }
+
+    // Changed files are loaded again: the finding moves with the broken VirtualService.
+    repo.write(
+        "vs.yaml",
+        &common::vs_weight_40("reviews", "reviews", Some("v1")).replace("40", "100"),
+    );
+    repo.write("cm.yaml", &common::vs_weight_40("ratings", "ratings", None));
+    let changed = lint(&repo, &cache, &[]);
+    assert_eq!(from_cache(&changed), (2, 4));
+    let now = found(&lint(&repo, &cache, &["--no-cache"]));
+    assert_eq!(found(&changed), now);
+    assert!(
+        now.iter().any(|f| f.0 == "cm.yaml" && f.2 == "weight-sum"),
+        "{now:?}"
+    );
+    assert!(
+        !now.iter().any(|f| f.0 == "vs.yaml" && f.2 == "weight-sum"),
+        "{now:?}"
+    );
+
+    // A damaged cache is no cache.
+    let names = common::file_names(&cache);
+    assert_eq!(names.len(), 1, "{names:?}");
+    let file = cache.join(&names[0]);
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let damaged = lint(&repo, &cache, &[]);
+    assert_eq!(from_cache(&damaged).0, 0);
+    assert_eq!(found(&damaged), now);
+}
+
+#[test]
+fn a_file_changed_just_before_a_run_is_loaded_again_by_the_next() {
+    let repo = Scratch::new("cache-racy");
+    let cache = Scratch::new("cache-racy-dir");
+    repo.write("cm.yaml", CONFIG_MAP);
+    // Written now: twice read, never taken from the cache (a write in the same clock step
+    // could leave its times as they are).
+    assert_eq!(from_cache(&lint(&repo, &cache, &[])), (0, 1));
+    assert_eq!(from_cache(&lint(&repo, &cache, &[])), (0, 1));
+    settle();
+    assert_eq!(from_cache(&lint(&repo, &cache, &[])), (0, 1));
+    assert_eq!(from_cache(&lint(&repo, &cache, &[])), (1, 1));
+}
