@@ -7,8 +7,8 @@
 //! are those it had when it was read (the change time moves on every write and cannot be
 //! set back by hand). A file changed in the last seconds before a run is not kept: a
 //! second write within the file system's clock step could leave its times as they were
-//! (git's "racily clean" entries, read-cache.c `is_racy_timestamp`). Only files loaded
-//! without a finding, a CustomResourceDefinition or Helm's `# Source:` comments are kept.
+//! (git's "racily clean" entries, read-cache.c `is_racy_timestamp`). Of findings, only
+//! those loading makes are kept (a rule, a place, a message and help).
 //!
 //! The cache lives in the user's cache directory, never in the linted repository: a
 //! repository (a fork's pull request) cannot bring results of its own. One cache file
@@ -25,14 +25,16 @@ use rayon::iter::ParallelIterator;
 
 use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
-use crate::load::RawResource;
+use crate::load::{CrdSource, RawResource};
+use crate::model::kinds::Kind;
+use crate::source::HelmSource;
 use crate::source::Span;
 use crate::yaml::{Node, Scalar, Style, Value};
 
 /// Files changed this many seconds or less before the run are loaded again next time.
 const RACY_SECONDS: i64 = 2;
 
-const MAGIC: &[u8] = b"canarylint load cache 4\n";
+const MAGIC: &[u8] = b"canarylint load cache 5\n";
 
 /// What the file system says of a file, compared to tell it unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +82,9 @@ pub(crate) struct Entry<'a> {
     /// are kept: a rule, a place, a message and help.
     pub(crate) roots: &'a [RawResource],
     pub(crate) diagnostics: &'a [Diagnostic],
+    /// Its CustomResourceDefinitions of validated kinds, and Helm's `# Source:` comments.
+    pub(crate) crds: &'a [CrdSource],
+    pub(crate) helm: &'a [HelmSource],
 }
 
 /// What the last run kept of a file that is unchanged since.
@@ -95,6 +100,8 @@ pub(crate) struct Found {
 pub(crate) struct Loaded {
     pub(crate) roots: Vec<Node>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) crds: Vec<CrdSource>,
+    pub(crate) helm: Vec<HelmSource>,
 }
 
 /// The cache of one run: the entries the last run left, and where this run's go.
@@ -207,7 +214,32 @@ impl LoadCache {
             };
             diagnostics.push(d);
         }
-        r.0.is_empty().then_some(Loaded { roots, diagnostics })
+        let n = r.u32()? as usize;
+        let mut crds = Vec::with_capacity(n.min(r.0.len()));
+        for _ in 0..n {
+            crds.push(CrdSource {
+                kind: *Kind::ALL.get(usize::from(r.u8()?))?,
+                start: r.u32()?,
+                end: r.u32()?,
+                line: r.u32()?,
+                content: r.u64()?,
+            });
+        }
+        let n = r.u32()? as usize;
+        let mut helm = Vec::with_capacity(n.min(r.0.len()));
+        for _ in 0..n {
+            helm.push(HelmSource {
+                start: r.u32()?,
+                end: r.u32()?,
+                path: r.str()?.into(),
+            });
+        }
+        r.0.is_empty().then_some(Loaded {
+            roots,
+            diagnostics,
+            crds,
+            helm,
+        })
     }
 
     /// Keeps this run's entries for the next, unless they are those it found. Entries of
@@ -266,8 +298,9 @@ impl LoadCache {
 /// An entry of the cache file: its length (u64, the rest of the entry), the path (its
 /// length, u64, and bytes), the stamp (seven i64), the document count (u64), the state
 /// (u8), then, when the state is `Loaded`, the resources' roots (a count, u32, and each
-/// tree) and the findings (a count, and each one's rule name, span, message and help if
-/// any).
+/// tree), the findings (a count, and each one's rule name, span, message and help if
+/// any), the CRDs (a count, and each one's kind, span, line and content hash) and the Helm
+/// sources (a count, and each one's span and template path).
 struct Record<'a> {
     /// The whole entry.
     bytes: &'a [u8],
@@ -354,6 +387,24 @@ fn encode_entry(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
                 }
                 None => out.push(0),
             }
+        }
+        out.extend_from_slice(&(e.crds.len() as u32).to_le_bytes());
+        for c in e.crds {
+            let kind = Kind::ALL
+                .iter()
+                .position(|k| *k == c.kind)
+                .unwrap_or(usize::MAX);
+            out.push(u8::try_from(kind).unwrap_or(u8::MAX));
+            for v in [c.start, c.end, c.line] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&c.content.to_le_bytes());
+        }
+        out.extend_from_slice(&(e.helm.len() as u32).to_le_bytes());
+        for h in e.helm {
+            out.extend_from_slice(&h.start.to_le_bytes());
+            out.extend_from_slice(&h.end.to_le_bytes());
+            put_str(out, &h.path);
         }
     }
     let len = (out.len() - at - 8) as u64;
@@ -587,6 +638,8 @@ mod tests {
             kept: !roots.is_empty(),
             roots,
             diagnostics: &[],
+            crds: &[],
+            helm: &[],
         }
     }
 
@@ -617,9 +670,23 @@ mod tests {
             Diagnostic::new(RuleId::DuplicateKey, 0, Span::new(3, 9), "twice").help("once"),
             Diagnostic::new(RuleId::YamlSyntax, 0, Span::new(0, 1), "bad"),
         ];
+        let crds = [CrdSource {
+            kind: Kind::ClusterAnalysisTemplate,
+            start: 5,
+            end: 900,
+            line: 2,
+            content: u64::MAX - 7,
+        }];
+        let helm = [HelmSource {
+            start: 20,
+            end: 80,
+            path: "shop/templates/vs.yaml".into(),
+        }];
         let entries = || {
             let mut noted = entry("e.yaml", 102, &[]);
             noted.diagnostics = &notes;
+            noted.crds = &crds;
+            noted.helm = &helm;
             noted.kept = true;
             vec![
                 entry("a/b.yaml", 100, &[]),
@@ -649,6 +716,8 @@ mod tests {
         let loaded = again.loaded(&found).unwrap();
         assert!(loaded.roots.is_empty());
         assert_eq!(format!("{:?}", loaded.diagnostics), format!("{notes:?}"));
+        assert_eq!(loaded.crds, crds);
+        assert_eq!(loaded.helm, helm);
         // Other options, or another set of paths: nothing.
         let other = |key: &str, options: &str| {
             LoadCache::open(&dir.0, &[OsStr::new(key)], options)

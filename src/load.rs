@@ -413,8 +413,8 @@ impl Documents {
             resources,
             diagnostics: loaded.diagnostics,
             documents: found.documents,
-            helm: Vec::new(),
-            crds: Vec::new(),
+            helm: loaded.helm,
+            crds: loaded.crds,
         })
     }
 

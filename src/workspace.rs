@@ -148,8 +148,7 @@ fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
 }
 
 /// What the next run may take from this one's loading: the files without anything to
-/// keep, and those with resources only (no finding, no CustomResourceDefinition, no Helm
-/// sources).
+/// keep, and those whose findings are all as loading makes them.
 fn cache_entries<'a>(
     loaded: &'a [load::LoadedFile],
     unkept: &'a [load::Unkept],
@@ -163,10 +162,7 @@ fn cache_entries<'a>(
                 && d.related.is_empty()
                 && d.baseline.is_none()
         };
-        let plain = f.keep
-            && f.crds.is_empty()
-            && f.source.helm.is_empty()
-            && f.diagnostics.iter().all(bare);
+        let plain = f.diagnostics.iter().all(bare);
         let path = &f.source.path;
         Some(crate::cache::Entry {
             stamp: f.stamp.filter(|_| plain)?,
@@ -179,6 +175,8 @@ fn cache_entries<'a>(
             kept: true,
             roots: &f.resources,
             diagnostics: &f.diagnostics,
+            crds: &f.crds,
+            helm: &f.source.helm,
         })
     });
     let unkept = unkept.par_iter().filter_map(|u| {
@@ -189,6 +187,8 @@ fn cache_entries<'a>(
             kept: false,
             roots: &[],
             diagnostics: &[],
+            crds: &[],
+            helm: &[],
         })
     });
     kept.chain(unkept)

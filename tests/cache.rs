@@ -93,6 +93,12 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
         "dup.yaml",
         &format!("{DESTINATION_RULE}metadata: {{name: again}}\n"),
     );
+    // Rendered Helm output: its findings name their template.
+    let helm = common::vs_weight_40("details", "details", None);
+    repo.write(
+        "helm.yaml",
+        &format!("---\n# Source: shop/templates/vs.yaml\n{helm}"),
+    );
     settle();
     let full = lint(&repo, &cache, &["--no-cache"]);
     assert!(stderr(&full).contains("cache: off"), "{}", stderr(&full));
@@ -101,6 +107,12 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     assert!(
         rules.contains(&"weight-sum") && rules.contains(&"duplicate-key"),
         "{expected:?}"
+    );
+    let report = json(&full);
+    let from_helm = findings(&report).iter().find(|f| f["file"] == "helm.yaml");
+    assert!(
+        from_helm.is_some_and(|f| f["template"]["path"] == "shop/templates/vs.yaml"),
+        "{report}"
     );
     assert_eq!(
         common::file_names(&cache),
@@ -112,7 +124,7 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     // the cache, and sees the others unchanged; the third takes them all.
     let runs: Vec<Output> = (0..3).map(|_| lint(&repo, &cache, &[])).collect();
     let counts: Vec<(usize, usize)> = runs.iter().map(from_cache).collect();
-    assert_eq!(counts, [(0, 4), (1, 4), (4, 4)]);
+    assert_eq!(counts, [(0, 5), (1, 5), (5, 5)]);
     for run in &runs {
         assert_eq!(found(run), expected);
         assert_eq!(run.stdout, full.stdout);
@@ -125,7 +137,7 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     );
     repo.write("cm.yaml", &common::vs_weight_40("ratings", "ratings", None));
     let changed = lint(&repo, &cache, &[]);
-    assert_eq!(from_cache(&changed), (2, 4));
+    assert_eq!(from_cache(&changed), (3, 5));
     let now = found(&lint(&repo, &cache, &["--no-cache"]));
     assert_eq!(found(&changed), now);
     assert!(
