@@ -139,7 +139,7 @@ impl LoadCache {
             entries: Vec::new(),
             start,
         };
-        if let Ok(bytes) = std::fs::read(&cache.file) {
+        if let Some(bytes) = read(&cache.file) {
             if let Some(entries) = index(&bytes, &cache.identity) {
                 cache.entries = entries;
                 cache.bytes = bytes;
@@ -283,7 +283,14 @@ impl LoadCache {
             return;
         }
         let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        // Created anew, never through a link someone left at its name (a shared cache
+        // directory): a stale file of a run that died is removed first.
+        let _ = std::fs::remove_file(&tmp);
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp);
+        let written = created.and_then(|mut f| {
             f.write_all(MAGIC)?;
             f.write_all(identity)?;
             f.write_all(b"\n")?;
@@ -527,6 +534,30 @@ fn decode(r: &mut Reader<'_>, depth: usize) -> Option<Node> {
     Some(Node { span, value })
 }
 
+/// The largest cache file read (the 10-copy bench tree's is 15 MB).
+const MAX_CACHE_BYTES: u64 = 1 << 30;
+
+/// A cache file's bytes, if it is a regular file (not a link, a FIFO or a device someone
+/// left in a shared directory) of at most `MAX_CACHE_BYTES`.
+fn read(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
+    }
+    let f = options.open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_CACHE_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(MAX_CACHE_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// The build of canarylint that writes a cache, and the options it loaded with: a cache of
 /// another is not read.
 fn identity(options: &str) -> Vec<u8> {
@@ -726,6 +757,36 @@ mod tests {
         };
         assert_eq!(other("repo", "b"), 0);
         assert_eq!(other("x", "a"), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_and_fifos_in_the_cache_directory_are_neither_read_nor_written_through() {
+        let dir = Scratch::new("links");
+        let other = Scratch::new("links-other");
+        let valid = LoadCache::open(&other.0, &[], "a").unwrap();
+        let valid_file = valid.file.clone();
+        valid.save(vec![entry("old.yaml", 60, &[])].into_par_iter());
+        assert_eq!(LoadCache::open(&other.0, &[], "a").unwrap().len(), 1);
+        let cache = LoadCache::open(&dir.0, &[], "a").unwrap();
+        let file = cache.file.clone();
+        // A link to a valid cache is not followed.
+        std::os::unix::fs::symlink(&valid_file, &file).unwrap();
+        assert_eq!(LoadCache::open(&dir.0, &[], "a").unwrap().len(), 0);
+        // A FIFO is not read (reading it would wait for a writer).
+        std::fs::remove_file(&file).unwrap();
+        let c = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert_eq!(LoadCache::open(&dir.0, &[], "a").unwrap().len(), 0);
+        // A link where the new cache is written first is replaced, not written through.
+        let target = dir.0.join("target");
+        std::fs::write(&target, b"keep").unwrap();
+        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&target, &tmp).unwrap();
+        cache.save(vec![entry("new.yaml", 60, &[])].into_par_iter());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        assert_eq!(LoadCache::open(&dir.0, &[], "a").unwrap().len(), 1);
     }
 
     #[test]
