@@ -34,25 +34,26 @@ use crate::yaml::{Node, Scalar, Style, Value};
 /// Files changed this many seconds or less before the run are loaded again next time.
 const RACY_SECONDS: i64 = 2;
 
-const MAGIC: &[u8] = b"canarylint load cache 5\n";
+const MAGIC: &[u8] = b"canarylint load cache 6\n";
 
-/// What the file system says of a file, compared to tell it unchanged.
+/// What the file system says of a file, compared to tell it unchanged: device, inode,
+/// size, and the modification and change times in nanoseconds since the epoch. Kept
+/// with every file loaded, so kept small.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Stamp([i64; 7]);
+pub(crate) struct Stamp([i64; 5]);
 
 impl Stamp {
     #[cfg(unix)]
     pub(crate) fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
         use std::os::unix::fs::MetadataExt;
         meta.is_file().then(|| {
+            let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
             Stamp([
                 meta.dev() as i64,
                 meta.ino() as i64,
                 meta.size() as i64,
-                meta.mtime(),
-                meta.mtime_nsec(),
-                meta.ctime(),
-                meta.ctime_nsec(),
+                ns(meta.mtime(), meta.mtime_nsec()),
+                ns(meta.ctime(), meta.ctime_nsec()),
             ])
         })
     }
@@ -65,8 +66,8 @@ impl Stamp {
     /// Whether the file changed so shortly before `start` (seconds since the epoch) that a
     /// later write could keep its times.
     fn racy(&self, start: i64) -> bool {
-        let [.., mtime, _, ctime, _] = self.0;
-        mtime.max(ctime) >= start - RACY_SECONDS
+        let [.., mtime, ctime] = self.0;
+        mtime.max(ctime) / 1_000_000_000 >= start - RACY_SECONDS
     }
 }
 
@@ -303,7 +304,7 @@ impl LoadCache {
 }
 
 /// An entry of the cache file: its length (u64, the rest of the entry), the path (its
-/// length, u64, and bytes), the stamp (seven i64), the document count (u64), the state
+/// length, u64, and bytes), the stamp (five i64), the document count (u64), the state
 /// (u8), then, when the state is `Loaded`, the resources' roots (a count, u32, and each
 /// tree), the findings (a count, and each one's rule name, span, message and help if
 /// any), the CRDs (a count, and each one's kind, span, line and content hash) and the Helm
@@ -338,7 +339,7 @@ impl<'a> Record<'a> {
         let mut r = Reader(&bytes[8..]);
         let path_len = usize::try_from(r.u64()?).ok()?;
         let path = r.take(path_len)?;
-        let mut stamp = [0i64; 7];
+        let mut stamp = [0i64; 5];
         for v in &mut stamp {
             *v = r.u64()? as i64;
         }
@@ -658,7 +659,7 @@ mod tests {
     }
 
     fn stamp(n: i64) -> Stamp {
-        Stamp([1, 2, 3, n, 5, n, 7])
+        Stamp([1, 2, 3, n * 1_000_000_000 + 5, n * 1_000_000_000 + 7])
     }
 
     fn entry<'a>(clean: &'a str, n: i64, roots: &'a [RawResource]) -> Entry<'a> {
