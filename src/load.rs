@@ -109,7 +109,16 @@ pub(crate) fn clean_os(path: PathBuf) -> std::ffi::OsString {
     if is_clean(&path) {
         path.into_os_string()
     } else {
-        lexically_clean(&path).into_os_string()
+        clean_components(&path).into_os_string()
+    }
+}
+
+/// [`clean_os`] of a borrowed path: the path itself when it is clean already.
+pub(crate) fn clean_key(path: &Path) -> std::borrow::Cow<'_, std::ffi::OsStr> {
+    if is_clean(path) {
+        std::borrow::Cow::Borrowed(path.as_os_str())
+    } else {
+        std::borrow::Cow::Owned(clean_components(path).into_os_string())
     }
 }
 
@@ -272,12 +281,7 @@ pub(crate) fn load_file(
         );
     }
     let cached = cache.zip(stamp).and_then(|(cache, stamp)| {
-        let clean = if is_clean(&path) {
-            std::borrow::Cow::Borrowed(path.as_os_str())
-        } else {
-            std::borrow::Cow::Owned(lexically_clean(&path).into_os_string())
-        };
-        Documents::cached(cache, &cache.kept(&clean, stamp)?)
+        Documents::cached(cache, &cache.kept(&clean_key(&path), stamp)?)
     });
     let from_cache = cached.is_some();
     let docs = cached.unwrap_or_else(|| load_documents(&text, opts));

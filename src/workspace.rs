@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::cache::LoadCache;
 use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, KustomizeNamespaces, LoadOptions};
@@ -13,9 +14,6 @@ use crate::model::index::Index;
 use crate::model::resource::{NamespaceSource, Resource};
 use crate::overlay;
 use crate::source::{Place, SourceFile};
-use std::borrow::Cow;
-
-use crate::cache::LoadCache;
 use crate::walk::Target;
 
 #[derive(Clone, Debug)]
@@ -133,11 +131,7 @@ fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
     if t.skip.is_some() || t.path.as_os_str() == "-" {
         return None;
     }
-    let clean = if load::is_clean(&t.path) {
-        Cow::Borrowed(t.path.as_os_str())
-    } else {
-        Cow::Owned(load::lexically_clean(&t.path).into_os_string())
-    };
+    let clean = load::clean_key(&t.path);
     let found = cache.unkept(&clean, &t.path)?;
     Some(load::Unkept {
         clean: clean.into_owned(),
@@ -163,14 +157,9 @@ fn cache_entries<'a>(
                 && d.baseline.is_none()
         };
         let plain = f.diagnostics.iter().all(bare);
-        let path = &f.source.path;
         Some(crate::cache::Entry {
             stamp: f.stamp.filter(|_| plain)?,
-            clean: if load::is_clean(path) {
-                Cow::Borrowed(path.as_os_str())
-            } else {
-                Cow::Owned(load::lexically_clean(path).into_os_string())
-            },
+            clean: load::clean_key(&f.source.path),
             documents: f.documents,
             kept: true,
             roots: &f.resources,
@@ -181,7 +170,7 @@ fn cache_entries<'a>(
     });
     let unkept = unkept.par_iter().filter_map(|u| {
         Some(crate::cache::Entry {
-            clean: Cow::Borrowed(u.clean.as_os_str()),
+            clean: std::borrow::Cow::Borrowed(u.clean.as_os_str()),
             stamp: u.stamp?,
             documents: u.documents,
             kept: false,
@@ -231,13 +220,7 @@ fn relevance<'a>(
                 .resources
                 .iter()
                 .any(|r| overlay::is_checked(r.resource.kind));
-            let path = &f.source.path;
-            let clean = if load::is_clean(path) {
-                Cow::Borrowed(path.as_os_str())
-            } else {
-                Cow::Owned(load::lexically_clean(path).into_os_string())
-            };
-            (clean, checked)
+            (load::clean_key(&f.source.path), checked)
         })
         .chain(
             unkept
