@@ -97,7 +97,7 @@ pub(crate) struct Found {
     payload: Range<usize>,
 }
 
-/// What the last run loaded of a file with resources or findings.
+/// What the last run loaded of a file with resources, findings or CRDs.
 pub(crate) struct Loaded {
     pub(crate) roots: Vec<Node>,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -190,8 +190,8 @@ impl LoadCache {
         })
     }
 
-    /// The resources' roots and the findings of a file [`LoadCache::kept`] found, as they
-    /// were loaded; `None` if they do not decode (a damaged cache).
+    /// What a file [`LoadCache::kept`] found held (its resources' roots, findings, CRDs
+    /// and Helm sources), as loaded; `None` if it does not decode (a damaged cache).
     pub(crate) fn loaded(&self, found: &Found) -> Option<Loaded> {
         let mut r = Reader(self.bytes.get(found.payload.clone())?);
         let n = r.u32()? as usize;
