@@ -283,7 +283,10 @@ impl LoadCache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = temporary(
+            file,
+            SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
         // Created anew, never through a link someone left at its name (a shared cache
         // directory): a stale file of a run that died is removed first.
         let _ = std::fs::remove_file(&tmp);
@@ -301,6 +304,15 @@ impl LoadCache {
             let _ = std::fs::remove_file(&tmp);
         }
     }
+}
+
+/// Saves so far in this process: each writes a temporary file of its own (tests save from
+/// several threads at once).
+static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Where the `n`th save of this process writes the cache before moving it to `file`.
+fn temporary(file: &Path, n: u64) -> PathBuf {
+    file.with_extension(format!("tmp{}-{n}", std::process::id()))
 }
 
 /// An entry of the cache file: its length (u64, the rest of the entry), the path (its
@@ -783,8 +795,11 @@ mod tests {
         // A link where the new cache is written first is replaced, not written through.
         let target = dir.0.join("target");
         std::fs::write(&target, b"keep").unwrap();
-        let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-        std::os::unix::fs::symlink(&target, &tmp).unwrap();
+        // At the names of this process's next saves (other tests may save meanwhile).
+        let next = SAVES.load(std::sync::atomic::Ordering::Relaxed);
+        for n in next..next + 64 {
+            std::os::unix::fs::symlink(&target, temporary(&file, n)).unwrap();
+        }
         cache.save(vec![entry("new.yaml", 60, &[])].into_par_iter());
         assert_eq!(std::fs::read(&target).unwrap(), b"keep");
         assert_eq!(LoadCache::open(&dir.0, &[], "a").unwrap().len(), 1);
