@@ -77,8 +77,6 @@ pub(crate) struct Entry<'a> {
     pub(crate) clean: std::borrow::Cow<'a, OsStr>,
     pub(crate) stamp: Stamp,
     pub(crate) documents: usize,
-    /// Whether the file held resources or findings.
-    pub(crate) kept: bool,
     /// The roots of its resources and its findings. Only findings as loading makes them
     /// are kept: a rule, a place, a message and help.
     pub(crate) roots: &'a [RawResource],
@@ -86,6 +84,23 @@ pub(crate) struct Entry<'a> {
     /// Its CustomResourceDefinitions of validated kinds, and Helm's `# Source:` comments.
     pub(crate) crds: &'a [CrdSource],
     pub(crate) helm: &'a [HelmSource],
+}
+
+impl Entry<'_> {
+    /// Whether the file held anything the later phases keep (else it is only a path).
+    fn kept(&self) -> bool {
+        !self.roots.is_empty() || !self.diagnostics.is_empty() || !self.crds.is_empty()
+    }
+}
+
+/// Whether the cache holds all of a finding: it keeps those loading makes (a rule, a
+/// place, a message and help), and a file with another is loaded again each run.
+pub(crate) fn holds(d: &Diagnostic) -> bool {
+    d.severity == d.rule.severity()
+        && d.resource.is_none()
+        && d.node_path.is_none()
+        && d.related.is_empty()
+        && d.baseline.is_none()
 }
 
 /// What the last run kept of a file that is unchanged since.
@@ -128,13 +143,19 @@ impl LoadCache {
             .ok()?
             .as_secs() as i64;
         let cwd = std::env::current_dir().ok()?;
-        let mut name = Fnv::default();
-        name.add(cwd.as_os_str().as_encoded_bytes());
-        for k in key {
-            name.add(k.as_encoded_bytes());
-        }
+        // Named by a hash that is the same in every process (the hash maps' is seeded per
+        // process); each part is hashed with its length, so the parts stay apart.
+        let name = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut h = foldhash::fast::FixedState::default().build_hasher();
+            cwd.as_os_str().as_encoded_bytes().hash(&mut h);
+            for k in key {
+                k.as_encoded_bytes().hash(&mut h);
+            }
+            h.finish()
+        };
         let mut cache = LoadCache {
-            file: dir.join(format!("load-{:016x}", name.0)),
+            file: dir.join(format!("load-{name:016x}")),
             identity: identity(options),
             bytes: Vec::new(),
             entries: Vec::new(),
@@ -256,7 +277,7 @@ impl LoadCache {
                 || (Vec::new(), 0, 0),
                 |(mut out, n, same), e| {
                     let old = self.entry(&e.clean).filter(|r| r.stamp == e.stamp);
-                    let state = match (e.kept, old.as_ref().map(|r| r.state)) {
+                    let state = match (e.kept(), old.as_ref().map(|r| r.state)) {
                         (false, Some(State::Unkept)) | (true, Some(State::Loaded)) => {
                             out.extend_from_slice(old.map_or(&[][..], |r| r.bytes));
                             return (out, n + 1, same + 1);
@@ -553,22 +574,9 @@ const MAX_CACHE_BYTES: u64 = 1 << 30;
 /// A cache file's bytes, if it is a regular file (not a link, a FIFO or a device someone
 /// left in a shared directory) of at most `MAX_CACHE_BYTES`.
 fn read(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY);
-    }
-    let f = options.open(path).ok()?;
-    let meta = f.metadata().ok()?;
-    if !meta.is_file() || meta.len() > MAX_CACHE_BYTES {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    f.take(MAX_CACHE_BYTES).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    crate::load::read_bounded(path, MAX_CACHE_BYTES, false)
+        .ok()
+        .map(|(bytes, _)| bytes)
 }
 
 /// The build of canarylint that writes a cache, and the options it loaded with: a cache of
@@ -582,24 +590,6 @@ fn identity(options: &str) -> Vec<u8> {
     format!("{} {exe} {options}", env!("CARGO_PKG_VERSION"))
         .replace('\n', " ")
         .into_bytes()
-}
-
-/// FNV-1a, 64 bits: the same name for the same run in every process (the hash maps'
-/// hasher is seeded per process). Each part ends with a byte no path holds.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn add(&mut self, bytes: &[u8]) {
-        for &b in bytes.iter().chain(&[0]) {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -679,7 +669,6 @@ mod tests {
             clean: std::borrow::Cow::Borrowed(OsStr::new(clean)),
             stamp: stamp(n),
             documents: n as usize,
-            kept: !roots.is_empty(),
             roots,
             diagnostics: &[],
             crds: &[],
@@ -731,7 +720,6 @@ mod tests {
             noted.diagnostics = &notes;
             noted.crds = &crds;
             noted.helm = &helm;
-            noted.kept = true;
             vec![
                 entry("a/b.yaml", 100, &[]),
                 entry("c d.yaml", 101, &resources),

@@ -355,13 +355,25 @@ pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
 /// Reads as [`read_regular`] does, with what the `fstat` of the open file said of it (the
 /// stamp of the bytes read).
 fn read_stamped(path: &Path) -> Result<(Vec<u8>, Option<crate::cache::Stamp>), ReadError> {
+    let (bytes, meta) = read_bounded(path, MAX_FILE_BYTES, true)?;
+    Ok((bytes, crate::cache::Stamp::of(&meta)))
+}
+
+/// Reads a regular file of at most `limit` bytes, opened without blocking (and, unless
+/// `follow_links`, not through a symbolic link), with what its `fstat` said.
+pub(crate) fn read_bounded(
+    path: &Path,
+    limit: u64,
+    follow_links: bool,
+) -> Result<(Vec<u8>, std::fs::Metadata), ReadError> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let links = if follow_links { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | links);
     }
     let f = options.open(path).map_err(ReadError::Io)?;
     let meta = f.metadata().map_err(ReadError::Io)?;
@@ -371,18 +383,18 @@ fn read_stamped(path: &Path) -> Result<(Vec<u8>, Option<crate::cache::Stamp>), R
         )));
     }
     let len = meta.len();
-    if len > MAX_FILE_BYTES {
+    if len > limit {
         return Err(ReadError::TooLarge(Some(len)));
     }
     let mut buf = Vec::with_capacity(len as usize + 1);
-    f.take(MAX_FILE_BYTES + 1)
+    f.take(limit + 1)
         .read_to_end(&mut buf)
         .map_err(ReadError::Io)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
+    if buf.len() as u64 > limit {
         // It grew while being read.
         return Err(ReadError::TooLarge(None));
     }
-    Ok((buf, crate::cache::Stamp::of(&meta)))
+    Ok((buf, meta))
 }
 
 /// Loads the documents of an in-memory file.

@@ -148,20 +148,11 @@ fn cache_entries<'a>(
     unkept: &'a [load::Unkept],
 ) -> impl rayon::iter::ParallelIterator<Item = crate::cache::Entry<'a>> {
     let kept = loaded.par_iter().filter_map(|f| {
-        // Findings as loading makes them: a rule, a place, a message and help.
-        let bare = |d: &Diagnostic| {
-            d.severity == d.rule.severity()
-                && d.resource.is_none()
-                && d.node_path.is_none()
-                && d.related.is_empty()
-                && d.baseline.is_none()
-        };
-        let plain = f.diagnostics.iter().all(bare);
+        let plain = f.diagnostics.iter().all(crate::cache::holds);
         Some(crate::cache::Entry {
             stamp: f.stamp.filter(|_| plain)?,
             clean: load::clean_key(&f.source.path),
             documents: f.documents,
-            kept: true,
             roots: &f.resources,
             diagnostics: &f.diagnostics,
             crds: &f.crds,
@@ -173,7 +164,6 @@ fn cache_entries<'a>(
             clean: std::borrow::Cow::Borrowed(u.clean.as_os_str()),
             stamp: u.stamp?,
             documents: u.documents,
-            kept: false,
             roots: &[],
             diagnostics: &[],
             crds: &[],
