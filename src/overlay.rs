@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cache::renders::RenderCache;
 use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
 use crate::kustomize::{self, Fs, Rendered};
@@ -117,10 +118,10 @@ fn parent_dir(file: &Path) -> PathBuf {
 /// (`resources`, `bases`, `components`), the files it lists as resources, and whether it
 /// is a Component, which only another kustomization renders.
 #[derive(Default)]
-struct Listing {
-    dirs: Vec<PathBuf>,
-    files: Vec<PathBuf>,
-    component: bool,
+pub(crate) struct Listing {
+    pub(crate) dirs: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) component: bool,
 }
 
 fn listing(dir: &Path, fs: &dyn Fs, parsed: &kustomize::Parsed) -> Listing {
@@ -154,19 +155,23 @@ fn listing(dir: &Path, fs: &dyn Fs, parsed: &kustomize::Parsed) -> Listing {
 /// Renders the kustomizations in `dirs` that no other of them includes, and that hold a
 /// resource of a kind the linter reads (`relevant` tells for the files the run loaded; a
 /// file it did not load may hold one).
+/// With `cache`, what the last run found is taken where the file system answers as then.
 pub(crate) fn render_all(
     dirs: &[PathBuf],
     fs: &dyn Fs,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
+    cache: Option<&RenderCache<'_>>,
 ) -> Renders {
     let parsed = kustomize::Parsed::default();
     let listings: HashMap<OsString, Listing> = dirs
         .par_iter()
         .map(|d| {
-            (
-                load::lexically_clean(d).into_os_string(),
-                listing(d, fs, &parsed),
-            )
+            let d = load::lexically_clean(d);
+            let l = match cache {
+                Some(c) => c.listing(&d, fs, |fs| listing(&d, fs, &parsed)),
+                None => listing(&d, fs, &parsed),
+            };
+            (d.into_os_string(), l)
         })
         .collect();
     let included: HashSet<&OsStr> = listings
@@ -189,10 +194,18 @@ pub(crate) fn render_all(
     let renders: Vec<(PathBuf, Rendered)> = top
         .par_iter()
         .map(|d| {
-            let mut r = kustomize::render_with(d, fs, &parsed);
-            // Only the kinds the rules read are kept (the others hold their identity only).
-            r.resources
-                .retain(|doc| kustomize::read_kind(doc).is_some());
+            let render = |fs: &dyn Fs| {
+                let mut r = kustomize::render_with(d, fs, &parsed);
+                // Only the kinds the rules read are kept (the others hold their identity
+                // only).
+                r.resources
+                    .retain(|doc| kustomize::read_kind(doc).is_some());
+                r
+            };
+            let r = match cache {
+                Some(c) => c.rendered(&load::lexically_clean(d), fs, render),
+                None => render(fs),
+            };
             ((*d).clone(), r)
         })
         .collect();

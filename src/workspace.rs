@@ -47,6 +47,8 @@ pub struct Timings {
     /// Of the files loaded, how many the cache gave (unchanged since the last run), and
     /// how many there were; `None` when the run kept no cache.
     pub(crate) cache: Option<(usize, usize)>,
+    /// Of the overlays' renders, how many the cache gave, and how many there were.
+    pub(crate) renders: Option<(usize, usize)>,
 }
 
 /// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`), where there is one.
@@ -107,6 +109,12 @@ impl Timings {
                 "cache"
             )),
             None => s.push_str(&format!("{:>9}: off\n", "cache")),
+        }
+        if let Some((hits, renders)) = self.renders {
+            s.push_str(&format!(
+                "{:>9}: {hits} of {renders} overlays' renders unchanged since the last run\n",
+                "renders"
+            ));
         }
         s
     }
@@ -194,31 +202,57 @@ fn kept_texts(
         .collect()
 }
 
-/// Whether a loaded file holds a resource that a rule checks, so that rendering the
-/// kustomizations that include it may find something; `None` for a file the run did not
-/// load.
-fn relevance<'a>(
+/// What the overlays phase asks of the files the run loaded, by clean path (keyed by the
+/// path's bytes: `Path`'s own hash splits it into components).
+struct Known<'a> {
     loaded: &'a [load::LoadedFile],
     unkept: &'a [load::Unkept],
-) -> impl Fn(&std::path::Path) -> Option<bool> + Sync + 'a {
-    use std::borrow::Cow;
-    // Keyed by the clean path's bytes: `Path`'s own hash splits it into components.
-    let files: crate::hash::HashMap<Cow<'a, std::ffi::OsStr>, bool> = loaded
-        .iter()
-        .map(|f| {
+    /// Whether the file holds a resource a rule checks, and where it is: in `loaded`, or
+    /// past its end in `unkept` (an index costs no room beside the flag).
+    files: crate::hash::HashMap<std::borrow::Cow<'a, std::ffi::OsStr>, (bool, u32)>,
+}
+
+impl<'a> Known<'a> {
+    fn new(loaded: &'a [load::LoadedFile], unkept: &'a [load::Unkept]) -> Self {
+        use std::borrow::Cow;
+        let files = loaded.iter().map(|f| {
             let checked = f
                 .resources
                 .iter()
                 .any(|r| overlay::is_checked(r.resource.kind));
             (load::clean_key(&f.source.path), checked)
+        });
+        let unkept_files = unkept
+            .iter()
+            .map(|u| (Cow::Borrowed(u.clean.as_os_str()), false));
+        let files = files
+            .chain(unkept_files)
+            .enumerate()
+            .map(|(i, (path, checked))| (path, (checked, i as u32)))
+            .collect();
+        Known {
+            loaded,
+            unkept,
+            files,
+        }
+    }
+
+    /// Whether a loaded file holds a resource that a rule checks, so that rendering the
+    /// kustomizations that include it may find something; `None` for a file the run did
+    /// not load.
+    fn relevant(&self, path: &std::path::Path) -> Option<bool> {
+        self.files.get(path.as_os_str()).map(|k| k.0)
+    }
+
+    /// The stamp loading took of a file (`Some(None)` where it could take none), for the
+    /// cache of renders.
+    fn stamp(&self, path: &std::ffi::OsStr) -> Option<Option<crate::cache::Stamp>> {
+        let i = self.files.get(path)?.1 as usize;
+        Some(match self.loaded.get(i) {
+            Some(f) => f.stamp,
+            None => self.unkept.get(i - self.loaded.len())?.stamp,
         })
-        .chain(
-            unkept
-                .iter()
-                .map(|u| (Cow::Borrowed(u.clean.as_os_str()), false)),
-        )
-        .collect();
-    move |p| files.get(p.as_os_str()).copied()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -307,15 +341,28 @@ impl Workspace {
             .partition_map(|f| f);
         progress.finish();
         drop(kustomize);
+        let mut renders_at = None;
         if let Some(cache) = cache {
             let parsed = loaded.iter().filter(|f| f.cached).count();
             timings.cache = Some((unread.into_inner() + parsed, files));
+            renders_at = Some(cache.renders_at());
             cache.save(cache_entries(&loaded, &unkept));
         }
         timings.record("load", t);
         let t = std::time::Instant::now();
         fs.share(kept_texts(&loaded));
-        let mut renders = overlay::render_all(&dirs, &fs, &relevance(&loaded, &unkept));
+        let known = Known::new(&loaded, &unkept);
+        let stamp = |p: &std::ffi::OsStr| known.stamp(p);
+        // A repository without kustomizations has no renders to keep.
+        let render_cache = renders_at
+            .filter(|_| !dirs.is_empty())
+            .map(|at| crate::cache::renders::RenderCache::open(at, &stamp));
+        let mut renders =
+            overlay::render_all(&dirs, &fs, &|p| known.relevant(p), render_cache.as_ref());
+        if let Some(c) = render_cache {
+            timings.renders = Some(c.renders());
+            c.save();
+        }
         renders.exclude(excluded);
         // What the file system learned, and the texts it shared, are not needed further.
         drop((fs, dirs));
@@ -355,7 +402,8 @@ impl Workspace {
         );
         let dirs = overlay::candidates(sources.iter().map(|s| s.path.as_path()), &fs);
         let loaded = Self::load_sources(sources, opts);
-        let renders = overlay::render_all(&dirs, &fs, &relevance(&loaded, &[]));
+        let known = Known::new(&loaded, &[]);
+        let renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None);
         Self::assemble(loaded, Vec::new(), opts, Some(renders), None)
     }
 

@@ -1,6 +1,6 @@
-//! What loading found, kept between runs: a run takes the files unchanged since the last
-//! one from the cache and reports what a run without it reports; a changed file, a damaged
-//! cache or `--no-cache` loads every file again.
+//! What loading and rendering found, kept between runs: a run takes the files and renders
+//! unchanged since the last one from the cache and reports what a run without it reports;
+//! a changed file, a damaged cache or `--no-cache` loads and renders again.
 
 #![cfg(unix)] // the cache is told unchanged files by their inode and change time.
 
@@ -32,11 +32,22 @@ fn lint(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
 
 /// What `--timings` says of the cache: the files it gave and the files there were.
 fn from_cache(o: &Output) -> (usize, usize) {
+    counted(o, "cache: ")
+}
+
+/// What `--timings` says of the cache of renders: the renders it gave and the renders
+/// there were.
+fn renders_from_cache(o: &Output) -> (usize, usize) {
+    counted(o, "renders: ")
+}
+
+/// The two counts of the line of `--timings` that starts with `label` ("N of M ...").
+fn counted(o: &Output, label: &str) -> (usize, usize) {
     let err = stderr(o);
     let line = err
         .lines()
-        .find_map(|l| l.trim_start().strip_prefix("cache: "))
-        .unwrap_or_else(|| panic!("no cache line in {err}"));
+        .find_map(|l| l.trim_start().strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label} line in {err}"));
     let words: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(words[1..3], ["of", words[2]], "{line}");
     (words[0].parse().unwrap(), words[2].parse().unwrap())
@@ -149,9 +160,10 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
         "{now:?}"
     );
 
-    // A damaged cache is no cache.
+    // A damaged cache is no cache. Without kustomizations, there is no cache of renders.
     let names = common::file_names(&cache);
     assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].starts_with("load-"), "{names:?}");
     let file = cache.join(&names[0]);
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
@@ -172,4 +184,104 @@ fn a_file_changed_just_before_a_run_is_loaded_again_by_the_next() {
     settle();
     assert_eq!(from_cache(&lint(&repo, &cache, &[])), (0, 1));
     assert_eq!(from_cache(&lint(&repo, &cache, &[])), (1, 1));
+}
+
+/// Copies the fixture directory `from` (below `fixtures/`) into `to`.
+fn copy_fixture(from: &str, to: &Scratch) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(from);
+    let mut todo = vec![root.clone()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
+                to.write(&rel, &std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn unchanged_renders_come_from_the_cache_and_a_change_to_any_file_they_asked_of_renders_again() {
+    let repo = Scratch::new("cache-overlays");
+    let cache = Scratch::new("cache-overlays-dir");
+    // Two overlays of one base; prod's JSON 6902 patch inverts the split.
+    copy_fixture("overlays/json6902-inverts", &repo);
+    settle();
+    let full = lint(&repo, &cache, &["--no-cache"]);
+    assert!(
+        found(&full)
+            .iter()
+            .any(|f| f.0 == "overlays/prod/weights.yaml" && f.2 == "inverted-split"),
+        "{:?}",
+        found(&full)
+    );
+    // The first run renders; the second keeps what it rendered; the third takes it.
+    let runs: Vec<Output> = (0..3).map(|_| lint(&repo, &cache, &[])).collect();
+    let counts: Vec<(usize, usize)> = runs.iter().map(renders_from_cache).collect();
+    assert_eq!(counts, [(0, 2), (0, 2), (2, 2)]);
+    for run in &runs {
+        assert_eq!(run.stdout, full.stdout);
+    }
+    let names = common::file_names(&cache);
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    // A file a render read changes, keeping its length: that render is made again, the
+    // other is taken.
+    let weights = std::fs::read_to_string(repo.join("overlays/prod/weights.yaml")).unwrap();
+    let swapped = weights
+        .replace("value: 95", "value: @")
+        .replace("value: 5", "value: 95")
+        .replace("value: @", "value: 5");
+    assert_eq!((swapped.len(), swapped != weights), (weights.len(), true));
+    repo.write("overlays/prod/weights.yaml", &swapped);
+    let fixed = lint(&repo, &cache, &[]);
+    assert_eq!(renders_from_cache(&fixed), (1, 2));
+    let now = lint(&repo, &cache, &["--no-cache"]);
+    assert_eq!(fixed.stdout, now.stdout);
+    assert!(
+        !found(&now).iter().any(|f| f.2 == "inverted-split"),
+        "{:?}",
+        found(&now)
+    );
+
+    // A file a render found missing appears: the render that asked is made again.
+    repo.write(
+        "overlays/staging/kustomization.yaml",
+        "namespace: shop\nresources: [../../base, extra.yaml]\n",
+    );
+    settle();
+    let missing = lint(&repo, &cache, &[]);
+    assert!(
+        found(&missing).iter().any(|f| f.2 == "overlay-build-error"),
+        "{:?}",
+        found(&missing)
+    );
+    let runs: Vec<Output> = (0..2).map(|_| lint(&repo, &cache, &[])).collect();
+    assert_eq!(renders_from_cache(&runs[1]), (2, 2));
+    assert_eq!(runs[1].stdout, missing.stdout);
+    repo.write("overlays/staging/extra.yaml", CONFIG_MAP);
+    let appeared = lint(&repo, &cache, &[]);
+    assert_eq!(renders_from_cache(&appeared), (1, 2));
+    assert_eq!(appeared.stdout, lint(&repo, &cache, &["--no-cache"]).stdout);
+    assert!(
+        !found(&appeared)
+            .iter()
+            .any(|f| f.2 == "overlay-build-error"),
+        "{:?}",
+        found(&appeared)
+    );
+
+    // A damaged cache of renders is none: everything is rendered again.
+    let renders = names.iter().find(|n| n.starts_with("render-")).unwrap();
+    let file = cache.join(renders);
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
+    let damaged = lint(&repo, &cache, &[]);
+    assert_eq!(renders_from_cache(&damaged), (0, 2));
+    assert_eq!(damaged.stdout, appeared.stdout);
 }

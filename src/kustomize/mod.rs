@@ -32,6 +32,9 @@ mod tests;
 pub(crate) trait Fs: Sync {
     /// The text of a regular file.
     fn read(&self, path: &Path) -> Result<Arc<str>, String>;
+    /// Told before a render uses a file's text, whether it reads it or has it already
+    /// (renders share what they parse): what the cache of renders records.
+    fn reads(&self, _path: &Path) {}
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
     /// Which of [`KUSTOMIZATION_NAMES`] `dir` holds, the first that it does.
@@ -322,6 +325,7 @@ impl ParsedText {
 
 impl Parsed {
     pub(crate) fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
+        fs.reads(path);
         // Parsed outside the lock; two threads may parse one file at once, and agree.
         crate::hash::memo(&self.files, path.as_os_str(), || {
             fs.read(path).and_then(|text| {

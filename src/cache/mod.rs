@@ -31,6 +31,8 @@ use crate::source::HelmSource;
 use crate::source::Span;
 use crate::yaml::{Node, Scalar, Style, Value};
 
+pub(crate) mod renders;
+
 /// Files changed this many seconds or less before the run are loaded again next time.
 const RACY_SECONDS: i64 = 2;
 
@@ -138,28 +140,12 @@ impl LoadCache {
     /// it reads), under `options` (what changes what loading finds). An absent or damaged
     /// cache is empty.
     pub(crate) fn open(dir: &Path, key: &[&OsStr], options: &str) -> Option<LoadCache> {
-        let start = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?
-            .as_secs() as i64;
-        let cwd = std::env::current_dir().ok()?;
-        // Named by a hash that is the same in every process (the hash maps' is seeded per
-        // process); each part is hashed with its length, so the parts stay apart.
-        let name = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut h = foldhash::fast::FixedState::default().build_hasher();
-            cwd.as_os_str().as_encoded_bytes().hash(&mut h);
-            for k in key {
-                k.as_encoded_bytes().hash(&mut h);
-            }
-            h.finish()
-        };
         let mut cache = LoadCache {
-            file: dir.join(format!("load-{name:016x}")),
+            file: dir.join(format!("load-{:016x}", name(key)?)),
             identity: identity(options),
             bytes: Vec::new(),
             entries: Vec::new(),
-            start,
+            start: now()?,
         };
         if let Some(bytes) = read(&cache.file) {
             if let Some(entries) = index(&bytes, &cache.identity) {
@@ -168,6 +154,21 @@ impl LoadCache {
             }
         }
         Some(cache)
+    }
+
+    /// Where the cache of the overlays' renders that goes with this one is (same
+    /// repository, working directory, build and options): see [`renders::RenderCache`].
+    pub(crate) fn renders_at(&self) -> renders::Place {
+        renders::Place {
+            file: self.file.with_file_name(
+                self.file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().replacen("load-", "render-", 1))
+                    .unwrap_or_default(),
+            ),
+            identity: self.identity.clone(),
+            start: self.start,
+        }
     }
 
     /// How many entries the last run left.
@@ -295,15 +296,35 @@ impl LoadCache {
         if n == self.entries.len() && same == n {
             return;
         }
-        let (file, identity) = (&self.file, &self.identity);
-        // Written beside, then moved over the old: a run that reads it meanwhile sees
-        // either whole.
-        let Some(dir) = file.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
+        write(
+            &self.file,
+            MAGIC,
+            &self.identity,
+            parts.iter().map(|p| p.0.as_slice()),
+        );
+    }
+}
+
+/// Writes a cache file: the magic, the identity and `parts`.
+fn write<'p>(file: &Path, magic: &[u8], identity: &[u8], parts: impl Iterator<Item = &'p [u8]>) {
+    if let Some(mut draft) = Draft::create(file, magic, identity) {
+        parts.for_each(|p| draft.put(p));
+        draft.finish();
+    }
+}
+
+/// A cache file being written: to a file beside it, then moved over the old, so that a
+/// run that reads it meanwhile sees either whole.
+struct Draft {
+    file: PathBuf,
+    tmp: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl Draft {
+    /// The draft of `file`, its header written; `None` when it cannot be created.
+    fn create(file: &Path, magic: &[u8], identity: &[u8]) -> Option<Draft> {
+        std::fs::create_dir_all(file.parent()?).ok()?;
         let tmp = temporary(
             file,
             SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -314,17 +335,69 @@ impl LoadCache {
         let created = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp);
-        let written = created.and_then(|mut f| {
-            f.write_all(MAGIC)?;
-            f.write_all(identity)?;
-            f.write_all(b"\n")?;
-            parts.iter().try_for_each(|p| f.write_all(&p.0))
-        });
-        if written.is_err() || std::fs::rename(&tmp, file).is_err() {
-            let _ = std::fs::remove_file(&tmp);
+            .open(&tmp)
+            .ok()?;
+        let mut draft = Draft {
+            file: file.to_path_buf(),
+            tmp,
+            out: Some(std::io::BufWriter::with_capacity(1 << 16, created)),
+        };
+        for part in [magic, identity, b"\n"] {
+            draft.put(part);
+        }
+        Some(draft)
+    }
+
+    /// Appends `bytes`; after a failed write nothing more is written, and the draft is
+    /// removed at the end.
+    fn put(&mut self, bytes: &[u8]) {
+        if let Some(out) = &mut self.out {
+            if out.write_all(bytes).is_err() {
+                self.out = None;
+            }
         }
     }
+
+    /// Moves the draft over the file, if all of it was written.
+    fn finish(mut self) {
+        let done = self.out.take().is_some_and(|mut out| out.flush().is_ok());
+        if !done || std::fs::rename(&self.tmp, &self.file).is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+impl Drop for Draft {
+    /// A draft never finished is removed.
+    fn drop(&mut self) {
+        if self.out.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// When the run began, in seconds since the epoch.
+fn now() -> Option<i64> {
+    Some(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs() as i64,
+    )
+}
+
+/// The name of the cache of a run from the working directory in the repository `key`: a
+/// hash that is the same in every process (the hash maps' is seeded per process); each
+/// part is hashed with its length, so the parts stay apart.
+fn name(key: &[&OsStr]) -> Option<u64> {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let cwd = std::env::current_dir().ok()?;
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    cwd.as_os_str().as_encoded_bytes().hash(&mut h);
+    for k in key {
+        k.as_encoded_bytes().hash(&mut h);
+    }
+    Some(h.finish())
 }
 
 /// Saves so far in this process: each writes a temporary file of its own (tests save from
@@ -617,8 +690,13 @@ impl<'a> Reader<'a> {
     }
 
     fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    /// Bytes with their length (u32) before them.
+    fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
-        std::str::from_utf8(self.take(n)?).ok()
+        self.take(n)
     }
 }
 

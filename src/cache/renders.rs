@@ -1,0 +1,726 @@
+//! What rendering the overlays found, kept between runs beside what loading found (see
+//! [`super`]): each kustomization's listing (what it includes) and each top-level
+//! kustomization's render, with every question the computation asked of the file system
+//! and the answer it got. The next run asks the questions again; when every answer is the
+//! same, the computation would find what it found, and that is decoded instead.
+//!
+//! A read is asked as the stamp of the file read (device, inode, size, times): the one
+//! loading took of the file, else a `stat`, always taken before the text is read, so that
+//! a file written after it has another stamp next time. A computation that read a file
+//! changed in the seconds before the run, or one whose stamp could not be taken, is not
+//! kept (see [`Stamp`]).
+
+use std::ffi::{OsStr, OsString};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::{decode, encode, put_str, Reader, Stamp};
+use crate::hash::HashMap;
+use crate::kustomize::{Dropped, Fs, Rendered, RenderedFile};
+use crate::overlay::Listing;
+use crate::source::Span;
+
+const MAGIC: &[u8] = b"canarylint render cache 1\n";
+
+/// What a file was when a computation read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seen {
+    File(Stamp),
+    Dir,
+    Missing,
+    /// Something else (a FIFO, a device), or a file whose stamp could not be taken: a
+    /// computation that read one is not kept.
+    Other,
+}
+
+/// A question a computation asked of the file system, with its answer.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Query {
+    Read(PathBuf, Option<[i64; 5]>, u8),
+    IsDir(PathBuf, bool),
+    IsFile(PathBuf, bool),
+    Kustomization(PathBuf, Option<u8>),
+}
+
+impl Query {
+    fn read(path: &Path, seen: Seen) -> Query {
+        let (stamp, tag) = match seen {
+            Seen::File(s) => (Some(s.0), 0),
+            Seen::Dir => (None, 1),
+            Seen::Missing => (None, 2),
+            Seen::Other => (None, 3),
+        };
+        Query::Read(path.to_path_buf(), stamp, tag)
+    }
+}
+
+/// What the last run kept, and what this run keeps.
+pub(crate) struct RenderCache<'a> {
+    file: PathBuf,
+    identity: Vec<u8>,
+    /// When the run began, in seconds since the epoch.
+    start: i64,
+    /// The cache file as read.
+    bytes: Vec<u8>,
+    /// Whether the last run left a cache (of this build and options), if an empty one:
+    /// only then is what this run finds kept. A run that is the first (a fresh clone, as
+    /// in CI) leaves only an empty cache, and costs no more than one without.
+    recording: bool,
+    /// Each entry by what it holds (0 a listing, 1 a render) and its directory's path: the
+    /// whole entry, and where its questions start.
+    entries: Entries,
+    /// The stamp loading took of a file, by clean path (`Some(None)` where it could take
+    /// none).
+    known: &'a (dyn Fn(&OsStr) -> Option<Option<Stamp>> + Sync),
+    /// What the file system said of the other files read.
+    asked: Mutex<HashMap<OsString, Seen>>,
+    /// The entries of the last run this one found true.
+    kept: Mutex<Vec<Range<usize>>>,
+    /// The cache file being written, with the entries this run made: written as they are
+    /// made, so that they are not all held at once. Created with the first.
+    made: Mutex<Option<Option<super::Draft>>>,
+    /// Of the renders, how many the cache gave, and how many there were.
+    renders: (AtomicUsize, AtomicUsize),
+}
+
+/// Where a cache of renders is, the build and options it holds for, and when the run
+/// began.
+pub(crate) struct Place {
+    pub(super) file: PathBuf,
+    pub(super) identity: Vec<u8>,
+    pub(super) start: i64,
+}
+
+impl<'a> RenderCache<'a> {
+    /// The cache at `place`, for a run that loaded files with the stamps in `known` (by
+    /// clean path); empty when absent or damaged.
+    pub(crate) fn open(
+        place: Place,
+        known: &'a (dyn Fn(&OsStr) -> Option<Option<Stamp>> + Sync),
+    ) -> Self {
+        let Place {
+            file,
+            identity,
+            start,
+        } = place;
+        let mut cache = RenderCache {
+            file,
+            identity,
+            start,
+            bytes: Vec::new(),
+            recording: false,
+            entries: HashMap::default(),
+            known,
+            asked: Mutex::default(),
+            kept: Mutex::default(),
+            made: Mutex::default(),
+            renders: Default::default(),
+        };
+        if let Some(bytes) = super::read(&cache.file) {
+            if let Some(entries) = index(&bytes, &cache.identity) {
+                cache.entries = entries;
+                cache.bytes = bytes;
+                cache.recording = true;
+            }
+        }
+        cache
+    }
+
+    /// What `dir`'s kustomization lists: as the last run found it, when the file system
+    /// answers its questions as then, else as `make` finds it with `fs`.
+    pub(crate) fn listing(
+        &self,
+        dir: &Path,
+        fs: &dyn Fs,
+        make: impl FnOnce(&dyn Fs) -> Listing,
+    ) -> Listing {
+        self.memo(0, dir, fs, |r, _| decode_listing(r), make, encode_listing)
+    }
+
+    /// The render of `dir`'s kustomization: as the last run found it, when the file system
+    /// answers its questions as then, else as `make` renders it with `fs`.
+    pub(crate) fn rendered(
+        &self,
+        dir: &Path,
+        fs: &dyn Fs,
+        make: impl FnOnce(&dyn Fs) -> Rendered,
+    ) -> Rendered {
+        self.renders.1.fetch_add(1, Ordering::Relaxed);
+        self.memo(
+            1,
+            dir,
+            fs,
+            |r, fs| {
+                let out = decode_rendered(r, fs);
+                if out.is_some() {
+                    self.renders.0.fetch_add(1, Ordering::Relaxed);
+                }
+                out
+            },
+            make,
+            encode_rendered,
+        )
+    }
+
+    fn memo<T>(
+        &self,
+        what: u8,
+        dir: &Path,
+        fs: &dyn Fs,
+        decode: impl FnOnce(&mut Reader<'_>, &dyn Fs) -> Option<T>,
+        make: impl FnOnce(&dyn Fs) -> T,
+        encode: impl FnOnce(&T, &mut Vec<u8>),
+    ) -> T {
+        let key = dir.as_os_str().as_encoded_bytes();
+        if let Some((range, body)) = self.entries.get(&(what, Box::from(key))) {
+            let mut r = Reader(&self.bytes[*body..range.end]);
+            if self.holds(&mut r, fs) {
+                if let Some(found) = decode(&mut r, fs).filter(|_| r.0.is_empty()) {
+                    lock(&self.kept).push(range.clone());
+                    return found;
+                }
+            }
+        }
+        if !self.recording {
+            return make(fs);
+        }
+        let recording = Recording {
+            fs,
+            cache: self,
+            log: Mutex::default(),
+        };
+        let found = make(&recording);
+        let mut log = recording
+            .log
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        log.sort_unstable();
+        log.dedup();
+        // Kept only when every file read has a stamp that a later write changes.
+        let sure = log.iter().all(|q| match q {
+            Query::Read(_, Some(s), _) => !Stamp(*s).racy(self.start),
+            Query::Read(_, None, tag) => *tag != 3,
+            _ => true,
+        });
+        if sure {
+            let mut out = Vec::new();
+            encode_entry(what, key, &log, &found, encode, &mut out);
+            let mut made = lock(&self.made);
+            let draft =
+                made.get_or_insert_with(|| super::Draft::create(&self.file, MAGIC, &self.identity));
+            if let Some(d) = draft {
+                d.put(&out);
+            }
+        }
+        found
+    }
+
+    /// Whether the file system answers the questions of an entry as it did.
+    fn holds(&self, r: &mut Reader<'_>, fs: &dyn Fs) -> bool {
+        let Some(n) = r.u32() else { return false };
+        for _ in 0..n {
+            let Some((tag, path)) = r.u8().zip(r.bytes().and_then(path_from)) else {
+                return false;
+            };
+            let same = match tag {
+                0 => {
+                    let Some(was) = read_seen(r) else {
+                        return false;
+                    };
+                    self.seen(path) == was
+                }
+                1 => r.u8().is_some_and(|b| fs.is_dir(path) == (b == 1)),
+                2 => r.u8().is_some_and(|b| fs.is_file(path) == (b == 1)),
+                3 => r
+                    .u8()
+                    .is_some_and(|k| fs.kustomization_name(path).map_or(u8::MAX, |i| i as u8) == k),
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// What a file read is now: the stamp loading took of it, else what the file system
+    /// says (once per file and run).
+    fn seen(&self, path: &Path) -> Seen {
+        if let Some(stamp) = (self.known)(path.as_os_str()) {
+            return stamp.map_or(Seen::Other, Seen::File);
+        }
+        crate::hash::memo(&self.asked, path.as_os_str(), || {
+            let disk = if path.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                path
+            };
+            match std::fs::metadata(disk) {
+                Ok(m) if m.is_file() => Stamp::of(&m).map_or(Seen::Other, Seen::File),
+                Ok(m) if m.is_dir() => Seen::Dir,
+                Ok(_) => Seen::Other,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Seen::Missing,
+                Err(_) => Seen::Other,
+            }
+        })
+    }
+
+    /// Of the renders, how many the cache gave, and how many there were.
+    pub(crate) fn renders(&self) -> (usize, usize) {
+        (
+            self.renders.0.load(Ordering::Relaxed),
+            self.renders.1.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Keeps this run's entries for the next, unless they are those the last run left.
+    pub(crate) fn save(self) {
+        let kept = self.kept.into_inner().unwrap_or_else(|e| e.into_inner());
+        let draft = match self.made.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(draft) => draft,
+            // Nothing new: written only when some entry of the last run is gone, or there
+            // was no cache.
+            None if self.recording && kept.len() == self.entries.len() => return,
+            None => super::Draft::create(&self.file, MAGIC, &self.identity),
+        };
+        if let Some(mut draft) = draft {
+            for r in kept {
+                draft.put(&self.bytes[r]);
+            }
+            draft.finish();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The file system of a computation the cache keeps: answers as `fs` does, and notes
+/// every question and answer.
+struct Recording<'c, 'a> {
+    fs: &'c dyn Fs,
+    cache: &'c RenderCache<'a>,
+    log: Mutex<Vec<Query>>,
+}
+
+impl Recording<'_, '_> {
+    fn note(&self, q: Query) {
+        lock(&self.log).push(q);
+    }
+}
+
+impl Fs for Recording<'_, '_> {
+    fn reads(&self, path: &Path) {
+        // Before the text is read: a write after this has another stamp.
+        self.note(Query::read(path, self.cache.seen(path)));
+    }
+
+    fn read(&self, path: &Path) -> Result<Arc<str>, String> {
+        self.reads(path);
+        self.fs.read(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        let b = self.fs.is_dir(path);
+        self.note(Query::IsDir(path.to_path_buf(), b));
+        b
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        let b = self.fs.is_file(path);
+        self.note(Query::IsFile(path.to_path_buf(), b));
+        b
+    }
+
+    fn kustomization_name(&self, dir: &Path) -> Option<usize> {
+        let k = self.fs.kustomization_name(dir);
+        self.note(Query::Kustomization(
+            dir.to_path_buf(),
+            k.and_then(|i| u8::try_from(i).ok()),
+        ));
+        k
+    }
+}
+
+/// A path as the cache keeps it.
+fn put_path(out: &mut Vec<u8>, p: &Path) {
+    put_bytes(out, p.as_os_str().as_encoded_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+/// A path [`put_path`] wrote. Only bytes of this platform's own paths are taken: on Unix
+/// any, elsewhere UTF-8.
+fn path_from(b: &[u8]) -> Option<&Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(Path::new(OsStr::from_bytes(b)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(b).ok().map(Path::new)
+    }
+}
+
+fn read_path(r: &mut Reader<'_>) -> Option<PathBuf> {
+    r.bytes().and_then(path_from).map(Path::to_path_buf)
+}
+
+fn read_seen(r: &mut Reader<'_>) -> Option<Seen> {
+    Some(match r.u8()? {
+        0 => {
+            let mut s = [0i64; 5];
+            for v in &mut s {
+                *v = r.u64()? as i64;
+            }
+            Seen::File(Stamp(s))
+        }
+        1 => Seen::Dir,
+        2 => Seen::Missing,
+        3 => Seen::Other,
+        _ => return None,
+    })
+}
+
+fn put_span(out: &mut Vec<u8>, s: Span) {
+    out.extend_from_slice(&s.start.to_le_bytes());
+    out.extend_from_slice(&s.end.to_le_bytes());
+}
+
+fn read_span(r: &mut Reader<'_>) -> Option<Span> {
+    Some(Span {
+        start: r.u32()?,
+        end: r.u32()?,
+    })
+}
+
+fn put_count(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+}
+
+/// `n` items `item` reads, the count first.
+fn read_list<T>(
+    r: &mut Reader<'_>,
+    mut item: impl FnMut(&mut Reader<'_>) -> Option<T>,
+) -> Option<Vec<T>> {
+    let n = r.u32()? as usize;
+    let mut out = Vec::with_capacity(n.min(r.0.len()));
+    for _ in 0..n {
+        out.push(item(r)?);
+    }
+    Some(out)
+}
+
+/// An entry: its length (u64, the rest of the entry), what it holds (u8), the directory's
+/// path, the questions (a count, u32, and each one's tag, path and answer), then what the
+/// computation found.
+fn encode_entry<T>(
+    what: u8,
+    dir: &[u8],
+    log: &[Query],
+    found: &T,
+    encode: impl FnOnce(&T, &mut Vec<u8>),
+    out: &mut Vec<u8>,
+) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    out.push(what);
+    put_bytes(out, dir);
+    put_count(out, log.len());
+    for q in log {
+        match q {
+            Query::Read(p, stamp, tag) => {
+                out.push(0);
+                put_path(out, p);
+                out.push(*tag);
+                for v in stamp.iter().flatten() {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            Query::IsDir(p, b) | Query::IsFile(p, b) => {
+                out.push(if matches!(q, Query::IsDir(..)) { 1 } else { 2 });
+                put_path(out, p);
+                out.push(u8::from(*b));
+            }
+            Query::Kustomization(p, k) => {
+                out.push(3);
+                put_path(out, p);
+                out.push(k.unwrap_or(u8::MAX));
+            }
+        }
+    }
+    encode(found, out);
+    let len = (out.len() - at - 8) as u64;
+    out[at..at + 8].copy_from_slice(&len.to_le_bytes());
+}
+
+/// Where each entry of a cache file is, by what it holds and its directory: the whole
+/// entry, and where its questions start.
+type Entries = HashMap<(u8, Box<[u8]>), (Range<usize>, usize)>;
+
+/// The entries of a cache file; `None` when the file is of another build or damaged.
+fn index(bytes: &[u8], identity: &[u8]) -> Option<Entries> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let rest = rest.strip_prefix(identity)?.strip_prefix(b"\n")?;
+    let mut at = bytes.len() - rest.len();
+    let mut entries = HashMap::default();
+    while at < bytes.len() {
+        let len = usize::try_from(Reader(bytes.get(at..)?).u64()?).ok()?;
+        let end = at.checked_add(8)?.checked_add(len)?;
+        let mut r = Reader(bytes.get(at + 8..end)?);
+        let what = r.u8()?;
+        let dir = r.bytes()?;
+        let body = end - r.0.len();
+        entries.insert((what, Box::from(dir)), (at..end, body));
+        at = end;
+    }
+    Some(entries)
+}
+
+fn encode_listing(l: &Listing, out: &mut Vec<u8>) {
+    for list in [&l.dirs, &l.files] {
+        put_count(out, list.len());
+        for p in list {
+            put_path(out, p);
+        }
+    }
+    out.push(u8::from(l.component));
+}
+
+fn decode_listing(r: &mut Reader<'_>) -> Option<Listing> {
+    Some(Listing {
+        dirs: read_list(r, read_path)?,
+        files: read_list(r, read_path)?,
+        component: r.u8()? == 1,
+    })
+}
+
+fn encode_rendered(x: &Rendered, out: &mut Vec<u8>) {
+    put_count(out, x.files.len());
+    for f in &x.files {
+        put_path(out, &f.path);
+        out.extend_from_slice(&f.base.to_le_bytes());
+        out.extend_from_slice(&f.len.to_le_bytes());
+        out.push(u8::from(!f.text.is_empty()));
+    }
+    put_count(out, x.resources.len());
+    for n in &x.resources {
+        encode(n, out);
+    }
+    for list in [&x.resource_files, &x.patch_files, &x.kustomizations] {
+        put_count(out, list.len());
+        for p in list {
+            put_path(out, p);
+        }
+    }
+    for list in [&x.unsupported, &x.errors] {
+        put_count(out, list.len());
+        for (m, s) in list {
+            put_str(out, m);
+            put_span(out, *s);
+        }
+    }
+    put_count(out, x.dropped.len());
+    for d in &x.dropped {
+        put_str(out, &d.list);
+        put_str(out, &d.entry);
+        put_span(out, d.base);
+        put_span(out, d.patch);
+        put_str(out, &d.resource);
+    }
+}
+
+/// A render [`encode_rendered`] wrote; the texts it kept are read again through `fs`, and
+/// must be as long as they were.
+fn decode_rendered(r: &mut Reader<'_>, fs: &dyn Fs) -> Option<Rendered> {
+    let files = read_list(r, |r| {
+        let path = read_path(r)?;
+        let (base, len) = (r.u32()?, r.u32()?);
+        let text = match r.u8()? {
+            0 => Arc::from(""),
+            1 => fs.read(&path).ok().filter(|t| t.len() == len as usize)?,
+            _ => return None,
+        };
+        Some(RenderedFile {
+            path,
+            base,
+            len,
+            text,
+        })
+    })?;
+    let resources = read_list(r, |r| decode(r, 0))?;
+    let resource_files = read_list(r, read_path)?;
+    let patch_files = read_list(r, read_path)?;
+    let kustomizations = read_list(r, read_path)?;
+    let message = |r: &mut Reader<'_>| Some((r.str()?.to_string(), read_span(r)?));
+    let unsupported = read_list(r, message)?;
+    let errors = read_list(r, message)?;
+    let dropped = read_list(r, |r| {
+        Some(Dropped {
+            list: r.str()?.to_string(),
+            entry: r.str()?.to_string(),
+            base: read_span(r)?,
+            patch: read_span(r)?,
+            resource: r.str()?.to_string(),
+        })
+    })?;
+    Some(Rendered {
+        files,
+        resources,
+        resource_files,
+        patch_files,
+        kustomizations,
+        unsupported,
+        errors,
+        dropped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::{render_with, MemFs, Parsed};
+    use std::collections::BTreeMap;
+
+    const BASE: &str = "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews}
+spec:
+  hosts: [reviews]
+  http:
+    - route:
+        - {destination: {host: reviews, subset: v1}, weight: 90}
+        - {destination: {host: reviews, subset: v2}, weight: 10}
+";
+
+    fn files() -> MemFs {
+        let mut m = BTreeMap::new();
+        m.insert(
+            PathBuf::from("base/kustomization.yaml"),
+            "resources: [vs.yaml]\n".into(),
+        );
+        m.insert(PathBuf::from("base/vs.yaml"), BASE.into());
+        m.insert(
+            PathBuf::from("prod/kustomization.yaml"),
+            "namespace: shop\nresources: [../base, missing.yaml]\npatches:\n  - {path: p.yaml, target: {kind: VirtualService}}\n".into(),
+        );
+        m.insert(
+            PathBuf::from("prod/p.yaml"),
+            "- {op: replace, path: /spec/http/0/route/0/weight, value: 5}\n".into(),
+        );
+        MemFs(m)
+    }
+
+    /// A stamp old enough not to be racy, numbered.
+    fn stamp(n: i64) -> Stamp {
+        Stamp([1, n, 3, 1_000_000_000, 1_000_000_000])
+    }
+
+    struct Dir(PathBuf);
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// One run's cache at `file`, the files having the stamps of `stamps`.
+    fn open<'a>(
+        file: &Path,
+        known: &'a (dyn Fn(&OsStr) -> Option<Option<Stamp>> + Sync),
+    ) -> RenderCache<'a> {
+        let place = Place {
+            file: file.to_path_buf(),
+            identity: b"test".to_vec(),
+            start: 1_000_000,
+        };
+        RenderCache::open(place, known)
+    }
+
+    /// Renders `prod` through `cache`, and says whether it was rendered (not taken).
+    fn render(cache: &RenderCache<'_>, fs: &MemFs) -> (Rendered, bool) {
+        let mut made = false;
+        let r = cache.rendered(Path::new("prod"), fs, |fs| {
+            made = true;
+            render_with(Path::new("prod"), fs, &Parsed::default())
+        });
+        (r, made)
+    }
+
+    #[test]
+    fn a_render_is_taken_while_every_answer_is_the_same_and_made_again_when_one_is_not() {
+        let dir =
+            Dir(std::env::temp_dir().join(format!("canarylint-renders-{}", std::process::id())));
+        let file = dir.0.join("render-test");
+        let fs = files();
+        let fresh = render_with(Path::new("prod"), &fs, &Parsed::default());
+        assert!(
+            !fresh.resources.is_empty() && !fresh.errors.is_empty(),
+            "{fresh:?}"
+        );
+        let p = Mutex::new(1);
+        let known = |path: &OsStr| {
+            let n = path.len() as i64 * 10 + *lock(&p);
+            fs.0.contains_key(Path::new(path)).then_some(Some(stamp(n)))
+        };
+        // The first run leaves an empty cache; the second keeps what it renders; the
+        // third takes it, as it was made.
+        let mut made = Vec::new();
+        for _ in 0..3 {
+            let cache = open(&file, &known);
+            let (r, m) = render(&cache, &fs);
+            assert_eq!(format!("{r:?}"), format!("{fresh:?}"));
+            made.push(m);
+            cache.save();
+        }
+        assert_eq!(made, [true, true, false]);
+
+        // Cut short anywhere, the cache gives nothing, and the render is made.
+        let bytes = std::fs::read(&file).unwrap();
+        for cut in (MAGIC.len()..bytes.len()).step_by(7) {
+            std::fs::write(&file, &bytes[..cut]).unwrap();
+            let cache = open(&file, &known);
+            assert!(render(&cache, &fs).1, "{cut}");
+        }
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(!render(&open(&file, &known), &fs).1);
+
+        // A file read has another stamp: made again.
+        *lock(&p) = 2;
+        assert!(render(&open(&file, &known), &fs).1);
+        *lock(&p) = 1;
+        // A file the render found missing appears: made again.
+        let mut more = files();
+        more.0
+            .insert(PathBuf::from("prod/missing.yaml"), "a: b\n".into());
+        let cache = open(&file, &known);
+        let (r, m) = render(&cache, &more);
+        assert!(m && r.errors != fresh.errors, "{r:?}");
+    }
+
+    #[test]
+    fn a_render_that_read_a_racy_or_unstamped_file_is_not_kept() {
+        let dir = Dir(std::env::temp_dir().join(format!("canarylint-racy-{}", std::process::id())));
+        let file = dir.0.join("render-test");
+        let fs = files();
+        for (what, known) in [
+            ("racy", Some(Stamp([1, 2, 3, 999_999 * 1_000_000_000, 0]))),
+            ("unstamped", None),
+        ] {
+            let known = |_: &OsStr| Some(known);
+            for _ in 0..3 {
+                let cache = open(&file, &known);
+                assert!(render(&cache, &fs).1, "{what}");
+                cache.save();
+            }
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+}
