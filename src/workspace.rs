@@ -244,6 +244,11 @@ impl<'a> Known<'a> {
         self.files.get(path.as_os_str()).map(|k| k.0)
     }
 
+    /// Whether the run loaded `path` as a regular file (it took its stamp).
+    fn regular(&self, path: &std::path::Path) -> bool {
+        self.stamp(path.as_os_str()).is_some_and(|s| s.is_some())
+    }
+
     /// The stamp loading took of a file (`Some(None)` where it could take none), for the
     /// cache of renders.
     fn stamp(&self, path: &std::ffi::OsStr) -> Option<Option<crate::cache::Stamp>> {
@@ -252,6 +257,31 @@ impl<'a> Known<'a> {
             Some(f) => f.stamp,
             None => self.unkept.get(i - self.loaded.len())?.stamp,
         })
+    }
+}
+
+/// The file system as the overlays phase sees it: a file the run loaded is a regular
+/// file, without asking the disk again.
+struct Loaded<'a> {
+    fs: &'a dyn crate::kustomize::Fs,
+    known: &'a Known<'a>,
+}
+
+impl crate::kustomize::Fs for Loaded<'_> {
+    fn read(&self, path: &std::path::Path) -> Result<std::sync::Arc<str>, String> {
+        self.fs.read(path)
+    }
+
+    fn is_dir(&self, path: &std::path::Path) -> bool {
+        !self.known.regular(path) && self.fs.is_dir(path)
+    }
+
+    fn is_file(&self, path: &std::path::Path) -> bool {
+        self.known.regular(path) || self.fs.is_file(path)
+    }
+
+    fn kustomization_name(&self, dir: &std::path::Path) -> Option<usize> {
+        self.fs.kustomization_name(dir)
     }
 }
 
@@ -357,8 +387,12 @@ impl Workspace {
         let render_cache = renders_at
             .filter(|_| !dirs.is_empty())
             .map(|at| crate::cache::renders::RenderCache::open(at, &stamp));
+        let seen = Loaded {
+            fs: &fs,
+            known: &known,
+        };
         let mut renders =
-            overlay::render_all(&dirs, &fs, &|p| known.relevant(p), render_cache.as_ref());
+            overlay::render_all(&dirs, &seen, &|p| known.relevant(p), render_cache.as_ref());
         if let Some(c) = render_cache {
             timings.renders = Some(c.renders());
             c.save();

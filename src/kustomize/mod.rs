@@ -116,6 +116,10 @@ impl CachedDisk {
                 return (seen.git == Some(true), seen.git == Some(false));
             }
         }
+        // A directory the walk listed is one.
+        if self.listed.get(on_disk(path)).is_some() {
+            return (true, false);
+        }
         crate::hash::memo(&self.kinds, path.as_os_str(), || {
             match std::fs::metadata(on_disk(path)) {
                 Ok(m) => (m.is_dir(), m.is_file()),
