@@ -380,13 +380,18 @@ impl Workspace {
         }
         timings.record("load", t);
         let t = std::time::Instant::now();
-        fs.share(kept_texts(&loaded));
-        let known = Known::new(&loaded, &unkept);
+        // A repository without kustomizations has no renders to keep. The cache of renders
+        // is read beside the tables of what was loaded.
+        let (renders_at, known) = rayon::join(
+            || renders_at.filter(|_| !dirs.is_empty()).map(|at| at.read()),
+            || {
+                fs.share(kept_texts(&loaded));
+                Known::new(&loaded, &unkept)
+            },
+        );
         let stamp = |p: &std::ffi::OsStr| known.stamp(p);
-        // A repository without kustomizations has no renders to keep.
-        let render_cache = renders_at
-            .filter(|_| !dirs.is_empty())
-            .map(|at| crate::cache::renders::RenderCache::open(at, &stamp));
+        let render_cache =
+            renders_at.map(|at| crate::cache::renders::RenderCache::open(at, &stamp));
         let seen = Loaded {
             fs: &fs,
             known: &known,

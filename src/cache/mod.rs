@@ -168,6 +168,7 @@ impl LoadCache {
             ),
             identity: self.identity.clone(),
             start: self.start,
+            found: None,
         }
     }
 

@@ -22,7 +22,7 @@ use crate::kustomize::{Dropped, Fs, Rendered, RenderedFile};
 use crate::overlay::Listing;
 use crate::source::Span;
 
-const MAGIC: &[u8] = b"canarylint render cache 1\n";
+const MAGIC: &[u8] = b"canarylint render cache 2\n";
 
 /// What a file was when a computation read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,11 +86,24 @@ pub(crate) struct RenderCache<'a> {
 }
 
 /// Where a cache of renders is, the build and options it holds for, and when the run
-/// began.
+/// began; once read, what it holds.
 pub(crate) struct Place {
     pub(super) file: PathBuf,
     pub(super) identity: Vec<u8>,
     pub(super) start: i64,
+    /// The cache file's bytes and entries, when it was read and is of this build.
+    pub(super) found: Option<Option<(Vec<u8>, Entries)>>,
+}
+
+impl Place {
+    /// Reads the cache file (beside other work: [`RenderCache::open`] reads it if not).
+    pub(crate) fn read(mut self) -> Place {
+        let found = super::read(&self.file)
+            .and_then(|bytes| Some((index(&bytes, &self.identity)?, bytes)))
+            .map(|(entries, bytes)| (bytes, entries));
+        self.found = Some(found);
+        self
+    }
 }
 
 impl<'a> RenderCache<'a> {
@@ -100,32 +113,26 @@ impl<'a> RenderCache<'a> {
         place: Place,
         known: &'a (dyn Fn(&OsStr) -> Option<Option<Stamp>> + Sync),
     ) -> Self {
-        let Place {
-            file,
-            identity,
-            start,
-        } = place;
-        let mut cache = RenderCache {
-            file,
-            identity,
-            start,
-            bytes: Vec::new(),
-            recording: false,
-            entries: HashMap::default(),
+        let place = match place.found {
+            Some(_) => place,
+            None => place.read(),
+        };
+        let found = place.found.flatten();
+        let recording = found.is_some();
+        let (bytes, entries) = found.unwrap_or_default();
+        RenderCache {
+            file: place.file,
+            identity: place.identity,
+            start: place.start,
+            recording,
+            bytes,
+            entries,
             known,
             asked: Mutex::default(),
             kept: Mutex::default(),
             made: Mutex::default(),
             renders: Default::default(),
-        };
-        if let Some(bytes) = super::read(&cache.file) {
-            if let Some(entries) = index(&bytes, &cache.identity) {
-                cache.entries = entries;
-                cache.bytes = bytes;
-                cache.recording = true;
-            }
         }
-        cache
     }
 
     /// What `dir`'s kustomization lists: as the last run found it, when the file system
@@ -219,9 +226,13 @@ impl<'a> RenderCache<'a> {
 
     /// Whether the file system answers the questions of an entry as it did.
     fn holds(&self, r: &mut Reader<'_>, fs: &dyn Fs) -> bool {
+        let Some(paths) = read_list(r, |r| r.bytes().and_then(path_from)) else {
+            return false;
+        };
         let Some(n) = r.u32() else { return false };
         for _ in 0..n {
-            let Some((tag, path)) = r.u8().zip(r.bytes().and_then(path_from)) else {
+            let path = r.u32().and_then(|i| paths.get(i as usize));
+            let Some((tag, &path)) = r.u8().zip(path) else {
                 return false;
             };
             let same = match tag {
@@ -406,9 +417,9 @@ fn put_count(out: &mut Vec<u8>, n: usize) {
 }
 
 /// `n` items `item` reads, the count first.
-fn read_list<T>(
-    r: &mut Reader<'_>,
-    mut item: impl FnMut(&mut Reader<'_>) -> Option<T>,
+fn read_list<'a, T>(
+    r: &mut Reader<'a>,
+    mut item: impl FnMut(&mut Reader<'a>) -> Option<T>,
 ) -> Option<Vec<T>> {
     let n = r.u32()? as usize;
     let mut out = Vec::with_capacity(n.min(r.0.len()));
@@ -419,8 +430,8 @@ fn read_list<T>(
 }
 
 /// An entry: its length (u64, the rest of the entry), what it holds (u8), the directory's
-/// path, the questions (a count, u32, and each one's tag, path and answer), then what the
-/// computation found.
+/// path, the paths asked of (a count, u32, and each path), the questions (a count, and
+/// each one's path number, u32, tag and answer), then what the computation found.
 fn encode_entry<T>(
     what: u8,
     dir: &[u8],
@@ -433,25 +444,43 @@ fn encode_entry<T>(
     out.extend_from_slice(&[0; 8]);
     out.push(what);
     put_bytes(out, dir);
-    put_count(out, log.len());
+    // The paths asked of, each once (a render asks of most whether it is a directory, a
+    // file, and reads it), then the questions by the path's number.
+    let mut numbers: HashMap<&Path, u32> = HashMap::default();
+    let mut paths: Vec<&Path> = Vec::new();
+    let mut asked: Vec<(u32, &Query)> = Vec::with_capacity(log.len());
     for q in log {
+        let (Query::Read(p, ..)
+        | Query::IsDir(p, _)
+        | Query::IsFile(p, _)
+        | Query::Kustomization(p, _)) = q;
+        let n = *numbers.entry(p.as_path()).or_insert_with(|| {
+            paths.push(p.as_path());
+            paths.len() as u32 - 1
+        });
+        asked.push((n, q));
+    }
+    put_count(out, paths.len());
+    for p in paths {
+        put_path(out, p);
+    }
+    put_count(out, asked.len());
+    for (n, q) in asked {
+        out.extend_from_slice(&n.to_le_bytes());
         match q {
-            Query::Read(p, stamp, tag) => {
+            Query::Read(_, stamp, tag) => {
                 out.push(0);
-                put_path(out, p);
                 out.push(*tag);
                 for v in stamp.iter().flatten() {
                     out.extend_from_slice(&v.to_le_bytes());
                 }
             }
-            Query::IsDir(p, b) | Query::IsFile(p, b) => {
+            Query::IsDir(_, b) | Query::IsFile(_, b) => {
                 out.push(if matches!(q, Query::IsDir(..)) { 1 } else { 2 });
-                put_path(out, p);
                 out.push(u8::from(*b));
             }
-            Query::Kustomization(p, k) => {
+            Query::Kustomization(_, k) => {
                 out.push(3);
-                put_path(out, p);
                 out.push(k.unwrap_or(u8::MAX));
             }
         }
@@ -640,6 +669,7 @@ spec:
             file: file.to_path_buf(),
             identity: b"test".to_vec(),
             start: 1_000_000,
+            found: None,
         };
         RenderCache::open(place, known)
     }
