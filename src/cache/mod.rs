@@ -41,7 +41,7 @@ const MAGIC: &[u8] = b"canarylint load cache 6\n";
 /// What the file system says of a file, compared to tell it unchanged: device, inode,
 /// size, and the modification and change times in nanoseconds since the epoch. Kept
 /// with every file loaded, so kept small.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Stamp([i64; 5]);
 
 impl Stamp {

@@ -25,7 +25,7 @@ use crate::source::Span;
 const MAGIC: &[u8] = b"canarylint render cache 2\n";
 
 /// What a file was when a computation read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Seen {
     File(Stamp),
     Dir,
@@ -38,22 +38,10 @@ enum Seen {
 /// A question a computation asked of the file system, with its answer.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Query {
-    Read(PathBuf, Option<[i64; 5]>, u8),
+    Read(PathBuf, Seen),
     IsDir(PathBuf, bool),
     IsFile(PathBuf, bool),
     Kustomization(PathBuf, Option<u8>),
-}
-
-impl Query {
-    fn read(path: &Path, seen: Seen) -> Query {
-        let (stamp, tag) = match seen {
-            Seen::File(s) => (Some(s.0), 0),
-            Seen::Dir => (None, 1),
-            Seen::Missing => (None, 2),
-            Seen::Other => (None, 3),
-        };
-        Query::Read(path.to_path_buf(), stamp, tag)
-    }
 }
 
 /// What the last run kept, and what this run keeps.
@@ -207,8 +195,8 @@ impl<'a> RenderCache<'a> {
         log.dedup();
         // Kept only when every file read has a stamp that a later write changes.
         let sure = log.iter().all(|q| match q {
-            Query::Read(_, Some(s), _) => !Stamp(*s).racy(self.start),
-            Query::Read(_, None, tag) => *tag != 3,
+            Query::Read(_, Seen::File(s)) => !s.racy(self.start),
+            Query::Read(_, seen) => *seen != Seen::Other,
             _ => true,
         });
         if sure {
@@ -326,7 +314,7 @@ impl Recording<'_, '_> {
 impl Fs for Recording<'_, '_> {
     fn reads(&self, path: &Path) {
         // Before the text is read: a write after this has another stamp.
-        self.note(Query::read(path, self.cache.seen(path)));
+        self.note(Query::Read(path.to_path_buf(), self.cache.seen(path)));
     }
 
     fn read(&self, path: &Path) -> Result<Arc<str>, String> {
@@ -468,11 +456,18 @@ fn encode_entry<T>(
     for (n, q) in asked {
         out.extend_from_slice(&n.to_le_bytes());
         match q {
-            Query::Read(_, stamp, tag) => {
+            Query::Read(_, seen) => {
                 out.push(0);
-                out.push(*tag);
-                for v in stamp.iter().flatten() {
-                    out.extend_from_slice(&v.to_le_bytes());
+                match seen {
+                    Seen::File(stamp) => {
+                        out.push(0);
+                        for v in stamp.0 {
+                            out.extend_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                    Seen::Dir => out.push(1),
+                    Seen::Missing => out.push(2),
+                    Seen::Other => out.push(3),
                 }
             }
             Query::IsDir(_, b) | Query::IsFile(_, b) => {
