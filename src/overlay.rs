@@ -155,6 +155,7 @@ fn listing(dir: &Path, fs: &dyn Fs, parsed: &kustomize::Parsed) -> Listing {
 /// Renders the kustomizations in `dirs` that no other of them includes, and that hold a
 /// resource of a kind the linter reads (`relevant` tells for the files the run loaded; a
 /// file it did not load may hold one).
+///
 /// With `cache`, what the last run found is taken where the file system answers as then.
 pub(crate) fn render_all(
     dirs: &[PathBuf],

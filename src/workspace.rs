@@ -262,12 +262,12 @@ impl<'a> Known<'a> {
 
 /// The file system as the overlays phase sees it: a file the run loaded is a regular
 /// file, without asking the disk again.
-struct Loaded<'a> {
+struct LoadedFs<'a> {
     fs: &'a dyn crate::kustomize::Fs,
     known: &'a Known<'a>,
 }
 
-impl crate::kustomize::Fs for Loaded<'_> {
+impl crate::kustomize::Fs for LoadedFs<'_> {
     fn read(&self, path: &std::path::Path) -> Result<std::sync::Arc<str>, String> {
         self.fs.read(path)
     }
@@ -392,7 +392,7 @@ impl Workspace {
         let stamp = |p: &std::ffi::OsStr| known.stamp(p);
         let render_cache =
             renders_at.map(|at| crate::cache::renders::RenderCache::open(at, &stamp));
-        let seen = Loaded {
+        let seen = LoadedFs {
             fs: &fs,
             known: &known,
         };
