@@ -95,11 +95,13 @@ impl<'b> Linter<'b> {
         let restricted = plan.targets.iter().any(|t| !t.reported);
         // One cache per repository and working directory: a pre-commit run, whatever files
         // it is given, reads the files a run of the whole repository read.
-        let cache = self.settings.workspace.cache.as_deref().and_then(|dir| {
-            let key: Vec<&std::ffi::OsStr> = plan.root.iter().map(|r| r.as_os_str()).collect();
+        let root = plan.root.clone();
+        let cache = || {
+            let dir = self.settings.workspace.cache.as_deref()?;
+            let key: Vec<&std::ffi::OsStr> = root.iter().map(|r| r.as_os_str()).collect();
             let options = format!("{:?}", self.settings.workspace.load);
             crate::cache::LoadCache::open(dir, &key, &options)
-        });
+        };
         let mut workspace = Workspace::load_timed(
             std::mem::take(&mut plan.targets),
             std::mem::take(&mut plan.listed),

@@ -322,32 +322,39 @@ impl Workspace {
             opts,
             None,
             &|_| false,
-            None,
+            || None,
             &mut Timings::default(),
         )
     }
 
-    /// Loads and indexes, recording the two phases.
+    /// Loads and indexes, recording the two phases. `cache` opens the cache of what
+    /// loading found, if the run keeps one.
     pub(crate) fn load_timed(
         targets: Vec<Target>,
         listed: crate::walk::Listed,
         opts: &WorkspaceOptions,
         root: Option<&std::path::Path>,
         excluded: &dyn Fn(&std::path::Path) -> bool,
-        cache: Option<LoadCache>,
+        cache: impl FnOnce() -> Option<LoadCache> + Send,
         timings: &mut Timings,
     ) -> Workspace {
         // The kustomizations to render, found first so that loading can take the targets
-        // (their paths move to the files); counted with the overlays.
+        // (their paths move to the files); counted with the overlays. The cache is read
+        // meanwhile.
         let t = std::time::Instant::now();
         let listed = std::sync::Arc::new(listed);
         let mut fs = crate::kustomize::CachedDisk::knowing(std::sync::Arc::clone(&listed));
-        let dirs = overlay::candidates(
-            targets
-                .iter()
-                .filter(|t| t.skip.is_none())
-                .map(|t| t.path.as_path()),
-            &fs,
+        let (dirs, cache) = rayon::join(
+            || {
+                overlay::candidates(
+                    targets
+                        .iter()
+                        .filter(|t| t.skip.is_none())
+                        .map(|t| t.path.as_path()),
+                    &fs,
+                )
+            },
+            cache,
         );
         let found = t.elapsed();
         let t = std::time::Instant::now();
