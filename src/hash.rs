@@ -18,15 +18,16 @@ where
     Q::Owned: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
     V: Clone,
 {
-    let lock = || {
-        cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some(v) = lock().get(key).cloned() {
+    if let Some(v) = lock(cache).get(key).cloned() {
         return v;
     }
     let v = f();
-    lock().insert(key.to_owned(), v.clone());
+    lock(cache).insert(key.to_owned(), v.clone());
     v
+}
+
+/// A lock whose holder cannot have left what it guards half-changed (a panic elsewhere
+/// leaves it usable).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

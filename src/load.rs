@@ -1,9 +1,9 @@
 //! Load: read a file, split it into documents, and parse only the documents the rules need
 //! into span-aware nodes. Nothing here fails: problems become diagnostics.
 
-use crate::hash::HashMap;
+use crate::hash::{lock, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
@@ -1192,11 +1192,6 @@ pub(crate) struct KustomizeNamespaces {
     canonical: crate::canonical::Canonical,
     /// What the walk saw of the directories it listed.
     walked: std::sync::Arc<crate::walk::Listed>,
-}
-
-/// A lock whose holder cannot have left its map half-changed.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl KustomizeNamespaces {

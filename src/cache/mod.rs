@@ -589,8 +589,13 @@ fn encode(n: &Node, out: &mut Vec<u8>) {
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
+    put_bytes(out, s.as_bytes());
+}
+
+/// Bytes with their length (u32) before them, as [`Reader::bytes`] reads them.
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
 }
 
 /// A tree [`encode`] wrote; `None` for bytes it did not write. The depth is bounded as

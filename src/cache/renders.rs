@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{decode, encode, put_str, Reader, Stamp};
-use crate::hash::HashMap;
+use super::{decode, encode, put_bytes, put_str, Reader, Stamp};
+use crate::hash::{lock, HashMap};
 use crate::kustomize::{Dropped, Fs, Rendered, RenderedFile};
 use crate::overlay::Listing;
 use crate::source::Span;
@@ -251,12 +251,7 @@ impl<'a> RenderCache<'a> {
             return stamp.map_or(Seen::Other, Seen::File);
         }
         crate::hash::memo(&self.asked, path.as_os_str(), || {
-            let disk = if path.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                path
-            };
-            match std::fs::metadata(disk) {
+            match std::fs::metadata(crate::kustomize::on_disk(path)) {
                 Ok(m) if m.is_file() => Stamp::of(&m).map_or(Seen::Other, Seen::File),
                 Ok(m) if m.is_dir() => Seen::Dir,
                 Ok(_) => Seen::Other,
@@ -291,10 +286,6 @@ impl<'a> RenderCache<'a> {
             draft.finish();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The file system of a computation the cache keeps: answers as `fs` does, and notes
@@ -347,11 +338,6 @@ impl Fs for Recording<'_, '_> {
 /// A path as the cache keeps it.
 fn put_path(out: &mut Vec<u8>, p: &Path) {
     put_bytes(out, p.as_os_str().as_encoded_bytes());
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
-    out.extend_from_slice(b);
 }
 
 /// A path [`put_path`] wrote. Only bytes of this platform's own paths are taken: on Unix

@@ -48,7 +48,8 @@ pub(crate) trait Fs: Sync {
 /// The real file system.
 pub(crate) struct Disk;
 
-fn on_disk(path: &Path) -> &Path {
+/// A path as the disk is asked it: the empty path is the working directory.
+pub(crate) fn on_disk(path: &Path) -> &Path {
     if path.as_os_str().is_empty() {
         Path::new(".")
     } else {
