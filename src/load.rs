@@ -62,6 +62,8 @@ pub(crate) struct Unkept {
     /// What the file system said of the file as it was read, to tell next time whether it
     /// changed (see [`crate::cache`]).
     pub(crate) stamp: Option<crate::cache::Stamp>,
+    /// Whether the cache had it so, unchanged and without anything to keep.
+    pub(crate) cached: bool,
 }
 
 impl LoadedFile {
@@ -83,6 +85,7 @@ impl LoadedFile {
             documents: self.documents,
             reported: self.source.reported,
             stamp: self.stamp,
+            cached: false,
         })
     }
 

@@ -146,6 +146,7 @@ fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
         documents: found.documents,
         reported: t.reported,
         stamp: Some(found.stamp),
+        cached: true,
     })
 }
 
@@ -156,9 +157,8 @@ fn cache_entries<'a>(
     unkept: &'a [load::Unkept],
 ) -> impl rayon::iter::ParallelIterator<Item = crate::cache::Entry<'a>> {
     let kept = loaded.par_iter().filter_map(|f| {
-        let plain = f.diagnostics.iter().all(crate::cache::holds);
         Some(crate::cache::Entry {
-            stamp: f.stamp.filter(|_| plain)?,
+            stamp: entry_stamp(f)?,
             clean: load::clean_key(&f.source.path),
             documents: f.documents,
             roots: &f.resources,
@@ -179,6 +179,28 @@ fn cache_entries<'a>(
         })
     });
     kept.chain(unkept)
+}
+
+/// The stamp a loaded file's entry in the cache has, if it has one: findings the cache
+/// cannot hold make the file be loaded again next time.
+fn entry_stamp(f: &load::LoadedFile) -> Option<crate::cache::Stamp> {
+    f.stamp
+        .filter(|_| f.diagnostics.iter().all(crate::cache::holds))
+}
+
+/// How many entries [`cache_entries`] gives, if every one is one the cache had (the file
+/// unchanged, and as much kept of it).
+fn unchanged_entries(loaded: &[load::LoadedFile], unkept: &[load::Unkept]) -> Option<usize> {
+    let kept = loaded.iter().filter(|f| entry_stamp(f).is_some());
+    let unkept = unkept.iter().filter(|u| u.stamp.is_some());
+    let mut n = 0;
+    for same in kept.map(|f| f.cached).chain(unkept.map(|u| u.cached)) {
+        if !same {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
 }
 
 /// The whole texts the loader kept, by clean path, for the renders to read rather than
@@ -383,7 +405,10 @@ impl Workspace {
             let parsed = loaded.iter().filter(|f| f.cached).count();
             timings.cache = Some((unread.into_inner() + parsed, files));
             renders_at = Some(cache.renders_at());
-            cache.save(cache_entries(&loaded, &unkept));
+            // A run that found every file as the cache had it leaves the cache as it is.
+            if unchanged_entries(&loaded, &unkept).is_none_or(|n| !cache.holds_just(n)) {
+                cache.save(cache_entries(&loaded, &unkept));
+            }
         }
         timings.record("load", t);
         let t = std::time::Instant::now();

@@ -140,6 +140,18 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
         assert_eq!(found(run), expected);
         assert_eq!(run.stdout, full.stdout);
     }
+    // A run that takes every file from the cache leaves the file as it is; one that loads
+    // a file again replaces it.
+    let written = || {
+        use std::os::unix::fs::MetadataExt;
+        let names = common::file_names(&cache);
+        let m = std::fs::metadata(cache.join(&names[0])).unwrap();
+        (m.ino(), m.mtime(), m.mtime_nsec())
+    };
+    let before = written();
+    let again = lint(&repo, &cache, &[]);
+    assert_eq!(from_cache(&again), (5, 5));
+    assert_eq!(written(), before, "an unchanged run wrote the cache again");
 
     // Changed files are loaded again: the finding moves with the broken VirtualService.
     repo.write(
@@ -149,6 +161,11 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     repo.write("cm.yaml", &common::vs_weight_40("ratings", "ratings", None));
     let changed = lint(&repo, &cache, &[]);
     assert_eq!(from_cache(&changed), (3, 5));
+    assert_ne!(
+        written(),
+        before,
+        "a run that loaded files again kept the old cache"
+    );
     let now = found(&lint(&repo, &cache, &["--no-cache"]));
     assert_eq!(found(&changed), now);
     assert!(

@@ -266,6 +266,12 @@ impl LoadCache {
         })
     }
 
+    /// Whether the last run left `n` entries: when this run's `n` entries are each one it
+    /// left, unchanged, they are all it left.
+    pub(crate) fn holds_just(&self, n: usize) -> bool {
+        self.entries.len() == n
+    }
+
     /// Keeps this run's entries for the next, unless they are those it found. Entries of
     /// files changed just before the run are left out (see the module's note).
     pub(crate) fn save<'a>(self, entries: impl ParallelIterator<Item = Entry<'a>>) {
