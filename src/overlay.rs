@@ -59,6 +59,9 @@ pub(crate) struct Renders {
     findings: Vec<Finding>,
     /// The files renders read that the run excludes (`--exclude`): never reported on.
     excluded: HashSet<OsString>,
+    /// Whether the run reports on the findings of each render in `ok`, then of each of
+    /// `findings`: when it reports on a file the render read (see [`Renders::mark`]).
+    reported: Vec<bool>,
 }
 
 /// The kustomization directories a run reads: those of its files, and those above them up
@@ -226,6 +229,7 @@ pub(crate) fn render_all(
         consumed: HashSet::default(),
         findings: Vec::new(),
         excluded: HashSet::default(),
+        reported: Vec::new(),
     };
     for (dir, r) in renders {
         if included.contains(load::lexically_clean(&dir).as_os_str()) {
@@ -386,19 +390,12 @@ pub(crate) struct FileTable<'a> {
     root: Option<PathBuf>,
     /// The files only renders read.
     added: HashSet<FileId>,
-    reported: HashSet<OsString>,
     excluded: HashSet<OsString>,
     canonical: crate::canonical::Canonical,
 }
 
 impl<'a> FileTable<'a> {
-    /// `reported`: the clean paths of the files the run reports on, whether it kept them or
-    /// not.
-    pub(crate) fn new(
-        files: &'a mut Vec<SourceFile>,
-        root: Option<PathBuf>,
-        reported: HashSet<OsString>,
-    ) -> Self {
+    pub(crate) fn new(files: &'a mut Vec<SourceFile>, root: Option<PathBuf>) -> Self {
         let by_path = files
             .iter()
             .enumerate()
@@ -409,22 +406,9 @@ impl<'a> FileTable<'a> {
             by_path,
             root,
             added: HashSet::default(),
-            reported,
             excluded: HashSet::default(),
             canonical: Default::default(),
         }
-    }
-
-    /// Whether the run reports on a file it read (one of a pre-commit list, say).
-    fn reports(&self, path: &Path) -> bool {
-        self.reported
-            .contains(load::lexically_clean(path).as_os_str())
-    }
-
-    /// Whether the run reports on the findings of a render that read `files`: when it
-    /// reports on one of them, the files only the render read are reported too.
-    fn reports_any<'p>(&self, mut files: impl Iterator<Item = &'p Path>) -> bool {
-        files.any(|p| self.reports(p))
     }
 
     /// The id of the file at `path`, added with `text` when the run has not kept it (and
@@ -459,8 +443,22 @@ impl<'a> FileTable<'a> {
 }
 
 impl Renders {
-    /// Marks the files renders read that `excluded` says the run excludes.
-    pub(crate) fn exclude(&mut self, excluded: impl Fn(&Path) -> bool) {
+    /// Marks the files renders read that `excluded` says the run excludes, and the renders
+    /// whose findings the run reports on: those that read a file `reported` says it
+    /// reports on (by clean path; one of a pre-commit list, say). The files only such a
+    /// render read are reported too.
+    pub(crate) fn mark(
+        &mut self,
+        excluded: impl Fn(&Path) -> bool,
+        reported: impl Fn(&OsStr) -> bool,
+    ) {
+        let reports = |p: &Path| reported(&load::clean_key(p));
+        let renders = self
+            .ok
+            .iter()
+            .map(|(_, r)| r.files.iter().any(|f| reports(&f.path)));
+        let findings = self.findings.iter().map(|f| f.2.iter().any(|p| reports(p)));
+        self.reported = renders.chain(findings).collect();
         let read = self
             .ok
             .iter()
@@ -483,8 +481,11 @@ impl Renders {
     ) -> (Vec<Overlay>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         table.excluded = self.excluded;
-        for (path, text, read, mut d) in self.findings {
-            let reported = table.reports_any(read.iter().map(PathBuf::as_path));
+        let (renders, findings) = self
+            .reported
+            .split_at(self.ok.len().min(self.reported.len()));
+        for (i, (path, text, _, mut d)) in self.findings.into_iter().enumerate() {
+            let reported = findings.get(i).copied().unwrap_or(false);
             d.file = table.id(&path, &text, reported);
             diags.push(d);
         }
@@ -508,8 +509,9 @@ impl Renders {
         let numbered: Vec<(PathBuf, Rendered, Vec<FileId>)> = self
             .ok
             .into_iter()
-            .map(|(dir, r)| {
-                let reported = table.reports_any(r.files.iter().map(|f| f.path.as_path()));
+            .enumerate()
+            .map(|(i, (dir, r))| {
+                let reported = renders.get(i).copied().unwrap_or(false);
                 let ids: Vec<FileId> = r
                     .files
                     .iter()

@@ -266,6 +266,19 @@ impl<'a> Known<'a> {
         self.files.get(path.as_os_str()).map(|k| k.0)
     }
 
+    /// Whether the run reports on the file at `path` (clean), one it found.
+    fn reported(&self, path: &std::ffi::OsStr) -> bool {
+        self.files
+            .get(path)
+            .is_some_and(|&(_, i)| match self.loaded.get(i as usize) {
+                Some(f) => f.source.reported,
+                None => self
+                    .unkept
+                    .get(i as usize - self.loaded.len())
+                    .is_some_and(|u| u.reported),
+            })
+    }
+
     /// Whether the run loaded `path` as a regular file (it took its stamp).
     fn regular(&self, path: &std::path::Path) -> bool {
         self.stamp(path.as_os_str()).is_some_and(|s| s.is_some())
@@ -434,7 +447,7 @@ impl Workspace {
             timings.renders = Some(c.renders());
             c.save();
         }
-        renders.exclude(excluded);
+        renders.mark(excluded, |p| known.reported(p));
         // What the file system learned, and the texts it shared, are not needed further.
         drop((fs, dirs));
         release_freed_memory();
@@ -474,7 +487,8 @@ impl Workspace {
         let dirs = overlay::candidates(sources.iter().map(|s| s.path.as_path()), &fs);
         let loaded = Self::load_sources(sources, opts);
         let known = Known::new(&loaded, &[]);
-        let renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None);
+        let mut renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None);
+        renders.mark(|_| false, |p| known.reported(p));
         Self::assemble(loaded, Vec::new(), opts, Some(renders), None)
     }
 
@@ -520,15 +534,6 @@ impl Workspace {
         };
         let mut files = Vec::new();
         let mut resources: Vec<Resource> = Vec::new();
-        let reported: crate::hash::HashSet<std::ffi::OsString> = match renders {
-            Some(_) => loaded
-                .iter()
-                .filter(|f| f.source.reported)
-                .map(|f| load::lexically_clean(&f.source.path).into_os_string())
-                .chain(unkept.into_iter().filter(|u| u.reported).map(|u| u.clean))
-                .collect(),
-            None => Default::default(),
-        };
         let mut diags = Vec::new();
         let mut builds: Vec<Option<std::path::PathBuf>> = Vec::new();
         let mut crds = Vec::new();
@@ -560,10 +565,9 @@ impl Workspace {
                 continue;
             }
             let id = files.len() as u32;
-            let rendered = renders.as_ref().is_some_and(|r| {
-                r.consumed
-                    .contains(load::lexically_clean(&lf.source.path).as_os_str())
-            });
+            let rendered = renders
+                .as_ref()
+                .is_some_and(|r| r.consumed.contains(&*load::clean_key(&lf.source.path)));
             for raw in lf.resources.into_iter().filter(|_| !rendered) {
                 let mut r = raw.resource;
                 r.file = id;
@@ -584,11 +588,8 @@ impl Workspace {
         }
         let (overlays, found) = match renders {
             Some(r) => {
-                let mut table = overlay::FileTable::new(
-                    &mut files,
-                    root.map(std::path::Path::to_path_buf),
-                    reported,
-                );
+                let mut table =
+                    overlay::FileTable::new(&mut files, root.map(std::path::Path::to_path_buf));
                 let out = r.into_overlays(
                     &mut table,
                     &opts.root_namespace,
