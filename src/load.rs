@@ -1337,26 +1337,22 @@ pub(crate) fn is_clean(path: &Path) -> bool {
     }
     let bytes = path.as_os_str().as_encoded_bytes();
     let body = bytes.strip_prefix(b"/").unwrap_or(bytes);
-    // No empty name: no `/` first or last, and no two together. Searched for, not split
-    // byte by byte: every path of a run is asked about, several times.
-    if body.first().is_none_or(|&b| b == b'/') || body.last() == Some(&b'/') {
-        return false;
-    }
-    let mut slashes = memchr::memchr_iter(b'/', body);
-    let mut before = slashes.next();
-    for at in slashes {
-        if before == Some(at - 1) {
-            return false;
+    // One pass over the bytes, each compared with the one before (a separator before the
+    // first): every path of a run is asked about, several times.
+    let mut before = b'/';
+    for (at, &b) in body.iter().enumerate() {
+        if before == b'/' {
+            // A name starts: it is not empty, `.` or `..`.
+            let ends = |i: usize| body.get(i).is_none_or(|&c| c == b'/');
+            if b == b'/' || (b == b'.' && (ends(at + 1) || (body[at + 1] == b'.' && ends(at + 2))))
+            {
+                return false;
+            }
         }
-        before = Some(at);
+        before = b;
     }
-    // No `.` or `..` name: a dot that starts a name, with the name's end after it or
-    // after a second dot.
-    memchr::memchr_iter(b'.', body).all(|at| {
-        let starts_name = at == 0 || body[at - 1] == b'/';
-        let ends = |i: usize| body.get(i).is_none_or(|&b| b == b'/');
-        !(starts_name && (ends(at + 1) || (body.get(at + 1) == Some(&b'.') && ends(at + 2))))
-    })
+    // Not empty, and no separator last.
+    before != b'/'
 }
 
 /// The entries that the kustomization of `dir` lists under `resources`, as paths written
