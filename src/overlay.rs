@@ -72,7 +72,11 @@ pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs)
     let mut found = Vec::new();
     let mut last = OsString::new();
     for file in files {
-        let mut dir = parent_dir(&load::lexically_clean(file));
+        let clean = load::clean_key(file);
+        let dir = match Path::new(&clean).parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
         // Files come directory by directory: the one before in the same directory has
         // asked everything this one would.
         if dir.as_os_str() == last {
@@ -80,22 +84,24 @@ pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs)
         }
         last.clear();
         last.push(dir.as_os_str());
+        let mut dir = dir.to_path_buf();
         loop {
             if !seen.insert(dir.as_os_str().to_owned()) {
                 break;
             }
-            if kustomize::kustomization_file(fs, &dir).is_some() {
+            let (kustomization, top) = fs.kustomization_and_top(&dir);
+            if kustomization.is_some() {
                 found.push(dir.clone());
             }
-            if fs.is_dir(&dir.join(".git")) {
+            if top {
                 break;
             }
             match dir.parent() {
                 Some(p) if !p.as_os_str().is_empty() || dir != Path::new(".") => {
-                    dir = if p.as_os_str().is_empty() {
-                        PathBuf::from(".")
+                    if p.as_os_str().is_empty() {
+                        dir = PathBuf::from(".");
                     } else {
-                        p.to_path_buf()
+                        dir.pop();
                     }
                 }
                 _ => break,
@@ -108,13 +114,6 @@ pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs)
     }
     found.sort();
     found
-}
-
-fn parent_dir(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// What a kustomization lists, read without rendering: the directories it includes
