@@ -220,11 +220,19 @@ impl<'b> Linter<'b> {
 /// Sorts findings by file (in the order of displayed paths), then position and rule, and
 /// drops exact repeats.
 fn sort(files: &[SourceFile], diags: &mut Vec<Diagnostic>) {
-    let mut ids: Vec<usize> = (0..files.len()).collect();
+    // Only the files with findings are ranked (a run holds tens of thousands of files, and
+    // findings in a few): by displayed path, then by number.
+    let mut ids: Vec<usize> = diags
+        .iter()
+        .map(|d| d.file as usize)
+        .filter(|&f| f < files.len())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     ids.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
-    let mut rank = vec![0; ids.len()];
+    let mut rank = vec![0; files.len()];
     for (r, id) in ids.into_iter().enumerate() {
-        rank[id] = r;
+        rank[id] = r + 1;
     }
     diagnostic::sort_and_dedup(diags, |f| rank.get(f as usize).copied().unwrap_or(0));
 }

@@ -5,6 +5,7 @@
 //! `unused-suppression` finding.
 
 use crate::hash::HashMap;
+use rayon::prelude::*;
 
 use crate::codes::{self, RuleId};
 use crate::diagnostic::{Diagnostic, ResourceKey};
@@ -43,21 +44,25 @@ pub(crate) fn apply(
     indexes: &[&Index],
     enabled: &dyn Fn(RuleId) -> bool,
 ) -> Vec<Diagnostic> {
-    let mut sups: Vec<Suppression> = Vec::new();
-    for (id, f) in files.iter().enumerate() {
-        if f.text.contains(MARKER) {
-            sups.extend(comments(id as FileId, f));
-        }
-    }
+    // The files and resources are searched in parallel, each list kept in order.
+    let mut sups: Vec<Suppression> = files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| f.text.contains(MARKER))
+        .flat_map_iter(|(id, f)| comments(id as FileId, f))
+        .collect();
+    let annotated: Vec<(&Index, &crate::model::resource::Resource, &Node)> = indexes
+        .par_iter()
+        .flat_map_iter(|&ix| {
+            ix.subjects().iter().filter_map(move |r| {
+                let node = r.root.path(&["metadata", "annotations", ANNOTATION])?;
+                Some((ix, r, node))
+            })
+        })
+        .collect();
     // A resource an overlay renders carries the annotations of its base.
     let mut seen = crate::hash::HashSet::default();
-    for (ix, r) in indexes
-        .iter()
-        .flat_map(|ix| ix.subjects().iter().map(move |r| (ix, r)))
-    {
-        let Some(node) = r.root.path(&["metadata", "annotations", ANNOTATION]) else {
-            continue;
-        };
+    for (ix, r, node) in annotated {
         let at = ix.real(r.location(node.span));
         if !seen.insert((r.file, at, r.key())) {
             continue;
@@ -95,11 +100,17 @@ pub(crate) fn apply(
         }
     }
     let none = Vec::new();
+    // The line of each finding, its file's lines counted in parallel.
+    let lines: Vec<u32> = diags
+        .par_iter()
+        .map(|d| {
+            files
+                .get(d.file as usize)
+                .map_or(0, |f| f.line_col(d.span.start as usize).line)
+        })
+        .collect();
     let mut out = Vec::with_capacity(diags.len());
-    for d in diags {
-        let line = files
-            .get(d.file as usize)
-            .map_or(0, |f| f.line_col(d.span.start as usize).line);
+    for (d, line) in diags.into_iter().zip(lines) {
         let on_resource = d
             .resource
             .as_ref()
