@@ -469,15 +469,8 @@ impl Renders {
             .collect();
     }
 
-    /// Numbers the renders' findings and files in `table`, and builds one index per
-    /// environment.
-    pub(crate) fn into_overlays(
-        self,
-        table: &mut FileTable<'_>,
-        root_namespace: &str,
-        default_namespace: &str,
-        outside: &[Resource],
-    ) -> (Vec<Overlay>, Vec<Diagnostic>) {
+    /// Numbers the renders' findings and files in `table`.
+    pub(crate) fn number(self, table: &mut FileTable<'_>) -> Numbered {
         let mut diags = Vec::new();
         table.excluded = self.excluded;
         let (renders, findings) = self
@@ -488,6 +481,40 @@ impl Renders {
             d.file = table.id(&path, &text, reported);
             diags.push(d);
         }
+        let renders = self
+            .ok
+            .into_iter()
+            .enumerate()
+            .map(|(i, (dir, r))| {
+                let reported = renders.get(i).copied().unwrap_or(false);
+                let ids: Vec<FileId> = r
+                    .files
+                    .iter()
+                    .map(|f| table.id(&f.path, &f.text, reported))
+                    .collect();
+                (dir, r, ids)
+            })
+            .collect();
+        Numbered { renders, diags }
+    }
+}
+
+/// The renders, their files numbered in the workspace's table, and the findings about
+/// the kustomizations.
+pub(crate) struct Numbered {
+    renders: Vec<(PathBuf, Rendered, Vec<FileId>)>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Numbered {
+    /// Builds one index per environment, in parallel, each with the manifests `outside`
+    /// the renders that share its namespaces.
+    pub(crate) fn into_overlays(
+        self,
+        root_namespace: &str,
+        default_namespace: &str,
+        outside: &[Resource],
+    ) -> (Vec<Overlay>, Vec<Diagnostic>) {
         // What the index reads of the outside manifests' hosts, found once for all the
         // overlays that see them.
         let outside_hosts: Vec<std::sync::OnceLock<HostFacts>> =
@@ -503,23 +530,8 @@ impl Renders {
                     .push(i);
             }
         }
-        // The files first, in order (numbering them needs the table); then each overlay's
-        // resources and index, in parallel.
-        let numbered: Vec<(PathBuf, Rendered, Vec<FileId>)> = self
-            .ok
-            .into_iter()
-            .enumerate()
-            .map(|(i, (dir, r))| {
-                let reported = renders.get(i).copied().unwrap_or(false);
-                let ids: Vec<FileId> = r
-                    .files
-                    .iter()
-                    .map(|f| table.id(&f.path, &f.text, reported))
-                    .collect();
-                (dir, r, ids)
-            })
-            .collect();
-        let mut overlays: Vec<Overlay> = numbered
+        let overlays: Vec<Overlay> = self
+            .renders
             .into_par_iter()
             .map(|(dir, r, ids)| {
                 overlay(
@@ -536,12 +548,7 @@ impl Renders {
                 )
             })
             .collect();
-        // The directory of every file, now that the table holds them all, once for all.
-        let dirs = Index::directories(table.files.iter().map(|f| f.path.parent()));
-        for o in &mut overlays {
-            o.index.set_directories(Arc::clone(&dirs));
-        }
-        (overlays, diags)
+        (overlays, self.diags)
     }
 }
 

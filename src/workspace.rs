@@ -586,40 +586,51 @@ impl Workspace {
             files.push(lf.source);
             builds.push(lf.kustomization_build);
         }
-        let (overlays, found) = match renders {
+        // The index of the manifests is built while the renders' files are numbered (they
+        // share nothing); the overlays then see its manifests as those outside them.
+        let (index, numbered) = match renders {
             Some(r) => {
                 let mut table =
                     overlay::FileTable::new(&mut files, root.map(std::path::Path::to_path_buf));
-                let out = r.into_overlays(
-                    &mut table,
-                    &opts.root_namespace,
-                    &opts.default_namespace,
-                    &resources,
+                let root_namespace = opts.root_namespace.clone();
+                let (index, numbered) = rayon::join(
+                    move || Index::new(resources, root_namespace),
+                    || r.number(&mut table),
                 );
-                // Files only renders read have no kustomization build of their own.
-                builds.resize(files.len(), None);
-                out
+                (index, Some(numbered))
             }
+            None => (Index::new(resources, opts.root_namespace.clone()), None),
+        };
+        let (mut overlays, found) = match numbered {
+            Some(n) => n.into_overlays(
+                &opts.root_namespace,
+                &opts.default_namespace,
+                &index.resources,
+            ),
             None => (Vec::new(), Vec::new()),
         };
         diags.extend(found);
-        let crds = used_crds(crds, &files, &resources, &overlays);
+        let crds = used_crds(crds, &files, &index.resources, &overlays);
         diags.extend(unreadable_crds(crds.as_slice(), &mut files));
+        // Files only renders or CRDs brought have no kustomization build of their own.
         builds.resize(files.len(), None);
         let crds = std::sync::Arc::new(crds);
-        let mut overlays = overlays;
+        // The directory of every file, now that the table holds them all, once for all the
+        // indexes (files added last leave the numbers of those before as they were).
+        let dirs = Index::directories(files.iter().map(|f| f.path.parent()));
         for o in &mut overlays {
             o.index.set_crds(crds.clone());
+            o.index.set_directories(std::sync::Arc::clone(&dirs));
         }
-        stats.resources = resources.len()
+        stats.resources = index.resources.len()
             + overlays
                 .iter()
                 .map(|o| o.index.resources.len())
                 .sum::<usize>();
-        let index = Index::new(resources, opts.root_namespace.clone())
+        let mut index = index
             .with_crds(crds)
-            .with_directories(files.iter().map(|f| f.path.parent()))
             .with_builds(builds.iter().map(Option::as_deref));
+        index.set_directories(dirs);
         Workspace {
             root: None,
             files,

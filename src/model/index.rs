@@ -427,17 +427,8 @@ impl Index {
         }
     }
 
-    /// Records the directory of every file (in `FileId` order), for [`Index::same_directory`].
-    pub(crate) fn with_directories<'p>(
-        mut self,
-        dirs: impl IntoIterator<Item = Option<&'p Path>>,
-    ) -> Self {
-        self.set_directories(Self::directories(dirs));
-        self
-    }
-
     /// The directory of every file (in `FileId` order) as a number, for
-    /// [`Index::set_directories`].
+    /// [`Index::set_directories`] (see [`Index::same_directory`]).
     pub(crate) fn directories<'p>(
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> std::sync::Arc<[u32]> {
