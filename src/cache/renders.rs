@@ -66,6 +66,9 @@ pub(crate) struct RenderCache<'a> {
     asked: Mutex<HashMap<OsString, Seen>>,
     /// The entries of the last run this one found true.
     kept: Mutex<Vec<Range<usize>>>,
+    /// The texts renders taken from the cache keep, by clean path: read once for all the
+    /// renders that include the file (and held once).
+    texts: Mutex<HashMap<OsString, Arc<str>>>,
     /// The cache file being written, with the entries this run made: written as they are
     /// made, so that they are not all held at once. Created with the first.
     made: Mutex<Option<Option<super::Draft>>>,
@@ -118,6 +121,7 @@ impl<'a> RenderCache<'a> {
             known,
             asked: Mutex::default(),
             kept: Mutex::default(),
+            texts: Mutex::default(),
             made: Mutex::default(),
             renders: Default::default(),
         }
@@ -148,7 +152,7 @@ impl<'a> RenderCache<'a> {
             dir,
             fs,
             |r, fs| {
-                let out = decode_rendered(r, fs);
+                let out = decode_rendered(r, &|path| self.text(fs, path));
                 if out.is_some() {
                     self.renders.0.fetch_add(1, Ordering::Relaxed);
                 }
@@ -157,6 +161,16 @@ impl<'a> RenderCache<'a> {
             make,
             encode_rendered,
         )
+    }
+
+    /// The text of `path` (clean) read through `fs`, once for every render that keeps it.
+    fn text(&self, fs: &dyn Fs, path: &Path) -> Option<Arc<str>> {
+        if let Some(text) = lock(&self.texts).get(path.as_os_str()) {
+            return Some(Arc::clone(text));
+        }
+        let text = fs.read(path).ok()?;
+        lock(&self.texts).insert(path.as_os_str().to_owned(), Arc::clone(&text));
+        Some(text)
     }
 
     fn memo<T>(
@@ -547,15 +561,18 @@ fn encode_rendered(x: &Rendered, out: &mut Vec<u8>) {
     }
 }
 
-/// A render [`encode_rendered`] wrote; the texts it kept are read again through `fs`, and
+/// A render [`encode_rendered`] wrote; the texts it kept are read again with `read`, and
 /// must be as long as they were.
-fn decode_rendered(r: &mut Reader<'_>, fs: &dyn Fs) -> Option<Rendered> {
+fn decode_rendered(
+    r: &mut Reader<'_>,
+    read: &dyn Fn(&Path) -> Option<Arc<str>>,
+) -> Option<Rendered> {
     let files = read_list(r, |r| {
         let path = read_path(r)?;
         let (base, len) = (r.u32()?, r.u32()?);
         let text = match r.u8()? {
             0 => Arc::from(""),
-            1 => fs.read(&path).ok().filter(|t| t.len() == len as usize)?,
+            1 => read(&path).filter(|t| t.len() == len as usize)?,
             _ => return None,
         };
         Some(RenderedFile {
