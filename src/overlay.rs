@@ -469,8 +469,14 @@ impl Renders {
             .collect();
     }
 
-    /// Numbers the renders' findings and files in `table`.
+    /// Numbers the renders' findings and files in `table`; the renders are
+    /// [`Renders::mark`]ed first (those not marked are reported on nowhere).
     pub(crate) fn number(self, table: &mut FileTable<'_>) -> Numbered {
+        debug_assert_eq!(
+            self.reported.len(),
+            self.ok.len() + self.findings.len(),
+            "renders numbered before they were marked"
+        );
         let mut diags = Vec::new();
         table.excluded = self.excluded;
         let (renders, findings) = self
