@@ -59,9 +59,9 @@ pub(crate) struct Renders {
     findings: Vec<Finding>,
     /// The files renders read that the run excludes (`--exclude`): never reported on.
     excluded: HashSet<OsString>,
-    /// Whether the run reports on the findings of each render in `ok`, then of each of
+    /// Whether the run reports on the findings of each render in `ok`, and of each of
     /// `findings`: when it reports on a file the render read (see [`Renders::mark`]).
-    reported: Vec<bool>,
+    reported: (Vec<bool>, Vec<bool>),
 }
 
 /// The kustomization directories a run reads: those of its files, and those above them up
@@ -89,11 +89,10 @@ pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs)
             if !seen.insert(dir.as_os_str().to_owned()) {
                 break;
             }
-            let (kustomization, top) = fs.kustomization_and_top(&dir);
-            if kustomization.is_some() {
+            if fs.kustomization_name(&dir).is_some() {
                 found.push(dir.clone());
             }
-            if top {
+            if fs.is_dir(&dir.join(".git")) {
                 break;
             }
             match dir.parent() {
@@ -228,7 +227,7 @@ pub(crate) fn render_all(
         consumed: HashSet::default(),
         findings: Vec::new(),
         excluded: HashSet::default(),
-        reported: Vec::new(),
+        reported: Default::default(),
     };
     for (dir, r) in renders {
         if included.contains(load::lexically_clean(&dir).as_os_str()) {
@@ -457,7 +456,7 @@ impl Renders {
             .iter()
             .map(|(_, r)| r.files.iter().any(|f| reports(&f.path)));
         let findings = self.findings.iter().map(|f| f.2.iter().any(|p| reports(p)));
-        self.reported = renders.chain(findings).collect();
+        self.reported = (renders.collect(), findings.collect());
         let read = self
             .ok
             .iter()
@@ -472,16 +471,14 @@ impl Renders {
     /// Numbers the renders' findings and files in `table`; the renders are
     /// [`Renders::mark`]ed first (those not marked are reported on nowhere).
     pub(crate) fn number(self, table: &mut FileTable<'_>) -> Numbered {
+        let (renders, findings) = self.reported;
         debug_assert_eq!(
-            self.reported.len(),
-            self.ok.len() + self.findings.len(),
+            (renders.len(), findings.len()),
+            (self.ok.len(), self.findings.len()),
             "renders numbered before they were marked"
         );
         let mut diags = Vec::new();
         table.excluded = self.excluded;
-        let (renders, findings) = self
-            .reported
-            .split_at(self.ok.len().min(self.reported.len()));
         for (i, (path, text, _, mut d)) in self.findings.into_iter().enumerate() {
             let reported = findings.get(i).copied().unwrap_or(false);
             d.file = table.id(&path, &text, reported);

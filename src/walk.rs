@@ -795,9 +795,9 @@ fn select(
     };
     // Read the whole repository; what was given keeps the path it was given as. Paths are
     // compared lexically: resolving each of tens of thousands of files costs more than
-    // the lint.
-    // A walk yields each path once: only the given files are looked for, and only among
-    // the files of their names (making each of 30,000 paths absolute costs 30 ms).
+    // the lint. A walk yields each path once, so only the given files are looked for, and
+    // only among the files of their names (making each of 30,000 paths absolute costs
+    // 30 ms).
     let cwd = std::env::current_dir().unwrap_or_default();
     let seen: HashSet<PathBuf> = given
         .iter()

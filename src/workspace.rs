@@ -268,15 +268,8 @@ impl<'a> Known<'a> {
 
     /// Whether the run reports on the file at `path` (clean), one it found.
     fn reported(&self, path: &std::ffi::OsStr) -> bool {
-        self.files
-            .get(path)
-            .is_some_and(|&(_, i)| match self.loaded.get(i as usize) {
-                Some(f) => f.source.reported,
-                None => self
-                    .unkept
-                    .get(i as usize - self.loaded.len())
-                    .is_some_and(|u| u.reported),
-            })
+        self.found(path, |f| f.source.reported, |u| u.reported)
+            .unwrap_or(false)
     }
 
     /// Whether the run loaded `path` as a regular file (it took its stamp).
@@ -287,11 +280,22 @@ impl<'a> Known<'a> {
     /// The stamp loading took of a file (`Some(None)` where it could take none), for the
     /// cache of renders.
     fn stamp(&self, path: &std::ffi::OsStr) -> Option<Option<crate::cache::Stamp>> {
+        self.found(path, |f| f.stamp, |u| u.stamp)
+    }
+
+    /// What `loaded` or `unkept` says of the file at `path` (clean), where the run found
+    /// it.
+    fn found<T>(
+        &self,
+        path: &std::ffi::OsStr,
+        loaded: impl FnOnce(&load::LoadedFile) -> T,
+        unkept: impl FnOnce(&load::Unkept) -> T,
+    ) -> Option<T> {
         let i = self.files.get(path)?.1 as usize;
-        Some(match self.loaded.get(i) {
-            Some(f) => f.stamp,
-            None => self.unkept.get(i - self.loaded.len())?.stamp,
-        })
+        match self.loaded.get(i) {
+            Some(f) => Some(loaded(f)),
+            None => self.unkept.get(i - self.loaded.len()).map(unkept),
+        }
     }
 }
 

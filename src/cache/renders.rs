@@ -67,8 +67,8 @@ pub(crate) struct RenderCache<'a> {
     /// The entries of the last run this one found true.
     kept: Mutex<Vec<Range<usize>>>,
     /// The texts renders taken from the cache keep, by clean path: read once for all the
-    /// renders that include the file (and held once).
-    texts: Mutex<HashMap<OsString, Arc<str>>>,
+    /// renders that include the file (and held once); `None` where the read failed.
+    texts: Mutex<HashMap<OsString, Option<Arc<str>>>>,
     /// The cache file being written, with the entries this run made: written as they are
     /// made, so that they are not all held at once. Created with the first.
     made: Mutex<Option<Option<super::Draft>>>,
@@ -165,12 +165,7 @@ impl<'a> RenderCache<'a> {
 
     /// The text of `path` (clean) read through `fs`, once for every render that keeps it.
     fn text(&self, fs: &dyn Fs, path: &Path) -> Option<Arc<str>> {
-        if let Some(text) = lock(&self.texts).get(path.as_os_str()) {
-            return Some(Arc::clone(text));
-        }
-        let text = fs.read(path).ok()?;
-        lock(&self.texts).insert(path.as_os_str().to_owned(), Arc::clone(&text));
-        Some(text)
+        crate::hash::memo(&self.texts, path.as_os_str(), || fs.read(path).ok())
     }
 
     fn memo<T>(

@@ -43,12 +43,6 @@ pub(crate) trait Fs: Sync {
             .iter()
             .position(|n| self.is_file(&clean(&dir.join(n))))
     }
-
-    /// [`Fs::kustomization_name`] of `dir`, and whether `dir` is a repository's top (holds
-    /// a `.git` directory): what the search for kustomizations asks of each directory.
-    fn kustomization_and_top(&self, dir: &Path) -> (Option<usize>, bool) {
-        (self.kustomization_name(dir), self.is_dir(&dir.join(".git")))
-    }
 }
 
 /// The real file system.
@@ -160,14 +154,6 @@ impl Fs for CachedDisk {
             Disk.kustomization_name(dir).map(|i| i as u8)
         })
         .map(usize::from)
-    }
-
-    fn kustomization_and_top(&self, dir: &Path) -> (Option<usize>, bool) {
-        // One look at what the walk saw of a directory it listed answers both.
-        match self.listed.get(on_disk(dir)) {
-            Some(seen) => (seen.kustomization.map(usize::from), seen.git == Some(true)),
-            None => (self.kustomization_name(dir), self.is_dir(&dir.join(".git"))),
-        }
     }
 }
 
