@@ -14,7 +14,7 @@ use crate::history::Baseline;
 use crate::model::index::Index;
 use crate::rules::registry::RULES;
 use crate::rules::{Context, Rule};
-use crate::source::SourceFile;
+use crate::source::{FileId, SourceFile};
 
 thread_local! {
     static IN_RULE: Cell<bool> = const { Cell::new(false) };
@@ -33,14 +33,19 @@ fn quiet_rule_panics() {
     });
 }
 
+/// The findings of the enabled rules on the index's subjects. With `reported` (a run that
+/// reports on some files only, and an index whose subjects are all as written in their
+/// files), the rules that read each document alone skip the subjects of the other files:
+/// what they find is in the subject's own document, and would be dropped.
 pub(crate) fn check(
     index: &Index,
     files: &[SourceFile],
     policy: &Policy,
     baseline: Option<&Baseline>,
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
+    reported: Option<&(dyn Fn(FileId) -> bool + Sync)>,
 ) -> Vec<Diagnostic> {
-    check_with(index, files, policy, baseline, RULES, enabled)
+    check_with(index, files, policy, baseline, RULES, enabled, reported)
 }
 
 pub(crate) fn check_with(
@@ -50,6 +55,7 @@ pub(crate) fn check_with(
     baseline: Option<&Baseline>,
     rules: &[&dyn Rule],
     enabled: &(dyn Fn(RuleId) -> bool + Sync),
+    reported: Option<&(dyn Fn(FileId) -> bool + Sync)>,
 ) -> Vec<Diagnostic> {
     quiet_rule_panics();
     let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| enabled(r.id())).collect();
@@ -59,7 +65,12 @@ pub(crate) fn check_with(
         .flat_map_iter(|res| {
             let mut out = Vec::new();
             let schema = std::cell::OnceCell::new();
-            for rule in rules.iter().filter(|r| r.kinds().contains(&res.kind)) {
+            let alone = reported.is_none_or(|reported| reported(res.file));
+            for rule in rules
+                .iter()
+                .filter(|r| r.kinds().contains(&res.kind))
+                .filter(|r| alone || !r.reads_documents_alone())
+            {
                 let id = rule.id();
                 let mut cx =
                     Context::new(index, files, policy, res, id, &schema).with_baseline(baseline);
@@ -152,10 +163,52 @@ mod tests {
             None,
             &[&Panics, &crate::rules::istio::weight_sum::WeightSum],
             &|_| true,
+            None,
         );
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].rule, RuleId::InternalError);
         assert!(diags[0].message.contains("index out of bounds"));
         assert_eq!(diags[0].resource.as_ref().unwrap().name, "boom");
+    }
+
+    #[test]
+    fn rules_that_read_documents_alone_skip_the_files_not_reported() {
+        // A field no VirtualService has, and a weight sum off, in each of two files.
+        let vs = |name: &str| {
+            format!("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [a]\n  htttp: []\n  http:\n  - route:\n    - destination: {{host: a}}\n      weight: 40\n")
+        };
+        let ws = Workspace::from_texts(
+            &[("a.yaml".into(), vs("one")), ("b.yaml".into(), vs("two"))],
+            &WorkspaceOptions::default(),
+        );
+        let found = |reported: Option<&(dyn Fn(FileId) -> bool + Sync)>| {
+            let mut found: Vec<(FileId, RuleId)> = check(
+                &ws.index,
+                &ws.files,
+                &Policy::default(),
+                None,
+                &|_| true,
+                reported,
+            )
+            .iter()
+            .filter(|d| matches!(d.rule, RuleId::UnknownField | RuleId::WeightSum))
+            .map(|d| (d.file, d.rule))
+            .collect();
+            found.sort();
+            found
+        };
+        let sorted = |mut v: Vec<(FileId, RuleId)>| {
+            v.sort();
+            v
+        };
+        let (weights, fields) = (RuleId::WeightSum, RuleId::UnknownField);
+        assert_eq!(
+            found(None),
+            sorted(vec![(0, weights), (0, fields), (1, weights), (1, fields)])
+        );
+        // The schema rule reads each document alone: only the reported file's is read.
+        // The other rules still check every resource.
+        let some = sorted(vec![(0, weights), (0, fields), (1, weights)]);
+        assert_eq!(found(Some(&|f| f == 0)), some);
     }
 }

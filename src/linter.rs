@@ -145,12 +145,15 @@ impl<'b> Linter<'b> {
             .filter(|d| enabled(d.rule))
             .cloned()
             .collect();
+        let reported =
+            |id: crate::source::FileId| ws.files.get(id as usize).is_some_and(|f| f.reported);
         diags.extend(engine::check(
             &ws.index,
             &ws.files,
             &self.settings.policy,
             self.baseline,
             &enabled,
+            ws.restricted.then_some(&reported),
         ));
         // Each overlay's resources as it renders them; one finding for every overlay that
         // has it.
@@ -164,6 +167,7 @@ impl<'b> Linter<'b> {
                     &self.settings.policy,
                     self.baseline,
                     &enabled,
+                    None,
                 )
                 .into_iter()
                 .map(move |d| (d, o))
@@ -197,8 +201,6 @@ impl<'b> Linter<'b> {
         // The findings in the files reported on, and those elsewhere that depend on a
         // resource in them: the VirtualService that routes to a subset the given
         // DestinationRule no longer defines.
-        let reported =
-            |id: crate::source::FileId| ws.files.get(id as usize).is_some_and(|f| f.reported);
         diags.retain_mut(|d| {
             if ws.restricted {
                 for r in &mut d.related {

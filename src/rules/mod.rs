@@ -43,8 +43,10 @@ pub(crate) trait Declared {
 pub(crate) trait Rule: Declared + Sync {
     fn check(&self, res: &Resource, cx: &mut Context<'_>);
 
-    /// Whether the rule reads each document as written, alone: then a kind only it reads
-    /// does not make a kustomization render (see [`crate::overlay::is_checked`]).
+    /// Whether the rule reads each document as written, alone, and reports only in it:
+    /// then a kind only it reads does not make a kustomization render (see
+    /// [`crate::overlay::is_checked`]), and a run that reports on some files only does not
+    /// check the others' documents with it (see [`crate::engine::check`]).
     fn reads_documents_alone(&self) -> bool {
         false
     }
