@@ -229,9 +229,11 @@ fn kept_texts(
 struct Known<'a> {
     loaded: &'a [load::LoadedFile],
     unkept: &'a [load::Unkept],
-    /// Whether the file holds a resource a rule checks, and where it is: in `loaded`, or
-    /// past its end in `unkept` (an index costs no room beside the flag).
-    files: crate::hash::HashMap<std::borrow::Cow<'a, std::ffi::OsStr>, (bool, u32)>,
+    /// Whether the file holds a resource a rule checks, whether the run reports on it
+    /// (asked of every file of every render, and answered without reading the file's
+    /// entry), and where it is: in `loaded`, or past its end in `unkept` (an index costs
+    /// no room beside the flags).
+    files: crate::hash::HashMap<std::borrow::Cow<'a, std::ffi::OsStr>, (bool, bool, u32)>,
 }
 
 impl<'a> Known<'a> {
@@ -242,15 +244,15 @@ impl<'a> Known<'a> {
                 .resources
                 .iter()
                 .any(|r| overlay::is_checked(r.resource.kind));
-            (load::clean_key(&f.source.path), checked)
+            (load::clean_key(&f.source.path), checked, f.source.reported)
         });
         let unkept_files = unkept
             .iter()
-            .map(|u| (Cow::Borrowed(u.clean.as_os_str()), false));
+            .map(|u| (Cow::Borrowed(u.clean.as_os_str()), false, u.reported));
         let files = files
             .chain(unkept_files)
             .enumerate()
-            .map(|(i, (path, checked))| (path, (checked, i as u32)))
+            .map(|(i, (path, checked, reported))| (path, (checked, reported, i as u32)))
             .collect();
         Known {
             loaded,
@@ -268,8 +270,7 @@ impl<'a> Known<'a> {
 
     /// Whether the run reports on the file at `path` (clean), one it found.
     fn reported(&self, path: &std::ffi::OsStr) -> bool {
-        self.found(path, |f| f.source.reported, |u| u.reported)
-            .unwrap_or(false)
+        self.files.get(path).is_some_and(|k| k.1)
     }
 
     /// Whether the run loaded `path` as a regular file (it took its stamp).
@@ -280,21 +281,10 @@ impl<'a> Known<'a> {
     /// The stamp loading took of a file (`Some(None)` where it could take none), for the
     /// cache of renders.
     fn stamp(&self, path: &std::ffi::OsStr) -> Option<Option<crate::cache::Stamp>> {
-        self.found(path, |f| f.stamp, |u| u.stamp)
-    }
-
-    /// What `loaded` or `unkept` says of the file at `path` (clean), where the run found
-    /// it.
-    fn found<T>(
-        &self,
-        path: &std::ffi::OsStr,
-        loaded: impl FnOnce(&load::LoadedFile) -> T,
-        unkept: impl FnOnce(&load::Unkept) -> T,
-    ) -> Option<T> {
-        let i = self.files.get(path)?.1 as usize;
+        let i = self.files.get(path)?.2 as usize;
         match self.loaded.get(i) {
-            Some(f) => Some(loaded(f)),
-            None => self.unkept.get(i - self.loaded.len()).map(unkept),
+            Some(f) => Some(f.stamp),
+            None => self.unkept.get(i - self.loaded.len()).map(|u| u.stamp),
         }
     }
 }
