@@ -65,11 +65,11 @@ pub(crate) fn check_with(
         .flat_map_iter(|res| {
             let mut out = Vec::new();
             let schema = std::cell::OnceCell::new();
-            let alone = reported.is_none_or(|reported| reported(res.file));
+            let reported_here = reported.is_none_or(|reported| reported(res.file));
             for rule in rules
                 .iter()
                 .filter(|r| r.kinds().contains(&res.kind))
-                .filter(|r| alone || !r.reads_documents_alone())
+                .filter(|r| reported_here || !r.reads_documents_alone())
             {
                 let id = rule.id();
                 let mut cx =
@@ -181,25 +181,25 @@ mod tests {
             &[("a.yaml".into(), vs("one")), ("b.yaml".into(), vs("two"))],
             &WorkspaceOptions::default(),
         );
-        let found = |reported: Option<&(dyn Fn(FileId) -> bool + Sync)>| {
-            let mut found: Vec<(FileId, RuleId)> = check(
-                &ws.index,
-                &ws.files,
-                &Policy::default(),
-                None,
-                &|_| true,
-                reported,
-            )
-            .iter()
-            .filter(|d| matches!(d.rule, RuleId::UnknownField | RuleId::WeightSum))
-            .map(|d| (d.file, d.rule))
-            .collect();
-            found.sort();
-            found
-        };
         let sorted = |mut v: Vec<(FileId, RuleId)>| {
             v.sort();
             v
+        };
+        let found = |reported: Option<&(dyn Fn(FileId) -> bool + Sync)>| {
+            sorted(
+                check(
+                    &ws.index,
+                    &ws.files,
+                    &Policy::default(),
+                    None,
+                    &|_| true,
+                    reported,
+                )
+                .iter()
+                .filter(|d| matches!(d.rule, RuleId::UnknownField | RuleId::WeightSum))
+                .map(|d| (d.file, d.rule))
+                .collect(),
+            )
         };
         let (weights, fields) = (RuleId::WeightSum, RuleId::UnknownField);
         assert_eq!(

@@ -458,23 +458,19 @@ impl Renders {
         // The findings of one render share the list of the files it read (hundreds of
         // files, for tens of findings): each list is read once.
         let mut lists: HashMap<*const Vec<PathBuf>, bool> = HashMap::default();
+        let mut distinct: Vec<&[PathBuf]> = Vec::new();
         let findings = self.findings.iter().map(|f| {
-            *lists
-                .entry(Arc::as_ptr(&f.2))
-                .or_insert_with(|| f.2.iter().any(|p| reports(p)))
+            *lists.entry(Arc::as_ptr(&f.2)).or_insert_with(|| {
+                distinct.push(&f.2);
+                f.2.iter().any(|p| reports(p))
+            })
         });
         self.reported = (renders.collect(), findings.collect());
-        let mut seen: HashSet<*const Vec<PathBuf>> = HashSet::default();
         let read = self
             .ok
             .iter()
             .flat_map(|(_, r)| r.files.iter().map(|f| f.path.as_path()))
-            .chain(
-                self.findings
-                    .iter()
-                    .filter(|f| seen.insert(Arc::as_ptr(&f.2)))
-                    .flat_map(|f| f.2.iter().map(PathBuf::as_path)),
-            );
+            .chain(distinct.into_iter().flatten().map(PathBuf::as_path));
         // Copied only when excluded.
         self.excluded = read
             .map(load::clean_key)
