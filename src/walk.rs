@@ -576,7 +576,8 @@ fn discover_in(
         out.excluded += found.excluded;
         out.listed.merge(found.listed);
     }
-    out.targets.sort_unstable();
+    // Tens of thousands of paths: sorted on every thread (the walk's threads are done).
+    out.targets.par_sort_unstable();
     out.targets.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
@@ -817,7 +818,7 @@ fn select(
         }
     }
     listed.merge(everything.listed);
-    targets.sort_unstable();
+    targets.par_sort_unstable();
     for t in &mut targets {
         t.reported = scope.contains(&t.place);
     }
