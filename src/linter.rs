@@ -92,7 +92,6 @@ impl<'b> Linter<'b> {
         let t = Instant::now();
         let mut plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);
-        let restricted = plan.targets.iter().any(|t| !t.reported);
         // One cache per repository and working directory: a pre-commit run, whatever files
         // it is given, reads the files a run of the whole repository read.
         let root = plan.root.clone();
@@ -118,7 +117,6 @@ impl<'b> Linter<'b> {
             &mut timings,
         );
         workspace.stats.excluded = plan.excluded;
-        workspace.restricted = restricted;
         let t = Instant::now();
         let diagnostics = self.check(&workspace);
         timings.record("check", t);

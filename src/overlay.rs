@@ -520,15 +520,30 @@ pub(crate) struct Numbered {
     diags: Vec<Diagnostic>,
 }
 
+/// What the overlays a run skipped would have held: how many resources their indexes had,
+/// and the kind and file of each resource of their own (they use the vendored CRDs as
+/// indexed ones do).
+#[derive(Debug, Default)]
+pub(crate) struct Skipped {
+    pub(crate) resources: usize,
+    pub(crate) uses: Vec<(crate::model::kinds::Kind, FileId)>,
+}
+
 impl Numbered {
     /// Builds one index per environment, in parallel, each with the manifests `outside`
     /// the renders that share its namespaces.
+    ///
+    /// With `reported` (a run that reports on some files only), an overlay none of whose
+    /// findings the run could report is skipped: one that read none of the files reported
+    /// on, and sees none of their manifests (a finding names those it involves, and is
+    /// reported for them). Its findings would all be in files the run does not report on.
     pub(crate) fn into_overlays(
         self,
         root_namespace: &str,
         default_namespace: &str,
         outside: &[Resource],
-    ) -> (Vec<Overlay>, Vec<Diagnostic>) {
+        reported: Option<&(dyn Fn(FileId) -> bool + Sync)>,
+    ) -> (Vec<Overlay>, Vec<Diagnostic>, Skipped) {
         // What the index reads of the outside manifests' hosts, found once for all the
         // overlays that see them.
         let outside_hosts: Vec<std::sync::OnceLock<HostFacts>> =
@@ -544,10 +559,21 @@ impl Numbered {
                     .push(i);
             }
         }
-        let overlays: Vec<Overlay> = self
+        // The namespaces of the reported manifests an overlay may see.
+        let watched: HashSet<&str> = match reported {
+            Some(reported) => outside
+                .iter()
+                .filter(|r| r.namespace_source != NamespaceSource::Default && reported(r.file))
+                .map(|r| r.namespace.as_str())
+                .collect(),
+            None => HashSet::default(),
+        };
+        let built: Vec<Result<Overlay, Skipped>> = self
             .renders
             .into_par_iter()
             .map(|(dir, r, ids)| {
+                let unreported =
+                    reported.is_some_and(|reported| !ids.iter().any(|&id| reported(id)));
                 overlay(
                     dir,
                     r,
@@ -559,10 +585,22 @@ impl Numbered {
                     },
                     root_namespace,
                     default_namespace,
+                    unreported.then_some(&watched),
                 )
             })
             .collect();
-        (overlays, self.diags)
+        let mut skipped = Skipped::default();
+        let mut overlays = Vec::with_capacity(built.len());
+        for o in built {
+            match o {
+                Ok(o) => overlays.push(o),
+                Err(s) => {
+                    skipped.resources += s.resources;
+                    skipped.uses.extend(s.uses);
+                }
+            }
+        }
+        (overlays, self.diags, skipped)
     }
 }
 
@@ -577,7 +615,9 @@ struct Outside<'a> {
 }
 
 /// One environment: the resources a render gave (its files numbered `ids`), in their
-/// files, with the outside manifests of its namespaces, indexed.
+/// files, with the outside manifests of its namespaces, indexed. With `skip_unless` (the
+/// render read no file reported on), the overlay is only counted unless it sees a
+/// manifest of those namespaces.
 fn overlay(
     dir: PathBuf,
     r: Rendered,
@@ -585,14 +625,8 @@ fn overlay(
     outside: Outside<'_>,
     root_namespace: &str,
     default_namespace: &str,
-) -> Overlay {
-    let foreign = ForeignFiles::new(
-        r.files
-            .iter()
-            .zip(ids)
-            .map(|(f, &id)| (f.base, f.base + f.len, id))
-            .collect(),
-    );
+    skip_unless: Option<&HashSet<&str>>,
+) -> Result<Overlay, Skipped> {
     let mut resources = Vec::new();
     for doc in r.resources {
         let i = r.files.partition_point(|f| f.base <= doc.span.start);
@@ -629,6 +663,19 @@ fn overlay(
         .flatten()
         .copied()
         .collect();
+    if skip_unless.is_some_and(|watched| !namespaces.iter().any(|ns| watched.contains(ns))) {
+        return Err(Skipped {
+            resources: resources.len() + context.len(),
+            uses: resources.iter().map(|r| (r.kind, r.file)).collect(),
+        });
+    }
+    let foreign = ForeignFiles::new(
+        r.files
+            .iter()
+            .zip(ids)
+            .map(|(f, &id)| (f.base, f.base + f.len, id))
+            .collect(),
+    );
     // In the order of the manifests, as the index keeps them.
     context.sort_unstable();
     resources.extend(context.iter().map(|&i| outside.resources[i].duplicate()));
@@ -641,11 +688,11 @@ fn overlay(
         .with_subjects(subjects)
         .all_applied_together()
         .with_foreign(foreign);
-    Overlay {
+    Ok(Overlay {
         name,
         dir: clean,
         index,
-    }
+    })
 }
 
 /// Makes the spans of a rendered document that are in its own file (`base..end` of the

@@ -357,7 +357,8 @@ impl Workspace {
     }
 
     /// Loads and indexes, recording the two phases. `cache` opens the cache of what
-    /// loading found, if the run keeps one.
+    /// loading found, if the run keeps one. A run that reports on some of the files only
+    /// skips the work whose findings it would drop.
     pub(crate) fn load_timed(
         targets: Vec<Target>,
         listed: crate::walk::Listed,
@@ -367,6 +368,7 @@ impl Workspace {
         cache: impl FnOnce() -> Option<LoadCache> + Send,
         timings: &mut Timings,
     ) -> Workspace {
+        let restricted = targets.iter().any(|t| !t.reported);
         // The kustomizations to render, found first so that loading can take the targets
         // (their paths move to the files); counted with the overlays. The cache is read
         // meanwhile.
@@ -447,7 +449,7 @@ impl Workspace {
         release_freed_memory();
         timings.record("overlays", t.checked_sub(found).unwrap_or(t));
         let t = std::time::Instant::now();
-        let mut ws = Self::assemble(loaded, unkept, opts, Some(renders), root);
+        let mut ws = Self::assemble(loaded, unkept, opts, Some(renders), root, restricted);
         ws.root = root.map(std::path::Path::to_path_buf);
         timings.record("index", t);
         ws
@@ -483,7 +485,7 @@ impl Workspace {
         let known = Known::new(&loaded, &[]);
         let mut renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None);
         renders.mark(|_| false, |p| known.reported(p));
-        Self::assemble(loaded, Vec::new(), opts, Some(renders), None)
+        Self::assemble(loaded, Vec::new(), opts, Some(renders), None, false)
     }
 
     /// Builds a workspace from files read elsewhere (e.g. from git history): each file's
@@ -508,7 +510,7 @@ impl Workspace {
     /// Numbers loaded files and builds the index over their resources, without reading
     /// anything more.
     pub fn from_loaded(loaded: Vec<load::LoadedFile>, opts: &WorkspaceOptions) -> Workspace {
-        Self::assemble(loaded, Vec::new(), opts, None, None)
+        Self::assemble(loaded, Vec::new(), opts, None, None, false)
     }
 
     /// Numbers loaded files, builds the index over the resources of the files that no
@@ -520,6 +522,7 @@ impl Workspace {
         opts: &WorkspaceOptions,
         renders: Option<overlay::Renders>,
         root: Option<&std::path::Path>,
+        restricted: bool,
     ) -> Workspace {
         let mut stats = Stats {
             files: loaded.len() + unkept.len(),
@@ -595,16 +598,18 @@ impl Workspace {
             }
             None => (Index::new(resources, opts.root_namespace.clone()), None),
         };
-        let (mut overlays, found) = match numbered {
+        let reported = |id: crate::source::FileId| files[id as usize].reported;
+        let (mut overlays, found, skipped) = match numbered {
             Some(n) => n.into_overlays(
                 &opts.root_namespace,
                 &opts.default_namespace,
                 &index.resources,
+                restricted.then_some(&reported),
             ),
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new(), overlay::Skipped::default()),
         };
         diags.extend(found);
-        let crds = used_crds(crds, &files, &index.resources, &overlays);
+        let crds = used_crds(crds, &files, &index.resources, &overlays, &skipped.uses);
         diags.extend(unreadable_crds(crds.as_slice(), &mut files));
         // Files only renders or CRDs brought have no kustomization build of their own.
         builds.resize(files.len(), None);
@@ -617,6 +622,7 @@ impl Workspace {
             o.index.set_directories(std::sync::Arc::clone(&dirs));
         }
         stats.resources = index.resources.len()
+            + skipped.resources
             + overlays
                 .iter()
                 .map(|o| o.index.resources.len())
@@ -632,7 +638,7 @@ impl Workspace {
             overlays,
             load_diagnostics: diags,
             stats,
-            restricted: false,
+            restricted,
         }
     }
 }
@@ -645,6 +651,7 @@ fn used_crds(
     files: &[crate::source::SourceFile],
     resources: &[Resource],
     overlays: &[overlay::Overlay],
+    skipped: &[(crate::model::kinds::Kind, crate::source::FileId)],
 ) -> crate::model::crd::CrdTable {
     let paths: Vec<PathBuf> = if crds.is_empty() {
         Vec::new()
@@ -657,7 +664,9 @@ fn used_crds(
     let uses = resources
         .iter()
         .chain(overlays.iter().flat_map(|o| o.index.resources.iter()))
-        .filter_map(|r| Some((r.kind, r.file, paths.get(r.file as usize)?.as_path())));
+        .map(|r| (r.kind, r.file))
+        .chain(skipped.iter().copied())
+        .filter_map(|(kind, file)| Some((kind, file, paths.get(file as usize)?.as_path())));
     crate::model::crd::CrdTable::new(crds, uses)
 }
 

@@ -3,11 +3,16 @@
 
 mod common;
 
-use common::{field, findings, json, line, run};
+use common::{field, findings, git, json, line, run, run_in, Scratch};
 
 /// The findings of `canarylint check PATH` as (rule, file, line, message).
 fn check(path: &str) -> Vec<(String, String, u64, String)> {
-    let o = run(&[
+    found(&run(&json_check(path)))
+}
+
+/// `check PATH` in JSON, never failing.
+fn json_check(path: &str) -> [&str; 7] {
+    [
         "check",
         "--format",
         "json",
@@ -15,9 +20,12 @@ fn check(path: &str) -> Vec<(String, String, u64, String)> {
         "never",
         "--",
         path,
-    ]);
-    let report = json(&o);
-    findings(&report)
+    ]
+}
+
+/// The findings of a run as (rule, file, line, message).
+fn found(o: &std::process::Output) -> Vec<(String, String, u64, String)> {
+    findings(&json(o))
         .iter()
         .map(|f| {
             (
@@ -237,6 +245,66 @@ fn an_overlay_sees_the_manifests_applied_beside_it() {
         found
             .iter()
             .any(|f| f.3.contains("DestinationRule `shop/reviews` (fixtures/overlays/outside-context/istio/destinationrule.yaml:5)")),
+        "{found:#?}"
+    );
+}
+
+/// Copies the fixture directories `dirs` (under `fixtures/overlays/`) into a new git
+/// repository.
+fn repository_of(tag: &str, dirs: &[&str]) -> Scratch {
+    let repo = Scratch::new(tag);
+    for dir in dirs {
+        let from = std::path::Path::new("fixtures/overlays").join(dir);
+        for entry in walk(&from) {
+            let rel = entry.strip_prefix("fixtures/overlays").unwrap();
+            repo.write(
+                rel.to_str().unwrap(),
+                &std::fs::read_to_string(&entry).unwrap(),
+            );
+        }
+    }
+    git(&repo, &["init", "-q"]);
+    repo
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The (rule, file, line) of the findings of a run given `file` in `repo`.
+fn given(repo: &Scratch, file: &str) -> Vec<(String, String, u64)> {
+    places("", &found(&run_in(repo, &json_check(file))))
+}
+
+#[test]
+fn a_run_given_a_manifest_an_overlay_sees_reports_what_the_overlay_finds_of_it() {
+    let repo = repository_of(
+        "overlay-sees-given",
+        &["outside-context", "json6902-inverts"],
+    );
+    // The overlay reads none of the files given, but it sees the DestinationRule in its
+    // namespace, and its finding names it.
+    assert_eq!(
+        given(&repo, "outside-context/istio/destinationrule.yaml"),
+        [row(
+            "missing-subset",
+            "outside-context/app/virtualservice.yaml",
+            11
+        )]
+    );
+    // Given a file of another overlay, nothing of this one is reported.
+    let found = given(&repo, "json6902-inverts/base/reviews.yaml");
+    assert!(
+        !found.is_empty() && found.iter().all(|f| !f.1.contains("outside-context")),
         "{found:#?}"
     );
 }
