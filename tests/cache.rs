@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{findings, json, stderr, Scratch};
+use common::{copy_fixture, findings, json, stderr, Scratch};
 
 /// A whole-repository run from `dir`, with its cache in `cache`, and its timings.
 fn lint(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
@@ -203,31 +203,12 @@ fn a_file_changed_just_before_a_run_is_loaded_again_by_the_next() {
     assert_eq!(from_cache(&lint(&repo, &cache, &[])), (1, 1));
 }
 
-/// Copies the fixture directory `from` (below `fixtures/`) into `to`.
-fn copy_fixture(from: &str, to: &Scratch) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(from);
-    let mut todo = vec![root.clone()];
-    while let Some(dir) = todo.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                let rel = p.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
-                to.write(&rel, &std::fs::read_to_string(&p).unwrap());
-            }
-        }
-    }
-}
-
 #[test]
 fn unchanged_renders_come_from_the_cache_and_a_change_to_any_file_they_asked_of_renders_again() {
     let repo = Scratch::new("cache-overlays");
     let cache = Scratch::new("cache-overlays-dir");
     // Two overlays of one base; prod's JSON 6902 patch inverts the split.
-    copy_fixture("overlays/json6902-inverts", &repo);
+    copy_fixture("overlays/json6902-inverts", &repo, "");
     settle();
     let full = lint(&repo, &cache, &["--no-cache"]);
     assert!(

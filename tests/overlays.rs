@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{field, findings, git, json, line, run, run_in, Scratch};
+use common::{copy_fixture, field, findings, git, json, line, run, run_in, Scratch};
 
 /// The findings of `canarylint check PATH` as (rule, file, line, message).
 fn check(path: &str) -> Vec<(String, String, u64, String)> {
@@ -250,34 +250,14 @@ fn an_overlay_sees_the_manifests_applied_beside_it() {
 }
 
 /// Copies the fixture directories `dirs` (under `fixtures/overlays/`) into a new git
-/// repository.
+/// repository, each below its own name.
 fn repository_of(tag: &str, dirs: &[&str]) -> Scratch {
     let repo = Scratch::new(tag);
     for dir in dirs {
-        let from = std::path::Path::new("fixtures/overlays").join(dir);
-        for entry in walk(&from) {
-            let rel = entry.strip_prefix("fixtures/overlays").unwrap();
-            repo.write(
-                rel.to_str().unwrap(),
-                &std::fs::read_to_string(&entry).unwrap(),
-            );
-        }
+        copy_fixture(&format!("overlays/{dir}"), &repo, &format!("{dir}/"));
     }
     git(&repo, &["init", "-q"]);
     repo
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// The (rule, file, line) of the findings of a run given `file` in `repo`.

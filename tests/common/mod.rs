@@ -193,6 +193,30 @@ spec:
     )
 }
 
+/// Copies the fixture directory `from` (below `fixtures/`) into `to`, below its directory
+/// `into` (`""` for its top, else ending in `/`).
+#[allow(dead_code)]
+pub fn copy_fixture(from: &str, to: &Scratch, into: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(from);
+    let mut todo = vec![root.clone()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(&root).unwrap().to_str().unwrap();
+                to.write(
+                    &format!("{into}{rel}"),
+                    &std::fs::read_to_string(&p).unwrap(),
+                );
+            }
+        }
+    }
+}
+
 /// The names in a directory, sorted.
 pub fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
