@@ -3,6 +3,7 @@
 //! -> check (`engine`, `rules`) -> report (`render`), run as one by `linter`. The command
 //! line's front is `main.rs`.
 
+pub(crate) mod alloc;
 pub(crate) mod cache;
 pub(crate) mod canonical;
 pub mod cli;

@@ -120,19 +120,6 @@ impl Timings {
     }
 }
 
-/// Gives the heap pages freed so far back to the system. glibc keeps freed memory for
-/// reuse, and keeps pages it cannot return on its own: without this, the renders' shared
-/// parse, freed at the end of the overlays phase, stays resident, and indexing grows on
-/// top of it (peak 297 MB on the 10-copy bench tree, 267 MB with it).
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only hands free pages of the heap back to the system; it is
-    // safe to call at any time, from any thread.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// A file found by discovery that the last run found nothing in to keep, as it was then,
 /// when it is unchanged since (see [`crate::cache`]).
 fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
@@ -446,7 +433,7 @@ impl Workspace {
         renders.mark(excluded, |p| known.reported(p));
         // What the file system learned, and the texts it shared, are not needed further.
         drop((fs, dirs));
-        release_freed_memory();
+        crate::alloc::release_freed_memory();
         timings.record("overlays", t.checked_sub(found).unwrap_or(t));
         let t = std::time::Instant::now();
         let mut ws = Self::assemble(loaded, unkept, opts, Some(renders), root, restricted);
