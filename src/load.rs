@@ -1206,11 +1206,16 @@ impl KustomizeNamespaces {
         }
     }
 
-    /// Whether `dir` may hold a kustomization file: not when the walk listed it and saw none.
-    fn may_hold_kustomization(&self, dir: &Path) -> bool {
-        self.walked
-            .get(dir)
-            .is_none_or(|seen| seen.kustomization.is_some())
+    /// The text of `dir`'s kustomization file: the first of kustomize's names that the
+    /// directory holds (as the walk saw it, where it listed the directory), and no other.
+    fn kustomization_text(&self, dir: &Path) -> Option<String> {
+        use crate::kustomize::Fs;
+        let name = match self.walked.get(dir) {
+            Some(seen) => usize::from(seen.kustomization?),
+            None => crate::kustomize::Disk.kustomization_name(dir)?,
+        };
+        let bytes = read_regular(&dir.join(crate::kustomize::KUSTOMIZATION_NAMES[name])).ok()?;
+        String::from_utf8(bytes).ok()
     }
 
     /// Whether `dir` is a repository's top (holds a `.git`).
@@ -1241,11 +1246,9 @@ impl KustomizeNamespaces {
         if let Some(hit) = lock(&self.cache).get(dir.as_os_str()) {
             return hit.clone();
         }
-        let own = if self.may_hold_kustomization(dir) {
-            kustomization_namespace(dir)
-        } else {
-            None
-        };
+        let own = self
+            .kustomization_text(dir)
+            .and_then(|text| kustomization_namespace(&text));
         // The repository root ends the search: kustomizations outside it do not apply.
         let found = match own {
             Some(ns) => Some(ns),
@@ -1290,11 +1293,9 @@ impl KustomizeNamespaces {
         if let Some((files, root)) = lock(&self.listed).get(dir.as_os_str()) {
             return (!files.is_empty(), *root);
         }
-        let files = if self.may_hold_kustomization(dir) {
-            kustomization_resources(dir)
-        } else {
-            Vec::new()
-        };
+        let files = self
+            .kustomization_text(dir)
+            .map_or_else(Vec::new, |text| kustomization_resources(dir, &text));
         let root = self.is_repository_root(dir);
         let lists = !files.is_empty();
         lock(&self.listed).insert(dir.as_os_str().to_owned(), (files, root));
@@ -1357,14 +1358,9 @@ pub(crate) fn is_clean(path: &Path) -> bool {
 
 /// The entries that the kustomization of `dir` lists under `resources`, as paths written
 /// from `dir` and made lexically clean (a directory or remote base matches no file).
-fn kustomization_resources(dir: &Path) -> Vec<PathBuf> {
-    let Some(text) = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
-        .iter()
-        .find_map(|name| String::from_utf8(read_regular(&dir.join(name)).ok()?).ok())
-    else {
-        return Vec::new();
-    };
-    let loaded = yaml::load(&text, 0);
+/// The files a kustomization file's text (in `dir`) lists among its `resources`.
+fn kustomization_resources(dir: &Path, text: &str) -> Vec<PathBuf> {
+    let loaded = yaml::load(text, 0);
     let Some(doc) = loaded.docs.first() else {
         return Vec::new();
     };
@@ -1377,16 +1373,10 @@ fn kustomization_resources(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn kustomization_namespace(dir: &Path) -> Option<String> {
-    ["kustomization.yaml", "kustomization.yml", "Kustomization"]
-        .iter()
-        .find_map(|name| {
-            let bytes = read_regular(&dir.join(name)).ok()?;
-            let text = String::from_utf8(bytes).ok()?;
-            let loaded = yaml::load(&text, 0);
-            let ns = loaded.docs.first()?.get("namespace")?.as_str()?.to_string();
-            Some(ns)
-        })
+/// The `namespace:` a kustomization file's text sets.
+fn kustomization_namespace(text: &str) -> Option<String> {
+    let loaded = yaml::load(text, 0);
+    Some(loaded.docs.first()?.get("namespace")?.as_str()?.to_string())
 }
 
 #[cfg(test)]

@@ -103,6 +103,9 @@ pub(crate) struct Listed {
 pub(crate) struct Seen {
     /// Which of the kustomization file names it holds: the first in kustomize's order.
     pub(crate) kustomization: Option<u8>,
+    /// Each of the kustomization file names it holds as a file: bit `i` for
+    /// [`crate::kustomize::KUSTOMIZATION_NAMES`]`[i]`.
+    pub(crate) kustomization_files: u8,
     /// A `.git` entry: `Some(true)` a directory, `Some(false)` a file (a worktree's).
     pub(crate) git: Option<bool>,
 }
@@ -135,6 +138,7 @@ impl Listed {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            mine.kustomization_files |= seen.kustomization_files;
             mine.git = mine.git.or(seen.git);
         }
     }
@@ -174,6 +178,7 @@ impl Seeing {
             let i = i as u8;
             self.with(parent, |s| {
                 s.kustomization = Some(s.kustomization.map_or(i, |k| k.min(i)));
+                s.kustomization_files |= 1 << i;
             });
         }
     }
@@ -899,6 +904,10 @@ mod tests {
                 std::fs::write(path, "resources: []\n").unwrap();
             }
         }
+        // A kustomization file that is a link to one.
+        std::fs::create_dir_all(tree.join("f")).unwrap();
+        std::os::unix::fs::symlink("../d/kustomization.yaml", tree.join("f/kustomization.yaml"))
+            .unwrap();
         std::os::unix::fs::symlink(&tree, dir.join("link")).unwrap();
         let resolved = std::fs::canonicalize(&tree).unwrap();
         // Walked through a link: asked by the walked path and by the resolved one.
@@ -912,6 +921,7 @@ mod tests {
             "d/worktree",
             "e",
             "e/kustomization.yaml",
+            "f",
         ];
         for sub in dirs {
             for base in [dir.join("link"), resolved.clone()] {
@@ -922,6 +932,13 @@ mod tests {
                     Disk.kustomization_name(&at),
                     "{sub}"
                 );
+                for (i, name) in crate::kustomize::KUSTOMIZATION_NAMES.iter().enumerate() {
+                    assert_eq!(
+                        seen.kustomization_files & (1 << i) != 0,
+                        Disk.is_file(&at.join(name)),
+                        "{sub}/{name}"
+                    );
+                }
                 let git = at.join(".git");
                 let on_disk = std::fs::metadata(&git).ok().map(|m| m.is_dir());
                 assert_eq!(seen.git, on_disk, "{sub}");

@@ -117,6 +117,16 @@ impl CachedDisk {
                 return (seen.git == Some(true), seen.git == Some(false));
             }
         }
+        // A kustomization file, in a directory the walk listed: the walk saw it or not.
+        if let Some(i) = path
+            .file_name()
+            .and_then(|n| KUSTOMIZATION_NAMES.iter().position(|k| n == *k))
+        {
+            let dir = path.parent().map_or(Path::new("."), on_disk);
+            if let Some(seen) = self.listed.get(dir) {
+                return (false, seen.kustomization_files & (1 << i) != 0);
+            }
+        }
         // A directory the walk listed is one.
         if self.listed.get(on_disk(path)).is_some() {
             return (true, false);
