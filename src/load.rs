@@ -1356,9 +1356,9 @@ pub(crate) fn is_clean(path: &Path) -> bool {
     before != b'/'
 }
 
-/// The entries that the kustomization of `dir` lists under `resources`, as paths written
-/// from `dir` and made lexically clean (a directory or remote base matches no file).
-/// The files a kustomization file's text (in `dir`) lists among its `resources`.
+/// The entries that a kustomization file's text (in `dir`) lists under `resources`, as
+/// paths written from `dir` and made lexically clean (a directory or remote base matches no
+/// file).
 fn kustomization_resources(dir: &Path, text: &str) -> Vec<PathBuf> {
     let loaded = yaml::load(text, 0);
     let Some(doc) = loaded.docs.first() else {
