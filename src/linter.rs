@@ -182,6 +182,19 @@ impl<'b> Linter<'b> {
                 !ignores.ignores(d.rule, &f.display, absolute.as_deref())
             });
         }
+        // The findings in the files reported on, and those elsewhere that depend on a
+        // resource in them: the VirtualService that routes to a subset the given
+        // DestinationRule no longer defines. Kept before the suppressions are applied, so
+        // that the files of the others are not read for their lines.
+        let shown = |d: &mut Diagnostic| {
+            if ws.restricted {
+                for r in &mut d.related {
+                    r.changed = reported(r.file);
+                }
+            }
+            reported(d.file) || d.related.iter().any(|r| r.changed)
+        };
+        diags.retain_mut(shown);
         // After the suppressions, so that `unused-suppression` findings take theirs too.
         let mut diags = suppress::apply(
             diags,
@@ -196,25 +209,34 @@ impl<'b> Linter<'b> {
                 d.severity = s;
             }
         }
-        // The findings in the files reported on, and those elsewhere that depend on a
-        // resource in them: the VirtualService that routes to a subset the given
-        // DestinationRule no longer defines.
-        diags.retain_mut(|d| {
-            if ws.restricted {
-                for r in &mut d.related {
-                    r.changed = reported(r.file);
-                }
-            }
-            reported(d.file) || d.related.iter().any(|r| r.changed)
-        });
+        // Suppressions in the files not reported on that suppress nothing now.
+        diags.retain_mut(shown);
         sort(&ws.files, &mut diags);
         // Folding keeps the first notes of the sorted list; the notes it adds are sorted in.
         if fold::floods(&diags) {
             diags = fold::fold_notes(diags);
             sort(&ws.files, &mut diags);
         }
+        read_texts(&ws.files, &diags);
         diags
     }
+}
+
+/// Reads, in parallel, the texts of the files that the findings and their related
+/// resources are in and that the cache gave unread: the reports place each finding in
+/// its file's text, one after another.
+fn read_texts(files: &[SourceFile], diags: &[Diagnostic]) {
+    let mut ids: Vec<usize> = diags
+        .iter()
+        .flat_map(|d| std::iter::once(d.file).chain(d.related.iter().map(|r| r.file)))
+        .map(|f| f as usize)
+        .filter(|&f| f < files.len())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.par_iter().for_each(|&f| {
+        files[f].text();
+    });
 }
 
 /// Sorts findings by file (in the order of displayed paths), then position and rule, and

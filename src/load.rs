@@ -227,6 +227,24 @@ pub(crate) fn load_file(
     cache: Option<&crate::cache::LoadCache>,
 ) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
+    // A file the cache has, unchanged, is not read: only a later phase that needs its text
+    // reads it. One with CustomResourceDefinitions is, as their schemas are read from it.
+    if let Some(cache) = cache.filter(|_| path.as_os_str() != "-") {
+        let now = std::fs::metadata(&path)
+            .ok()
+            .and_then(|m| crate::cache::Stamp::of(&m));
+        let found = now.and_then(|now| Some((now, cache.kept(&clean_key(&path), now)?)));
+        if let Some((now, found)) = found {
+            if let Some((docs, marked)) =
+                Documents::cached(cache, &found).filter(|(d, _)| d.keep && d.crds.is_empty())
+            {
+                let mut f = docs.into_file(SourceFile::unread(path, display, now, marked));
+                f.stamp = Some(now);
+                f.cached = true;
+                return f;
+            }
+        }
+    }
     let mut stamp = None;
     let read = if path.as_os_str() == "-" {
         read_capped(std::io::stdin().lock())
@@ -284,7 +302,7 @@ pub(crate) fn load_file(
         );
     }
     let cached = cache.zip(stamp).and_then(|(cache, stamp)| {
-        Documents::cached(cache, &cache.kept(&clean_key(&path), stamp)?)
+        Documents::cached(cache, &cache.kept(&clean_key(&path), stamp)?).map(|(d, _)| d)
     });
     let from_cache = cached.is_some();
     let docs = cached.unwrap_or_else(|| load_documents(&text, opts));
@@ -402,7 +420,7 @@ pub(crate) fn read_bounded(
 
 /// Loads the documents of an in-memory file.
 pub(crate) fn load_text(source: SourceFile, opts: LoadOptions) -> LoadedFile {
-    let text = Arc::clone(&source.text);
+    let text = Arc::clone(source.text());
     load_documents(&text, opts).into_file(source)
 }
 
@@ -419,22 +437,26 @@ struct Documents {
 
 impl Documents {
     /// The documents of a file as the run that cached them found them (see
-    /// [`crate::cache`]).
-    fn cached(cache: &crate::cache::LoadCache, found: &crate::cache::Found) -> Option<Documents> {
+    /// [`crate::cache`]), and whether its text holds a suppression comment's marker.
+    fn cached(
+        cache: &crate::cache::LoadCache,
+        found: &crate::cache::Found,
+    ) -> Option<(Documents, bool)> {
         let loaded = cache.loaded(found)?;
         let resources = loaded
             .roots
             .into_iter()
             .map(resource)
             .collect::<Option<Vec<RawResource>>>()?;
-        Some(Documents {
+        let docs = Documents {
             keep: !resources.is_empty() || !loaded.diagnostics.is_empty(),
             resources,
             diagnostics: loaded.diagnostics,
             documents: found.documents,
             helm: loaded.helm,
             crds: loaded.crds,
-        })
+        };
+        Some((docs, loaded.marked))
     }
 
     fn into_file(self, mut source: SourceFile) -> LoadedFile {

@@ -417,8 +417,8 @@ impl<'a> FileTable<'a> {
         if let Some(&id) = self.by_path.get(clean.as_os_str()) {
             let f = &mut self.files[id as usize];
             // A file the loader did not keep has no text.
-            if f.text.is_empty() && !text.is_empty() {
-                f.text = Arc::clone(text);
+            if !text.is_empty() {
+                f.fill_text(text);
             }
             if self.added.contains(&id) {
                 f.reported |= reported;

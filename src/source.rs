@@ -84,7 +84,12 @@ pub struct SourceFile {
     /// Whether the run reports the file's findings: given files, the rest of the repository
     /// is read for what they refer to, and not reported on.
     pub(crate) reported: bool,
-    pub text: Arc<str>,
+    /// Read with the file, or on first use for a file the cache had unchanged (see
+    /// [`SourceFile::unread`]).
+    text: std::sync::OnceLock<Arc<str>>,
+    /// Of a file not read at load: what the file system said of it then, and whether its
+    /// text holds a suppression comment.
+    unread: Option<Unread>,
     /// The documents of Helm's rendered output that name their template in a `# Source:`
     /// comment, in file order; empty for most files.
     pub(crate) helm: Vec<HelmSource>,
@@ -102,6 +107,13 @@ pub(crate) struct HelmSource {
     pub(crate) end: u32,
     /// The template's path as Helm wrote it (`chart/templates/vs.yaml`).
     pub(crate) path: Box<str>,
+}
+
+/// What is known of a file loaded from the cache without reading it.
+#[derive(Clone, Copy, Debug)]
+struct Unread {
+    stamp: crate::cache::Stamp,
+    marked: bool,
 }
 
 /// A 1-based line and a 1-based column counted in characters.
@@ -132,9 +144,61 @@ impl SourceFile {
             display,
             place: Place::Unresolved,
             reported: true,
-            text,
+            text: std::sync::OnceLock::from(text),
+            unread: None,
             helm: Vec::new(),
             line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A file whose resources and findings the cache gave, unchanged since the run that
+    /// kept them (its file system `stamp`): its text is read when something asks for it
+    /// (a finding's line, a render, a suppression comment, which `marked` says it holds).
+    pub(crate) fn unread(
+        path: PathBuf,
+        display: String,
+        stamp: crate::cache::Stamp,
+        marked: bool,
+    ) -> Self {
+        SourceFile {
+            text: std::sync::OnceLock::new(),
+            unread: Some(Unread { stamp, marked }),
+            ..SourceFile::new(path, display, Arc::from(""))
+        }
+    }
+
+    /// The file's text. A file loaded from the cache is read now, once; if it changed
+    /// since it was loaded (or cannot be read), its text is empty, as the positions of its
+    /// findings would not be found in the new one.
+    pub fn text(&self) -> &Arc<str> {
+        self.text.get_or_init(|| {
+            let read = |stamp| {
+                let (bytes, meta) =
+                    crate::load::read_bounded(&self.path, crate::load::MAX_FILE_BYTES, true)
+                        .ok()?;
+                let now = crate::cache::Stamp::of(&meta)?;
+                String::from_utf8(bytes).ok().filter(|_| now == stamp)
+            };
+            self.unread
+                .and_then(|u| read(u.stamp))
+                .map_or_else(|| Arc::from(""), Arc::from)
+        })
+    }
+
+    /// Gives a file without a text (one the loader did not keep) `text`, which a render
+    /// read. A file the cache gave reads its own, as it was when loaded.
+    pub(crate) fn fill_text(&mut self, text: &Arc<str>) {
+        if self.unread.is_none() && self.text.get().is_none_or(|t| t.is_empty()) {
+            self.text = std::sync::OnceLock::from(Arc::clone(text));
+        }
+    }
+
+    /// Whether the text may hold the marker `marker` of a suppression comment: told by the
+    /// cache for a file not read yet.
+    pub(crate) fn marked(&self, marker: &str) -> bool {
+        match (self.text.get(), self.unread) {
+            (None, Some(u)) => u.marked,
+            _ => memchr::memmem::find(self.text().as_bytes(), marker.as_bytes()).is_some(),
         }
     }
 
@@ -148,7 +212,7 @@ impl SourceFile {
         let i = self.helm.partition_point(|h| h.start as usize <= offset);
         let h = &self.helm[i.checked_sub(1)?];
         // The end of the text is in its last document.
-        if offset >= h.end as usize && (h.end as usize) < self.text.len() {
+        if offset >= h.end as usize && (h.end as usize) < self.text().len() {
             return None;
         }
         let first = self.line_col(h.start as usize).line;
@@ -156,7 +220,7 @@ impl SourceFile {
     }
 
     fn starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| line_starts(&self.text))
+        self.line_starts.get_or_init(|| line_starts(self.text()))
     }
 
     /// The 0-based line holding byte `offset`.
@@ -168,10 +232,11 @@ impl SourceFile {
     }
 
     pub(crate) fn line_col(&self, offset: usize) -> LineCol {
-        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let text = self.text();
+        let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_index(offset);
         let start = self.starts()[line] as usize;
-        let column = self.text[start..offset].chars().count() + 1;
+        let column = text[start..offset].chars().count() + 1;
         LineCol {
             line: line as u32 + 1,
             column: column as u32,
@@ -183,8 +248,9 @@ impl SourceFile {
         let starts = self.starts();
         let i = line.saturating_sub(1).min(starts.len() - 1);
         let start = starts[i] as usize;
-        let end = starts.get(i + 1).map_or(self.text.len(), |&e| e as usize);
-        let body = self.text[start..end].trim_end_matches(['\n', '\r']);
+        let text = self.text();
+        let end = starts.get(i + 1).map_or(text.len(), |&e| e as usize);
+        let body = text[start..end].trim_end_matches(['\n', '\r']);
         start..start + body.len()
     }
 
@@ -232,6 +298,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_the_cache_gave_is_read_on_first_use_and_only_as_it_was() {
+        let dir = std::env::temp_dir().join(format!("canarylint-unread-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("vs.yaml");
+        std::fs::write(
+            &path,
+            "kind: VirtualService\n# canarylint: ignore-file[x]\n",
+        )
+        .unwrap();
+        let stamp = || crate::cache::Stamp::of(&std::fs::metadata(&path).unwrap()).unwrap();
+        let f = SourceFile::unread(path.clone(), "vs.yaml".into(), stamp(), true);
+        // The marker is told by the cache, without reading.
+        assert!(f.marked("canarylint:"));
+        assert!(f.text.get().is_none());
+        assert_eq!(
+            &**f.text(),
+            "kind: VirtualService\n# canarylint: ignore-file[x]\n"
+        );
+        assert_eq!(f.line_col(21).line, 2);
+        // Changed since it was loaded: its findings' places would not be found in it.
+        let old = stamp();
+        std::fs::write(&path, "kind: Gateway\n").unwrap();
+        let f = SourceFile::unread(path.clone(), "vs.yaml".into(), old, false);
+        assert_eq!(&**f.text(), "");
+        assert_eq!(f.line_col(21), LineCol { line: 1, column: 1 });
+        // Gone: no text either.
+        std::fs::remove_dir_all(&dir).unwrap();
+        let mut f = SourceFile::unread(path, "vs.yaml".into(), old, false);
+        // Nor a text a render read.
+        f.fill_text(&Arc::from("kind: Gateway\n"));
+        assert_eq!(&**f.text(), "");
+        let mut kept = SourceFile::new("k.yaml".into(), "k.yaml".into(), Arc::from(""));
+        kept.fill_text(&Arc::from("kind: Gateway\n"));
+        assert_eq!(&**kept.text(), "kind: Gateway\n");
+    }
+
+    #[test]
     fn assertion_files() {
         assert!(is_test_assertion("t/chainsaw/a/assertions/route.yaml"));
         assert!(is_test_assertion("t/e2e/x/01-assert.yaml"));
@@ -243,20 +346,20 @@ mod tests {
         let f = SourceFile::new(PathBuf::new(), String::new(), "a: é\nbb: x\n".into());
         assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
         // `x` is after a two-byte character on the line before
-        let x = f.text.find('x').unwrap();
+        let x = f.text().find('x').unwrap();
         assert_eq!(f.line_col(x), LineCol { line: 2, column: 5 });
-        let after_e = f.text.find('é').unwrap() + 2;
+        let after_e = f.text().find('é').unwrap() + 2;
         assert_eq!(f.line_col(after_e), LineCol { line: 1, column: 5 });
-        assert_eq!(&f.text[f.line_range(2)], "bb: x");
+        assert_eq!(&f.text()[f.line_range(2)], "bb: x");
     }
 
     #[test]
     fn lone_carriage_returns_end_lines() {
         let f = SourceFile::new(PathBuf::new(), String::new(), "a: 1\rb: 2\r\nc: 3\n".into());
         assert_eq!(f.line_count(), 4);
-        let c = f.text.find('c').unwrap();
+        let c = f.text().find('c').unwrap();
         assert_eq!(f.line_col(c), LineCol { line: 3, column: 1 });
-        assert_eq!(&f.text[f.line_range(2)], "b: 2");
+        assert_eq!(&f.text()[f.line_range(2)], "b: 2");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::source::{FileId, SourceFile, Span};
 use crate::yaml::Node;
 
 pub(crate) const ANNOTATION: &str = "canarylint.io/ignore";
-const MARKER: &str = "canarylint:";
+pub(crate) const MARKER: &str = "canarylint:";
 
 #[derive(Debug)]
 enum Scope {
@@ -48,7 +48,7 @@ pub(crate) fn apply(
     let mut sups: Vec<Suppression> = files
         .par_iter()
         .enumerate()
-        .filter(|(_, f)| f.text.contains(MARKER))
+        .filter(|(_, f)| f.marked(MARKER))
         .flat_map_iter(|(id, f)| comments(id as FileId, f))
         .collect();
     let annotated: Vec<(&Index, &crate::model::resource::Resource, &Node)> = indexes
@@ -100,13 +100,14 @@ pub(crate) fn apply(
         }
     }
     let none = Vec::new();
-    // The line of each finding, its file's lines counted in parallel.
+    // The line of each finding in a file with suppressions of lines, its file's lines
+    // counted in parallel (the others' files are not read for it).
+    let lined: crate::hash::HashSet<FileId> = by_line.keys().map(|&(f, _)| f).collect();
     let lines: Vec<u32> = diags
         .par_iter()
-        .map(|d| {
-            files
-                .get(d.file as usize)
-                .map_or(0, |f| f.line_col(d.span.start as usize).line)
+        .map(|d| match files.get(d.file as usize) {
+            Some(f) if lined.contains(&d.file) => f.line_col(d.span.start as usize).line,
+            _ => 0,
         })
         .collect();
     let mut out = Vec::with_capacity(diags.len());
@@ -199,7 +200,7 @@ fn split_ids(text: &str, node: &Node) -> Vec<(String, Span)> {
 
 /// The suppression comments of a file.
 fn comments(file: FileId, f: &SourceFile) -> Vec<Suppression> {
-    let text = &f.text;
+    let text = f.text();
     let lines: Vec<(usize, &str)> = (1..=f.line_count())
         .map(|n| {
             let range = f.line_range(n);

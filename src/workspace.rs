@@ -152,6 +152,7 @@ fn cache_entries<'a>(
             diagnostics: &f.diagnostics,
             crds: &f.crds,
             helm: &f.source.helm,
+            marked: f.source.marked(crate::suppress::MARKER),
         })
     });
     let unkept = unkept.par_iter().filter_map(|u| {
@@ -163,6 +164,7 @@ fn cache_entries<'a>(
             diagnostics: &[],
             crds: &[],
             helm: &[],
+            marked: false,
         })
     });
     kept.chain(unkept)
@@ -188,27 +190,6 @@ fn unchanged_entries(loaded: &[load::LoadedFile], unkept: &[load::Unkept]) -> Op
         n += 1;
     }
     Some(n)
-}
-
-/// The whole texts the loader kept, by clean path, for the renders to read rather than
-/// read the files again (and hold a second copy of the text).
-fn kept_texts(
-    loaded: &[load::LoadedFile],
-) -> crate::hash::HashMap<std::ffi::OsString, std::sync::Arc<str>> {
-    loaded
-        .iter()
-        .filter(|f| {
-            // A file read only in part (not UTF-8, say) has a note; standard input has no
-            // path to read again.
-            !f.source.text.is_empty() && f.source.path.as_os_str() != "-" && !f.skipped()
-        })
-        .map(|f| {
-            (
-                load::lexically_clean(&f.source.path).into_os_string(),
-                std::sync::Arc::clone(&f.source.text),
-            )
-        })
-        .collect()
 }
 
 /// What the overlays phase asks of the files the run loaded, by clean path (keyed by the
@@ -260,6 +241,23 @@ impl<'a> Known<'a> {
         self.files.get(path).is_some_and(|k| k.1)
     }
 
+    /// The whole text of a file the run loaded and kept, read now if the cache gave the
+    /// file unread: the renders read it from here rather than hold a second copy.
+    fn text(&self, path: &std::path::Path) -> Option<&std::sync::Arc<str>> {
+        Some(self.kept(path)?.source.text()).filter(|t| !t.is_empty())
+    }
+
+    /// The file at `path` (clean) if the run loaded it whole and keeps it (and its text)
+    /// for the later phases.
+    fn kept(&self, path: &std::path::Path) -> Option<&load::LoadedFile> {
+        let f = self
+            .loaded
+            .get(self.files.get(path.as_os_str())?.2 as usize)?;
+        // A file read only in part (not UTF-8, say) has a note; standard input has no
+        // path to read again.
+        (f.keep && f.source.path.as_os_str() != "-" && !f.skipped()).then_some(f)
+    }
+
     /// Whether the run loaded `path` as a regular file (it took its stamp).
     fn regular(&self, path: &std::path::Path) -> bool {
         self.stamp(path.as_os_str()).is_some_and(|s| s.is_some())
@@ -285,7 +283,14 @@ struct LoadedFs<'a> {
 
 impl crate::kustomize::Fs for LoadedFs<'_> {
     fn read(&self, path: &std::path::Path) -> Result<std::sync::Arc<str>, String> {
-        self.fs.read(path)
+        match self.known.text(path) {
+            Some(text) => Ok(std::sync::Arc::clone(text)),
+            None => self.fs.read(path),
+        }
+    }
+
+    fn keeps_text(&self, path: &std::path::Path) -> bool {
+        self.known.kept(path).is_some()
     }
 
     fn is_dir(&self, path: &std::path::Path) -> bool {
@@ -361,7 +366,7 @@ impl Workspace {
         // meanwhile.
         let t = std::time::Instant::now();
         let listed = std::sync::Arc::new(listed);
-        let mut fs = crate::kustomize::CachedDisk::knowing(std::sync::Arc::clone(&listed));
+        let fs = crate::kustomize::CachedDisk::knowing(std::sync::Arc::clone(&listed));
         let (dirs, cache) = rayon::join(
             || {
                 overlay::candidates(
@@ -412,10 +417,7 @@ impl Workspace {
         // is read beside the tables of what was loaded.
         let (renders_at, known) = rayon::join(
             || renders_at.filter(|_| !dirs.is_empty()).map(|at| at.read()),
-            || {
-                fs.share(kept_texts(&loaded));
-                Known::new(&loaded, &unkept)
-            },
+            || Known::new(&loaded, &unkept),
         );
         let stamp = |p: &std::ffi::OsStr| known.stamp(p);
         let render_cache =
@@ -533,7 +535,7 @@ impl Workspace {
                     line: c.line,
                     content: c.content,
                     source: Some(crate::model::crd::CrdText {
-                        text: std::sync::Arc::clone(&lf.source.text),
+                        text: std::sync::Arc::clone(lf.source.text()),
                         file: lf.source.path.clone(),
                         place: lf.source.place.clone(),
                         reported: lf.source.reported,
@@ -690,7 +692,7 @@ fn unreadable_crds(
                 files.len() - 1
             }
         };
-        let text = &files[id].text;
+        let text = files[id].text();
         let start = crate::source::line_starts(text)
             .get(c.line.saturating_sub(1) as usize)
             .map_or(0, |&s| s as usize);

@@ -110,6 +110,20 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
         "helm.yaml",
         &format!("---\n# Source: shop/templates/vs.yaml\n{helm}"),
     );
+    // Suppression comments: one that silences its file's finding, one that silences
+    // nothing. The runs that do not read these files must still find them.
+    repo.write(
+        "quiet.yaml",
+        &format!(
+            "# canarylint: ignore-file[weight-sum] a canary on its way\n{}",
+            common::vs_weight_40("payments", "payments", None)
+        ),
+    );
+    repo.write(
+        "stale.yaml",
+        &format!("# canarylint: ignore-file[missing-subset] long fixed\n{DESTINATION_RULE}")
+            .replace("reviews", "stale"),
+    );
     settle();
     let full = lint(&repo, &cache, &["--no-cache"]);
     assert!(stderr(&full).contains("cache: off"), "{}", stderr(&full));
@@ -117,6 +131,16 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     let rules: Vec<&str> = expected.iter().map(|f| f.2.as_str()).collect();
     assert!(
         rules.contains(&"weight-sum") && rules.contains(&"duplicate-key"),
+        "{expected:?}"
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|f| f.0 == "stale.yaml" && f.2 == "unused-suppression"),
+        "{expected:?}"
+    );
+    assert!(
+        !expected.iter().any(|f| f.0 == "quiet.yaml"),
         "{expected:?}"
     );
     let report = json(&full);
@@ -135,7 +159,7 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     // the cache, and sees the others unchanged; the third takes them all.
     let runs: Vec<Output> = (0..3).map(|_| lint(&repo, &cache, &[])).collect();
     let counts: Vec<(usize, usize)> = runs.iter().map(from_cache).collect();
-    assert_eq!(counts, [(0, 5), (1, 5), (5, 5)]);
+    assert_eq!(counts, [(0, 7), (1, 7), (7, 7)]);
     for run in &runs {
         assert_eq!(found(run), expected);
         assert_eq!(run.stdout, full.stdout);
@@ -150,7 +174,7 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     };
     let before = written();
     let again = lint(&repo, &cache, &[]);
-    assert_eq!(from_cache(&again), (5, 5));
+    assert_eq!(from_cache(&again), (7, 7));
     assert_eq!(written(), before, "an unchanged run wrote the cache again");
 
     // Changed files are loaded again: the finding moves with the broken VirtualService.
@@ -160,7 +184,7 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     );
     repo.write("cm.yaml", &common::vs_weight_40("ratings", "ratings", None));
     let changed = lint(&repo, &cache, &[]);
-    assert_eq!(from_cache(&changed), (3, 5));
+    assert_eq!(from_cache(&changed), (5, 7));
     assert_ne!(
         written(),
         before,

@@ -1,7 +1,8 @@
 //! What loading found in files, kept between runs. A file unchanged since the last run is
 //! not loaded again: one that held nothing the later phases keep is not even read, and
-//! one with resources is read (its text is kept) but not parsed: its resources' trees
-//! are decoded from the cache.
+//! one with resources is not parsed (its resources' trees are decoded from the cache) and
+//! read only if a later phase asks for its text (a finding's line, a render, a
+//! suppression comment, which its entry says it holds).
 //!
 //! A file is unchanged when its device, inode, size, modification time and change time
 //! are those it had when it was read (the change time moves on every write and cannot be
@@ -36,7 +37,7 @@ pub(crate) mod renders;
 /// Files changed this many seconds or less before the run are loaded again next time.
 const RACY_SECONDS: i64 = 2;
 
-const MAGIC: &[u8] = b"canarylint load cache 6\n";
+const MAGIC: &[u8] = b"canarylint load cache 7\n";
 
 /// What the file system says of a file, compared to tell it unchanged: device, inode,
 /// size, and the modification and change times in nanoseconds since the epoch. Kept
@@ -86,6 +87,9 @@ pub(crate) struct Entry<'a> {
     /// Its CustomResourceDefinitions of validated kinds, and Helm's `# Source:` comments.
     pub(crate) crds: &'a [CrdSource],
     pub(crate) helm: &'a [HelmSource],
+    /// Whether the text holds a suppression comment's marker: a file the next run does not
+    /// read is searched for suppressions only if it does.
+    pub(crate) marked: bool,
 }
 
 impl Entry<'_> {
@@ -120,6 +124,7 @@ pub(crate) struct Loaded {
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) crds: Vec<CrdSource>,
     pub(crate) helm: Vec<HelmSource>,
+    pub(crate) marked: bool,
 }
 
 /// The cache of one run: the entries the last run left, and where this run's go.
@@ -258,11 +263,17 @@ impl LoadCache {
                 path: r.str()?.into(),
             });
         }
+        let marked = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
         r.0.is_empty().then_some(Loaded {
             roots,
             diagnostics,
             crds,
             helm,
+            marked,
         })
     }
 
@@ -527,6 +538,7 @@ fn encode_entry(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
             out.extend_from_slice(&h.end.to_le_bytes());
             put_str(out, &h.path);
         }
+        out.push(u8::from(e.marked));
     }
     let len = (out.len() - at - 8) as u64;
     out[at..at + 8].copy_from_slice(&len.to_le_bytes());
@@ -763,6 +775,7 @@ mod tests {
             diagnostics: &[],
             crds: &[],
             helm: &[],
+            marked: false,
         }
     }
 
@@ -810,6 +823,7 @@ mod tests {
             noted.diagnostics = &notes;
             noted.crds = &crds;
             noted.helm = &helm;
+            noted.marked = true;
             vec![
                 entry("a/b.yaml", 100, &[]),
                 entry("c d.yaml", 101, &resources),
@@ -834,12 +848,14 @@ mod tests {
         let loaded = again.loaded(&found).unwrap();
         assert_eq!(format!("{:?}", loaded.roots), format!("{:?}", [&doc]));
         assert!(loaded.diagnostics.is_empty());
+        assert!(!loaded.marked);
         let found = again.kept(OsStr::new("e.yaml"), stamp(102)).unwrap();
         let loaded = again.loaded(&found).unwrap();
         assert!(loaded.roots.is_empty());
         assert_eq!(format!("{:?}", loaded.diagnostics), format!("{notes:?}"));
         assert_eq!(loaded.crds, crds);
         assert_eq!(loaded.helm, helm);
+        assert!(loaded.marked);
         // Other options, or another set of paths: nothing.
         let other = |key: &str, options: &str| {
             LoadCache::open(&dir.0, &[OsStr::new(key)], options)

@@ -152,7 +152,8 @@ impl<'a> RenderCache<'a> {
             dir,
             fs,
             |r, fs| {
-                let out = decode_rendered(r, &|path| self.text(fs, path));
+                let out =
+                    decode_rendered(r, &|path| self.text(fs, path), &|path| fs.keeps_text(path));
                 if out.is_some() {
                     self.renders.0.fetch_add(1, Ordering::Relaxed);
                 }
@@ -557,16 +558,19 @@ fn encode_rendered(x: &Rendered, out: &mut Vec<u8>) {
 }
 
 /// A render [`encode_rendered`] wrote; the texts it kept are read again with `read`, and
-/// must be as long as they were.
+/// must be as long as they were. The files the run keeps itself (`kept`) are not read: a
+/// finding in one of those is placed in the run's own text, read if it asks.
 fn decode_rendered(
     r: &mut Reader<'_>,
     read: &dyn Fn(&Path) -> Option<Arc<str>>,
+    kept: &dyn Fn(&Path) -> bool,
 ) -> Option<Rendered> {
     let files = read_list(r, |r| {
         let path = read_path(r)?;
         let (base, len) = (r.u32()?, r.u32()?);
         let text = match r.u8()? {
             0 => Arc::from(""),
+            1 if kept(&path) => Arc::from(""),
             1 => read(&path).filter(|t| t.len() == len as usize)?,
             _ => return None,
         };

@@ -35,6 +35,11 @@ pub(crate) trait Fs: Sync {
     /// Told before a render uses a file's text, whether it reads it or has it already
     /// (renders share what they parse): what the cache of renders records.
     fn reads(&self, _path: &Path) {}
+    /// Whether the run keeps the text of the file at `path` (clean) itself, read when a
+    /// finding asks for it: a render taken from the cache of renders need not hold it.
+    fn keeps_text(&self, _path: &Path) -> bool {
+        false
+    }
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
     /// Which of [`KUSTOMIZATION_NAMES`] `dir` holds, the first that it does.
@@ -84,9 +89,6 @@ pub(crate) struct CachedDisk {
     /// What [`Fs::kustomization_name`] said of a directory: one entry for the three names
     /// it asks about, which most directories hold none of.
     kustomizations: std::sync::Mutex<HashMap<std::ffi::OsString, Option<u8>>>,
-    /// Texts the run has read already, by clean path: read from here, and shared rather
-    /// than held twice.
-    texts: HashMap<std::ffi::OsString, Arc<str>>,
     /// What the walk saw of the directories it listed, answered without asking the disk.
     listed: Arc<crate::walk::Listed>,
 }
@@ -98,11 +100,6 @@ impl CachedDisk {
             listed,
             ..CachedDisk::default()
         }
-    }
-
-    /// Answers reads of `texts` (clean path, whole text) from memory from now on.
-    pub(crate) fn share(&mut self, texts: HashMap<std::ffi::OsString, Arc<str>>) {
-        self.texts = texts;
     }
 
     /// Whether the path is a directory, and whether it is a file.
@@ -142,10 +139,7 @@ impl CachedDisk {
 
 impl Fs for CachedDisk {
     fn read(&self, path: &Path) -> Result<Arc<str>, String> {
-        match self.texts.get(path.as_os_str()) {
-            Some(text) => Ok(Arc::clone(text)),
-            None => Disk.read(path),
-        }
+        Disk.read(path)
     }
 
     fn is_dir(&self, path: &Path) -> bool {

@@ -13,24 +13,6 @@ fn fs(files: &[(&str, &str)]) -> MemFs {
 }
 
 #[test]
-fn texts_read_already_are_not_read_again() {
-    // No such file on disk: the text comes from memory, shared.
-    let path = PathBuf::from("/nonexistent/canarylint/kustomization.yaml");
-    let text: Arc<str> = Arc::from("resources: []\n");
-    let mut fs = CachedDisk::default();
-    fs.share(
-        [(path.clone().into_os_string(), Arc::clone(&text))]
-            .into_iter()
-            .collect(),
-    );
-    let read = fs.read(&path).unwrap();
-    assert!(Arc::ptr_eq(&read, &text));
-    assert!(fs
-        .read(Path::new("/nonexistent/canarylint/other.yaml"))
-        .is_err());
-}
-
-#[test]
 fn the_cached_disk_finds_kustomization_files_as_the_disk_does() {
     let root = std::env::temp_dir().join(format!("canarylint-kfile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);

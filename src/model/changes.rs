@@ -76,7 +76,7 @@ pub(crate) fn unchanged(
     old: &Resource,
 ) -> bool {
     fn text<'f>(f: Option<&'f SourceFile>, r: &Resource) -> Option<&'f str> {
-        f?.text
+        f?.text()
             .get(r.root.span.start as usize..r.root.span.end as usize)
     }
     let old_file = base.workspace.files.get(old.file as usize);

@@ -611,7 +611,7 @@ mod tests {
         let ws = canary(
             "    interval: 5min\n    threshold: ~\n    stepWeight: '10'\n    maxWeight: 50\n    stepWeights: [5, x, 20]\n    metrics: []\n",
         );
-        let text = &ws.files[0].text;
+        let text = ws.files[0].text();
         let at = |loc: Location| &text[loc.span.range()];
         let Some(a) = Canary::view(&ws.index.resources[0]).and_then(|c| c.analysis()) else {
             panic!("no analysis");

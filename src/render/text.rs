@@ -98,7 +98,7 @@ impl<'a> Shown<'a> {
         let source = report.files.get(d.file as usize).map(|file| {
             let (line, _) = report.position(d);
             let range = file.line_range(line.line as usize);
-            let text = &file.text[range.clone()];
+            let text = &file.text()[range.clone()];
             let start = (d.span.start as usize)
                 .saturating_sub(range.start)
                 .min(text.len());
