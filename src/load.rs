@@ -1215,15 +1215,15 @@ pub(crate) struct KustomizeNamespaces {
     /// the directory is a repository root.
     listed: Mutex<HashMap<std::ffi::OsString, (Vec<PathBuf>, bool)>>,
     canonical: crate::canonical::Canonical,
-    /// What the walk saw of the directories it listed.
-    walked: std::sync::Arc<crate::walk::Listed>,
+    /// The disk as the walk saw it, where it listed the directory.
+    disk: crate::kustomize::CachedDisk,
 }
 
 impl KustomizeNamespaces {
     /// Answers from what the walk saw of the directories it listed where it can.
     pub(crate) fn knowing(listed: std::sync::Arc<crate::walk::Listed>) -> KustomizeNamespaces {
         KustomizeNamespaces {
-            walked: listed,
+            disk: crate::kustomize::CachedDisk::knowing(listed),
             ..KustomizeNamespaces::default()
         }
     }
@@ -1232,20 +1232,17 @@ impl KustomizeNamespaces {
     /// directory holds (as the walk saw it, where it listed the directory), and no other.
     fn kustomization_text(&self, dir: &Path) -> Option<String> {
         use crate::kustomize::Fs;
-        let name = match self.walked.get(dir) {
-            Some(seen) => usize::from(seen.kustomization?),
-            None => crate::kustomize::Disk.kustomization_name(dir)?,
-        };
+        let name = self.disk.kustomization_name(dir)?;
         let bytes = read_regular(&dir.join(crate::kustomize::KUSTOMIZATION_NAMES[name])).ok()?;
         String::from_utf8(bytes).ok()
     }
 
-    /// Whether `dir` is a repository's top (holds a `.git`).
+    /// Whether `dir` is a repository's top (holds a `.git`, a directory or a worktree's
+    /// file).
     fn is_repository_root(&self, dir: &Path) -> bool {
-        match self.walked.get(dir) {
-            Some(seen) => seen.git.is_some(),
-            None => dir.join(".git").exists(),
-        }
+        use crate::kustomize::Fs;
+        let git = dir.join(".git");
+        self.disk.is_dir(&git) || self.disk.is_file(&git)
     }
 
     pub(crate) fn namespace_for(&self, file: &Path) -> Option<String> {
