@@ -228,21 +228,21 @@ pub(crate) fn load_file(
 ) -> LoadedFile {
     let empty = |path: PathBuf, display: String| SourceFile::new(path, display, Arc::from(""));
     // A file the cache has, unchanged, is not read: only a later phase that needs its text
-    // reads it. One with CustomResourceDefinitions is, as their schemas are read from it.
+    // reads it. One with CustomResourceDefinitions is, as their schemas are read from it;
+    // its documents are taken as decoded here if the file read has the same stamp.
+    let mut decoded = None;
     if let Some(cache) = cache.filter(|_| path.as_os_str() != "-") {
-        let now = std::fs::metadata(&path)
-            .ok()
-            .and_then(|m| crate::cache::Stamp::of(&m));
-        let found = now.and_then(|now| Some((now, cache.kept(&clean_key(&path), now)?)));
-        if let Some((now, found)) = found {
-            if let Some((docs, marked)) =
-                Documents::cached(cache, &found).filter(|(d, _)| d.keep && d.crds.is_empty())
-            {
-                let mut f = docs.into_file(SourceFile::unread(path, display, now, marked));
-                f.stamp = Some(now);
+        let found = cache.kept_unread(&clean_key(&path), &path);
+        if let Some((at, (docs, marked))) =
+            found.and_then(|found| Some((found.stamp, Documents::cached(cache, &found)?)))
+        {
+            if docs.keep && docs.crds.is_empty() {
+                let mut f = docs.into_file(SourceFile::unread(path, display, at, marked));
+                f.stamp = Some(at);
                 f.cached = true;
                 return f;
             }
+            decoded = Some((at, docs));
         }
     }
     let mut stamp = None;
@@ -301,9 +301,12 @@ pub(crate) fn load_file(
             "skipped: the file is empty".into(),
         );
     }
-    let cached = cache.zip(stamp).and_then(|(cache, stamp)| {
-        Documents::cached(cache, &cache.kept(&clean_key(&path), stamp)?).map(|(d, _)| d)
-    });
+    let cached = match decoded {
+        Some((at, docs)) if stamp == Some(at) => Some(docs),
+        _ => cache.zip(stamp).and_then(|(cache, stamp)| {
+            Documents::cached(cache, &cache.kept(&clean_key(&path), stamp)?).map(|(d, _)| d)
+        }),
+    };
     let from_cache = cached.is_some();
     let docs = cached.unwrap_or_else(|| load_documents(&text, opts));
     // Only files that hold resources or findings keep their text (most hold neither).

@@ -198,7 +198,19 @@ impl LoadCache {
     /// What the last run kept of the file at `clean` when it held nothing to keep, and
     /// `path` is unchanged since.
     pub(crate) fn unkept(&self, clean: &OsStr, path: &Path) -> Option<Found> {
-        let r = self.entry(clean).filter(|r| r.state == State::Unkept)?;
+        self.unchanged(clean, path, State::Unkept)
+    }
+
+    /// What the last run kept of the file at `clean` when it had resources or findings,
+    /// if `path` is unchanged since, as the file system tells without reading it.
+    pub(crate) fn kept_unread(&self, clean: &OsStr, path: &Path) -> Option<Found> {
+        self.unchanged(clean, path, State::Loaded)
+    }
+
+    /// The entry of `clean` in `state`, if `path` has the stamp it had: the file system is
+    /// asked only of files with such an entry.
+    fn unchanged(&self, clean: &OsStr, path: &Path, state: State) -> Option<Found> {
+        let r = self.entry(clean).filter(|r| r.state == state)?;
         let now = std::fs::metadata(path).ok().and_then(|m| Stamp::of(&m))?;
         (now == r.stamp).then_some(Found {
             stamp: r.stamp,
