@@ -378,7 +378,9 @@ pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, ReadError> {
 
 /// Reads as [`read_regular`] does, with what the `fstat` of the open file said of it (the
 /// stamp of the bytes read).
-fn read_stamped(path: &Path) -> Result<(Vec<u8>, Option<crate::cache::Stamp>), ReadError> {
+pub(crate) fn read_stamped(
+    path: &Path,
+) -> Result<(Vec<u8>, Option<crate::cache::Stamp>), ReadError> {
     let (bytes, meta) = read_bounded(path, MAX_FILE_BYTES, true)?;
     Ok((bytes, crate::cache::Stamp::of(&meta)))
 }

@@ -173,11 +173,8 @@ impl SourceFile {
     pub fn text(&self) -> &Arc<str> {
         self.text.get_or_init(|| {
             let read = |stamp| {
-                let (bytes, meta) =
-                    crate::load::read_bounded(&self.path, crate::load::MAX_FILE_BYTES, true)
-                        .ok()?;
-                let now = crate::cache::Stamp::of(&meta)?;
-                String::from_utf8(bytes).ok().filter(|_| now == stamp)
+                let (bytes, now) = crate::load::read_stamped(&self.path).ok()?;
+                String::from_utf8(bytes).ok().filter(|_| now == Some(stamp))
             };
             self.unread
                 .and_then(|u| read(u.stamp))
