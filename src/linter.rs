@@ -92,12 +92,21 @@ impl<'b> Linter<'b> {
         let t = Instant::now();
         let mut plan = walk::plan(&self.settings.targets)?;
         timings.record("discover", t);
-        // One cache per repository and working directory: a pre-commit run, whatever files
-        // it is given, reads the files a run of the whole repository read.
+        // One cache per repository and spelling of its paths, as the cache keeps entries by
+        // path: relative paths are from the working directory, which the key then names.
+        // A pre-commit run, whatever files it is given, reads the files a run of the whole
+        // repository spelled alike read; runs spelled otherwise keep a cache of their own
+        // rather than overwrite it.
         let root = plan.root.clone();
+        let relative = !plan.targets.iter().all(|t| t.path.is_absolute());
         let cache = || {
             let dir = self.settings.workspace.cache.as_deref()?;
-            let key: Vec<&std::ffi::OsStr> = root.iter().map(|r| r.as_os_str()).collect();
+            let cwd = match relative {
+                true => Some(std::env::current_dir().ok()?),
+                false => None,
+            };
+            let key: Vec<&std::ffi::OsStr> =
+                root.iter().chain(&cwd).map(|r| r.as_os_str()).collect();
             let options = format!("{:?}", self.settings.workspace.load);
             crate::cache::LoadCache::open(dir, &key, &options)
         };

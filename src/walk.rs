@@ -658,7 +658,7 @@ pub(crate) struct Plan {
 
 /// `path` made absolute against `cwd`, with `.` and `..` folded away without touching the
 /// file system.
-fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
+pub(crate) fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in cwd.join(path).components() {
@@ -799,12 +799,30 @@ fn select(
             .collect(),
         root,
     };
-    // Read the whole repository; what was given keeps the path it was given as. Paths are
-    // compared lexically: resolving each of tens of thousands of files costs more than
-    // the lint. A walk yields each path once, so only the given files are looked for, and
-    // only among the files of their names (making each of 30,000 paths absolute costs
-    // 30 ms).
+    // Read the whole repository, spelled as the first file given is: absolute paths given
+    // (an editor, a script) are those a run over the repository's absolute path reads,
+    // and the load cache keeps its entries by path (see `crate::cache`).
     let cwd = std::env::current_dir().unwrap_or_default();
+    let base = match explicit.first() {
+        Some(first) if first.is_absolute() => repository.clone(),
+        _ => relative_to_cwd(&repository),
+    };
+    // What was given keeps the name it was given as, and is read by the path the walk
+    // gives it: the later phases compare paths as written (the directory of a file, the
+    // files a kustomization lists), and `d/a.yaml` given beside `./d/b.yaml` walked, or
+    // `a.yaml` given from `d` beside `../d/b.yaml`, would not be beside each other.
+    for t in &mut given {
+        if t.path.is_relative() && t.path.as_os_str() != "-" {
+            let written = lexical_absolute(&cwd, &t.path);
+            if let Ok(rel) = written.strip_prefix(&repository) {
+                t.path = base.join(rel);
+            }
+        }
+    }
+    // Paths are compared lexically: resolving each of tens of thousands of files costs
+    // more than the lint. A walk yields each path once, so only the given files are looked
+    // for, and only among the files of their names (making each of 30,000 paths absolute
+    // costs 30 ms).
     let seen: HashSet<PathBuf> = given
         .iter()
         .map(|t| lexical_absolute(&cwd, &t.path))
@@ -814,7 +832,7 @@ fn select(
         .filter_map(|t| t.path.file_name().map(ToOwned::to_owned))
         .collect();
     let mut targets = given;
-    let everything = discover_in(&[relative_to_cwd(&repository)], excludes, root)?;
+    let everything = discover_in(&[base], excludes, root)?;
     for t in everything.targets {
         let given = t.path.file_name().is_some_and(|n| names.contains(n))
             && seen.contains(&lexical_absolute(&cwd, &t.path));
@@ -823,7 +841,18 @@ fn select(
         }
     }
     listed.merge(everything.listed);
-    targets.par_sort_unstable();
+    // In the order of their places, as a run of the whole repository from its root orders
+    // them, whatever the spelling of the files given: rules that report a repeated object
+    // at its first definition pick the same file.
+    // Compared as bytes, as displays are (a `Path` compares by components, slowly).
+    fn place(t: &Target) -> (u8, &[u8]) {
+        match &t.place {
+            Place::Repository(p) => (0, p.as_os_str().as_encoded_bytes()),
+            Place::Outside(p) => (1, p.as_os_str().as_encoded_bytes()),
+            Place::Unresolved => (2, &[]),
+        }
+    }
+    targets.par_sort_unstable_by(|a, b| place(a).cmp(&place(b)).then_with(|| a.cmp(b)));
     for t in &mut targets {
         t.reported = scope.contains(&t.place);
     }

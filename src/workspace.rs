@@ -605,7 +605,8 @@ impl Workspace {
         let crds = std::sync::Arc::new(crds);
         // The directory of every file, now that the table holds them all, once for all the
         // indexes (files added last leave the numbers of those before as they were).
-        let dirs = Index::directories(files.iter().map(|f| f.path.parent()));
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let dirs = Index::directories(&cwd, files.iter().map(|f| f.path.parent()));
         for o in &mut overlays {
             o.index.set_crds(crds.clone());
             o.index.set_directories(std::sync::Arc::clone(&dirs));

@@ -13,10 +13,14 @@ use common::{copy_fixture, findings, json, stderr, Scratch};
 
 /// A whole-repository run from `dir`, with its cache in `cache`, and its timings.
 fn lint(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
+    lint_target(dir, Path::new("."), cache, extra)
+}
+
+/// A run from `dir` of `target`, with its cache in `cache`, and its timings.
+fn lint_target(dir: &Path, target: &Path, cache: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_canarylint"))
         .args([
             "check",
-            ".",
             "--format",
             "json",
             "--fail-on",
@@ -24,6 +28,8 @@ fn lint(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
             "--timings",
         ])
         .args(extra)
+        .arg("--")
+        .arg(target)
         .env("CANARYLINT_CACHE_DIR", cache)
         .current_dir(dir)
         .output()
@@ -211,6 +217,44 @@ fn unchanged_files_come_from_the_cache_and_the_findings_stay_those_of_a_full_rea
     let damaged = lint(&repo, &cache, &[]);
     assert_eq!(from_cache(&damaged).0, 0);
     assert_eq!(found(&damaged), now);
+}
+
+#[test]
+fn runs_spelled_alike_share_the_cache_and_runs_spelled_otherwise_do_not_empty_it() {
+    let repo = Scratch::new("cache-spelling");
+    let cache = Scratch::new("cache-spelling-dir");
+    common::git(&repo, &["init", "-q"]);
+    let vs = repo.write(
+        "vs.yaml",
+        &common::vs_weight_40("reviews", "reviews", Some("v1")),
+    );
+    repo.write("dr.yaml", DESTINATION_RULE);
+    repo.write("cm.yaml", CONFIG_MAP);
+    settle();
+    let whole = |extra: &[&str]| lint_target(&repo, &repo, &cache, extra);
+    let full = whole(&["--no-cache"]);
+    // A file with resources is kept once a second run has seen it.
+    for _ in 0..2 {
+        whole(&[]);
+    }
+    assert_eq!(from_cache(&whole(&[])), (3, 3));
+    // One file given by its absolute path, as an editor gives it: the rest of the
+    // repository is spelled as the whole run spelled it, and every file comes from the
+    // cache, from the repository's directory and from elsewhere.
+    let one = lint_target(&repo, &vs, &cache, &[]);
+    assert_eq!(from_cache(&one), (3, 3), "{}", stderr(&one));
+    let elsewhere = lint_target(&std::env::temp_dir(), &vs, &cache, &[]);
+    assert_eq!(from_cache(&elsewhere), (3, 3), "{}", stderr(&elsewhere));
+    // A run spelled from the working directory keeps a cache of its own, and the absolute
+    // one is still whole after it.
+    assert_eq!(from_cache(&lint(&repo, &cache, &[])), (0, 3));
+    assert_eq!(
+        from_cache(&lint_target(&repo, Path::new("vs.yaml"), &cache, &[])).1,
+        3
+    );
+    let again = whole(&[]);
+    assert_eq!(from_cache(&again), (3, 3));
+    assert_eq!(found(&again), found(&full));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{findings, git, json, run_in, stdout, Scratch};
+use common::{copy_fixture, findings, git, json, run_in, stdout, Scratch};
 
 const VS: &str = "apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -154,4 +154,81 @@ fn sarif_gives_the_related_resources_as_related_locations() {
         related["message"]["text"],
         "DestinationRule `shop/reviews`, changed"
     );
+}
+
+/// A mesh VirtualService `name` without a namespace, for the host `recommendation`.
+fn unplaced_vs(name: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: {name}}}
+spec:
+  hosts: [recommendation]
+  http:
+    - route:
+        - destination: {{host: recommendation}}
+"
+    )
+}
+
+/// The findings of a run from `dir` in the file `file` (absolute), as (line, rule).
+fn found_in(dir: &std::path::Path, args: &[&str], file: &std::path::Path) -> Vec<(u64, String)> {
+    let o = run_in(
+        dir,
+        &[&["check", "--format", "json", "--no-cache", "--"], args].concat(),
+    );
+    let report = json(&o);
+    let mut out: Vec<(u64, String)> = findings(&report)
+        .iter()
+        .filter(|f| dir.join(common::field(f, "file")) == file)
+        .map(|f| (common::line(f), common::field(f, "rule")))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_given_file_is_linted_as_a_whole_run_lints_it_however_its_path_is_written() {
+    let repo = Scratch::new("xfile-spelling");
+    // Manifests without a namespace meet only those beside them; `b` is written twice and
+    // reported at its first definition.
+    repo.write("apps/a.yaml", &unplaced_vs("a"));
+    repo.write("apps/b1.yaml", &unplaced_vs("b"));
+    repo.write("apps/b2.yaml", &unplaced_vs("b"));
+    // A base that two overlays build: not an overlay of its own, wherever it is given from.
+    copy_fixture("overlays/json6902-inverts", &repo, "shop/");
+    git(&repo, &["init", "-q"]);
+    let expected = [
+        ("apps/a.yaml", "conflicting-virtualservice", 1),
+        ("apps/b1.yaml", "conflicting-virtualservice", 1),
+        ("apps/b2.yaml", "conflicting-virtualservice", 0),
+        ("shop/base/reviews.yaml", "manual-weight-split", 2),
+        ("shop/base/kustomization.yaml", "overlay-build-error", 0),
+    ];
+    for (rel, rule, count) in expected {
+        let file = repo.join(rel);
+        let whole = found_in(&repo, &["."], &file);
+        assert_eq!(
+            whole.iter().filter(|f| f.1 == rule).count(),
+            count,
+            "{rel}: {whole:?}"
+        );
+        let absolute = file.to_string_lossy().into_owned();
+        let dotted = format!("./{rel}");
+        let dir = file.parent().unwrap();
+        let name = file.file_name().unwrap().to_str().unwrap();
+        for (dir, given) in [
+            (repo.path(), rel),
+            (repo.path(), dotted.as_str()),
+            (std::env::temp_dir().as_path(), absolute.as_str()),
+            (dir, name),
+        ] {
+            assert_eq!(
+                found_in(dir, &[given], &file),
+                whole,
+                "{given} from {}",
+                dir.display()
+            );
+        }
+    }
 }

@@ -141,8 +141,9 @@ pub(crate) struct LoadCache {
 }
 
 impl LoadCache {
-    /// The cache in `dir` for a run from the working directory in `key` (the repository
-    /// it reads), under `options` (what changes what loading finds). An absent or damaged
+    /// The cache in `dir` for a run named by `key` (the repository it reads, and the
+    /// working directory its relative paths start from), under `options` (what changes
+    /// what loading finds). An absent or damaged
     /// cache is empty.
     pub(crate) fn open(dir: &Path, key: &[&OsStr], options: &str) -> Option<LoadCache> {
         let mut cache = LoadCache {
@@ -421,9 +422,7 @@ fn now() -> Option<i64> {
 /// part is hashed with its length, so the parts stay apart.
 fn name(key: &[&OsStr]) -> Option<u64> {
     use std::hash::{BuildHasher, Hash, Hasher};
-    let cwd = std::env::current_dir().ok()?;
     let mut h = foldhash::fast::FixedState::default().build_hasher();
-    cwd.as_os_str().as_encoded_bytes().hash(&mut h);
     for k in key {
         k.as_encoded_bytes().hash(&mut h);
     }

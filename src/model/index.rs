@@ -2,7 +2,7 @@
 //! cross-resource rules never compare all pairs.
 
 use crate::hash::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::model::flagger::Canary;
 use crate::model::gateway_api::{GatewayRoute, RouteRule};
@@ -428,15 +428,35 @@ impl Index {
     }
 
     /// The directory of every file (in `FileId` order) as a number, for
-    /// [`Index::set_directories`] (see [`Index::same_directory`]).
+    /// [`Index::set_directories`] (see [`Index::same_directory`]). Directories are one
+    /// when they are one made absolute from `cwd` and lexically clean: a file given as
+    /// `d/a.yaml` and one the walk found as `./d/b.yaml` or `/repo/d/b.yaml` are beside
+    /// each other.
     pub(crate) fn directories<'p>(
+        cwd: &Path,
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> std::sync::Arc<[u32]> {
-        let mut ids: HashMap<Option<&Path>, u32> = HashMap::default();
+        // Each spelling is made absolute once: most files share their directory.
+        let mut spelled: HashMap<Option<&Path>, u32> = HashMap::default();
+        let mut ids: HashMap<Option<PathBuf>, u32> = HashMap::default();
         dirs.into_iter()
             .map(|d| {
+                if let Some(&id) = spelled.get(&d) {
+                    return id;
+                }
+                let absolute = d.map(|d| {
+                    // Most are clean, or clean after `./`: joined without parsing them.
+                    let rest = d.strip_prefix(".").unwrap_or(d);
+                    if crate::load::is_clean(rest) {
+                        cwd.join(rest)
+                    } else {
+                        crate::walk::lexical_absolute(cwd, d)
+                    }
+                });
                 let next = ids.len() as u32;
-                *ids.entry(d).or_insert(next)
+                let id = *ids.entry(absolute).or_insert(next);
+                spelled.insert(d, id);
+                id
             })
             .collect()
     }
