@@ -112,17 +112,35 @@ pub(crate) fn clean_os(path: PathBuf) -> std::ffi::OsString {
     if is_clean(&path) {
         path.into_os_string()
     } else {
-        clean_components(&path).into_os_string()
+        clean_key(&path).into_owned()
     }
 }
 
-/// [`clean_os`] of a borrowed path: the path itself when it is clean already.
+/// [`clean_os`] of a borrowed path: the path itself when it is clean already, or the part
+/// after `./` when that is (every path a walk of `.` gives).
 pub(crate) fn clean_key(path: &Path) -> std::borrow::Cow<'_, std::ffi::OsStr> {
-    if is_clean(path) {
-        std::borrow::Cow::Borrowed(path.as_os_str())
-    } else {
-        std::borrow::Cow::Owned(clean_components(path).into_os_string())
+    match clean_as_written(path) {
+        Some(clean) => std::borrow::Cow::Borrowed(clean.as_os_str()),
+        None => std::borrow::Cow::Owned(clean_components(path).into_os_string()),
     }
+}
+
+/// `path` lexically clean when that is a part of it: itself, or what follows a `./` that
+/// a clean relative path follows.
+fn clean_as_written(path: &Path) -> Option<&Path> {
+    if is_clean(path) {
+        return Some(path);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let rest = path.as_os_str().as_bytes().strip_prefix(b"./")?;
+        let rest = Path::new(std::ffi::OsStr::from_bytes(rest));
+        // `.//a` is `a`, not `/a`.
+        (!rest.has_root() && is_clean(rest)).then_some(rest)
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> LoadedFile {
@@ -1329,12 +1347,12 @@ impl KustomizeNamespaces {
 
 /// `path` without `.` components, and with each `..` taking away the name before it.
 pub(crate) fn lexically_clean(path: &Path) -> PathBuf {
-    // Most paths a run sees are clean already (the walker's, the renders'): copied as they
-    // are, without walking their components.
-    if is_clean(path) {
-        return path.to_path_buf();
+    // Most paths a run sees are clean already (the walker's, the renders'), or after `./`:
+    // copied as they are, without walking their components.
+    match clean_as_written(path) {
+        Some(clean) => clean.to_path_buf(),
+        None => clean_components(path),
     }
-    clean_components(path)
 }
 
 fn clean_components(path: &Path) -> PathBuf {
@@ -1475,9 +1493,21 @@ mod tests {
             "a/..b/c",
             "a/b..",
         ];
-        for case in cases {
+        let dotted = cases.map(|c| format!("./{c}"));
+        let twice = cases.map(|c| format!("././{c}"));
+        let after = cases.map(|c| format!(".//{c}"));
+        let all = cases.iter().copied().chain(
+            dotted
+                .iter()
+                .chain(&twice)
+                .chain(&after)
+                .map(String::as_str),
+        );
+        for case in all {
             let p = Path::new(case);
             assert_eq!(lexically_clean(p), clean_components(p), "{case}");
+            assert_eq!(clean_key(p), clean_components(p).as_os_str(), "{case}");
+            assert_eq!(clean_os(p.to_path_buf()), clean_components(p), "{case}");
             if is_clean(p) {
                 assert_eq!(clean_components(p).as_os_str(), p.as_os_str(), "{case}");
             }
