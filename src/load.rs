@@ -127,7 +127,7 @@ pub(crate) fn clean_key(path: &Path) -> std::borrow::Cow<'_, std::ffi::OsStr> {
 
 /// `path` lexically clean when that is a part of it: itself, or what follows a `./` that
 /// a clean relative path follows.
-fn clean_as_written(path: &Path) -> Option<&Path> {
+pub(crate) fn clean_as_written(path: &Path) -> Option<&Path> {
     if is_clean(path) {
         return Some(path);
     }

@@ -659,9 +659,20 @@ pub(crate) struct Plan {
 /// `path` made absolute against `cwd`, with `.` and `..` folded away without touching the
 /// file system.
 pub(crate) fn lexical_absolute(cwd: &Path, path: &Path) -> PathBuf {
+    // Most paths are clean, or clean after `./` (a walk's): joined without parsing them.
+    if let Some(clean) = crate::load::clean_as_written(path) {
+        if crate::load::is_clean(cwd) {
+            return cwd.join(clean);
+        }
+    }
+    folded(&cwd.join(path))
+}
+
+/// `path` with `.` and `..` folded away, component by component.
+fn folded(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
-    for c in cwd.join(path).components() {
+    for c in path.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
@@ -811,22 +822,20 @@ fn select(
     // gives it: the later phases compare paths as written (the directory of a file, the
     // files a kustomization lists), and `d/a.yaml` given beside `./d/b.yaml` walked, or
     // `a.yaml` given from `d` beside `../d/b.yaml`, would not be beside each other.
-    for t in &mut given {
-        if t.path.is_relative() && t.path.as_os_str() != "-" {
-            let written = lexical_absolute(&cwd, &t.path);
-            if let Ok(rel) = written.strip_prefix(&repository) {
-                t.path = base.join(rel);
-            }
-        }
-    }
     // Paths are compared lexically: resolving each of tens of thousands of files costs
     // more than the lint. A walk yields each path once, so only the given files are looked
     // for, and only among the files of their names (making each of 30,000 paths absolute
     // costs 30 ms).
-    let seen: HashSet<PathBuf> = given
-        .iter()
-        .map(|t| lexical_absolute(&cwd, &t.path))
-        .collect();
+    let mut seen: HashSet<PathBuf> = HashSet::default();
+    for t in &mut given {
+        let written = lexical_absolute(&cwd, &t.path);
+        if t.path.is_relative() && t.path.as_os_str() != "-" {
+            if let Ok(rel) = written.strip_prefix(&repository) {
+                t.path = base.join(rel);
+            }
+        }
+        seen.insert(written);
+    }
     let names: HashSet<std::ffi::OsString> = given
         .iter()
         .filter_map(|t| t.path.file_name().map(ToOwned::to_owned))
@@ -866,6 +875,38 @@ fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_paths_are_made_absolute_as_folding_their_components_would() {
+        let paths = [
+            "a/b.yaml",
+            "/abs/a",
+            "a",
+            "",
+            ".",
+            "./a/b",
+            "././a",
+            ".//a",
+            "a/./b",
+            "a//b",
+            "a/b/",
+            "a/../b",
+            "../a",
+            "..",
+            "./../a",
+            "a/.hidden/b",
+        ];
+        for cwd in ["/w/d", "/", "", "rel/d", "/w/./d"] {
+            for p in paths {
+                let (cwd, p) = (Path::new(cwd), Path::new(p));
+                assert_eq!(
+                    lexical_absolute(cwd, p),
+                    folded(&cwd.join(p)),
+                    "{cwd:?} {p:?}"
+                );
+            }
+        }
+    }
 
     /// Every walked file is placed where resolving its own path would place it.
     fn assert_placed_as_resolved(dir: &Path, root: &Path) {

@@ -444,15 +444,7 @@ impl Index {
                 if let Some(&id) = spelled.get(&d) {
                     return id;
                 }
-                let absolute = d.map(|d| {
-                    // Most are clean, or clean after `./`: joined without parsing them.
-                    let rest = d.strip_prefix(".").unwrap_or(d);
-                    if crate::load::is_clean(rest) {
-                        cwd.join(rest)
-                    } else {
-                        crate::walk::lexical_absolute(cwd, d)
-                    }
-                });
+                let absolute = d.map(|d| crate::walk::lexical_absolute(cwd, d));
                 let next = ids.len() as u32;
                 let id = *ids.entry(absolute).or_insert(next);
                 spelled.insert(d, id);
