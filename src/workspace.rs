@@ -37,18 +37,55 @@ impl Default for WorkspaceOptions {
     }
 }
 
-/// Wall time per phase, for `--timings`, with the resident memory at the end of each
-/// phase and the run's peak, where the system tells them (Linux: `/proc/self/status`).
+/// Wall time per phase, for `--timings`, with the processor time the process spent in it
+/// (on all its threads: beside the wall time, how parallel the phase was) and the resident
+/// memory at its end, and the run's peak, where the system tells them (Unix:
+/// `getrusage`; Linux: `/proc/self/status`).
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
-    pub(crate) phases: Vec<(&'static str, std::time::Duration, Option<u64>)>,
-    /// Whether memory is read at each phase's end: only when the timings are shown.
+    pub(crate) phases: Vec<Phase>,
+    /// Whether memory and processor time are read at each phase's end: only when the
+    /// timings are shown.
     memory: bool,
+    /// The process's processor time when the last phase ended (or the timings began).
+    cpu: Option<std::time::Duration>,
     /// Of the files loaded, how many the cache gave (unchanged since the last run), and
     /// how many there were; `None` when the run kept no cache.
     pub(crate) cache: Option<(usize, usize)>,
     /// Of the overlays' renders, how many the cache gave, and how many there were.
     pub(crate) renders: Option<(usize, usize)>,
+}
+
+/// One phase's wall time, processor time and resident memory (kB) at its end.
+#[derive(Clone, Debug)]
+pub(crate) struct Phase {
+    pub(crate) name: &'static str,
+    pub(crate) wall: std::time::Duration,
+    cpu: Option<std::time::Duration>,
+    rss: Option<u64>,
+}
+
+/// The processor time (user and system) the process has spent so far, on all its threads.
+#[cfg(unix)]
+fn cpu_time() -> Option<std::time::Duration> {
+    // SAFETY: `getrusage` writes the whole struct it is given, which lives on the stack.
+    let usage = unsafe {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return None;
+        }
+        usage.assume_init()
+    };
+    let time = |t: libc::timeval| {
+        std::time::Duration::from_secs(t.tv_sec as u64)
+            + std::time::Duration::from_micros(t.tv_usec as u64)
+    };
+    Some(time(usage.ru_utime) + time(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+fn cpu_time() -> Option<std::time::Duration> {
+    None
 }
 
 /// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`), where there is one.
@@ -68,39 +105,61 @@ impl Timings {
     pub(crate) fn with_memory() -> Self {
         Timings {
             memory: true,
+            cpu: cpu_time(),
             ..Timings::default()
         }
     }
 
     pub fn record(&mut self, phase: &'static str, since: std::time::Instant) {
-        let rss = if self.memory {
-            memory_kb("VmRSS")
-        } else {
-            None
+        let wall = since.elapsed();
+        let (cpu, rss) = match self.memory {
+            true => {
+                let now = cpu_time();
+                let spent = now
+                    .zip(self.cpu)
+                    .map(|(now, then)| now.saturating_sub(then));
+                self.cpu = now;
+                (spent, memory_kb("VmRSS"))
+            }
+            false => (None, None),
         };
-        self.phases.push((phase, since.elapsed(), rss));
+        self.phases.push(Phase {
+            name: phase,
+            wall,
+            cpu,
+            rss,
+        });
     }
 
     pub fn render(&self) -> String {
-        let total: std::time::Duration = self.phases.iter().map(|(_, d, _)| *d).sum();
+        let total: std::time::Duration = self.phases.iter().map(|p| p.wall).sum();
         let share = |d: std::time::Duration| {
             100.0 * d.as_secs_f64() / total.as_secs_f64().max(f64::MIN_POSITIVE)
         };
         let mb = |kb: Option<u64>| kb.map_or(String::new(), |kb| format!("{:>6} MB", kb / 1024));
+        let cpu = |cpu: Option<std::time::Duration>| {
+            cpu.map_or(String::new(), |c| {
+                format!("  cpu {:>8.1} ms", c.as_secs_f64() * 1e3)
+            })
+        };
         let mut s = String::new();
-        for (phase, d, rss) in &self.phases {
+        for p in &self.phases {
             s.push_str(&format!(
-                "{phase:>9}: {:>8.1} ms {:>5.1}%  resident {}\n",
-                d.as_secs_f64() * 1e3,
-                share(*d),
-                mb(*rss)
+                "{:>9}: {:>8.1} ms {:>5.1}%{}  resident {}\n",
+                p.name,
+                p.wall.as_secs_f64() * 1e3,
+                share(p.wall),
+                cpu(p.cpu),
+                mb(p.rss)
             ));
         }
+        let spent = self.phases.iter().map(|p| p.cpu).sum::<Option<_>>();
         s.push_str(&format!(
-            "{:>9}: {:>8.1} ms {:>5.1}%  peak     {}\n",
+            "{:>9}: {:>8.1} ms {:>5.1}%{}  peak     {}\n",
             "total",
             total.as_secs_f64() * 1e3,
             100.0,
+            cpu(spent),
             mb(self.memory.then(|| memory_kb("VmHWM")).flatten())
         ));
         match self.cache {
