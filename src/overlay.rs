@@ -211,6 +211,7 @@ pub(crate) fn render_all(
             ((*d).clone(), r)
         })
         .collect();
+    parsed.free();
     let mut included: HashSet<OsString> = HashSet::default();
     for (dir, r) in &renders {
         let own = load::lexically_clean(dir);
@@ -222,6 +223,13 @@ pub(crate) fn render_all(
                 .map(PathBuf::into_os_string),
         );
     }
+    // Each render's findings and files are settled in parallel (paths made clean, texts
+    // read), then gathered in order.
+    let settled: Vec<Settled> = renders
+        .into_par_iter()
+        .filter(|(dir, _)| !included.contains(load::lexically_clean(dir).as_os_str()))
+        .map(|(dir, r)| settle(dir, r, fs))
+        .collect();
     let mut out = Renders {
         ok: Vec::new(),
         consumed: HashSet::default(),
@@ -229,90 +237,106 @@ pub(crate) fn render_all(
         excluded: HashSet::default(),
         reported: Default::default(),
     };
-    for (dir, r) in renders {
-        if included.contains(load::lexically_clean(&dir).as_os_str()) {
-            continue;
-        }
-        let at = |span: Span| located(fs, &r, span);
-        let read: Arc<Vec<PathBuf>> = Arc::new(
-            r.files
-                .iter()
-                .map(|f| load::lexically_clean(&f.path))
-                .collect(),
-        );
-        if !r.unsupported.is_empty() {
-            for (feature, span) in &r.unsupported {
-                let (path, text, span) = at(*span);
-                let feature = if feature.starts_with("a ") {
-                    feature.clone()
-                } else {
-                    format!("`{feature}`")
-                };
-                let msg = format!(
-                    "not rendered: this kustomization uses {feature}, which canarylint does not render; its files are linted as written"
-                );
-                out.findings.push((
-                    path,
-                    text,
-                    Arc::clone(&read),
-                    Diagnostic::new(RuleId::SkippedFile, 0, span, msg).help(
-                        "render it yourself and lint the output: `kubectl kustomize DIR | canarylint check -`",
-                    ),
-                ));
-            }
-            continue;
-        }
-        for d in &r.dropped {
-            let (path, text, span) = at(d.patch);
-            let (base_path, base_text, base_span) = at(d.base);
-            let line = load::line_at(&base_text, base_span.start as usize);
+    for s in settled {
+        out.findings.extend(s.findings);
+        out.consumed.extend(s.consumed);
+        out.ok.extend(s.ok);
+    }
+    out
+}
+
+/// What one render gives the run: its findings, and when it succeeded, the files it uses
+/// and itself.
+#[derive(Default)]
+struct Settled {
+    findings: Vec<Finding>,
+    consumed: Vec<OsString>,
+    ok: Option<(PathBuf, Rendered)>,
+}
+
+/// The findings of a top-level kustomization's render (unrendered features, dropped
+/// routes, build errors) and, when it succeeded, the files it uses.
+fn settle(dir: PathBuf, r: Rendered, fs: &dyn Fs) -> Settled {
+    let mut out = Settled::default();
+    let at = |span: Span| located(fs, &r, span);
+    let read: Arc<Vec<PathBuf>> = Arc::new(
+        r.files
+            .iter()
+            .map(|f| load::lexically_clean(&f.path))
+            .collect(),
+    );
+    if !r.unsupported.is_empty() {
+        for (feature, span) in &r.unsupported {
+            let (path, text, span) = at(*span);
+            let feature = if feature.starts_with("a ") {
+                feature.clone()
+            } else {
+                format!("`{feature}`")
+            };
             let msg = format!(
-                "this patch replaces the list `{}` of {}: {} of the base ({}:{line}) is not in the patched list",
-                d.list,
-                d.resource,
-                d.entry,
-                base_path.display()
+                "not rendered: this kustomization uses {feature}, which canarylint does not render; its files are linted as written"
             );
             out.findings.push((
                 path,
                 text,
                 Arc::clone(&read),
-                Diagnostic::new(RuleId::PatchDropsRoutes, 0, span, msg).help(
-                    "a strategic-merge patch replaces the lists of a custom resource whole; change one value with a JSON 6902 patch (`op: replace`, `path: /spec/http/0/route/0/weight`), or repeat every entry of the base",
+                Diagnostic::new(RuleId::SkippedFile, 0, span, msg).help(
+                    "render it yourself and lint the output: `kubectl kustomize DIR | canarylint check -`",
                 ),
             ));
         }
-        let errors: Vec<&(String, Span)> = r
-            .errors
-            .iter()
-            .filter(|(m, _)| !kustomize::is_generator_error(m))
-            .collect();
-        if !errors.is_empty() {
-            for (message, span) in errors {
-                let (path, text, span) = at(*span);
-                out.findings.push((
-                    path,
-                    text,
-                    Arc::clone(&read),
-                    Diagnostic::new(
-                        RuleId::OverlayBuildError,
-                        0,
-                        span,
-                        format!("`kustomize build {}` fails: {message}", dir.display()),
-                    )
-                    .help("the sync of this overlay fails until this is fixed; its files are linted as written"),
-                ));
-            }
-            continue;
-        }
-        out.consumed.extend(
-            r.resource_files
-                .iter()
-                .chain(&r.patch_files)
-                .map(|p| load::lexically_clean(p).into_os_string()),
-        );
-        out.ok.push((dir, r));
+        return out;
     }
+    for d in &r.dropped {
+        let (path, text, span) = at(d.patch);
+        let (base_path, base_text, base_span) = at(d.base);
+        let line = load::line_at(&base_text, base_span.start as usize);
+        let msg = format!(
+            "this patch replaces the list `{}` of {}: {} of the base ({}:{line}) is not in the patched list",
+            d.list,
+            d.resource,
+            d.entry,
+            base_path.display()
+        );
+        out.findings.push((
+            path,
+            text,
+            Arc::clone(&read),
+            Diagnostic::new(RuleId::PatchDropsRoutes, 0, span, msg).help(
+                "a strategic-merge patch replaces the lists of a custom resource whole; change one value with a JSON 6902 patch (`op: replace`, `path: /spec/http/0/route/0/weight`), or repeat every entry of the base",
+            ),
+        ));
+    }
+    let errors: Vec<&(String, Span)> = r
+        .errors
+        .iter()
+        .filter(|(m, _)| !kustomize::is_generator_error(m))
+        .collect();
+    if !errors.is_empty() {
+        for (message, span) in errors {
+            let (path, text, span) = at(*span);
+            out.findings.push((
+                path,
+                text,
+                Arc::clone(&read),
+                Diagnostic::new(
+                    RuleId::OverlayBuildError,
+                    0,
+                    span,
+                    format!("`kustomize build {}` fails: {message}", dir.display()),
+                )
+                .help("the sync of this overlay fails until this is fixed; its files are linted as written"),
+            ));
+        }
+        return out;
+    }
+    out.consumed = r
+        .resource_files
+        .iter()
+        .chain(&r.patch_files)
+        .map(|p| load::lexically_clean(p).into_os_string())
+        .collect();
+    out.ok = Some((dir, r));
     out
 }
 

@@ -17,6 +17,8 @@ use crate::hash::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::source::Span;
 use crate::yaml::{self, Entry, Node, Scalar, Style, Value};
 
@@ -333,6 +335,16 @@ impl ParsedText {
 }
 
 impl Parsed {
+    /// Frees the parsed files in parallel: they are many trees of nodes, and freeing them
+    /// one after another was a serial step of every first run.
+    pub(crate) fn free(self) {
+        let files = self
+            .files
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        files.into_par_iter().for_each(drop);
+    }
+
     pub(crate) fn get(&self, fs: &dyn Fs, path: &Path) -> ParsedFile {
         fs.reads(path);
         // Parsed outside the lock; two threads may parse one file at once, and agree.
