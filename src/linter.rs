@@ -232,8 +232,8 @@ impl<'b> Linter<'b> {
 }
 
 /// Reads, in parallel, the texts of the files that the findings and their related
-/// resources are in and that the cache gave unread: the reports place each finding in
-/// its file's text, one after another.
+/// resources are in and that the cache gave unread, and finds their line starts: the
+/// reports place each finding in its file's text, one after another.
 fn read_texts(files: &[SourceFile], diags: &[Diagnostic]) {
     let mut ids: Vec<usize> = diags
         .iter()
@@ -244,7 +244,7 @@ fn read_texts(files: &[SourceFile], diags: &[Diagnostic]) {
     ids.sort_unstable();
     ids.dedup();
     ids.par_iter().for_each(|&f| {
-        files[f].text();
+        files[f].line_index(0);
     });
 }
 

@@ -577,10 +577,13 @@ impl Workspace {
             documents: unkept.iter().map(|u| u.documents).sum(),
             ..Stats::default()
         };
-        let mut files = Vec::new();
-        let mut resources: Vec<Resource> = Vec::new();
+        // Sized once: a resource is large, and growing the list copied it again and again.
+        let kept = loaded.iter().filter(|lf| lf.keep).count();
+        let mut files = Vec::with_capacity(kept);
+        let mut resources: Vec<Resource> =
+            Vec::with_capacity(loaded.iter().map(|lf| lf.resources.len()).sum());
         let mut diags = Vec::new();
-        let mut builds: Vec<Option<std::path::PathBuf>> = Vec::new();
+        let mut builds: Vec<Option<std::path::PathBuf>> = Vec::with_capacity(kept);
         let mut crds = Vec::new();
         for mut lf in loaded {
             stats.documents += lf.documents;
@@ -734,7 +737,12 @@ fn unreadable_crds(
         let Some(src) = c.source.as_ref().filter(|_| c.schema().is_none()) else {
             continue;
         };
-        let id = match files.iter().position(|f| f.path == src.file) {
+        // The path as the file table holds it (the same spelling): compared as bytes, not
+        // component by component.
+        let id = match files
+            .iter()
+            .position(|f| f.path.as_os_str() == src.file.as_os_str())
+        {
             Some(id) => id,
             None => {
                 let text = if src.text.is_empty() {
