@@ -661,7 +661,7 @@ impl Workspace {
         };
         diags.extend(found);
         let crds = used_crds(crds, &files, &index.resources, &overlays, &skipped.uses);
-        diags.extend(unreadable_crds(crds.as_slice(), &mut files));
+        diags.extend(unreadable_crds(crds.as_slice(), &mut files, restricted));
         // Files only renders or CRDs brought have no kustomization build of their own.
         builds.resize(files.len(), None);
         let crds = std::sync::Arc::new(crds);
@@ -705,35 +705,41 @@ fn used_crds(
     overlays: &[overlay::Overlay],
     skipped: &[(crate::model::kinds::Kind, crate::source::FileId)],
 ) -> crate::model::crd::CrdTable {
-    let paths: Vec<PathBuf> = if crds.is_empty() {
+    // Borrowed where the path is clean as written, as most are.
+    let paths: Vec<std::borrow::Cow<'_, std::ffi::OsStr>> = if crds.is_empty() {
         Vec::new()
     } else {
-        files
-            .iter()
-            .map(|f| load::lexically_clean(&f.path))
-            .collect()
+        files.iter().map(|f| load::clean_key(&f.path)).collect()
     };
     let uses = resources
         .iter()
         .chain(overlays.iter().flat_map(|o| o.index.resources.iter()))
         .map(|r| (r.kind, r.file))
         .chain(skipped.iter().copied())
-        .filter_map(|(kind, file)| Some((kind, file, paths.get(file as usize)?.as_path())));
+        .filter_map(|(kind, file)| {
+            Some((kind, file, std::path::Path::new(paths.get(file as usize)?)))
+        });
     crate::model::crd::CrdTable::new(crds, uses)
 }
 
 /// Parses the vendored CRDs that documents use, in parallel, and notes each that cannot be
 /// read as a CRD of its kind (the documents then keep the embedded schema), at its first
-/// line; its file joins the file table if it is not there.
+/// line; its file joins the file table if it is not there. A `restricted` run (one that
+/// reports on some files only) parses only the CRDs in the files it reports on: the
+/// others' notes would not be shown, and the rules parse a CRD when they first need it.
 fn unreadable_crds(
     crds: &[crate::model::crd::VendoredCrd],
     files: &mut Vec<SourceFile>,
+    restricted: bool,
 ) -> Vec<Diagnostic> {
-    crds.par_iter().for_each(|c| {
+    let noted = |c: &&crate::model::crd::VendoredCrd| {
+        c.source.as_ref().is_some_and(|s| s.reported || !restricted)
+    };
+    crds.par_iter().filter(noted).for_each(|c| {
         c.schema();
     });
     let mut out = Vec::new();
-    for c in crds {
+    for c in crds.iter().filter(noted) {
         let Some(src) = c.source.as_ref().filter(|_| c.schema().is_none()) else {
             continue;
         };

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{copy_fixture, findings, git, json, run_in, stdout, Scratch};
+use common::{copy_fixture, findings, git, json, run_in, split_files, stdout, Scratch};
 
 const VS: &str = "apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -154,6 +154,47 @@ fn sarif_gives_the_related_resources_as_related_locations() {
         related["message"]["text"],
         "DestinationRule `shop/reviews`, changed"
     );
+}
+
+/// A run given some files parses only the vendored CRDs in them at first, and the others
+/// when a document needs them: each file still has the findings a whole run gives it, the
+/// note on a CRD that cannot be read included.
+#[test]
+fn a_given_file_meets_the_vendored_crds_a_whole_run_meets() {
+    let repo = Scratch::new("xfile-crds");
+    // A readable CRD in one file and the VirtualService it judges in another.
+    let fixture = "fixtures/rules/unknown-field/bad-vendored-crd.yaml";
+    let text = std::fs::read_to_string(common::root().join(fixture)).expect("fixture");
+    for (rel, text) in split_files("", "", &text) {
+        repo.write(rel.trim_start_matches('/'), &text);
+    }
+    // A DestinationRule CRD that cannot be read (an alias), and a DestinationRule it
+    // would judge.
+    repo.write(
+        "other/crds/dr.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: destinationrules.networking.istio.io\nspec:\n  group: networking.istio.io\n  names: {kind: DestinationRule}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema: &s {type: object}\n  - name: v1beta1\n    schema:\n      openAPIV3Schema: *s\n",
+    );
+    repo.write(
+        "other/dr.yaml",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  host: r\n  trafficPolcy: {}\n",
+    );
+    git(&repo, &["init", "-q"]);
+    let expected = [
+        ("cluster/crds/virtualservices.yaml", "unknown-field", 0),
+        ("apps/reviews/virtualservice.yaml", "unknown-field", 1),
+        ("other/crds/dr.yaml", "skipped-file", 1),
+        ("other/dr.yaml", "unknown-field", 1),
+    ];
+    for (rel, rule, count) in expected {
+        let file = repo.join(rel);
+        let whole = found_in(&repo, &["."], &file);
+        assert_eq!(
+            whole.iter().filter(|f| f.1 == rule).count(),
+            count,
+            "{rel}: {whole:?}"
+        );
+        assert_eq!(found_in(&repo, &[rel], &file), whole, "{rel}");
+    }
 }
 
 /// A mesh VirtualService `name` without a namespace, for the host `recommendation`.
