@@ -179,22 +179,15 @@ fn a_given_file_meets_the_vendored_crds_a_whole_run_meets() {
         "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  host: r\n  trafficPolcy: {}\n",
     );
     git(&repo, &["init", "-q"]);
-    let expected = [
-        ("cluster/crds/virtualservices.yaml", "unknown-field", 0),
-        ("apps/reviews/virtualservice.yaml", "unknown-field", 1),
-        ("other/crds/dr.yaml", "skipped-file", 1),
-        ("other/dr.yaml", "unknown-field", 1),
-    ];
-    for (rel, rule, count) in expected {
-        let file = repo.join(rel);
-        let whole = found_in(&repo, &["."], &file);
-        assert_eq!(
-            whole.iter().filter(|f| f.1 == rule).count(),
-            count,
-            "{rel}: {whole:?}"
-        );
-        assert_eq!(found_in(&repo, &[rel], &file), whole, "{rel}");
-    }
+    given_alone_as_in_the_whole_run(
+        &repo,
+        &[
+            ("cluster/crds/virtualservices.yaml", "unknown-field", 0),
+            ("apps/reviews/virtualservice.yaml", "unknown-field", 1),
+            ("other/crds/dr.yaml", "skipped-file", 1),
+            ("other/dr.yaml", "unknown-field", 1),
+        ],
+    );
 }
 
 /// A mesh VirtualService `name` without a namespace, for the host `recommendation`.
@@ -239,16 +232,26 @@ fn a_given_file_is_linted_as_a_whole_run_lints_it_however_its_path_is_written() 
     // A base that two overlays build: not an overlay of its own, wherever it is given from.
     copy_fixture("overlays/json6902-inverts", &repo, "shop/");
     git(&repo, &["init", "-q"]);
-    let expected = [
-        ("apps/a.yaml", "conflicting-virtualservice", 1),
-        ("apps/b1.yaml", "conflicting-virtualservice", 1),
-        ("apps/b2.yaml", "conflicting-virtualservice", 0),
-        ("shop/base/reviews.yaml", "manual-weight-split", 2),
-        ("shop/base/kustomization.yaml", "overlay-build-error", 0),
-    ];
-    for (rel, rule, count) in expected {
+    given_alone_as_in_the_whole_run(
+        &repo,
+        &[
+            ("apps/a.yaml", "conflicting-virtualservice", 1),
+            ("apps/b1.yaml", "conflicting-virtualservice", 1),
+            ("apps/b2.yaml", "conflicting-virtualservice", 0),
+            ("shop/base/reviews.yaml", "manual-weight-split", 2),
+            ("shop/base/kustomization.yaml", "overlay-build-error", 0),
+        ],
+    );
+}
+
+/// For each (file, rule, count) of `expected`: a whole run of `repo` finds `count` of
+/// `rule` in the file, and a run given the file alone finds the whole run's findings in
+/// it, however its path is written: from the root as pre-commit gives it, with `./`,
+/// absolute from elsewhere, and by name from its own directory.
+fn given_alone_as_in_the_whole_run(repo: &Scratch, expected: &[(&str, &str, usize)]) {
+    for &(rel, rule, count) in expected {
         let file = repo.join(rel);
-        let whole = found_in(&repo, &["."], &file);
+        let whole = found_in(repo, &["."], &file);
         assert_eq!(
             whole.iter().filter(|f| f.1 == rule).count(),
             count,
