@@ -35,8 +35,8 @@ fn quiet_rule_panics() {
 
 /// The findings of the enabled rules on the index's subjects. With `reported` (a run that
 /// reports on some files only, and an index whose subjects are all as written in their
-/// files), the rules that read each document alone skip the subjects of the other files:
-/// what they find is in the subject's own document, and would be dropped.
+/// files), the rules that keep to their subject skip the subjects of the other files: what
+/// they find is in the subject's own file, names no other resource, and would be dropped.
 pub(crate) fn check(
     index: &Index,
     files: &[SourceFile],
@@ -69,11 +69,12 @@ pub(crate) fn check_with(
             for rule in rules
                 .iter()
                 .filter(|r| r.kinds().contains(&res.kind))
-                .filter(|r| reported_here || !r.reads_documents_alone())
+                .filter(|r| reported_here || !r.keeps_to_its_subject())
             {
                 let id = rule.id();
-                let mut cx =
-                    Context::new(index, files, policy, res, id, &schema).with_baseline(baseline);
+                let mut cx = Context::new(index, files, policy, res, id, &schema)
+                    .with_baseline(baseline)
+                    .keeping_to_subject(rule.keeps_to_its_subject());
                 IN_RULE.with(|f| f.set(true));
                 let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
                 IN_RULE.with(|f| f.set(false));
@@ -128,18 +129,25 @@ mod tests {
     use crate::rules::Declared;
     use crate::workspace::{Workspace, WorkspaceOptions};
 
-    /// A rule that panics on one resource, in the place of `weight-sum`.
-    struct Panics;
+    /// A test rule in the place of `weight-sum`.
+    macro_rules! test_rule {
+        ($name:ident) => {
+            struct $name;
 
-    impl Declared for Panics {
-        fn id(&self) -> RuleId {
-            RuleId::WeightSum
-        }
+            impl Declared for $name {
+                fn id(&self) -> RuleId {
+                    RuleId::WeightSum
+                }
 
-        fn kinds(&self) -> &'static [Kind] {
-            &[Kind::VirtualService]
-        }
+                fn kinds(&self) -> &'static [Kind] {
+                    &[Kind::VirtualService]
+                }
+            }
+        };
     }
+
+    // A rule that panics on one resource.
+    test_rule!(Panics);
 
     impl Rule for Panics {
         fn check(&self, res: &Resource, _: &mut Context<'_>) {
@@ -149,21 +157,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_panicking_rule_becomes_an_internal_error() {
-        let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: boom}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: fine}\n";
-        let ws = Workspace::from_texts(
-            &[("t.yaml".into(), text.into())],
-            &WorkspaceOptions::default(),
-        );
-        let diags = check_with(
+    /// The findings of `rules` on two VirtualServices named `names`, in one file.
+    fn two_checked(names: [&str; 2], rules: &[&dyn Rule]) -> Vec<Diagnostic> {
+        let text = names
+            .map(|n| format!("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {n}}}\n"))
+            .join("---\n");
+        let ws = Workspace::from_texts(&[("t.yaml".into(), text)], &WorkspaceOptions::default());
+        check_with(
             &ws.index,
             &ws.files,
             &Policy::default(),
             None,
-            &[&Panics, &crate::rules::istio::weight_sum::WeightSum],
+            rules,
             &|_| true,
             None,
+        )
+    }
+
+    #[test]
+    fn a_panicking_rule_becomes_an_internal_error() {
+        let diags = two_checked(
+            ["boom", "fine"],
+            &[&Panics, &crate::rules::istio::weight_sum::WeightSum],
         );
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].rule, RuleId::InternalError);
@@ -171,20 +186,61 @@ mod tests {
         assert_eq!(diags[0].resource.as_ref().unwrap().name, "boom");
     }
 
+    /// Debug builds (the tests) hold a rule to its claim: a rule that claims to keep to its
+    /// subject and does not fails as a bug, and would be skipped wrongly.
     #[test]
-    fn rules_that_read_documents_alone_skip_the_files_not_reported() {
-        // A field no VirtualService has, and a weight sum off, in each of two files.
+    #[cfg(debug_assertions)]
+    fn a_rule_that_strays_from_its_subject_is_caught() {
+        // A rule that claims to keep to its subject, and relates another resource.
+        test_rule!(Strays);
+
+        impl Rule for Strays {
+            fn keeps_to_its_subject(&self) -> bool {
+                true
+            }
+
+            fn check(&self, res: &Resource, cx: &mut Context<'_>) {
+                cx.report_with_help(res.name_location(), "found", "none");
+                let others: Vec<&Resource> = cx
+                    .index()
+                    .resources
+                    .iter()
+                    .filter(|r| r.name != res.name)
+                    .collect();
+                cx.relate(others);
+            }
+        }
+
+        let diags = two_checked(["a", "b"], &[&Strays]);
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().all(|d| d.rule == RuleId::InternalError
+            && d.message.contains("claims to keep to its subject")));
+    }
+
+    #[test]
+    fn rules_that_keep_to_their_subject_skip_the_files_not_reported() {
+        // A field no VirtualService has, a weight sum off, and a subset the DestinationRule
+        // of `a.yaml` does not define, in each of two files.
         let vs = |name: &str| {
-            format!("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [a]\n  htttp: []\n  http:\n  - route:\n    - destination: {{host: a}}\n      weight: 40\n")
+            format!("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [a]\n  htttp: []\n  http:\n  - route:\n    - destination: {{host: a, subset: v1}}\n      weight: 40\n")
         };
+        let dr = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec:\n  host: a\n  subsets:\n  - {name: v2, labels: {version: v2}}\n";
         let ws = Workspace::from_texts(
-            &[("a.yaml".into(), vs("one")), ("b.yaml".into(), vs("two"))],
+            &[
+                ("a.yaml".into(), format!("{}---\n{dr}", vs("one"))),
+                ("b.yaml".into(), vs("two")),
+            ],
             &WorkspaceOptions::default(),
         );
         let sorted = |mut v: Vec<(FileId, RuleId)>| {
             v.sort();
             v
         };
+        let (weights, fields, subsets) = (
+            RuleId::WeightSum,
+            RuleId::UnknownField,
+            RuleId::MissingSubset,
+        );
         let found = |reported: Option<&(dyn Fn(FileId) -> bool + Sync)>| {
             sorted(
                 check(
@@ -196,19 +252,32 @@ mod tests {
                     reported,
                 )
                 .iter()
-                .filter(|d| matches!(d.rule, RuleId::UnknownField | RuleId::WeightSum))
+                .filter(|d| [weights, fields, subsets].contains(&d.rule))
                 .map(|d| (d.file, d.rule))
                 .collect(),
             )
         };
-        let (weights, fields) = (RuleId::WeightSum, RuleId::UnknownField);
         assert_eq!(
             found(None),
-            sorted(vec![(0, weights), (0, fields), (1, weights), (1, fields)])
+            sorted(vec![
+                (0, weights),
+                (0, fields),
+                (0, subsets),
+                (1, weights),
+                (1, fields),
+                (1, subsets)
+            ])
         );
-        // The schema rule reads each document alone: only the reported file's is read.
-        // The other rules still check every resource.
-        let some = sorted(vec![(0, weights), (0, fields), (1, weights)]);
+        // The schema rules and `weight-sum` keep to their subject: only the reported file's
+        // resources are checked with them. `missing-subset` relates the DestinationRule, in
+        // the reported file: it still checks every VirtualService.
+        assert!(RULES
+            .iter()
+            .any(|r| r.id() == weights && r.keeps_to_its_subject()));
+        assert!(RULES
+            .iter()
+            .any(|r| r.id() == subsets && !r.keeps_to_its_subject()));
+        let some = sorted(vec![(0, weights), (0, fields), (0, subsets), (1, subsets)]);
         assert_eq!(found(Some(&|f| f == 0)), some);
     }
 }

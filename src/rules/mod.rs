@@ -50,6 +50,14 @@ pub(crate) trait Rule: Declared + Sync {
     fn reads_documents_alone(&self) -> bool {
         false
     }
+
+    /// Whether every finding of the rule lies in the file of the resource it checks and
+    /// relates no other resource (see [`Context::relate`]): then a run that reports on some
+    /// files only does not check the others' resources with it, since each finding there
+    /// would be dropped (see [`crate::engine::check`]). Debug builds check the claim.
+    fn keeps_to_its_subject(&self) -> bool {
+        self.reads_documents_alone()
+    }
 }
 
 /// Declares a rule: the unit struct named as its `RuleId` variant, and the kinds it checks.
@@ -102,6 +110,8 @@ pub(crate) struct Context<'a> {
     /// The resource's schema validation, shared by the rules that read it.
     schema: &'a OnceCell<Validation<'a>>,
     out: Vec<Diagnostic>,
+    /// Whether the rule claims to keep to its subject ([`Rule::keeps_to_its_subject`]).
+    keeps_to_subject: bool,
 }
 
 impl<'a> Context<'a> {
@@ -122,7 +132,14 @@ impl<'a> Context<'a> {
             baseline: None,
             schema,
             out: Vec::new(),
+            keeps_to_subject: false,
         }
+    }
+
+    /// Holds the rule to its claim that it keeps to its subject (checked in debug builds).
+    pub(crate) fn keeping_to_subject(mut self, keeps: bool) -> Self {
+        self.keeps_to_subject = keeps;
+        self
     }
 
     /// Gives the rule the old revision to compare with (`--base`).
@@ -190,6 +207,11 @@ impl<'a> Context<'a> {
 
     fn push(&mut self, at: impl Locate, message: String, help: Option<String>) {
         let written = at.locate(self.res.file);
+        debug_assert!(
+            !self.keeps_to_subject || written.file == self.res.file,
+            "`{}` claims to keep to its subject but reports in another file",
+            self.rule
+        );
         let at = self.index.real(written);
         let mut d = Diagnostic::new(self.rule, at.file, at.span, message);
         d.help = help;
@@ -210,6 +232,8 @@ impl<'a> Context<'a> {
     pub(crate) fn relate<'r>(&mut self, resources: impl IntoIterator<Item = &'r Resource>) {
         let index = self.index;
         let own = self.res;
+        let keeps = self.keeps_to_subject;
+        let rule = self.rule;
         let Some(d) = self.out.last_mut() else {
             return;
         };
@@ -217,6 +241,10 @@ impl<'a> Context<'a> {
             if std::ptr::eq(r, own) || (r.file == own.file && r.key() == own.key()) {
                 continue;
             }
+            debug_assert!(
+                !keeps,
+                "`{rule}` claims to keep to its subject but relates another resource"
+            );
             let at = index.real(r.name_location());
             let related = Related {
                 resource: r.key(),

@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(RolloutExposure, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutExposure {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

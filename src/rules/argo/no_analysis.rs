@@ -10,6 +10,10 @@ use crate::text::join_and;
 declare_rule!(RolloutNoAnalysis, kinds: [Kind::Rollout]);
 
 impl Rule for RolloutNoAnalysis {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(rollout) = Rollout::view(res) else {
             return;

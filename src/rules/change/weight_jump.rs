@@ -12,6 +12,10 @@ declare_rule!(WeightJump, kinds: [Kind::VirtualService, Kind::HttpRoute, Kind::G
 const EPSILON: f64 = 0.05;
 
 impl Rule for WeightJump {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(base) = cx.baseline() else { return };
         let Some(routing) = Routing::view(res) else {

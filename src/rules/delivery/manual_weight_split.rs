@@ -16,6 +16,10 @@ const HELP: &str =
     "let Flagger or Argo Rollouts step the weights under analysis instead of editing them in git";
 
 impl Rule for ManualWeightSplit {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let severity = if cx.policy().require_automation {
             Severity::Error

@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(FlaggerDuration, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerDuration {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

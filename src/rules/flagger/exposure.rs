@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(FlaggerExposure, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerExposure {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         // Without analysis there is no schedule (`flagger-skip-analysis`); `iterations`
         // (A/B testing, blue/green) is all-or-nothing by design.

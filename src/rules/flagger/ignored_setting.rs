@@ -17,6 +17,10 @@ const KUBERNETES: &str = "kubernetes";
 const KUBERNETES_ITERATIONS: i64 = 10;
 
 impl Rule for FlaggerIgnoredSetting {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(FlaggerRollbackSla, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerRollbackSla {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         // A fragment or patch may leave `interval` or `threshold` to its base.
         let Some(a) = Canary::view(res).and_then(|c| c.scheduled_analysis()) else {

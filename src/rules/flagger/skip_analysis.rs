@@ -8,6 +8,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(FlaggerSkipAnalysis, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerSkipAnalysis {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

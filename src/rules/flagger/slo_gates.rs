@@ -19,6 +19,10 @@ struct Measures {
 }
 
 impl Rule for FlaggerSloGates {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(analysis) = Canary::view(res)
             .filter(Canary::is_complete)

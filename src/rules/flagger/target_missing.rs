@@ -9,6 +9,10 @@ use crate::text::did_you_mean;
 declare_rule!(FlaggerTargetMissing, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerTargetMissing {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

@@ -8,6 +8,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(FlaggerThresholdRange, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerThresholdRange {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(analysis) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

@@ -16,6 +16,10 @@ const CONFIRM: [&str; 3] = [
 ];
 
 impl Rule for FlaggerWebhook {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(canary) = Canary::view(res) else {
             return;

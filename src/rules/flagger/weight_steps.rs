@@ -10,6 +10,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(FlaggerWeightSteps, kinds: [Kind::Canary]);
 
 impl Rule for FlaggerWeightSteps {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(a) = Canary::view(res).and_then(|c| c.analysis()) else {
             return;

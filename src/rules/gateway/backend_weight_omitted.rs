@@ -10,6 +10,10 @@ use crate::text::backtick_list;
 declare_rule!(BackendWeightOmitted, kinds: [Kind::HttpRoute, Kind::GrpcRoute]);
 
 impl Rule for BackendWeightOmitted {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(route) = GatewayRoute::view(res) else {
             return;

@@ -10,6 +10,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(DuplicateSubset, kinds: [Kind::DestinationRule]);
 
 impl Rule for DuplicateSubset {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(dr) = DestinationRule::view(res) else {
             return;

@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(HostNotFqdn, kinds: [Kind::VirtualService, Kind::DestinationRule]);
 
 impl Rule for HostNotFqdn {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         if let Some(dr) = DestinationRule::view(res) {
             if let Some(host) = dr.host_field() {

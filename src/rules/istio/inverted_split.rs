@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(InvertedSplit, kinds: [Kind::VirtualService, Kind::HttpRoute, Kind::GrpcRoute]);
 
 impl Rule for InvertedSplit {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(routing) = Routing::view(res) else {
             return;

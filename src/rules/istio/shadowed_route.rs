@@ -77,12 +77,20 @@ fn check(res: &Resource, cx: &mut Context<'_>, whole_route: bool) {
 }
 
 impl Rule for ShadowedRoute {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         check(res, cx, true);
     }
 }
 
 impl Rule for ShadowedMatch {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         check(res, cx, false);
     }

@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(SubsetWithoutLabels, kinds: [Kind::DestinationRule]);
 
 impl Rule for SubsetWithoutLabels {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(dr) = DestinationRule::view(res) else {
             return;

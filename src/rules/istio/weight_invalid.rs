@@ -24,6 +24,10 @@ fn shown(written: Written<'_>) -> String {
 }
 
 impl Rule for WeightInvalid {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         if let Some(route) = GatewayRoute::view(res) {
             check_gateway_route(&route, cx);

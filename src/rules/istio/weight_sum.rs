@@ -9,6 +9,10 @@ use crate::rules::{Context, Rule};
 declare_rule!(WeightSum, kinds: [Kind::VirtualService]);
 
 impl Rule for WeightSum {
+    fn keeps_to_its_subject(&self) -> bool {
+        true
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;
