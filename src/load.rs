@@ -1201,17 +1201,13 @@ fn collect_resources(doc: Node, out: &mut Vec<RawResource>) {
 }
 
 pub(crate) fn resource(root: Node) -> Option<RawResource> {
-    let api = root.get("apiVersion")?.as_str()?;
+    let (kind, ns) = kind_and_namespace(&root)?;
+    let ns = ns.map(str::to_string);
     let kind_node = root.get("kind")?;
-    let kind = Kind::from_api(api, kind_node.as_str()?)?;
     let meta = root.get("metadata");
     let name_node = meta.and_then(|m| m.get("name"));
     let name = name_node.and_then(Node::as_str).unwrap_or("").to_string();
     let name_span = name_node.map_or(kind_node.span, |n| n.span);
-    let ns = meta
-        .and_then(|m| m.get("namespace"))
-        .and_then(Node::as_str)
-        .map(str::to_string);
     Some(RawResource {
         explicit_namespace: ns.is_some(),
         resource: Resource {
@@ -1224,6 +1220,18 @@ pub(crate) fn resource(root: Node) -> Option<RawResource> {
             name_span,
         },
     })
+}
+
+/// The kind of a document the linter reads as a resource (see [`resource`]), and the
+/// namespace it names.
+pub(crate) fn kind_and_namespace(root: &Node) -> Option<(Kind, Option<&str>)> {
+    let api = root.get("apiVersion")?.as_str()?;
+    let kind = Kind::from_api(api, root.get("kind")?.as_str()?)?;
+    let ns = root
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str);
+    Some((kind, ns))
 }
 
 /// Finds the `namespace:` that the nearest kustomization above a directory sets, for the

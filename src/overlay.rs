@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::cache::renders::RenderCache;
+use crate::cache::renders::{Outlined, RenderCache};
 use crate::codes::RuleId;
 use crate::diagnostic::Diagnostic;
 use crate::kustomize::{self, Fs, Rendered};
@@ -62,6 +62,128 @@ pub(crate) struct Renders {
     /// Whether the run reports on the findings of each render in `ok`, and of each of
     /// `findings`: when it reports on a file the render read (see [`Renders::mark`]).
     reported: (Vec<bool>, Vec<bool>),
+    /// The successful renders a restricted run took by their outline alone.
+    outlined: Vec<Outline>,
+}
+
+/// What a run that reports on some files only reports on, as the renders see it: a cached
+/// render that read none of those files (nor any file of a render that read one) and whose
+/// overlay would see none of their namespaces is taken by its outline (see [`Outline`]).
+/// The overlay would be skipped (see [`Numbered::into_overlays`]) and every finding about
+/// it dropped.
+pub(crate) struct Restriction<'a> {
+    /// Whether the run reports on a file, by clean path.
+    pub(crate) reported: &'a (dyn Fn(&OsStr) -> bool + Sync),
+    /// The namespaces of the resources in the files it reports on.
+    pub(crate) namespaces: HashSet<String>,
+    pub(crate) root_namespace: &'a str,
+    pub(crate) default_namespace: &'a str,
+}
+
+impl Restriction<'_> {
+    /// Which of the outlined renders the run takes by their outline (`made` are the
+    /// renders of the others, in the same order).
+    fn skips(&self, outlined: &[Option<Outlined>], made: &[Option<Rendered>]) -> Vec<bool> {
+        let read: Vec<Vec<std::borrow::Cow<'_, OsStr>>> = outlined
+            .iter()
+            .zip(made)
+            .map(|(o, m)| match (m, o) {
+                (Some(r), _) => r.files.iter().map(|f| load::clean_key(&f.path)).collect(),
+                (None, Some(o)) => o.outline.files.iter().map(|p| load::clean_key(p)).collect(),
+                (None, None) => Vec::new(),
+            })
+            .collect();
+        // The files reported on, and those of each render that read one (it reports on all
+        // of its files).
+        let mut near: HashSet<&OsStr> = HashSet::default();
+        for files in &read {
+            if files.iter().any(|p| (self.reported)(p)) {
+                near.extend(files.iter().map(|p| &**p));
+            }
+        }
+        outlined
+            .iter()
+            .zip(&read)
+            .map(|(o, files)| {
+                let Some(o) = o else { return false };
+                if files
+                    .iter()
+                    .any(|p| (self.reported)(p) || near.contains(&**p))
+                {
+                    return false;
+                }
+                o.outline.failed
+                    || !o
+                        .outline
+                        .namespaces(self.default_namespace)
+                        .chain(std::iter::once(self.root_namespace))
+                        .any(|ns| self.namespaces.contains(ns))
+            })
+            .collect()
+    }
+}
+
+/// What a run that reports on some files only needs of a render whose findings it would
+/// all drop (see [`Restriction`]): kept in the render cache before the render, so that such
+/// a render is neither decoded nor indexed.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Outline {
+    /// The paths of the files it read (as in [`Rendered::files`]).
+    pub(crate) files: Vec<PathBuf>,
+    /// The files it uses: its resource files and its patches (as in [`Rendered`]).
+    pub(crate) resource_files: Vec<PathBuf>,
+    pub(crate) patch_files: Vec<PathBuf>,
+    /// Its kustomization directories (as in [`Rendered::kustomizations`]).
+    pub(crate) kustomizations: Vec<PathBuf>,
+    /// Whether it failed (a feature not rendered, or an error that fails the build): its
+    /// files are then linted as written.
+    pub(crate) failed: bool,
+    /// Each resource an overlay of it would hold: its kind, the namespace it names (none:
+    /// the default), and its file (an index in `files`).
+    pub(crate) resources: Vec<(crate::model::kinds::Kind, Option<String>, u32)>,
+}
+
+impl Outline {
+    /// The namespaces of its resources, as its overlay would have them.
+    fn namespaces<'a>(&'a self, default_namespace: &'a str) -> impl Iterator<Item = &'a str> {
+        self.resources
+            .iter()
+            .map(move |(_, ns, _)| ns.as_deref().unwrap_or(default_namespace))
+    }
+
+    /// The outline of a render, its resources read as [`overlay`] reads them.
+    pub(crate) fn of(r: &Rendered) -> Outline {
+        let resources = r
+            .resources
+            .iter()
+            .filter_map(|doc| {
+                let k = r.files.partition_point(|f| f.base <= doc.span.start);
+                let (kind, namespace) = load::kind_and_namespace(doc)?;
+                Some((
+                    kind,
+                    namespace.map(str::to_string),
+                    k.checked_sub(1)? as u32,
+                ))
+            })
+            .collect();
+        Outline {
+            files: r.files.iter().map(|f| f.path.clone()).collect(),
+            resource_files: r.resource_files.clone(),
+            patch_files: r.patch_files.clone(),
+            kustomizations: r.kustomizations.clone(),
+            failed: failed(r),
+            resources,
+        }
+    }
+}
+
+/// Whether a render failed: a feature it does not render, or an error that fails the
+/// build (see [`settle`]).
+fn failed(r: &Rendered) -> bool {
+    !r.unsupported.is_empty()
+        || r.errors
+            .iter()
+            .any(|(m, _)| !kustomize::is_generator_error(m))
 }
 
 /// The kustomization directories a run reads: those of its files, and those above them up
@@ -163,6 +285,7 @@ pub(crate) fn render_all(
     fs: &dyn Fs,
     relevant: &(dyn Fn(&Path) -> Option<bool> + Sync),
     cache: Option<&RenderCache<'_>>,
+    restriction: Option<&Restriction<'_>>,
 ) -> Renders {
     let parsed = kustomize::Parsed::default();
     let listings: HashMap<OsString, Listing> = dirs
@@ -193,30 +316,64 @@ pub(crate) fn render_all(
             !component && holds_relevant(d, fs, &parsed, &listings, relevant)
         })
         .collect();
-    let renders: Vec<(PathBuf, Rendered)> = top
+    let render = |d: &Path| {
+        let render = |fs: &dyn Fs| {
+            let mut r = kustomize::render_with(d, fs, &parsed);
+            // Only the kinds the rules read are kept (the others hold their identity only).
+            r.resources
+                .retain(|doc| kustomize::read_kind(doc).is_some());
+            r
+        };
+        match cache {
+            Some(c) => c.rendered(&load::lexically_clean(d), fs, render),
+            None => render(fs),
+        }
+    };
+    // A restricted run first takes the outlines the cache holds, and renders the others:
+    // whether it may skip a render depends on the files every render read.
+    let outlined: Vec<Option<Outlined>> = match (cache, restriction) {
+        (Some(c), Some(_)) => top
+            .par_iter()
+            .map(|d| c.outline(&load::lexically_clean(d), fs))
+            .collect(),
+        _ => top.iter().map(|_| None).collect(),
+    };
+    let made: Vec<Option<Rendered>> = top
         .par_iter()
-        .map(|d| {
-            let render = |fs: &dyn Fs| {
-                let mut r = kustomize::render_with(d, fs, &parsed);
-                // Only the kinds the rules read are kept (the others hold their identity
-                // only).
-                r.resources
-                    .retain(|doc| kustomize::read_kind(doc).is_some());
-                r
+        .zip(&outlined)
+        .map(|(d, o)| o.is_none().then(|| render(d)))
+        .collect();
+    let skips = match restriction {
+        Some(x) => x.skips(&outlined, &made),
+        None => Vec::new(),
+    };
+    let renders: Vec<(PathBuf, Render)> = top
+        .into_par_iter()
+        .zip(made)
+        .zip(outlined)
+        .enumerate()
+        .map(|(i, ((d, made), o))| {
+            let r = match (made, o) {
+                (Some(r), _) => Render::Made(r),
+                (None, Some(o)) if skips.get(i) == Some(&true) => match cache {
+                    Some(c) => Render::Outlined(c.take(o)),
+                    None => Render::Outlined(o.outline),
+                },
+                (None, _) => Render::Made(render(d)),
             };
-            let r = match cache {
-                Some(c) => c.rendered(&load::lexically_clean(d), fs, render),
-                None => render(fs),
-            };
-            ((*d).clone(), r)
+            (d.clone(), r)
         })
         .collect();
     parsed.free();
     let mut included: HashSet<OsString> = HashSet::default();
     for (dir, r) in &renders {
         let own = load::lexically_clean(dir);
+        let kustomizations = match r {
+            Render::Made(r) => &r.kustomizations,
+            Render::Outlined(o) => &o.kustomizations,
+        };
         included.extend(
-            r.kustomizations
+            kustomizations
                 .iter()
                 .map(|k| load::lexically_clean(k))
                 .filter(|k| *k != own)
@@ -228,7 +385,22 @@ pub(crate) fn render_all(
     let settled: Vec<Settled> = renders
         .into_par_iter()
         .filter(|(dir, _)| !included.contains(load::lexically_clean(dir).as_os_str()))
-        .map(|(dir, r)| settle(dir, r, fs))
+        .map(|(dir, r)| match r {
+            Render::Made(r) => settle(dir, r, fs),
+            Render::Outlined(o) => Settled {
+                consumed: if o.failed {
+                    Vec::new()
+                } else {
+                    o.resource_files
+                        .iter()
+                        .chain(&o.patch_files)
+                        .map(|p| load::lexically_clean(p).into_os_string())
+                        .collect()
+                },
+                outline: (!o.failed).then_some(o),
+                ..Settled::default()
+            },
+        })
         .collect();
     let mut out = Renders {
         ok: Vec::new(),
@@ -236,13 +408,21 @@ pub(crate) fn render_all(
         findings: Vec::new(),
         excluded: HashSet::default(),
         reported: Default::default(),
+        outlined: Vec::new(),
     };
     for s in settled {
         out.findings.extend(s.findings);
         out.consumed.extend(s.consumed);
         out.ok.extend(s.ok);
+        out.outlined.extend(s.outline);
     }
     out
+}
+
+/// A render as a run takes it: made (or decoded whole), or by its outline alone.
+enum Render {
+    Made(Rendered),
+    Outlined(Outline),
 }
 
 /// What one render gives the run: its findings, and when it succeeded, the files it uses
@@ -252,6 +432,8 @@ struct Settled {
     findings: Vec<Finding>,
     consumed: Vec<OsString>,
     ok: Option<(PathBuf, Rendered)>,
+    /// A successful render taken by its outline alone.
+    outline: Option<Outline>,
 }
 
 /// The findings of a top-level kustomization's render (unrendered features, dropped
@@ -533,7 +715,11 @@ impl Renders {
                 (dir, r, ids)
             })
             .collect();
-        Numbered { renders, diags }
+        Numbered {
+            renders,
+            diags,
+            outlined: self.outlined,
+        }
     }
 }
 
@@ -542,6 +728,7 @@ impl Renders {
 pub(crate) struct Numbered {
     renders: Vec<(PathBuf, Rendered, Vec<FileId>)>,
     diags: Vec<Diagnostic>,
+    outlined: Vec<Outline>,
 }
 
 /// What the overlays a run skipped would have held: how many resources their indexes had,
@@ -551,6 +738,8 @@ pub(crate) struct Numbered {
 pub(crate) struct Skipped {
     pub(crate) resources: usize,
     pub(crate) uses: Vec<(crate::model::kinds::Kind, FileId)>,
+    /// Those of the renders taken by their outline, by the file's clean path.
+    pub(crate) outlined: Vec<(crate::model::kinds::Kind, PathBuf)>,
 }
 
 impl Numbered {
@@ -614,6 +803,24 @@ impl Numbered {
             })
             .collect();
         let mut skipped = Skipped::default();
+        // Counted as [`overlay`] counts the overlays it skips.
+        for o in &self.outlined {
+            let namespaces: HashSet<&str> = o
+                .namespaces(default_namespace)
+                .chain(std::iter::once(root_namespace))
+                .collect();
+            skipped.resources += o.resources.len()
+                + namespaces
+                    .iter()
+                    .filter_map(|ns| by_namespace.get(ns))
+                    .map(Vec::len)
+                    .sum::<usize>();
+            skipped.outlined.extend(
+                o.resources
+                    .iter()
+                    .map(|(kind, _, f)| (*kind, load::lexically_clean(&o.files[*f as usize]))),
+            );
+        }
         let mut overlays = Vec::with_capacity(built.len());
         for o in built {
             match o {
@@ -691,6 +898,7 @@ fn overlay(
         return Err(Skipped {
             resources: resources.len() + context.len(),
             uses: resources.iter().map(|r| (r.kind, r.file)).collect(),
+            outlined: Vec::new(),
         });
     }
     let foreign = ForeignFiles::new(

@@ -52,8 +52,9 @@ pub struct Timings {
     /// Of the files loaded, how many the cache gave (unchanged since the last run), and
     /// how many there were; `None` when the run kept no cache.
     pub(crate) cache: Option<(usize, usize)>,
-    /// Of the overlays' renders, how many the cache gave, and how many there were.
-    pub(crate) renders: Option<(usize, usize)>,
+    /// Of the overlays' renders, how many the cache gave, how many there were, and how
+    /// many of those given a run that reports on some files only took by their outline.
+    pub(crate) renders: Option<(usize, usize, usize)>,
 }
 
 /// One phase's wall time, processor time and resident memory (kB) at its end.
@@ -169,9 +170,13 @@ impl Timings {
             )),
             None => s.push_str(&format!("{:>9}: off\n", "cache")),
         }
-        if let Some((hits, renders)) = self.renders {
+        if let Some((hits, renders, outlined)) = self.renders {
+            let outlined = match outlined {
+                0 => String::new(),
+                n => format!(" ({n} taken by their outline: they touch no file reported on)"),
+            };
             s.push_str(&format!(
-                "{:>9}: {hits} of {renders} overlays' renders unchanged since the last run\n",
+                "{:>9}: {hits} of {renders} overlays' renders unchanged since the last run{outlined}\n",
                 "renders"
             ));
         }
@@ -485,8 +490,32 @@ impl Workspace {
             fs: &fs,
             known: &known,
         };
-        let mut renders =
-            overlay::render_all(&dirs, &seen, &|p| known.relevant(p), render_cache.as_ref());
+        let reported = |p: &std::ffi::OsStr| known.reported(p);
+        let restriction = restricted.then(|| overlay::Restriction {
+            reported: &reported,
+            namespaces: loaded
+                .iter()
+                .filter(|lf| lf.source.reported)
+                .flat_map(|lf| {
+                    lf.resources
+                        .iter()
+                        .map(|raw| match &lf.kustomization_namespace {
+                            _ if raw.explicit_namespace => raw.resource.namespace.clone(),
+                            Some(ns) => ns.clone(),
+                            None => opts.default_namespace.clone(),
+                        })
+                })
+                .collect(),
+            root_namespace: &opts.root_namespace,
+            default_namespace: &opts.default_namespace,
+        });
+        let mut renders = overlay::render_all(
+            &dirs,
+            &seen,
+            &|p| known.relevant(p),
+            render_cache.as_ref(),
+            restriction.as_ref(),
+        );
         if let Some(c) = render_cache {
             timings.renders = Some(c.renders());
             c.save();
@@ -531,7 +560,7 @@ impl Workspace {
         let dirs = overlay::candidates(sources.iter().map(|s| s.path.as_path()), &fs);
         let loaded = Self::load_sources(sources, opts);
         let known = Known::new(&loaded, &[]);
-        let mut renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None);
+        let mut renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None, None);
         renders.mark(|_| false, |p| known.reported(p));
         Self::assemble(loaded, Vec::new(), opts, Some(renders), None, false)
     }
@@ -660,7 +689,7 @@ impl Workspace {
             None => (Vec::new(), Vec::new(), overlay::Skipped::default()),
         };
         diags.extend(found);
-        let crds = used_crds(crds, &files, &index.resources, &overlays, &skipped.uses);
+        let crds = used_crds(crds, &files, &index.resources, &overlays, &skipped);
         diags.extend(unreadable_crds(crds.as_slice(), &mut files, restricted));
         // Files only renders or CRDs brought have no kustomization build of their own.
         builds.resize(files.len(), None);
@@ -703,7 +732,7 @@ fn used_crds(
     files: &[crate::source::SourceFile],
     resources: &[Resource],
     overlays: &[overlay::Overlay],
-    skipped: &[(crate::model::kinds::Kind, crate::source::FileId)],
+    skipped: &overlay::Skipped,
 ) -> crate::model::crd::CrdTable {
     // Borrowed where the path is clean as written, as most are.
     let paths: Vec<std::borrow::Cow<'_, std::ffi::OsStr>> = if crds.is_empty() {
@@ -715,10 +744,20 @@ fn used_crds(
         .iter()
         .chain(overlays.iter().flat_map(|o| o.index.resources.iter()))
         .map(|r| (r.kind, r.file))
-        .chain(skipped.iter().copied())
+        .chain(skipped.uses.iter().copied())
         .filter_map(|(kind, file)| {
-            Some((kind, file, std::path::Path::new(paths.get(file as usize)?)))
-        });
+            Some((
+                kind,
+                Some(file),
+                std::path::Path::new(paths.get(file as usize)?),
+            ))
+        })
+        .chain(
+            skipped
+                .outlined
+                .iter()
+                .map(|(kind, path)| (*kind, None, path.as_path())),
+        );
     crate::model::crd::CrdTable::new(crds, uses)
 }
 

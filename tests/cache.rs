@@ -351,3 +351,111 @@ fn unchanged_renders_come_from_the_cache_and_a_change_to_any_file_they_asked_of_
     assert_eq!(renders_from_cache(&damaged), (0, 2));
     assert_eq!(damaged.stdout, appeared.stdout);
 }
+
+/// How many of the renders the cache gave a run took by their outline alone (`--timings`).
+fn outlined(o: &Output) -> usize {
+    let err = stderr(o);
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("renders: "))
+        .unwrap_or_else(|| panic!("no renders line in {err}"));
+    line.split_once(" (")
+        .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_run_given_some_files_takes_the_renders_it_reports_nothing_of_by_their_outline() {
+    let repo = Scratch::new("cache-outlines");
+    let cache = Scratch::new("cache-outlines-dir");
+    // One base, rendered into `shop` and `books`, and into an overlay that fails; an
+    // overlay of its own; a DestinationRule of `shop` outside the renders, without the
+    // subset `v2` the base routes to; an unreadable VirtualService CRD that only rendered
+    // documents use.
+    repo.write("base/kustomization.yaml", "resources: [vs.yaml]\n");
+    let weights = common::root().join("fixtures/rules/weight-sum/bad.yaml");
+    repo.write("base/vs.yaml", &std::fs::read_to_string(weights).unwrap());
+    for (overlay, namespace, more) in [
+        ("shop", "shop", ""),
+        ("books", "books", ""),
+        ("broken", "books", ", missing.yaml"),
+    ] {
+        repo.write(
+            &format!("overlays/{overlay}/kustomization.yaml"),
+            &format!("namespace: {namespace}\nresources: [../../base{more}]\n"),
+        );
+    }
+    repo.write(
+        "overlays/alone/kustomization.yaml",
+        "namespace: other\nresources: [vs.yaml]\n",
+    );
+    repo.write(
+        "overlays/alone/vs.yaml",
+        &std::fs::read_to_string(repo.join("base/vs.yaml")).unwrap(),
+    );
+    repo.write("apps/dr.yaml", DESTINATION_RULE);
+    repo.write(
+        "crds/vs.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: virtualservices.networking.istio.io\nspec:\n  group: networking.istio.io\n  names: {kind: VirtualService}\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema: &s {type: object}\n  - name: v1beta1\n    schema:\n      openAPIV3Schema: *s\n",
+    );
+    common::git(&repo, &["init", "-q"]);
+    settle();
+    let whole = found(&lint(&repo, &cache, &["--no-cache"]));
+    for (file, rule) in [
+        ("base/vs.yaml", "weight-sum"),
+        ("base/vs.yaml", "missing-subset"),
+        ("overlays/broken/kustomization.yaml", "overlay-build-error"),
+        ("crds/vs.yaml", "skipped-file"),
+    ] {
+        assert!(
+            whole.iter().any(|f| f.0 == file && f.2 == rule),
+            "{file} {rule}: {whole:?}"
+        );
+    }
+    // The second run keeps the renders.
+    for _ in 0..2 {
+        lint(&repo, &cache, &[]);
+    }
+    // Given one file, a run takes by their outline the renders that read none of its files
+    // (nor a file of a render that read one: the base of the three) and whose overlays see
+    // none of its namespaces (the DestinationRule's is `shop`'s), and reports what a run
+    // without the cache reports. The CRD is used by rendered documents only.
+    for (file, outlines) in [
+        ("base/vs.yaml", 1),
+        ("base/kustomization.yaml", 1),
+        ("apps/dr.yaml", 3),
+        ("overlays/shop/kustomization.yaml", 1),
+        ("overlays/broken/kustomization.yaml", 1),
+        ("overlays/alone/kustomization.yaml", 3),
+        // Its VirtualService names `shop` (the overlay sets another): `shop` is made.
+        ("overlays/alone/vs.yaml", 2),
+        ("crds/vs.yaml", 4),
+    ] {
+        let target = Path::new(file);
+        let cached = lint_target(&repo, target, &cache, &[]);
+        let fresh = lint_target(&repo, target, &cache, &["--no-cache"]);
+        assert_eq!(
+            String::from_utf8_lossy(&cached.stdout),
+            String::from_utf8_lossy(&fresh.stdout),
+            "{file}"
+        );
+        assert_eq!(renders_from_cache(&cached), (4, 4), "{file}");
+        assert_eq!(outlined(&cached), outlines, "{file}: {}", stderr(&cached));
+        let shown = found(&fresh);
+        let expected = match file {
+            "apps/dr.yaml" => Some(("base/vs.yaml", "missing-subset")),
+            "crds/vs.yaml" => Some(("crds/vs.yaml", "skipped-file")),
+            "overlays/broken/kustomization.yaml" => Some((file, "overlay-build-error")),
+            _ => None,
+        };
+        if let Some((at, rule)) = expected {
+            assert!(
+                shown.iter().any(|f| f.0 == at && f.2 == rule),
+                "{file}: {shown:?}"
+            );
+        }
+    }
+    // The renders taken by their outline stay in the cache.
+    let again = lint(&repo, &cache, &[]);
+    assert_eq!((renders_from_cache(&again), outlined(&again)), ((4, 4), 0));
+}

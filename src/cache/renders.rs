@@ -19,10 +19,11 @@ use std::sync::{Arc, Mutex};
 use super::{decode, encode, put_bytes, put_str, Reader, Stamp};
 use crate::hash::{lock, HashMap};
 use crate::kustomize::{Dropped, Fs, Rendered, RenderedFile};
-use crate::overlay::Listing;
+use crate::model::kinds::Kind;
+use crate::overlay::{Listing, Outline};
 use crate::source::Span;
 
-const MAGIC: &[u8] = b"canarylint render cache 2\n";
+const MAGIC: &[u8] = b"canarylint render cache 3\n";
 
 /// What a file was when a computation read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,8 +73,15 @@ pub(crate) struct RenderCache<'a> {
     /// The cache file being written, with the entries this run made: written as they are
     /// made, so that they are not all held at once. Created with the first.
     made: Mutex<Option<Option<super::Draft>>>,
-    /// Of the renders, how many the cache gave, and how many there were.
-    renders: (AtomicUsize, AtomicUsize),
+    /// Of the renders, how many the cache gave, how many there were, and how many of
+    /// those given were taken by their outline alone.
+    renders: (AtomicUsize, AtomicUsize, AtomicUsize),
+}
+
+/// A render's outline as the cache holds it (see [`RenderCache::outline`]).
+pub(crate) struct Outlined {
+    pub(crate) outline: Outline,
+    entry: Range<usize>,
 }
 
 /// Where a cache of renders is, the build and options it holds for, and when the run
@@ -162,6 +170,30 @@ impl<'a> RenderCache<'a> {
             make,
             encode_rendered,
         )
+    }
+
+    /// The outline of `dir`'s render as the last run found it, when the file system answers
+    /// its questions as then. Nothing is counted or kept until [`RenderCache::take`].
+    pub(crate) fn outline(&self, dir: &Path, fs: &dyn Fs) -> Option<Outlined> {
+        let key = dir.as_os_str().as_encoded_bytes();
+        let (range, body) = self.entries.get(&(1, Box::from(key)))?;
+        let mut r = Reader(&self.bytes[*body..range.end]);
+        if !self.holds(&mut r, fs) {
+            return None;
+        }
+        Some(Outlined {
+            outline: decode_outline(&mut r)?,
+            entry: range.clone(),
+        })
+    }
+
+    /// Takes a render by its outline alone: counted as given, and kept for the next run.
+    pub(crate) fn take(&self, o: Outlined) -> Outline {
+        self.renders.0.fetch_add(1, Ordering::Relaxed);
+        self.renders.1.fetch_add(1, Ordering::Relaxed);
+        self.renders.2.fetch_add(1, Ordering::Relaxed);
+        lock(&self.kept).push(o.entry);
+        o.outline
     }
 
     /// The text of `path` (clean) read through `fs`, once for every render that keeps it.
@@ -271,11 +303,13 @@ impl<'a> RenderCache<'a> {
         })
     }
 
-    /// Of the renders, how many the cache gave, and how many there were.
-    pub(crate) fn renders(&self) -> (usize, usize) {
+    /// Of the renders, how many the cache gave, how many there were, and how many of those
+    /// given were taken by their outline alone.
+    pub(crate) fn renders(&self) -> (usize, usize, usize) {
         (
             self.renders.0.load(Ordering::Relaxed),
             self.renders.1.load(Ordering::Relaxed),
+            self.renders.2.load(Ordering::Relaxed),
         )
     }
 
@@ -522,10 +556,11 @@ fn decode_listing(r: &mut Reader<'_>) -> Option<Listing> {
     })
 }
 
+/// A render's outline, then the rest of the render: a run that needs only the outline reads
+/// no more.
 fn encode_rendered(x: &Rendered, out: &mut Vec<u8>) {
-    put_count(out, x.files.len());
+    encode_outline(&Outline::of(x), out);
     for f in &x.files {
-        put_path(out, &f.path);
         out.extend_from_slice(&f.base.to_le_bytes());
         out.extend_from_slice(&f.len.to_le_bytes());
         out.push(u8::from(!f.text.is_empty()));
@@ -533,12 +568,6 @@ fn encode_rendered(x: &Rendered, out: &mut Vec<u8>) {
     put_count(out, x.resources.len());
     for n in &x.resources {
         encode(n, out);
-    }
-    for list in [&x.resource_files, &x.patch_files, &x.kustomizations] {
-        put_count(out, list.len());
-        for p in list {
-            put_path(out, p);
-        }
     }
     for list in [&x.unsupported, &x.errors] {
         put_count(out, list.len());
@@ -557,6 +586,64 @@ fn encode_rendered(x: &Rendered, out: &mut Vec<u8>) {
     }
 }
 
+fn encode_outline(o: &Outline, out: &mut Vec<u8>) {
+    for list in [
+        &o.files,
+        &o.resource_files,
+        &o.patch_files,
+        &o.kustomizations,
+    ] {
+        put_count(out, list.len());
+        for p in list {
+            put_path(out, p);
+        }
+    }
+    out.push(u8::from(o.failed));
+    put_count(out, o.resources.len());
+    for (kind, namespace, file) in &o.resources {
+        let kind = Kind::ALL.iter().position(|k| k == kind).unwrap_or(0);
+        out.push(u8::try_from(kind).unwrap_or(u8::MAX));
+        match namespace {
+            Some(ns) => {
+                out.push(1);
+                put_str(out, ns);
+            }
+            None => out.push(0),
+        }
+        out.extend_from_slice(&file.to_le_bytes());
+    }
+}
+
+fn decode_outline(r: &mut Reader<'_>) -> Option<Outline> {
+    let files = read_list(r, read_path)?;
+    let resource_files = read_list(r, read_path)?;
+    let patch_files = read_list(r, read_path)?;
+    let kustomizations = read_list(r, read_path)?;
+    let failed = match r.u8()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let resources = read_list(r, |r| {
+        let kind = *Kind::ALL.get(usize::from(r.u8()?))?;
+        let namespace = match r.u8()? {
+            0 => None,
+            1 => Some(r.str()?.to_string()),
+            _ => return None,
+        };
+        let file = r.u32()?;
+        ((file as usize) < files.len()).then_some((kind, namespace, file))
+    })?;
+    Some(Outline {
+        files,
+        resource_files,
+        patch_files,
+        kustomizations,
+        failed,
+        resources,
+    })
+}
+
 /// A render [`encode_rendered`] wrote; the texts it kept are read again with `read`, and
 /// must be as long as they were. The files the run keeps itself (`kept`) are not read: a
 /// finding in one of those is placed in the run's own text, read if it asks.
@@ -565,26 +652,32 @@ fn decode_rendered(
     read: &dyn Fn(&Path) -> Option<Arc<str>>,
     kept: &dyn Fn(&Path) -> bool,
 ) -> Option<Rendered> {
-    let files = read_list(r, |r| {
-        let path = read_path(r)?;
-        let (base, len) = (r.u32()?, r.u32()?);
-        let text = match r.u8()? {
-            0 => Arc::from(""),
-            1 if kept(&path) => Arc::from(""),
-            1 => read(&path).filter(|t| t.len() == len as usize)?,
-            _ => return None,
-        };
-        Some(RenderedFile {
-            path,
-            base,
-            len,
-            text,
+    let Outline {
+        files,
+        resource_files,
+        patch_files,
+        kustomizations,
+        ..
+    } = decode_outline(r)?;
+    let files = files
+        .into_iter()
+        .map(|path| {
+            let (base, len) = (r.u32()?, r.u32()?);
+            let text = match r.u8()? {
+                0 => Arc::from(""),
+                1 if kept(&path) => Arc::from(""),
+                1 => read(&path).filter(|t| t.len() == len as usize)?,
+                _ => return None,
+            };
+            Some(RenderedFile {
+                path,
+                base,
+                len,
+                text,
+            })
         })
-    })?;
+        .collect::<Option<Vec<_>>>()?;
     let resources = read_list(r, |r| decode(r, 0))?;
-    let resource_files = read_list(r, read_path)?;
-    let patch_files = read_list(r, read_path)?;
-    let kustomizations = read_list(r, read_path)?;
     let message = |r: &mut Reader<'_>| Some((r.str()?.to_string(), read_span(r)?));
     let unsupported = read_list(r, message)?;
     let errors = read_list(r, message)?;
@@ -709,6 +802,23 @@ spec:
         }
         assert_eq!(made, [true, true, false]);
 
+        // Its outline alone, as the render's own; a render taken by it is counted, and its
+        // entry kept for the next run.
+        let cache = open(&file, &known);
+        let o = cache.outline(Path::new("prod"), &fs).expect("an outline");
+        assert_eq!(o.outline, Outline::of(&fresh));
+        let (kind, namespace, at) = &o.outline.resources[0];
+        assert_eq!(
+            (*kind, namespace.as_deref()),
+            (Kind::VirtualService, Some("shop"))
+        );
+        assert_eq!(o.outline.files[*at as usize], Path::new("base/vs.yaml"));
+        assert!(o.outline.failed, "the missing resource fails the build");
+        cache.take(o);
+        assert_eq!(cache.renders(), (1, 1, 1));
+        cache.save();
+        assert!(!render(&open(&file, &known), &fs).1);
+
         // Cut short anywhere, the cache gives nothing, and the render is made.
         let bytes = std::fs::read(&file).unwrap();
         for cut in (MAGIC.len()..bytes.len()).step_by(7) {
@@ -719,8 +829,11 @@ spec:
         std::fs::write(&file, &bytes).unwrap();
         assert!(!render(&open(&file, &known), &fs).1);
 
-        // A file read has another stamp: made again.
+        // A file read has another stamp: no outline, and made again.
         *lock(&p) = 2;
+        assert!(open(&file, &known)
+            .outline(Path::new("prod"), &fs)
+            .is_none());
         assert!(render(&open(&file, &known), &fs).1);
         *lock(&p) = 1;
         // A file the render found missing appears: made again.

@@ -332,33 +332,40 @@ pub(crate) struct CrdTable {
 
 impl CrdTable {
     /// Chooses for each (kind, file, lexically clean path) of `uses` its CRD. Files of one
-    /// directory choose alike: the choice is made once per directory and kind.
+    /// directory choose alike: the choice is made once per directory and kind. A use
+    /// without a file (of an overlay a run skipped, see [`crate::overlay::Outline`]) only
+    /// makes its CRD used.
     pub(crate) fn new<'p>(
         mut crds: Vec<VendoredCrd>,
-        uses: impl Iterator<Item = (Kind, crate::source::FileId, &'p Path)>,
+        uses: impl Iterator<Item = (Kind, Option<crate::source::FileId>, &'p Path)>,
     ) -> CrdTable {
         crds.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         let mut chosen = HashMap::default();
+        let mut elsewhere = Vec::new();
         if !crds.is_empty() {
             let mut by_dir: HashMap<(Kind, &Path), Option<usize>> = HashMap::default();
             let near = Nearness::new(&crds);
             // Each (kind, file) once: an overlay's index repeats the manifests it sees.
             let mut seen: crate::hash::HashSet<(Kind, crate::source::FileId)> = Default::default();
             for (kind, file, path) in uses {
-                if !KINDS.contains(&kind) || !seen.insert((kind, file)) {
+                if !KINDS.contains(&kind) || file.is_some_and(|file| !seen.insert((kind, file))) {
                     continue;
                 }
                 let dir = path.parent().unwrap_or(Path::new(""));
                 let choice = *by_dir
                     .entry((kind, dir))
                     .or_insert_with(|| near.nearest(kind, path));
-                if let Some(i) = choice {
-                    chosen.insert((kind, file), i);
+                match (choice, file) {
+                    (Some(i), Some(file)) => {
+                        chosen.insert((kind, file), i);
+                    }
+                    (Some(i), None) => elsewhere.push(i),
+                    (None, _) => {}
                 }
             }
         }
         let mut used = vec![false; crds.len()];
-        for &i in chosen.values() {
+        for &i in chosen.values().chain(&elsewhere) {
             used[i] = true;
         }
         // Copies of one CRD (a monorepo's clusters each vendor it) are read once.
@@ -712,8 +719,8 @@ mod tests {
             let uses = files
                 .iter()
                 .enumerate()
-                .map(|(i, f)| (Kind::VirtualService, i as u32, Path::new(*f)))
-                .chain([(Kind::Canary, 4, Path::new("prod/c.yaml"))]);
+                .map(|(i, f)| (Kind::VirtualService, Some(i as u32), Path::new(*f)))
+                .chain([(Kind::Canary, Some(4), Path::new("prod/c.yaml"))]);
             CrdTable::new(crds, uses)
         };
         let t = table(crds.into());
@@ -744,7 +751,7 @@ mod tests {
         assert!(t.of(Kind::VirtualService, 2).is_some());
         let t = CrdTable::new(
             vec![vendored("prod/crds/vs.yaml", OLD_CRD, 0)],
-            [(Kind::Canary, 0, Path::new("prod/c.yaml"))].into_iter(),
+            [(Kind::Canary, Some(0), Path::new("prod/c.yaml"))].into_iter(),
         );
         assert!(t.as_slice()[0].source.is_none());
     }
