@@ -623,18 +623,28 @@ pub(crate) fn first_path(paths: &[PathBuf]) -> &Path {
 /// The files a run reports on, when that is not every file it reads.
 #[derive(Debug)]
 struct ReportScope<'r> {
-    /// The places of the files given.
-    files: HashSet<Place>,
+    /// The places of the files given, in the repository and outside it, by their bytes
+    /// (hashing a `Path` walks its components; places are clean).
+    files: [HashSet<Box<[u8]>>; 2],
     /// The directories given, resolved.
     dirs: Vec<PathBuf>,
     /// The root the places are settled against.
     root: Option<&'r Path>,
 }
 
+/// Which of [`ReportScope`]'s sets a place is looked up in, and its bytes.
+fn scope_key(place: &Place) -> Option<(usize, &[u8])> {
+    match place {
+        Place::Repository(p) => Some((0, p.as_os_str().as_encoded_bytes())),
+        Place::Outside(p) => Some((1, p.as_os_str().as_encoded_bytes())),
+        Place::Unresolved => None,
+    }
+}
+
 impl ReportScope<'_> {
     /// Whether findings in the file at `place` are reported.
     fn contains(&self, place: &Place) -> bool {
-        self.files.contains(place)
+        scope_key(place).is_some_and(|(i, bytes)| self.files[i].contains(bytes))
             || (!self.dirs.is_empty()
                 && place
                     .absolute(self.root)
@@ -797,12 +807,16 @@ fn select(
             listed,
         });
     };
+    let mut files: [HashSet<Box<[u8]>>; 2] = Default::default();
+    for (i, bytes) in given
+        .iter()
+        .filter(|t| t.explicit)
+        .filter_map(|t| scope_key(&t.place))
+    {
+        files[i].insert(Box::from(bytes));
+    }
     let scope = ReportScope {
-        files: given
-            .iter()
-            .filter(|t| t.explicit && t.place != Place::Unresolved)
-            .map(|t| t.place.clone())
-            .collect(),
+        files,
         dirs: paths
             .iter()
             .filter(|p| p.is_dir())
