@@ -734,11 +734,11 @@ fn used_crds(
     overlays: &[overlay::Overlay],
     skipped: &overlay::Skipped,
 ) -> crate::model::crd::CrdTable {
-    // Borrowed where the path is clean as written, as most are.
+    // Borrowed where the path is clean as written, as most are; checked in parallel.
     let paths: Vec<std::borrow::Cow<'_, std::ffi::OsStr>> = if crds.is_empty() {
         Vec::new()
     } else {
-        files.iter().map(|f| load::clean_key(&f.path)).collect()
+        files.par_iter().map(|f| load::clean_key(&f.path)).collect()
     };
     let uses = resources
         .iter()

@@ -343,7 +343,8 @@ impl CrdTable {
         let mut chosen = HashMap::default();
         let mut elsewhere = Vec::new();
         if !crds.is_empty() {
-            let mut by_dir: HashMap<(Kind, &Path), Option<usize>> = HashMap::default();
+            // By the directory's bytes: hashing a `Path` walks its components.
+            let mut by_dir: HashMap<(Kind, &[u8]), Option<usize>> = HashMap::default();
             let near = Nearness::new(&crds);
             // Each (kind, file) once: an overlay's index repeats the manifests it sees.
             let mut seen: crate::hash::HashSet<(Kind, crate::source::FileId)> = Default::default();
@@ -353,7 +354,7 @@ impl CrdTable {
                 }
                 let dir = path.parent().unwrap_or(Path::new(""));
                 let choice = *by_dir
-                    .entry((kind, dir))
+                    .entry((kind, dir.as_os_str().as_encoded_bytes()))
                     .or_insert_with(|| near.nearest(kind, path));
                 match (choice, file) {
                     (Some(i), Some(file)) => {

@@ -2,7 +2,7 @@
 //! cross-resource rules never compare all pairs.
 
 use crate::hash::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::model::flagger::Canary;
 use crate::model::gateway_api::{GatewayRoute, RouteRule};
@@ -436,18 +436,31 @@ impl Index {
         cwd: &Path,
         dirs: impl IntoIterator<Item = Option<&'p Path>>,
     ) -> std::sync::Arc<[u32]> {
-        // Each spelling is made absolute once: most files share their directory.
-        let mut spelled: HashMap<Option<&Path>, u32> = HashMap::default();
-        let mut ids: HashMap<Option<PathBuf>, u32> = HashMap::default();
+        // Each spelling is made absolute once: most files share their directory, and come
+        // one after another. Keyed by the paths' bytes (hashing a `Path` walks its
+        // components): made absolute, they are clean.
+        let bytes = |d: Option<&'p Path>| d.map(|d| d.as_os_str().as_encoded_bytes());
+        let mut spelled: HashMap<Option<&[u8]>, u32> = HashMap::default();
+        let mut ids: HashMap<Option<std::ffi::OsString>, u32> = HashMap::default();
+        let mut last: Option<(Option<&[u8]>, u32)> = None;
         dirs.into_iter()
             .map(|d| {
-                if let Some(&id) = spelled.get(&d) {
+                let key = bytes(d);
+                if let Some((_, id)) = last.filter(|(k, _)| *k == key) {
                     return id;
                 }
-                let absolute = d.map(|d| crate::walk::lexical_absolute(cwd, d));
-                let next = ids.len() as u32;
-                let id = *ids.entry(absolute).or_insert(next);
-                spelled.insert(d, id);
+                let id = match spelled.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let absolute =
+                            d.map(|d| crate::walk::lexical_absolute(cwd, d).into_os_string());
+                        let next = ids.len() as u32;
+                        let id = *ids.entry(absolute).or_insert(next);
+                        spelled.insert(key, id);
+                        id
+                    }
+                };
+                last = Some((key, id));
                 id
             })
             .collect()
