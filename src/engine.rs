@@ -12,6 +12,7 @@ use crate::config::Policy;
 use crate::diagnostic::Diagnostic;
 use crate::history::Baseline;
 use crate::model::index::Index;
+use crate::model::kinds::Kind;
 use crate::rules::registry::RULES;
 use crate::rules::{Context, Rule};
 use crate::source::{FileId, SourceFile};
@@ -59,6 +60,22 @@ pub(crate) fn check_with(
 ) -> Vec<Diagnostic> {
     quiet_rule_panics();
     let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| enabled(r.id())).collect();
+    // The kinds of the resources in the files reported on: a rule that relates none of
+    // them finds nothing to report on the others' resources.
+    let reported_kinds: Vec<Kind> = match reported {
+        Some(reported) => {
+            let mut kinds: Vec<Kind> = index
+                .resources
+                .iter()
+                .filter(|r| reported(r.file))
+                .map(|r| r.kind)
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            kinds
+        }
+        None => Vec::new(),
+    };
     let diags: Vec<Diagnostic> = index
         .subjects()
         .par_iter()
@@ -69,12 +86,16 @@ pub(crate) fn check_with(
             for rule in rules
                 .iter()
                 .filter(|r| r.kinds().contains(&res.kind))
-                .filter(|r| reported_here || !r.keeps_to_its_subject())
+                .filter(|r| {
+                    reported_here
+                        || (!r.keeps_to_its_subject()
+                            && r.relates().iter().any(|k| reported_kinds.contains(k)))
+                })
             {
                 let id = rule.id();
                 let mut cx = Context::new(index, files, policy, res, id, &schema)
                     .with_baseline(baseline)
-                    .keeping_to_subject(rule.keeps_to_its_subject());
+                    .claiming(*rule);
                 IN_RULE.with(|f| f.set(true));
                 let result = panic::catch_unwind(AssertUnwindSafe(|| rule.check(res, &mut cx)));
                 IN_RULE.with(|f| f.set(false));
@@ -124,7 +145,6 @@ fn without_schema_repeats(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kinds::Kind;
     use crate::model::resource::Resource;
     use crate::rules::Declared;
     use crate::workspace::{Workspace, WorkspaceOptions};
@@ -279,5 +299,11 @@ mod tests {
             .any(|r| r.id() == subsets && !r.keeps_to_its_subject()));
         let some = sorted(vec![(0, weights), (0, fields), (0, subsets), (1, subsets)]);
         assert_eq!(found(Some(&|f| f == 0)), some);
+        // `missing-subset` relates DestinationRules only: reporting on `b.yaml`, which has
+        // none, it checks only the VirtualService there.
+        assert_eq!(
+            found(Some(&|f| f == 1)),
+            sorted(vec![(1, weights), (1, fields), (1, subsets)])
+        );
     }
 }

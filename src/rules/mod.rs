@@ -58,6 +58,14 @@ pub(crate) trait Rule: Declared + Sync {
     fn keeps_to_its_subject(&self) -> bool {
         self.reads_documents_alone()
     }
+
+    /// The kinds of the other resources its findings may relate (see [`Context::relate`]):
+    /// a run that reports on files holding none of these kinds does not check the other
+    /// files' resources with it, since each finding there would be dropped. Debug builds
+    /// check the claim.
+    fn relates(&self) -> &'static [Kind] {
+        Kind::ALL
+    }
 }
 
 /// Declares a rule: the unit struct named as its `RuleId` variant, and the kinds it checks.
@@ -112,6 +120,8 @@ pub(crate) struct Context<'a> {
     out: Vec<Diagnostic>,
     /// Whether the rule claims to keep to its subject ([`Rule::keeps_to_its_subject`]).
     keeps_to_subject: bool,
+    /// The kinds the rule claims to relate ([`Rule::relates`]).
+    relates: &'static [Kind],
 }
 
 impl<'a> Context<'a> {
@@ -133,12 +143,15 @@ impl<'a> Context<'a> {
             schema,
             out: Vec::new(),
             keeps_to_subject: false,
+            relates: Kind::ALL,
         }
     }
 
-    /// Holds the rule to its claim that it keeps to its subject (checked in debug builds).
-    pub(crate) fn keeping_to_subject(mut self, keeps: bool) -> Self {
-        self.keeps_to_subject = keeps;
+    /// Holds the rule to its claims: that it keeps to its subject, and the kinds it
+    /// relates (checked in debug builds).
+    pub(crate) fn claiming(mut self, rule: &dyn Rule) -> Self {
+        self.keeps_to_subject = rule.keeps_to_its_subject();
+        self.relates = rule.relates();
         self
     }
 
@@ -233,6 +246,7 @@ impl<'a> Context<'a> {
         let index = self.index;
         let own = self.res;
         let keeps = self.keeps_to_subject;
+        let relates = self.relates;
         let rule = self.rule;
         let Some(d) = self.out.last_mut() else {
             return;
@@ -244,6 +258,11 @@ impl<'a> Context<'a> {
             debug_assert!(
                 !keeps,
                 "`{rule}` claims to keep to its subject but relates another resource"
+            );
+            debug_assert!(
+                relates.contains(&r.kind),
+                "`{rule}` relates a {} but claims to relate only {relates:?}",
+                r.kind.name()
             );
             let at = index.real(r.name_location());
             let related = Related {

@@ -53,6 +53,10 @@ impl<'r> Others<'r> {
 }
 
 impl Rule for ConflictingVirtualservice {
+    fn relates(&self) -> &'static [Kind] {
+        &[Kind::VirtualService]
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

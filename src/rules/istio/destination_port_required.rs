@@ -18,6 +18,10 @@ struct Arrival {
 }
 
 impl Rule for DestinationPortRequired {
+    fn relates(&self) -> &'static [Kind] {
+        &[Kind::Service, Kind::ServiceEntry]
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

@@ -9,6 +9,10 @@ use crate::text::{backtick_list, join_and};
 declare_rule!(DuplicateDestinationrule, kinds: [Kind::DestinationRule]);
 
 impl Rule for DuplicateDestinationrule {
+    fn relates(&self) -> &'static [Kind] {
+        &[Kind::DestinationRule]
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(dr) = DestinationRule::view(res) else {
             return;

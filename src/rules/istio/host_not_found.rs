@@ -11,6 +11,10 @@ use crate::text::{closest, join_and};
 declare_rule!(HostNotFound, kinds: [Kind::VirtualService, Kind::DestinationRule]);
 
 impl Rule for HostNotFound {
+    fn relates(&self) -> &'static [Kind] {
+        &[Kind::Service]
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         if let Some(dr) = DestinationRule::view(res) {
             if let Some(host) = dr.host_field() {

@@ -11,6 +11,10 @@ use crate::text::{count, join_and};
 declare_rule!(MissingSubset, kinds: [Kind::VirtualService]);
 
 impl Rule for MissingSubset {
+    fn relates(&self) -> &'static [Kind] {
+        &[Kind::DestinationRule]
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

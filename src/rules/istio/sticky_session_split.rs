@@ -10,6 +10,10 @@ use crate::text::backtick_list;
 declare_rule!(StickySessionSplit, kinds: [Kind::VirtualService]);
 
 impl Rule for StickySessionSplit {
+    fn relates(&self) -> &'static [Kind] {
+        &[Kind::DestinationRule]
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let Some(vs) = VirtualService::view(res) else {
             return;

@@ -12,7 +12,22 @@ declare_rule!(SubsetSelectsNothing, kinds: [Kind::DestinationRule]);
 /// How many workloads a message names before it counts the rest.
 const SHOWN: usize = 3;
 
+/// What a finding relates: the Service, and the workloads whose pods it selects.
+const RELATED: [Kind; PodTemplate::KINDS.len() + 1] = {
+    let mut out = [Kind::Service; PodTemplate::KINDS.len() + 1];
+    let mut i = 0;
+    while i < PodTemplate::KINDS.len() {
+        out[i + 1] = PodTemplate::KINDS[i];
+        i += 1;
+    }
+    out
+};
+
 impl Rule for SubsetSelectsNothing {
+    fn relates(&self) -> &'static [Kind] {
+        &RELATED
+    }
+
     fn check(&self, res: &Resource, cx: &mut Context<'_>) {
         let index = cx.index();
         let Some(dr) = DestinationRule::view(res) else {
