@@ -157,13 +157,9 @@ impl Outline {
             .resources
             .iter()
             .filter_map(|doc| {
-                let k = r.files.partition_point(|f| f.base <= doc.span.start);
+                let file = r.last_file_before(doc.span)?;
                 let (kind, namespace) = load::kind_and_namespace(doc)?;
-                Some((
-                    kind,
-                    namespace.map(str::to_string),
-                    k.checked_sub(1)? as u32,
-                ))
+                Some((kind, namespace.map(str::to_string), file as u32))
             })
             .collect();
         Outline {
@@ -851,7 +847,7 @@ struct Outside<'a> {
 /// manifest of those namespaces.
 fn overlay(
     dir: PathBuf,
-    r: Rendered,
+    mut r: Rendered,
     ids: &[FileId],
     outside: Outside<'_>,
     root_namespace: &str,
@@ -859,9 +855,10 @@ fn overlay(
     skip_unless: Option<&HashSet<&str>>,
 ) -> Result<Overlay, Skipped> {
     let mut resources = Vec::new();
-    for doc in r.resources {
-        let i = r.files.partition_point(|f| f.base <= doc.span.start);
-        let Some(k) = i.checked_sub(1) else { continue };
+    for doc in std::mem::take(&mut r.resources) {
+        let Some(k) = r.last_file_before(doc.span) else {
+            continue;
+        };
         let (base, len) = (r.files[k].base, r.files[k].len);
         let mut doc = doc;
         localize(&mut doc, base, base + len);

@@ -175,16 +175,20 @@ impl<'a> RenderCache<'a> {
     /// The outline of `dir`'s render as the last run found it, when the file system answers
     /// its questions as then. Nothing is counted or kept until [`RenderCache::take`].
     pub(crate) fn outline(&self, dir: &Path, fs: &dyn Fs) -> Option<Outlined> {
-        let key = dir.as_os_str().as_encoded_bytes();
-        let (range, body) = self.entries.get(&(1, Box::from(key)))?;
-        let mut r = Reader(&self.bytes[*body..range.end]);
-        if !self.holds(&mut r, fs) {
-            return None;
-        }
+        let (entry, mut r) = self.holding(1, dir, fs)?;
         Some(Outlined {
             outline: decode_outline(&mut r)?,
-            entry: range.clone(),
+            entry,
         })
+    }
+
+    /// The last run's entry of `what` for `dir`, when the file system answers its
+    /// questions as then: the whole entry, and a reader at what the computation found.
+    fn holding(&self, what: u8, dir: &Path, fs: &dyn Fs) -> Option<(Range<usize>, Reader<'_>)> {
+        let key = dir.as_os_str().as_encoded_bytes();
+        let (range, body) = self.entries.get(&(what, Box::from(key)))?;
+        let mut r = Reader(&self.bytes[*body..range.end]);
+        self.holds(&mut r, fs).then(|| (range.clone(), r))
     }
 
     /// Takes a render by its outline alone: counted as given, and kept for the next run.
@@ -210,16 +214,13 @@ impl<'a> RenderCache<'a> {
         make: impl FnOnce(&dyn Fs) -> T,
         encode: impl FnOnce(&T, &mut Vec<u8>),
     ) -> T {
-        let key = dir.as_os_str().as_encoded_bytes();
-        if let Some((range, body)) = self.entries.get(&(what, Box::from(key))) {
-            let mut r = Reader(&self.bytes[*body..range.end]);
-            if self.holds(&mut r, fs) {
-                if let Some(found) = decode(&mut r, fs).filter(|_| r.0.is_empty()) {
-                    lock(&self.kept).push(range.clone());
-                    return found;
-                }
+        if let Some((range, mut r)) = self.holding(what, dir, fs) {
+            if let Some(found) = decode(&mut r, fs).filter(|_| r.0.is_empty()) {
+                lock(&self.kept).push(range);
+                return found;
             }
         }
+        let key = dir.as_os_str().as_encoded_bytes();
         if !self.recording {
             return make(fs);
         }

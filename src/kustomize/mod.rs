@@ -263,12 +263,16 @@ pub(crate) struct Rendered {
 impl Rendered {
     /// The file a virtual span lies in.
     pub(crate) fn file_of(&self, span: Span) -> Option<&RenderedFile> {
-        let i = self
-            .files
-            .partition_point(|f| f.base <= span.start)
-            .checked_sub(1)?;
-        let f = &self.files[i];
+        let f = &self.files[self.last_file_before(span)?];
         (span.start <= f.base + f.len).then_some(f)
+    }
+
+    /// The index of the last file whose text starts at or before `span`: the file an
+    /// overlay places a rendered document in.
+    pub(crate) fn last_file_before(&self, span: Span) -> Option<usize> {
+        self.files
+            .partition_point(|f| f.base <= span.start)
+            .checked_sub(1)
     }
 }
 
