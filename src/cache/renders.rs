@@ -52,7 +52,7 @@ pub(crate) struct RenderCache<'a> {
     /// When the run began, in seconds since the epoch.
     start: i64,
     /// The cache file as read.
-    bytes: Vec<u8>,
+    bytes: super::Bytes,
     /// Whether the last run left a cache (of this build and options), if an empty one:
     /// only then is what this run finds kept. A run that is the first (a fresh clone, as
     /// in CI) leaves only an empty cache, and costs no more than one without.
@@ -91,7 +91,7 @@ pub(crate) struct Place {
     pub(super) identity: Vec<u8>,
     pub(super) start: i64,
     /// The cache file's bytes and entries, when it was read and is of this build.
-    pub(super) found: Option<Option<(Vec<u8>, Entries)>>,
+    pub(super) found: Option<Option<(super::Bytes, Entries)>>,
 }
 
 impl Place {
