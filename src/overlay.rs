@@ -185,23 +185,37 @@ fn failed(r: &Rendered) -> bool {
 /// The kustomization directories a run reads: those of its files, and those above them up
 /// to the repository root (a file of an overlay is linted as the overlay renders it).
 pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs) -> Vec<PathBuf> {
+    // In parallel, a run of files at a time: each run asks of the directories above its
+    // own, and a directory found by two is kept once.
+    let files: Vec<&Path> = files.collect();
+    let mut found: Vec<PathBuf> = files
+        .par_chunks(2048)
+        .flat_map_iter(|run| candidates_of(run, fs))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+fn candidates_of(files: &[&Path], fs: &dyn Fs) -> Vec<PathBuf> {
     // By the path's bytes: hashing a `Path` walks its components.
     let mut seen: HashSet<OsString> = HashSet::default();
     let mut found = Vec::new();
-    let mut last = OsString::new();
+    let mut last: Option<&[u8]> = None;
     for file in files {
+        // Files come directory by directory: the one before in the same directory, as
+        // written, has asked everything this one would.
+        let bytes = file.as_os_str().as_encoded_bytes();
+        let written = &bytes[..memchr::memrchr(b'/', bytes).unwrap_or(0)];
+        if last == Some(written) {
+            continue;
+        }
+        last = Some(written);
         let clean = load::clean_key(file);
         let dir = match Path::new(&clean).parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        // Files come directory by directory: the one before in the same directory has
-        // asked everything this one would.
-        if dir.as_os_str() == last {
-            continue;
-        }
-        last.clear();
-        last.push(dir.as_os_str());
         let mut dir = dir.to_path_buf();
         loop {
             if !seen.insert(dir.as_os_str().to_owned()) {
@@ -223,13 +237,14 @@ pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs)
                 }
                 _ => break,
             }
-            // Relative paths stop at the working directory's top, `..` chains included.
-            if dir.ends_with("..") {
+            // Relative paths stop at the working directory's top, `..` chains included
+            // (`..` can only lead a clean path).
+            let up = dir.as_os_str().as_encoded_bytes();
+            if up == b".." || up.ends_with(b"/..") {
                 break;
             }
         }
     }
-    found.sort();
     found
 }
 
