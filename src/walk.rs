@@ -559,6 +559,16 @@ fn discover_in(
     excludes: &GlobSet,
     root: Option<&Path>,
 ) -> Result<Discovery, WalkError> {
+    walk_paths(paths, excludes, root).map(sorted)
+}
+
+/// The files under `paths` (and the files themselves), in no order; a file reached from
+/// two of the paths is there twice.
+fn walk_paths(
+    paths: &[PathBuf],
+    excludes: &GlobSet,
+    root: Option<&Path>,
+) -> Result<Discovery, WalkError> {
     let mut out = Discovery::default();
     let mut dirs = Vec::new();
     for p in paths {
@@ -581,10 +591,19 @@ fn discover_in(
         out.excluded += found.excluded;
         out.listed.merge(found.listed);
     }
-    // Tens of thousands of paths: sorted on every thread (the walk's threads are done).
-    out.targets.par_sort_unstable();
-    out.targets.dedup_by(|a, b| a.path == b.path);
     Ok(out)
+}
+
+/// [`discover_in`]'s files in their order, each path once.
+fn sorted(mut found: Discovery) -> Discovery {
+    // Tens of thousands of paths: sorted on every thread (the walk's threads are done).
+    found.targets.par_sort_unstable();
+    // One path has one display: paths are compared (by components) only where the
+    // displays are the same.
+    found
+        .targets
+        .dedup_by(|a, b| a.display == b.display && a.path == b.path);
+    found
 }
 
 /// What a run reads and reports on, as the command line says.
@@ -854,15 +873,16 @@ fn select(
         .iter()
         .filter_map(|t| t.path.file_name().map(ToOwned::to_owned))
         .collect();
-    let mut targets = given;
-    let everything = discover_in(&[base], excludes, root)?;
-    for t in everything.targets {
-        let given = t.path.file_name().is_some_and(|n| names.contains(n))
-            && seen.contains(&lexical_absolute(&cwd, &t.path));
-        if !given {
-            targets.push(t);
-        }
-    }
+    // One walk yields each path once, and the targets are sorted below: the walk's order
+    // is kept as it came. The files given join the walk's (the larger list), in place of
+    // the walk's own entries for them.
+    let everything = walk_paths(&[base], excludes, root)?;
+    let mut targets = everything.targets;
+    targets.retain(|t| {
+        !(t.path.file_name().is_some_and(|n| names.contains(n))
+            && seen.contains(&lexical_absolute(&cwd, &t.path)))
+    });
+    targets.extend(given);
     listed.merge(everything.listed);
     // In the order of their places, as a run of the whole repository from its root orders
     // them, whatever the spelling of the files given: rules that report a repeated object
