@@ -161,6 +161,17 @@ impl Seeing {
 
     /// A file the walk found, or a version-control entry it does not walk into.
     fn entry(&self, path: &Path, is_dir: bool) {
+        // Most names are none of these: told by the bytes after the last separator, which
+        // are the name of a walked path, before its components are parsed.
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let tail = &bytes[memchr::memrchr(b'/', bytes).map_or(0, |i| i + 1)..];
+        if tail != b".git"
+            && !crate::kustomize::KUSTOMIZATION_NAMES
+                .iter()
+                .any(|n| tail == n.as_bytes())
+        {
+            return;
+        }
         let Some(name) = path.file_name() else {
             return;
         };
@@ -233,18 +244,17 @@ pub(crate) fn template_engine(path: &Path) -> Option<&'static str> {
             .map(|(_, name)| *name)
     };
     let name = path.file_name()?.to_str()?;
-    let mut exts = name
-        .split('.')
-        .skip(1)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev();
-    let last = exts.next()?;
+    // The extensions follow the first dot: the last one, and the one before it where the
+    // name has a third part (else that part is the name's stem).
+    let mut parts = name.rsplitn(3, '.');
+    let last = parts.next()?;
+    let before = parts.next()?;
+    let before = parts.next().map(|_| before);
     if last.eq_ignore_ascii_case("gotmpl") {
         return Some("Go");
     }
     if is_yaml(Path::new(name)) {
-        return exts.next().and_then(engine);
+        return before.and_then(engine);
     }
     None
 }
@@ -475,11 +485,13 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                 if ft.is_file() {
                     seeing.entry(path, false);
                 }
-                if !wanted(path) {
+                // What `wanted` asks, the engine asked once.
+                let engine = template_engine(path);
+                if !is_yaml(path) && engine.is_none() {
                     return WalkState::Continue;
                 }
                 let skip = if ft.is_file() {
-                    template_engine(path).map(Skip::Template)
+                    engine.map(Skip::Template)
                 } else {
                     Some(Skip::NotRegular(file_kind(ft)))
                 };
@@ -909,6 +921,31 @@ fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_is_told_by_the_extension_before_the_yaml_one() {
+        let cases = [
+            ("a.j2.yaml", Some("Jinja")),
+            ("a.b.JINJA2.yml", Some("Jinja")),
+            (".j2.yaml", Some("Jinja")),
+            ("d/a.ftl.yaml", Some("FreeMarker")),
+            ("a.tpl.yaml", Some("Go")),
+            ("a.gotmpl", Some("Go")),
+            (".gotmpl", Some("Go")),
+            ("a.yaml.gotmpl", Some("Go")),
+            // The part before the first dot is the name, not an extension.
+            ("j2.yaml", None),
+            ("a.yaml", None),
+            ("a.j2", None),
+            ("a.j2.json", None),
+            ("a", None),
+            ("a.", None),
+            (".yaml", None),
+        ];
+        for (name, engine) in cases {
+            assert_eq!(template_engine(Path::new(name)), engine, "{name}");
+        }
+    }
 
     #[test]
     fn clean_paths_are_made_absolute_as_folding_their_components_would() {
