@@ -100,13 +100,12 @@ pub(crate) fn segments(text: &str) -> Vec<Segment> {
     // Without a CR (most texts), the line feeds are taken in turn from one search through
     // the text, which costs less than a search begun at each line.
     let lf_only = memchr::memchr(b'\r', bytes).is_none();
-    let mut feeds = memchr::memchr_iter(b'\n', bytes);
     let mut next = 0;
     while next < bytes.len() {
         let start = next;
         // A line ends at LF, CRLF or a lone CR: all three are YAML line breaks.
         let pos = if lf_only {
-            feeds.next().map_or(bytes.len(), |i| i + 1)
+            memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1)
         } else {
             match memchr::memchr2(b'\n', b'\r', &bytes[start..]) {
                 None => bytes.len(),
@@ -120,8 +119,12 @@ pub(crate) fn segments(text: &str) -> Vec<Segment> {
         };
         next = pos;
         // Most lines are indented content: once the root's shape is known they cannot
-        // start a document, name a kind or change anything the scan tracks.
+        // start a document, name a kind or change anything the scan tracks. Without a CR,
+        // the indented lines that follow are passed over in one search.
         if bytes[start] == b' ' && cur.block_root.is_some() {
+            if lf_only {
+                next = unindented_line(bytes, start);
+            }
             continue;
         }
         let body = text[start..pos].trim_end_matches(['\n', '\r']);
@@ -207,6 +210,34 @@ pub(crate) fn segments(text: &str) -> Vec<Segment> {
         });
     }
     out
+}
+
+/// Where the first line after `from` that does not start with a space starts (the text's
+/// end if none does): just past the first LF at or after `from` that no space follows.
+fn unindented_line(bytes: &[u8], from: usize) -> usize {
+    // Sixty-four bytes at a time, each tested beside the byte after it and the results
+    // gathered with no branch (the compiler makes vector compares of it); the block that
+    // holds the line is then read byte by byte.
+    const BLOCK: usize = 64;
+    let mut at = from;
+    while at + BLOCK < bytes.len() {
+        let (this, after) = (&bytes[at..at + BLOCK], &bytes[at + 1..=at + BLOCK]);
+        let mut any = 0u8;
+        for (a, b) in this.iter().zip(after) {
+            any |= u8::from(*a == b'\n') & u8::from(*b != b' ');
+        }
+        if any != 0 {
+            break;
+        }
+        at += BLOCK;
+    }
+    while at < bytes.len() {
+        if bytes[at] == b'\n' && bytes.get(at + 1) != Some(&b' ') {
+            return at + 1;
+        }
+        at += 1;
+    }
+    bytes.len()
 }
 
 /// `---` or `...` at column 0 followed by white space or the end of the line.
@@ -295,6 +326,39 @@ fn simple_value(value: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indented_lines_are_passed_over_to_the_next_line_at_column_0() {
+        // Against one byte at a time, from every position of texts around the block size.
+        let one_by_one = |b: &[u8], from: usize| {
+            (from..b.len())
+                .find(|&i| b[i] == b'\n' && b.get(i + 1) != Some(&b' '))
+                .map_or(b.len(), |i| i + 1)
+        };
+        let mut seed = 7u32;
+        for len in [0, 1, 2, 63, 64, 65, 66, 127, 128, 129, 200, 1000] {
+            for _ in 0..20 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        match (seed >> 16) % 10 {
+                            0 | 1 => b'\n',
+                            2..=6 => b' ',
+                            7 => b'\t',
+                            _ => b'a',
+                        }
+                    })
+                    .collect();
+                for from in 0..text.len() {
+                    assert_eq!(
+                        unindented_line(&text, from),
+                        one_by_one(&text, from),
+                        "{text:?} from {from}"
+                    );
+                }
+            }
+        }
+    }
 
     fn kinds(text: &str) -> Vec<Option<String>> {
         segments(text)
