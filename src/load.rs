@@ -411,6 +411,25 @@ pub(crate) fn read_bounded(
     follow_links: bool,
 ) -> Result<(Vec<u8>, std::fs::Metadata), ReadError> {
     use std::io::Read;
+    let (f, meta) = open_bounded(path, limit, follow_links)?;
+    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(ReadError::Io)?;
+    if buf.len() as u64 > limit {
+        // It grew while being read.
+        return Err(ReadError::TooLarge(None));
+    }
+    Ok((buf, meta))
+}
+
+/// Opens a regular file of at most `limit` bytes as [`read_bounded`] does, with what its
+/// `fstat` said, without reading it.
+pub(crate) fn open_bounded(
+    path: &Path,
+    limit: u64,
+    follow_links: bool,
+) -> Result<(std::fs::File, std::fs::Metadata), ReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -430,15 +449,7 @@ pub(crate) fn read_bounded(
     if len > limit {
         return Err(ReadError::TooLarge(Some(len)));
     }
-    let mut buf = Vec::with_capacity(len as usize + 1);
-    f.take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(ReadError::Io)?;
-    if buf.len() as u64 > limit {
-        // It grew while being read.
-        return Err(ReadError::TooLarge(None));
-    }
-    Ok((buf, meta))
+    Ok((f, meta))
 }
 
 /// Loads the documents of an in-memory file.

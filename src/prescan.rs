@@ -97,8 +97,8 @@ pub(crate) fn segments(text: &str) -> Vec<Segment> {
     // A directive (`%YAML`) belongs to the document its `---` opens.
     let mut in_directives = false;
     let bytes = text.as_bytes();
-    // Without a CR (most texts), the line feeds are taken in turn from one search through
-    // the text, which costs less than a search begun at each line.
+    // Without a CR (most texts), a line ends at the next LF, and runs of indented lines
+    // are passed over in one search (see below).
     let lf_only = memchr::memchr(b'\r', bytes).is_none();
     let mut next = 0;
     while next < bytes.len() {

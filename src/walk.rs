@@ -161,31 +161,25 @@ impl Seeing {
 
     /// A file the walk found, or a version-control entry it does not walk into.
     fn entry(&self, path: &Path, is_dir: bool) {
-        // Most names are none of these: told by the bytes after the last separator, which
-        // are the name of a walked path, before its components are parsed.
+        // The name of a walked path is the bytes after its last separator (it ends in no
+        // separator, `.` or `..`): told without parsing its components, as most names are
+        // none of these.
         let bytes = path.as_os_str().as_encoded_bytes();
-        let tail = &bytes[memchr::memrchr(b'/', bytes).map_or(0, |i| i + 1)..];
-        if tail != b".git"
-            && !crate::kustomize::KUSTOMIZATION_NAMES
-                .iter()
-                .any(|n| tail == n.as_bytes())
-        {
+        let name = &bytes[memchr::memrchr(b'/', bytes).map_or(0, |i| i + 1)..];
+        let kustomization = crate::kustomize::KUSTOMIZATION_NAMES
+            .iter()
+            .position(|n| name == n.as_bytes())
+            .filter(|_| !is_dir);
+        if name != b".git" && kustomization.is_none() {
             return;
         }
-        let Some(name) = path.file_name() else {
-            return;
-        };
         let parent = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        if name == ".git" {
+        if name == b".git" {
             self.with(parent, |s| s.git = Some(is_dir));
-        } else if let Some(i) = crate::kustomize::KUSTOMIZATION_NAMES
-            .iter()
-            .position(|n| name == *n)
-            .filter(|_| !is_dir)
-        {
+        } else if let Some(i) = kustomization {
             let i = i as u8;
             self.with(parent, |s| {
                 s.kustomization = Some(s.kustomization.map_or(i, |k| k.min(i)));
@@ -261,7 +255,12 @@ pub(crate) fn template_engine(path: &Path) -> Option<&'static str> {
 
 /// Whether a walked file is one to lint or to note as a template.
 fn wanted(path: &Path) -> bool {
-    is_yaml(path) || template_engine(path).is_some()
+    wanted_as(path, template_engine(path))
+}
+
+/// [`wanted`], given the file's [`template_engine`].
+fn wanted_as(path: &Path, engine: Option<&str>) -> bool {
+    is_yaml(path) || engine.is_some()
 }
 
 pub(crate) fn display(path: &Path) -> String {
@@ -485,9 +484,9 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                 if ft.is_file() {
                     seeing.entry(path, false);
                 }
-                // What `wanted` asks, the engine asked once.
+                // The engine asked once, for `wanted_as` and the note.
                 let engine = template_engine(path);
-                if !is_yaml(path) && engine.is_none() {
+                if !wanted_as(path, engine) {
                     return WalkState::Continue;
                 }
                 let skip = if ft.is_file() {

@@ -743,14 +743,8 @@ impl Mapped {
     /// `MAX_CACHE_BYTES`; `None` where it cannot be (the caller reads it instead).
     fn of(path: &Path) -> Option<Mapped> {
         use std::os::fd::AsRawFd;
-        use std::os::unix::fs::OpenOptionsExt;
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
-            .open(path)
-            .ok()?;
-        let meta = f.metadata().ok()?;
-        if !meta.is_file() || meta.len() == 0 || meta.len() > MAX_CACHE_BYTES {
+        let (f, meta) = crate::load::open_bounded(path, MAX_CACHE_BYTES, false).ok()?;
+        if meta.len() == 0 {
             return None;
         }
         let len = usize::try_from(meta.len()).ok()?;
