@@ -1297,7 +1297,13 @@ impl KustomizeNamespaces {
         if let Some(hit) = lock(&self.by_written_dir).get(dir.as_os_str()) {
             return hit.clone();
         }
-        let canonical = self.canonical.dir(dir).unwrap_or_else(|| dir.to_path_buf());
+        // Resolved from the walk where it knows no link is on the way; else by the disk.
+        let canonical = self
+            .disk
+            .listed()
+            .resolved(dir)
+            .or_else(|| self.canonical.dir(dir))
+            .unwrap_or_else(|| dir.to_path_buf());
         let found = self.lookup(&canonical);
         lock(&self.by_written_dir).insert(dir.as_os_str().to_owned(), found.clone());
         found

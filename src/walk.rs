@@ -96,6 +96,8 @@ pub(crate) struct Listed {
     /// Each walked directory's resolved path, and its clean path as walked: a resolved
     /// path below one is asked as the walk saw it.
     roots: Vec<(PathBuf, PathBuf)>,
+    /// The symlinks the walks followed, by their clean path as walked.
+    linked: Vec<PathBuf>,
 }
 
 /// What the walk saw in one directory.
@@ -126,8 +128,36 @@ impl Listed {
         })
     }
 
+    /// Where a directory the walk listed really is, every symlink resolved, without asking
+    /// the disk: below a walked directory, and reached through no link the walks followed,
+    /// it is where its path below that directory leads from the directory's resolved path.
+    /// `None` for any other directory (ask the disk).
+    pub(crate) fn resolved(&self, dir: &Path) -> Option<PathBuf> {
+        let key = crate::kustomize::clean(dir);
+        if !self.dirs.contains_key(key.as_os_str())
+            || self.linked.iter().any(|l| key.starts_with(l))
+        {
+            return None;
+        }
+        self.roots.iter().find_map(|(resolved, walked)| {
+            if key == *walked {
+                return Some(resolved.clone());
+            }
+            let below = if walked.as_os_str() == "." {
+                &key
+            } else {
+                key.strip_prefix(walked).ok()?
+            };
+            below
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+                .then(|| resolved.join(below))
+        })
+    }
+
     fn merge(&mut self, other: Listed) {
         self.roots.extend(other.roots);
+        self.linked.extend(other.linked);
         if self.dirs.is_empty() {
             self.dirs = other.dirs;
             return;
@@ -511,10 +541,15 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
     let roots = std::fs::canonicalize(dir)
         .map(|resolved| vec![(resolved, crate::kustomize::clean(dir))])
         .unwrap_or_default();
+    let linked = linked.iter().map(|l| crate::kustomize::clean(l)).collect();
     Discovery {
         targets,
         excluded: excluded_count.into_inner(),
-        listed: Listed { dirs: seen, roots },
+        listed: Listed {
+            dirs: seen,
+            roots,
+            linked,
+        },
     }
 }
 
@@ -1016,6 +1051,45 @@ mod tests {
         symlink("nowhere.yaml", dir.join("repo/apps/broken.yaml")).unwrap();
         let root = std::fs::canonicalize(dir.join("repo")).unwrap();
         assert_placed_as_resolved(&dir.join("repo/apps"), &root);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A directory the walk resolves is where the disk resolves it; one reached through a
+    /// link it followed, or one it did not list, is left to the disk.
+    #[cfg(unix)]
+    #[test]
+    fn the_walk_resolves_directories_as_the_disk_does() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("canarylint-resolved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["real/a/b", "real/c", "elsewhere/d"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        symlink("../elsewhere", dir.join("real/linked")).unwrap();
+        symlink("real", dir.join("top")).unwrap();
+        let cwd = std::env::current_dir().unwrap();
+        // The root spelled absolute, through a link, and relative to the working directory.
+        let relative: PathBuf = cwd.ancestors().skip(1).map(|_| Path::new("..")).collect();
+        let relative = relative.join(dir.strip_prefix("/").unwrap());
+        for root in [dir.join("real"), dir.join("top"), relative.join("real")] {
+            let found = discover_in(std::slice::from_ref(&root), &GlobSet::empty(), None).unwrap();
+            let mut told = 0;
+            for sub in ["", "a", "a/b", "c", "linked", "linked/d", "missing"] {
+                let at = root.join(sub);
+                match found.listed.resolved(&at) {
+                    Some(p) => {
+                        assert_eq!(Some(p), std::fs::canonicalize(&at).ok(), "{}", at.display());
+                        told += 1;
+                    }
+                    None => assert!(
+                        sub.starts_with("linked") || sub == "missing",
+                        "{} not resolved",
+                        at.display()
+                    ),
+                }
+            }
+            assert_eq!(told, 4, "{}", root.display());
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -104,6 +104,11 @@ impl CachedDisk {
         }
     }
 
+    /// What the walk saw of the directories it listed.
+    pub(crate) fn listed(&self) -> &crate::walk::Listed {
+        &self.listed
+    }
+
     /// Whether the path is a directory, and whether it is a file.
     fn kind(&self, path: &Path) -> (bool, bool) {
         // Told by the bytes (paths here are clean): `file_name` parses the components, and
