@@ -191,11 +191,9 @@ impl Seeing {
 
     /// A file the walk found, or a version-control entry it does not walk into.
     fn entry(&self, path: &Path, is_dir: bool) {
-        // The name of a walked path is the bytes after its last separator (it ends in no
-        // separator, `.` or `..`): told without parsing its components, as most names are
+        // Told by the name's bytes, without parsing the path's components: most names are
         // none of these.
-        let bytes = path.as_os_str().as_encoded_bytes();
-        let name = &bytes[memchr::memrchr(b'/', bytes).map_or(0, |i| i + 1)..];
+        let name = walked_name(path);
         let kustomization = crate::kustomize::KUSTOMIZATION_NAMES
             .iter()
             .position(|n| name == n.as_bytes())
@@ -252,6 +250,11 @@ pub fn is_yaml(path: &Path) -> bool {
 /// The template engine a file's name announces: `x.j2.yaml`, `x.ftl.yaml`, `x.tpl.yaml`
 /// (a template that renders to YAML), or `x.gotmpl` (helmfile's Go templates).
 pub(crate) fn template_engine(path: &Path) -> Option<&'static str> {
+    engine_of_name(path.file_name()?.as_encoded_bytes())
+}
+
+/// [`template_engine`] of a file name, told by its bytes: the walk asks it of every file.
+fn engine_of_name(name: &[u8]) -> Option<&'static str> {
     const ENGINES: &[(&str, &str)] = &[
         ("j2", "Jinja"),
         ("jinja", "Jinja"),
@@ -261,36 +264,44 @@ pub(crate) fn template_engine(path: &Path) -> Option<&'static str> {
         ("tmpl", "Go"),
         ("gotmpl", "Go"),
     ];
-    let engine = |ext: &str| {
-        ENGINES
-            .iter()
-            .find(|(e, _)| ext.eq_ignore_ascii_case(e))
-            .map(|(_, name)| *name)
-    };
-    let name = path.file_name()?.to_str()?;
     // The extensions follow the first dot: the last one, and the one before it where the
     // name has a third part (else that part is the name's stem).
-    let mut parts = name.rsplitn(3, '.');
-    let last = parts.next()?;
-    let before = parts.next()?;
-    let before = parts.next().map(|_| before);
-    if last.eq_ignore_ascii_case("gotmpl") {
-        return Some("Go");
-    }
-    if is_yaml(Path::new(name)) {
-        return before.and_then(engine);
-    }
-    None
+    let last_dot = memchr::memrchr(b'.', name)?;
+    let (head, last) = (&name[..last_dot], &name[last_dot + 1..]);
+    let engine = if last.eq_ignore_ascii_case(b"gotmpl") {
+        "Go"
+    } else if yaml_name(name) {
+        let before = &head[memchr::memrchr(b'.', head)? + 1..];
+        ENGINES
+            .iter()
+            .find(|(e, _)| before.eq_ignore_ascii_case(e.as_bytes()))
+            .map(|(_, engine)| *engine)?
+    } else {
+        return None;
+    };
+    // A name that is not UTF-8 announces none.
+    std::str::from_utf8(name).ok().map(|_| engine)
+}
+
+/// [`is_yaml`] of a file name, told by its bytes: its extension follows its last dot, when
+/// that is not its first byte (`.yaml` has none).
+fn yaml_name(name: &[u8]) -> bool {
+    memchr::memrchr(b'.', name)
+        .filter(|&dot| dot > 0)
+        .map(|dot| &name[dot + 1..])
+        .is_some_and(|e| e.eq_ignore_ascii_case(b"yaml") || e.eq_ignore_ascii_case(b"yml"))
+}
+
+/// The name of a walked path: the bytes after its last separator (a walked path ends in no
+/// separator, `.` or `..`).
+fn walked_name(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    &bytes[memchr::memrchr(b'/', bytes).map_or(0, |i| i + 1)..]
 }
 
 /// Whether a walked file is one to lint or to note as a template.
 fn wanted(path: &Path) -> bool {
-    wanted_as(path, template_engine(path))
-}
-
-/// [`wanted`], given the file's [`template_engine`].
-fn wanted_as(path: &Path, engine: Option<&str>) -> bool {
-    is_yaml(path) || engine.is_some()
+    is_yaml(path) || template_engine(path).is_some()
 }
 
 pub(crate) fn display(path: &Path) -> String {
@@ -453,8 +464,9 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
         .run(|| {
             let (found, linked, excluded_count, repository, seeing) =
                 (&found, &linked, &excluded_count, &repository, &seeing);
-            let push = move |t: Target| found.lock().expect("walk results").push(t);
+            let mut found = Found::new(found);
             Box::new(move |entry| {
+                let mut push = |t: Target| found.push(t);
                 let entry = match entry {
                     Ok(entry) => entry,
                     Err(err) => {
@@ -514,9 +526,10 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                 if ft.is_file() {
                     seeing.entry(path, false);
                 }
-                // The engine asked once, for `wanted_as` and the note.
-                let engine = template_engine(path);
-                if !wanted_as(path, engine) {
+                // Told by the name's bytes, the engine once for both questions.
+                let name = walked_name(path);
+                let engine = engine_of_name(name);
+                if !yaml_name(name) && engine.is_none() {
                     return WalkState::Continue;
                 }
                 let skip = if ft.is_file() {
@@ -528,7 +541,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                 WalkState::Continue
             })
         });
-    let mut targets = found.into_inner().expect("walk results");
+    let mut targets = found.into_inner().expect("walk results").concat();
     let linked = linked.into_inner().expect("walk results");
     if !linked.is_empty() {
         drop_linked_copies(dir, &linked, &mut targets);
@@ -550,6 +563,47 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
             roots,
             linked,
         },
+    }
+}
+
+/// The files one thread of a walk finds, handed to the walk's list a run at a time: one
+/// list that grew by each of tens of thousands of files was copied again and again.
+struct Found<'a> {
+    mine: Vec<Target>,
+    all: &'a Mutex<Vec<Vec<Target>>>,
+}
+
+impl<'a> Found<'a> {
+    /// Files in a run.
+    const RUN: usize = 1024;
+
+    fn new(all: &'a Mutex<Vec<Vec<Target>>>) -> Found<'a> {
+        Found {
+            mine: Vec::new(),
+            all,
+        }
+    }
+
+    fn push(&mut self, t: Target) {
+        if self.mine.len() == self.mine.capacity() {
+            self.hand_over();
+            self.mine.reserve_exact(Self::RUN);
+        }
+        self.mine.push(t);
+    }
+
+    fn hand_over(&mut self) {
+        if !self.mine.is_empty() {
+            let run = std::mem::take(&mut self.mine);
+            self.all.lock().expect("walk results").push(run);
+        }
+    }
+}
+
+impl Drop for Found<'_> {
+    /// The thread's last run, when its walk is done.
+    fn drop(&mut self) {
+        self.hand_over();
     }
 }
 
@@ -978,6 +1032,37 @@ mod tests {
         ];
         for (name, engine) in cases {
             assert_eq!(template_engine(Path::new(name)), engine, "{name}");
+        }
+        // The walk tells a YAML name by its bytes, as `is_yaml` tells it by the path.
+        let names = [
+            "a.yaml",
+            "A.YML",
+            "a.Yaml",
+            "a.yaml.bak",
+            ".yaml",
+            "..yaml",
+            "a..yml",
+            ".a.yml",
+            "a.",
+            "a",
+            "yaml",
+            ".",
+            "a.json",
+        ];
+        for name in names {
+            for path in [name.to_string(), format!("d/e/{name}")] {
+                let path = Path::new(&path);
+                assert_eq!(walked_name(path), name.as_bytes(), "{name}");
+                assert_eq!(yaml_name(walked_name(path)), is_yaml(path), "{name}");
+            }
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            // A name that is not UTF-8 may be YAML, and announces no engine.
+            let name = std::ffi::OsStr::from_bytes(b"\xff.j2.yaml");
+            assert!(is_yaml(Path::new(name)) && yaml_name(name.as_bytes()));
+            assert_eq!(template_engine(Path::new(name)), None);
         }
     }
 
