@@ -130,7 +130,7 @@ pub(crate) fn from_crd(text: &str) -> Option<(Kind, KindSchema)> {
         .and_then(Json::as_str)
         .map(str::to_string);
     let mut served = Vec::new();
-    let mut versions = Map::new();
+    let mut versions = crate::model::schema::Versions::default();
     let listed = match spec.get_mut("versions") {
         Some(Json::Array(items)) => std::mem::take(items),
         _ => Vec::new(),
