@@ -541,7 +541,12 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                 WalkState::Continue
             })
         });
-    let mut targets = found.into_inner().expect("walk results").concat();
+    // Moved out of the runs, not copied: `concat` would clone every file.
+    let runs = found.into_inner().expect("walk results");
+    let mut targets = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for run in runs {
+        targets.extend(run);
+    }
     let linked = linked.into_inner().expect("walk results");
     if !linked.is_empty() {
         drop_linked_copies(dir, &linked, &mut targets);
