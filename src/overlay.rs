@@ -206,7 +206,7 @@ fn candidates_of(files: &[&Path], fs: &dyn Fs) -> Vec<PathBuf> {
         // Files come directory by directory: the one before in the same directory, as
         // written, has asked everything this one would.
         let bytes = file.as_os_str().as_encoded_bytes();
-        let written = &bytes[..memchr::memrchr(b'/', bytes).unwrap_or(0)];
+        let written = &bytes[..crate::walk::last_separator(bytes).unwrap_or(0)];
         if last == Some(written) {
             continue;
         }

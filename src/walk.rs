@@ -296,7 +296,16 @@ fn yaml_name(name: &[u8]) -> bool {
 /// separator, `.` or `..`).
 fn walked_name(path: &Path) -> &[u8] {
     let bytes = path.as_os_str().as_encoded_bytes();
-    &bytes[memchr::memrchr(b'/', bytes).map_or(0, |i| i + 1)..]
+    &bytes[last_separator(bytes).map_or(0, |i| i + 1)..]
+}
+
+/// Where the last separator of a path's bytes is: `/`, and on Windows `\\` too.
+pub(crate) fn last_separator(bytes: &[u8]) -> Option<usize> {
+    if cfg!(windows) {
+        memchr::memrchr2(b'/', b'\\', bytes)
+    } else {
+        memchr::memrchr(b'/', bytes)
+    }
 }
 
 /// Whether a walked file is one to lint or to note as a template.
@@ -1061,6 +1070,13 @@ mod tests {
                 assert_eq!(yaml_name(walked_name(path)), is_yaml(path), "{name}");
             }
         }
+        // A backslash separates names only on Windows.
+        let expected: &[u8] = if cfg!(windows) {
+            b"e.yaml"
+        } else {
+            b"d\\e.yaml"
+        };
+        assert_eq!(walked_name(Path::new("d\\e.yaml")), expected);
         #[cfg(unix)]
         {
             use std::os::unix::ffi::OsStrExt;
