@@ -1024,6 +1024,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kustomizations_are_looked_for_above_a_file_up_to_a_leading_chain_of_parents() {
+        // A file given as `../../a/b/vs.yaml`: `../../a` is above it; the search stops at
+        // `../..`, and never asks the working directory, which is not above it.
+        let k = "resources: []\n".to_string();
+        let fs = kustomize::MemFs(
+            [
+                ("kustomization.yaml", k.clone()),
+                ("../kustomization.yaml", k.clone()),
+                ("../../kustomization.yaml", k.clone()),
+                ("../../a/kustomization.yaml", k.clone()),
+                ("../../a/b/vs.yaml", "kind: VirtualService\n".to_string()),
+            ]
+            .into_iter()
+            .map(|(p, t)| (PathBuf::from(p), t))
+            .collect(),
+        );
+        let found = candidates(std::iter::once(Path::new("../../a/b/vs.yaml")), &fs);
+        assert_eq!(found, [PathBuf::from("../../a")]);
+    }
+
+    #[test]
     fn a_rendered_node_keeps_its_file_and_others_become_foreign() {
         // Two files of a render: the resource's own (at 0) and a patch (at 100).
         let text = "a: 1\n";
