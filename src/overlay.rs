@@ -239,8 +239,7 @@ fn candidates_of(files: &[&Path], fs: &dyn Fs) -> Vec<PathBuf> {
             }
             // Relative paths stop at the working directory's top, `..` chains included
             // (`..` can only lead a clean path).
-            let up = dir.as_os_str().as_encoded_bytes();
-            if &up[crate::walk::last_separator(up).map_or(0, |i| i + 1)..] == b".." {
+            if crate::walk::last_name(&dir) == b".." {
                 break;
             }
         }

@@ -193,7 +193,7 @@ impl Seeing {
     fn entry(&self, path: &Path, is_dir: bool) {
         // Told by the name's bytes, without parsing the path's components: most names are
         // none of these.
-        let name = walked_name(path);
+        let name = last_name(path);
         let kustomization = crate::kustomize::KUSTOMIZATION_NAMES
             .iter()
             .position(|n| name == n.as_bytes())
@@ -292,9 +292,9 @@ fn yaml_name(name: &[u8]) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(b"yaml") || e.eq_ignore_ascii_case(b"yml"))
 }
 
-/// The name of a walked path: the bytes after its last separator (a walked path ends in no
-/// separator, `.` or `..`).
-fn walked_name(path: &Path) -> &[u8] {
+/// The last name of a path, as bytes: what follows its last separator (a walked path's
+/// file or directory name; a clean relative path's `..` where it is a chain of them).
+pub(crate) fn last_name(path: &Path) -> &[u8] {
     let bytes = path.as_os_str().as_encoded_bytes();
     &bytes[last_separator(bytes).map_or(0, |i| i + 1)..]
 }
@@ -536,7 +536,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                     seeing.entry(path, false);
                 }
                 // Told by the name's bytes, the engine once for both questions.
-                let name = walked_name(path);
+                let name = last_name(path);
                 let engine = engine_of_name(name);
                 if !yaml_name(name) && engine.is_none() {
                     return WalkState::Continue;
@@ -1066,8 +1066,8 @@ mod tests {
         for name in names {
             for path in [name.to_string(), format!("d/e/{name}")] {
                 let path = Path::new(&path);
-                assert_eq!(walked_name(path), name.as_bytes(), "{name}");
-                assert_eq!(yaml_name(walked_name(path)), is_yaml(path), "{name}");
+                assert_eq!(last_name(path), name.as_bytes(), "{name}");
+                assert_eq!(yaml_name(last_name(path)), is_yaml(path), "{name}");
             }
         }
         // A backslash separates names only on Windows.
@@ -1076,7 +1076,7 @@ mod tests {
         } else {
             b"d\\e.yaml"
         };
-        assert_eq!(walked_name(Path::new("d\\e.yaml")), expected);
+        assert_eq!(last_name(Path::new("d\\e.yaml")), expected);
         #[cfg(unix)]
         {
             use std::os::unix::ffi::OsStrExt;
