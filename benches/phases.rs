@@ -46,6 +46,35 @@ fn discover(b: Bencher) {
     });
 }
 
+/// A tree of 20,000 files and 2,000 symlinks to files in it. Whether a file was reached
+/// through a link the walk followed is asked of every file: the cost must not grow with
+/// the number of links.
+#[cfg(unix)]
+#[divan::bench(sample_count = 10)]
+fn discover_with_2000_links(b: Bencher) {
+    let dir = std::env::temp_dir().join(format!("canarylint-bench-links-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("a scratch directory");
+    for d in 0..200 {
+        let app = dir.join(format!("apps/app{d}"));
+        std::fs::create_dir_all(app.join("shared")).expect("a scratch directory");
+        for f in 0..100 {
+            let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{d}-{f}\n");
+            std::fs::write(app.join(format!("cm{f}.yaml")), text).expect("a scratch file");
+        }
+        for l in 0..10 {
+            let to = format!("../../app{}/cm{l}.yaml", (d + 1) % 200);
+            std::os::unix::fs::symlink(to, app.join(format!("shared/link{l}.yaml")))
+                .expect("a scratch link");
+        }
+    }
+    b.bench(|| {
+        walk::discover(std::slice::from_ref(&dir), &globset::GlobSet::empty())
+            .map(|d| d.targets.len())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[divan::bench(sample_count = 10)]
 fn load(b: Bencher) {
     let t = targets();

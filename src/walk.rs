@@ -97,7 +97,35 @@ pub(crate) struct Listed {
     /// path below one is asked as the walk saw it.
     roots: Vec<(PathBuf, PathBuf)>,
     /// The symlinks the walks followed, by their clean path as walked.
-    linked: Vec<PathBuf>,
+    linked: Links,
+}
+
+/// The symlinks a walk followed, to tell whether a path was reached through one. Each of
+/// the path's ancestors is looked up, so a question costs the path's depth, not the number
+/// of links: a repository may hold thousands, and every file is asked about.
+#[derive(Debug, Default)]
+pub(crate) struct Links(crate::hash::HashSet<std::ffi::OsString>);
+
+impl Links {
+    fn add(&mut self, link: PathBuf) {
+        self.0.insert(link.into_os_string());
+    }
+
+    fn extend(&mut self, other: Links) {
+        self.0.extend(other.0);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `path` is one of the links or lies below one, as [`Path::starts_with`]
+    /// tells it of paths spelled as the links are (both from one walk's joins, or both
+    /// lexically clean): a path and the links it lies below share their bytes up to the
+    /// link's end.
+    fn holds(&self, path: &Path) -> bool {
+        !self.0.is_empty() && path.ancestors().any(|a| self.0.contains(a.as_os_str()))
+    }
 }
 
 /// What the walk saw in one directory.
@@ -134,9 +162,7 @@ impl Listed {
     /// `None` for any other directory (ask the disk).
     pub(crate) fn resolved(&self, dir: &Path) -> Option<PathBuf> {
         let key = crate::kustomize::clean(dir);
-        if !self.dirs.contains_key(key.as_os_str())
-            || self.linked.iter().any(|l| key.starts_with(l))
-        {
+        if !self.dirs.contains_key(key.as_os_str()) || self.linked.holds(&key) {
             return None;
         }
         self.roots.iter().find_map(|(resolved, walked)| {
@@ -452,7 +478,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
     let repository = repository_of(dir, dir);
     let found = Mutex::new(Vec::new());
     // Symlinks followed: files reached through them may also be reached directly.
-    let linked = Mutex::new(Vec::new());
+    let linked = Mutex::new(Links::default());
     let excluded_count = std::sync::atomic::AtomicUsize::new(0);
     let seeing = std::sync::Arc::new(Seeing::default());
     let vcs_seen = std::sync::Arc::clone(&seeing);
@@ -523,10 +549,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                         }
                         return WalkState::Skip;
                     }
-                    linked
-                        .lock()
-                        .expect("walk results")
-                        .push(path.to_path_buf());
+                    linked.lock().expect("walk results").add(path.to_path_buf());
                 }
                 if ft.is_dir() {
                     seeing.dir(path);
@@ -568,7 +591,13 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
     let roots = std::fs::canonicalize(dir)
         .map(|resolved| vec![(resolved, crate::kustomize::clean(dir))])
         .unwrap_or_default();
-    let linked = linked.iter().map(|l| crate::kustomize::clean(l)).collect();
+    let linked = Links(
+        linked
+            .0
+            .iter()
+            .map(|l| crate::kustomize::clean(Path::new(l)).into_os_string())
+            .collect(),
+    );
     Discovery {
         targets,
         excluded: excluded_count.into_inner(),
@@ -625,10 +654,10 @@ impl Drop for Found<'_> {
 /// directory leads from the directory's place: no file-system call for each of tens of
 /// thousands of files. Links, what is reached through them, and what the walk noted (links
 /// that lead nowhere, unreadable entries, templates) are resolved one by one.
-fn place_walked(dir: &Path, linked: &[PathBuf], targets: &mut [Target], root: Option<&Path>) {
+fn place_walked(dir: &Path, linked: &Links, targets: &mut [Target], root: Option<&Path>) {
     let base = resolve(dir).settle(root);
     targets.par_iter_mut().for_each(|t| {
-        let plain = t.skip.is_none() && !via_link(linked, &t.path);
+        let plain = t.skip.is_none() && !linked.holds(&t.path);
         t.place = match (&base, t.path.strip_prefix(dir)) {
             (Place::Repository(base), Ok(rel)) if plain => Place::Repository(base.join(rel)),
             // The walked directory may be above the root.
@@ -638,14 +667,9 @@ fn place_walked(dir: &Path, linked: &[PathBuf], targets: &mut [Target], root: Op
     });
 }
 
-/// Whether the walk reached `path` through one of the symlinks it followed.
-fn via_link(linked: &[PathBuf], path: &Path) -> bool {
-    linked.iter().any(|l| path.starts_with(l))
-}
-
 /// A file reached both directly and through a symlink is linted once, at its own path.
-fn drop_linked_copies(dir: &Path, linked: &[PathBuf], targets: &mut Vec<Target>) {
-    let via_link = |t: &Target| via_link(linked, &t.path);
+fn drop_linked_copies(dir: &Path, linked: &Links, targets: &mut Vec<Target>) {
+    let via_link = |t: &Target| linked.holds(&t.path);
     let Ok(base) = std::fs::canonicalize(dir) else {
         return;
     };
@@ -1158,6 +1182,51 @@ mod tests {
         let root = std::fs::canonicalize(dir.join("repo")).unwrap();
         assert_placed_as_resolved(&dir.join("repo/apps"), &root);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A link holds itself and what lies below it, and nothing else: as
+    /// `Path::starts_with` tells, for each way a walk spells its paths.
+    #[test]
+    fn links_hold_the_paths_below_them_as_starts_with_tells() {
+        // Spelled as a walk joins names onto the directory it was given.
+        let roots = ["dir", "./dir", "/abs/dir", ".", "..", "dir/"];
+        let below = ["link", "link.yaml", "a/link", "a/b/link"];
+        let asked = [
+            "",
+            "link",
+            "link.yaml",
+            "link/f.yaml",
+            "link/x/f.yaml",
+            "linked/f.yaml",
+            "lin",
+            "a",
+            "a/link",
+            "a/link/f.yaml",
+            "a/linkx/f.yaml",
+            "a/b/link/c/d.yaml",
+            "b/link",
+        ];
+        for root in roots {
+            let join = |rel: &str| {
+                if rel.is_empty() {
+                    PathBuf::from(root)
+                } else {
+                    Path::new(root).join(rel)
+                }
+            };
+            for n in 0..=below.len() {
+                let mut links = Links::default();
+                let walked: Vec<PathBuf> = below[..n].iter().map(|b| join(b)).collect();
+                for l in &walked {
+                    links.add(l.clone());
+                }
+                for a in asked {
+                    let path = join(a);
+                    let expected = walked.iter().any(|l| path.starts_with(l));
+                    assert_eq!(links.holds(&path), expected, "{path:?} below {walked:?}");
+                }
+            }
+        }
     }
 
     /// A directory the walk resolves is where the disk resolves it; one reached through a
