@@ -1,7 +1,8 @@
 //! Per-phase benchmarks (`cargo bench`): discover, load, index, check and render, on the
 //! third-party corpus in `../shared/corpus/real` (skipped where it is absent), discovery of
-//! a generated tree with 2,000 symlinks, and text rendering of 10,000 findings in one 1 MB
-//! file. Whole-tree figures beside the read and parse floors come from `bench/run`.
+//! a generated tree with 2,000 symlinks and of a chain of 60 linked directories, and text
+//! rendering of 10,000 findings in one 1 MB file. Whole-tree figures beside the read and
+//! parse floors come from `bench/run`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,27 +53,64 @@ fn discover(b: Bencher) {
 #[cfg(unix)]
 #[divan::bench(sample_count = 10)]
 fn discover_with_2000_links(b: Bencher) {
-    let dir = std::env::temp_dir().join(format!("canarylint-bench-links-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join(".git")).expect("a scratch directory");
+    let dir = scratch_repository("links");
     for d in 0..200 {
         let app = dir.join(format!("apps/app{d}"));
+        config_maps(&app, d, 100);
         std::fs::create_dir_all(app.join("shared")).expect("a scratch directory");
-        for f in 0..100 {
-            let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{d}-{f}\n");
-            std::fs::write(app.join(format!("cm{f}.yaml")), text).expect("a scratch file");
-        }
         for l in 0..10 {
             let to = format!("../../app{}/cm{l}.yaml", (d + 1) % 200);
             std::os::unix::fs::symlink(to, app.join(format!("shared/link{l}.yaml")))
                 .expect("a scratch link");
         }
     }
-    b.bench(|| {
-        walk::discover(std::slice::from_ref(&dir), &globset::GlobSet::empty())
-            .map(|d| d.targets.len())
-    });
+    bench_discover(b, &dir);
+}
+
+/// A chain of 60 directories of 20 files, each with a link to the next
+/// (`app0/next -> ../app1`): each directory is walked once, not once along every path
+/// through the chain.
+#[cfg(unix)]
+#[divan::bench(sample_count = 10)]
+fn discover_a_chain_of_60_linked_directories(b: Bencher) {
+    let dir = scratch_repository("chain");
+    for d in 0..60 {
+        let app = dir.join(format!("app{d}"));
+        config_maps(&app, d, 20);
+        if d + 1 < 60 {
+            std::os::unix::fs::symlink(format!("../app{}", d + 1), app.join("next"))
+                .expect("a scratch link");
+        }
+    }
+    bench_discover(b, &dir);
+}
+
+/// An empty repository in a scratch directory named for `what` and this process.
+#[cfg(unix)]
+fn scratch_repository(what: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("canarylint-bench-{what}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("a scratch directory");
+    dir
+}
+
+/// `count` ConfigMaps in `dir`, one a file, named for the directory's number `d`.
+#[cfg(unix)]
+fn config_maps(dir: &std::path::Path, d: usize, count: usize) {
+    std::fs::create_dir_all(dir).expect("a scratch directory");
+    for f in 0..count {
+        let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{d}-{f}\n");
+        std::fs::write(dir.join(format!("cm{f}.yaml")), text).expect("a scratch file");
+    }
+}
+
+/// Discovers the scratch repository `dir`, then removes it.
+#[cfg(unix)]
+fn bench_discover(b: Bencher, dir: &std::path::Path) {
+    b.bench(|| {
+        walk::discover(&[dir.to_path_buf()], &globset::GlobSet::empty()).map(|d| d.targets.len())
+    });
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[divan::bench(sample_count = 10)]

@@ -406,10 +406,9 @@ fn repository_of(path: &Path, fallback: &Path) -> PathBuf {
         .unwrap_or_else(|| fallback.to_path_buf())
 }
 
-/// Where a symlink leads, when that is outside `root`.
-fn outside(link: &Path, root: &Path) -> Option<PathBuf> {
-    let target = std::fs::canonicalize(link).ok()?;
-    (!target.starts_with(root)).then(|| std::fs::read_link(link).unwrap_or(target))
+/// Where a symlink that resolves to `target` leads, when that is outside `root`.
+fn outside(link: &Path, target: &Path, root: &Path) -> Option<PathBuf> {
+    (!target.starts_with(root)).then(|| std::fs::read_link(link).unwrap_or(target.to_path_buf()))
 }
 
 /// A file named on the command line, placed against `root`. Explicit files are read even
@@ -438,7 +437,8 @@ fn explicit(p: &Path, root: Option<&Path>) -> Result<Target, WalkError> {
     if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_symlink()) {
         let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
         let repository = repository_of(parent.unwrap_or(Path::new(".")), Path::new("."));
-        if let Some(to) = outside(p, &repository) {
+        let target = std::fs::canonicalize(p).ok();
+        if let Some(to) = target.and_then(|t| outside(p, &t, &repository)) {
             return Ok(Target::new(p, true, Some(Skip::OutsideRepository(to))).placed(root));
         }
     }
@@ -476,9 +476,12 @@ fn is_ancestor_loop(err: &ignore::Error) -> bool {
 /// files found are placed against `root`.
 fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
     let repository = repository_of(dir, dir);
+    let resolved_dir = std::fs::canonicalize(dir).ok();
     let found = Mutex::new(Vec::new());
     // Symlinks followed: files reached through them may also be reached directly.
     let linked = Mutex::new(Links::default());
+    // Directory links that lead into the walked directory, not walked through (see below).
+    let deferred: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
     let excluded_count = std::sync::atomic::AtomicUsize::new(0);
     let seeing = std::sync::Arc::new(Seeing::default());
     let vcs_seen = std::sync::Arc::clone(&seeing);
@@ -499,6 +502,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
         .run(|| {
             let (found, linked, excluded_count, repository, seeing) =
                 (&found, &linked, &excluded_count, &repository, &seeing);
+            let (deferred, resolved_dir) = (&deferred, &resolved_dir);
             let mut found = Found::new(found);
             Box::new(move |entry| {
                 let mut push = |t: Target| found.push(t);
@@ -543,13 +547,32 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                     return WalkState::Continue;
                 };
                 if entry.path_is_symlink() {
-                    if let Some(to) = outside(path, repository) {
+                    let target = std::fs::canonicalize(path).ok();
+                    if let Some(to) = target.as_deref().and_then(|t| outside(path, t, repository)) {
                         if ft.is_dir() || wanted(path) {
                             push(Target::new(path, false, Some(Skip::OutsideRepository(to))));
                         }
                         return WalkState::Skip;
                     }
                     linked.lock().expect("walk results").add(path.to_path_buf());
+                    // A directory link that leads into the walked directory is not walked
+                    // through: what it leads to is walked at its own path. Walked through,
+                    // a chain of such links (`a/next -> ../b`, `b/next -> ../c`, ...) was
+                    // walked once along every path through it, which grows with the
+                    // square of its length, and paths through more than 40 links failed
+                    // (`ELOOP`). Where the walk did not list the target itself (ignored,
+                    // excluded), the link is walked after all (see below). The walked
+                    // directory itself may be a link.
+                    let below = entry.depth() > 0 && ft.is_dir();
+                    if let (true, Some(t), Some(d)) = (below, &target, resolved_dir) {
+                        if let Ok(rel) = t.strip_prefix(d) {
+                            deferred
+                                .lock()
+                                .expect("walk results")
+                                .push((path.to_path_buf(), dir.join(rel)));
+                            return WalkState::Skip;
+                        }
+                    }
                 }
                 if ft.is_dir() {
                     seeing.dir(path);
@@ -588,6 +611,18 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
         |_| Default::default(),
         |s| s.0.into_inner().expect("walk results"),
     );
+    // The links whose target the walk did not list at its own path are walked through.
+    let mut through = Discovery::default();
+    let mut deferred = deferred.into_inner().expect("walk results");
+    deferred.sort_unstable();
+    for (link, to) in deferred {
+        if !seen.contains_key(crate::kustomize::clean(&to).as_os_str()) {
+            let found = walk_dir(&link, excludes, root);
+            through.targets.extend(found.targets);
+            through.excluded += found.excluded;
+            through.listed.merge(found.listed);
+        }
+    }
     let roots = std::fs::canonicalize(dir)
         .map(|resolved| vec![(resolved, crate::kustomize::clean(dir))])
         .unwrap_or_default();
@@ -598,14 +633,17 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
             .map(|l| crate::kustomize::clean(Path::new(l)).into_os_string())
             .collect(),
     );
+    let mut listed = Listed {
+        dirs: seen,
+        roots,
+        linked,
+    };
+    listed.merge(through.listed);
+    targets.extend(through.targets);
     Discovery {
         targets,
-        excluded: excluded_count.into_inner(),
-        listed: Listed {
-            dirs: seen,
-            roots,
-            linked,
-        },
+        excluded: excluded_count.into_inner() + through.excluded,
+        listed,
     }
 }
 

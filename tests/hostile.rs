@@ -250,6 +250,60 @@ fn symlinks_are_followed_inside_the_repository_only() {
     assert!(out.contains("outside the repository"), "{out}");
 }
 
+/// A chain of directory links (`app0/next -> ../app1`, `app1/next -> ../app2`, ...): each
+/// file is linted once, at its own path, and no path through the chain is taken for a
+/// symlink loop (the kernel refuses a path through more than 40 links). A link to a
+/// directory the walk does not list itself (ignored) is still walked through.
+#[cfg(unix)]
+#[test]
+fn a_chain_of_directory_links_is_walked_once_and_is_no_loop() {
+    use std::os::unix::fs::symlink;
+    let s = Scratch::new("chain");
+    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    s.write(".gitignore", "ignored/\n");
+    let apps = 45;
+    for i in 0..apps {
+        s.write(
+            &format!("app{i}/vs.yaml"),
+            &BAD_SPLIT.replace("name: reviews,", &format!("name: reviews{i},")),
+        );
+        if i + 1 < apps {
+            symlink(
+                format!("../app{}", i + 1),
+                s.path().join(format!("app{i}/next")),
+            )
+            .unwrap();
+        }
+    }
+    s.write(
+        "ignored/vs.yaml",
+        &BAD_SPLIT.replace("name: reviews,", "name: ignored,"),
+    );
+    symlink("../ignored", s.path().join("app0/to-ignored")).unwrap();
+    // The walked directory may itself be a link to the repository.
+    symlink(".", s.path().join("via")).unwrap();
+    for (walked, prefix) in [(".", ""), ("via", "via/")] {
+        let (code, out, err) = run(s.path(), &["check", walked, "--format", "json"]);
+        assert_eq!(code, 1, "{err}");
+        let mut got: Vec<(String, String)> = findings(&out)
+            .into_iter()
+            // Every VirtualService routes the one host: the rules that compare them speak too.
+            .filter(|(_, rule, _)| {
+                ["weight-sum", "io-error", "skipped-file"].contains(&rule.as_str())
+            })
+            .map(|(file, rule, _)| (file, rule))
+            .collect();
+        got.sort();
+        let mut want: Vec<(String, String)> = (0..apps)
+            .map(|i| format!("{prefix}app{i}/vs.yaml"))
+            .chain(std::iter::once(format!("{prefix}app0/to-ignored/vs.yaml")))
+            .map(|f| (f, "weight-sum".to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "{out}");
+    }
+}
+
 #[test]
 fn hidden_gitops_folders_and_any_case_extensions_are_linted() {
     let s = Scratch::new("hidden");
