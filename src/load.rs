@@ -171,6 +171,11 @@ fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
             "cannot read the file: symlink loop".into(),
             Some("the link leads back to itself; point it at a file"),
         ),
+        Skip::TooManyLinks => (
+            RuleId::IoError,
+            "cannot read the file: its path goes through more symlinks than the system follows in one path".into(),
+            Some("each link leads somewhere, but the system stops following links after a fixed number (40 on Linux): lint the directory the links lead to, or shorten the chain of links"),
+        ),
         Skip::BrokenSymlink(to) => (
             RuleId::IoError,
             format!(

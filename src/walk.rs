@@ -65,6 +65,9 @@ pub(crate) enum Skip {
     NotRegular(&'static str),
     /// A symlink that leads back to itself.
     SymlinkLoop,
+    /// A path through more symlinks than the system follows in one lookup (40 on Linux),
+    /// each of which leads somewhere: a long chain of directory links.
+    TooManyLinks,
     /// A symlink whose target does not exist.
     BrokenSymlink(PathBuf),
     /// A symlink that leads out of the repository, to this target. A pull request could
@@ -384,6 +387,25 @@ fn is_loop(e: &std::io::Error) -> bool {
     }
 }
 
+/// Whether a path the system refused with `ELOOP` holds a link that leads back to itself,
+/// rather than more links than the system follows in one lookup: taken a component at a
+/// time, each link is resolved on its own, from where the path before it really is.
+fn holds_a_loop(path: &Path) -> bool {
+    let mut at = PathBuf::new();
+    for c in path.components() {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(&at) {
+                Ok(real) => at = real,
+                Err(e) => return is_loop(&e),
+            },
+            Ok(_) => {}
+            Err(e) => return is_loop(&e),
+        }
+    }
+    false
+}
+
 /// Directories of version control systems: never manifests, and often large.
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 
@@ -519,6 +541,7 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                             return WalkState::Continue;
                         }
                         let skip = match io {
+                            Some(e) if is_loop(e) && !holds_a_loop(path) => Skip::TooManyLinks,
                             Some(e) if is_loop(e) => Skip::SymlinkLoop,
                             Some(e) if e.kind() == std::io::ErrorKind::NotFound => {
                                 match std::fs::read_link(path) {
@@ -532,7 +555,8 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
                         };
                         // A broken or looping link only matters where it names a manifest.
                         let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
-                        if !is_link || wanted(path) || matches!(skip, Skip::SymlinkLoop) {
+                        let looping = matches!(skip, Skip::SymlinkLoop | Skip::TooManyLinks);
+                        if !is_link || wanted(path) || looping {
                             push(Target::new(path, false, Some(skip)));
                         }
                         return WalkState::Continue;

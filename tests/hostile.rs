@@ -302,6 +302,19 @@ fn a_chain_of_directory_links_is_walked_once_and_is_no_loop() {
         want.sort();
         assert_eq!(got, want, "{out}");
     }
+    // Walked from its first directory, the chain leaves the walk: it is walked through, and
+    // the path through more links than the system follows is said to be that, not a loop.
+    let (_, out, err) = run(s.path(), &["check", "app0", "--format", "json"]);
+    let notes: Vec<(String, String, String)> = findings(&out)
+        .into_iter()
+        .filter(|(_, rule, _)| rule == "io-error")
+        .collect();
+    assert_eq!(notes.len(), 1, "{out}{err}");
+    assert!(notes[0].0.ends_with(&"/next".repeat(41)), "{notes:?}");
+    assert!(
+        notes[0].2.contains("more symlinks than the system follows"),
+        "{notes:?}"
+    );
 }
 
 #[test]
