@@ -627,27 +627,19 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
         targets.extend(run);
     }
     let linked = linked.into_inner().expect("walk results");
-    if !linked.is_empty() {
-        drop_linked_copies(dir, &linked, &mut targets);
+    if let (false, Some(base)) = (linked.is_empty(), &resolved_dir) {
+        drop_linked_copies(dir, base, &linked, &mut targets);
     }
     place_walked(dir, &linked, &mut targets, root);
     let seen = std::sync::Arc::try_unwrap(seeing).map_or_else(
         |_| Default::default(),
         |s| s.0.into_inner().expect("walk results"),
     );
-    // The links whose target the walk did not list at its own path are walked through.
-    let mut through = Discovery::default();
+    // Which deferred links the walk listed the target of, asked before `seen` moves.
     let mut deferred = deferred.into_inner().expect("walk results");
     deferred.sort_unstable();
-    for (link, to) in deferred {
-        if !seen.contains_key(crate::kustomize::clean(&to).as_os_str()) {
-            let found = walk_dir(&link, excludes, root);
-            through.targets.extend(found.targets);
-            through.excluded += found.excluded;
-            through.listed.merge(found.listed);
-        }
-    }
-    let roots = std::fs::canonicalize(dir)
+    deferred.retain(|(_, to)| !seen.contains_key(crate::kustomize::clean(to).as_os_str()));
+    let roots = resolved_dir
         .map(|resolved| vec![(resolved, crate::kustomize::clean(dir))])
         .unwrap_or_default();
     let linked = Links(
@@ -657,17 +649,28 @@ fn walk_dir(dir: &Path, excludes: &GlobSet, root: Option<&Path>) -> Discovery {
             .map(|l| crate::kustomize::clean(Path::new(l)).into_os_string())
             .collect(),
     );
-    let mut listed = Listed {
-        dirs: seen,
-        roots,
-        linked,
-    };
-    listed.merge(through.listed);
-    targets.extend(through.targets);
-    Discovery {
+    let mut out = Discovery {
         targets,
-        excluded: excluded_count.into_inner() + through.excluded,
-        listed,
+        excluded: excluded_count.into_inner(),
+        listed: Listed {
+            dirs: seen,
+            roots,
+            linked,
+        },
+    };
+    // The links whose target the walk did not list at its own path are walked through.
+    for (link, _) in deferred {
+        out.take(walk_dir(&link, excludes, root));
+    }
+    out
+}
+
+impl Discovery {
+    /// Adds what another walk found.
+    fn take(&mut self, other: Discovery) {
+        self.targets.extend(other.targets);
+        self.excluded += other.excluded;
+        self.listed.merge(other.listed);
     }
 }
 
@@ -730,11 +733,8 @@ fn place_walked(dir: &Path, linked: &Links, targets: &mut [Target], root: Option
 }
 
 /// A file reached both directly and through a symlink is linted once, at its own path.
-fn drop_linked_copies(dir: &Path, linked: &Links, targets: &mut Vec<Target>) {
+fn drop_linked_copies(dir: &Path, base: &Path, linked: &Links, targets: &mut Vec<Target>) {
     let via_link = |t: &Target| linked.holds(&t.path);
-    let Ok(base) = std::fs::canonicalize(dir) else {
-        return;
-    };
     let direct: HashSet<PathBuf> = targets
         .iter()
         .filter(|t| !via_link(t))
@@ -786,10 +786,7 @@ fn walk_paths(
         }
     }
     for dir in dirs {
-        let found = walk_dir(&dir, excludes, root);
-        out.targets.extend(found.targets);
-        out.excluded += found.excluded;
-        out.listed.merge(found.listed);
+        out.take(walk_dir(&dir, excludes, root));
     }
     Ok(out)
 }
