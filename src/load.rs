@@ -50,6 +50,9 @@ pub struct LoadedFile {
     pub(crate) stamp: Option<crate::cache::Stamp>,
     /// Whether its documents came from the cache, not from parsing.
     pub(crate) cached: bool,
+    /// The text of a kustomization file that keeps no text of its own: every render that
+    /// includes its directory reads it, and would otherwise read it again from the disk.
+    pub(crate) kustomization_text: Option<Arc<str>>,
 }
 
 /// A file loaded with nothing the later phases keep (no resources, no findings, no
@@ -64,6 +67,9 @@ pub(crate) struct Unkept {
     pub(crate) stamp: Option<crate::cache::Stamp>,
     /// Whether the cache had it so, unchanged and without anything to keep.
     pub(crate) cached: bool,
+    /// The text of a kustomization file, for the renders (see
+    /// [`LoadedFile::kustomization_text`]).
+    pub(crate) text: Option<Arc<str>>,
 }
 
 impl LoadedFile {
@@ -86,6 +92,7 @@ impl LoadedFile {
             reported: self.source.reported,
             stamp: self.stamp,
             cached: false,
+            text: self.kustomization_text,
         })
     }
 
@@ -155,6 +162,7 @@ fn note(source: SourceFile, span: Span, rule: RuleId, message: String) -> Loaded
         crds: Vec::new(),
         stamp: None,
         cached: false,
+        kustomization_text: None,
     }
 }
 
@@ -332,16 +340,32 @@ pub(crate) fn load_file(
     };
     let from_cache = cached.is_some();
     let docs = cached.unwrap_or_else(|| load_documents(&text, opts));
-    // Only files that hold resources or findings keep their text (most hold neither).
+    // Only files that hold resources or findings keep their text (most hold neither), and
+    // kustomization files, for the renders.
+    let mut kustomization_text = None;
     let text = if docs.keep {
         Arc::from(text)
     } else {
+        if is_kustomization_name(&path) {
+            kustomization_text = Some(Arc::from(text));
+        }
         Arc::from("")
     };
     let mut f = docs.into_file(SourceFile::new(path, display, text));
+    f.kustomization_text = kustomization_text;
     f.stamp = stamp;
     f.cached = from_cache;
     f
+}
+
+/// Whether the file at `path` has one of the names kustomize reads a directory's
+/// kustomization from.
+fn is_kustomization_name(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        crate::kustomize::KUSTOMIZATION_NAMES
+            .iter()
+            .any(|k| n == *k)
+    })
 }
 
 /// Why a file could not be read.
@@ -513,6 +537,7 @@ impl Documents {
             kustomization_build: None,
             stamp: None,
             cached: false,
+            kustomization_text: None,
         }
     }
 }

@@ -198,6 +198,7 @@ fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
         reported: t.reported,
         stamp: Some(found.stamp),
         cached: true,
+        text: None,
     })
 }
 
@@ -306,9 +307,14 @@ impl<'a> Known<'a> {
     }
 
     /// The whole text of a file the run loaded and kept, read now if the cache gave the
-    /// file unread: the renders read it from here rather than hold a second copy.
+    /// file unread, or of a kustomization file it read: the renders read it from here
+    /// rather than hold a second copy, or read it again.
     fn text(&self, path: &std::path::Path) -> Option<&std::sync::Arc<str>> {
-        Some(self.kept(path)?.source.text()).filter(|t| !t.is_empty())
+        let i = self.files.get(path.as_os_str())?.2 as usize;
+        match i.checked_sub(self.loaded.len()) {
+            Some(u) => self.unkept.get(u)?.text.as_ref(),
+            None => Some(self.kept(path)?.source.text()).filter(|t| !t.is_empty()),
+        }
     }
 
     /// The file at `path` (clean) if the run loaded it whole and keeps it (and its text)
@@ -450,7 +456,7 @@ impl Workspace {
         // Most files hold nothing a later phase keeps: only their path and counts stay.
         let files = targets.len();
         let unread = std::sync::atomic::AtomicUsize::new(0);
-        let (loaded, unkept): (Vec<load::LoadedFile>, Vec<load::Unkept>) = targets
+        let (loaded, mut unkept): (Vec<load::LoadedFile>, Vec<load::Unkept>) = targets
             .into_par_iter()
             .map(|t| {
                 progress.inc();
@@ -522,7 +528,10 @@ impl Workspace {
         }
         renders.mark(excluded, |p| known.reported(p));
         // What the file system learned, and the texts it shared, are not needed further.
-        drop((fs, dirs));
+        drop((fs, dirs, known));
+        for u in &mut unkept {
+            u.text = None;
+        }
         crate::alloc::release_freed_memory();
         timings.record("overlays", t.checked_sub(found).unwrap_or(t));
         let t = std::time::Instant::now();
