@@ -359,6 +359,13 @@ impl crate::kustomize::Fs for LoadedFs<'_> {
         }
     }
 
+    fn read_text(&self, path: &std::path::Path) -> Result<crate::kustomize::Text, String> {
+        match self.known.text(path) {
+            Some(text) => Ok(crate::kustomize::Text::Shared(std::sync::Arc::clone(text))),
+            None => self.fs.read_text(path),
+        }
+    }
+
     fn keeps_text(&self, path: &std::path::Path) -> bool {
         self.known.kept(path).is_some()
     }

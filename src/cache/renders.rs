@@ -358,6 +358,11 @@ impl Fs for Recording<'_, '_> {
         self.fs.read(path)
     }
 
+    fn read_text(&self, path: &Path) -> Result<crate::kustomize::Text, String> {
+        self.reads(path);
+        self.fs.read_text(path)
+    }
+
     fn is_dir(&self, path: &Path) -> bool {
         let b = self.fs.is_dir(path);
         self.note(Query::IsDir(path.to_path_buf(), b));

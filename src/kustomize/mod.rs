@@ -34,6 +34,12 @@ mod tests;
 pub(crate) trait Fs: Sync {
     /// The text of a regular file.
     fn read(&self, path: &Path) -> Result<Arc<str>, String>;
+    /// The text of a regular file, as [`Fs::read`] gives it, for a caller that keeps it
+    /// only at times: a text the file system does not hold itself is handed over as read,
+    /// and copied into a shared one only if kept.
+    fn read_text(&self, path: &Path) -> Result<Text, String> {
+        self.read(path).map(Text::Shared)
+    }
     /// Told before a render uses a file's text, whether it reads it or has it already
     /// (renders share what they parse): what the cache of renders records.
     fn reads(&self, _path: &Path) {}
@@ -52,6 +58,32 @@ pub(crate) trait Fs: Sync {
     }
 }
 
+/// The text of a file, shared or as read (see [`Fs::read_text`]).
+pub(crate) enum Text {
+    Shared(Arc<str>),
+    Owned(String),
+}
+
+impl Text {
+    pub(crate) fn shared(self) -> Arc<str> {
+        match self {
+            Text::Shared(t) => t,
+            Text::Owned(t) => Arc::from(t),
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Shared(t) => t,
+            Text::Owned(t) => t,
+        }
+    }
+}
+
 /// The real file system.
 pub(crate) struct Disk;
 
@@ -66,9 +98,13 @@ pub(crate) fn on_disk(path: &Path) -> &Path {
 
 impl Fs for Disk {
     fn read(&self, path: &Path) -> Result<Arc<str>, String> {
+        self.read_text(path).map(Text::shared)
+    }
+
+    fn read_text(&self, path: &Path) -> Result<Text, String> {
         let bytes = crate::load::read_regular(on_disk(path)).map_err(|e| e.to_string())?;
         String::from_utf8(bytes)
-            .map(Arc::from)
+            .map(Text::Owned)
             .map_err(|_| "the file is not UTF-8 text".to_string())
     }
 
@@ -147,6 +183,10 @@ impl CachedDisk {
 impl Fs for CachedDisk {
     fn read(&self, path: &Path) -> Result<Arc<str>, String> {
         Disk.read(path)
+    }
+
+    fn read_text(&self, path: &Path) -> Result<Text, String> {
+        Disk.read_text(path)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -322,7 +362,7 @@ pub(crate) struct ParsedText {
 }
 
 impl ParsedText {
-    fn new(text: Arc<str>, loaded: yaml::Loaded) -> Result<ParsedText, String> {
+    fn new(text: Text, loaded: yaml::Loaded) -> Result<ParsedText, String> {
         let len = u32::try_from(text.len()).map_err(|_| "the file is over 4 GB".to_string())?;
         // Every document a mapping of a kind the linter never reads (its identity only),
         // and nothing to report: the text is not kept.
@@ -336,7 +376,11 @@ impl ParsedText {
                     && read_kind(d).is_none()
             });
         Ok(ParsedText {
-            text: if identities { Arc::from("") } else { text },
+            text: if identities {
+                Arc::from("")
+            } else {
+                text.shared()
+            },
             len,
             loaded,
         })
@@ -358,7 +402,7 @@ impl Parsed {
         fs.reads(path);
         // Parsed outside the lock; two threads may parse one file at once, and agree.
         crate::hash::memo(&self.files, path.as_os_str(), || {
-            fs.read(path).and_then(|text| {
+            fs.read_text(path).and_then(|text| {
                 let loaded = crate::load::load_for_render(&text, 0);
                 ParsedText::new(text, loaded).map(Arc::new)
             })
