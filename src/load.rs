@@ -1103,7 +1103,7 @@ impl CrdSource {
                     .first()
                     .map_or(doc.span.start as usize, |r| r + bom),
             ) as u32,
-            content: h.0,
+            content: h.finish(),
         })
     }
 }
@@ -1111,39 +1111,72 @@ impl CrdSource {
 /// A hash of a text's content lines, their trailing spaces trimmed, without blank and
 /// comment lines: the same for copies of one CRD that differ in layout only. Not for
 /// adversaries: a collision only makes two CRDs count as copies.
+///
+/// The words of the content go to four lanes in turn, so that the multiplications of
+/// consecutive words overlap, and a line's indentation counts as one word: most of a
+/// CRD's bytes are the spaces that indent its schema.
 #[derive(Default)]
-struct ContentHash(u64);
+struct ContentHash {
+    lanes: [u64; 4],
+    words: usize,
+}
 
 impl ContentHash {
     const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    fn step(lane: u64, word: u64) -> u64 {
+        (lane.rotate_left(5) ^ word).wrapping_mul(Self::K)
+    }
+
+    fn finish(&self) -> u64 {
+        self.lanes
+            .iter()
+            .fold(self.words as u64, |h, &lane| Self::step(h, lane))
     }
 
     fn lines(&mut self, text: &str) {
         let bytes = text.as_bytes();
+        let mut lanes = self.lanes;
+        let mut n = self.words;
+        let mut mix = |word: u64| {
+            lanes[n & 3] = Self::step(lanes[n & 3], word);
+            n += 1;
+        };
         let mut from = 0;
         for to in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
             let line = bytes[from..to].trim_ascii_end();
             from = to + 1;
-            let body = line.trim_ascii_start();
+            let spaces = leading_spaces(line);
+            let rest = &line[spaces..];
+            let body = rest.trim_ascii_start();
             if body.is_empty() || body[0] == b'#' {
                 continue;
             }
-            let mut chunks = line.chunks_exact(8);
+            // The indentation, then the rest of the line, whose last word holds the line's
+            // end (no whole word holds a LF, so the lines are told apart).
+            mix(spaces as u64 | 1 << 63);
+            let mut chunks = rest.chunks_exact(8);
             for c in &mut chunks {
-                self.mix(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+                mix(u64::from_le_bytes(c.try_into().unwrap_or_default()));
             }
-            // The last bytes and the line's end in one word (no whole word holds a LF, so
-            // the lines are told apart).
             let rest = chunks.remainder();
             let mut last = [0u8; 8];
             last[..rest.len()].copy_from_slice(rest);
             last[rest.len()] = b'\n';
-            self.mix(u64::from_le_bytes(last));
+            mix(u64::from_le_bytes(last));
         }
+        self.lanes = lanes;
+        self.words = n;
     }
+}
+
+/// How many spaces a line starts with, counted eight at a time while it can.
+fn leading_spaces(line: &[u8]) -> usize {
+    let mut at = 0;
+    while line.get(at..at + 8) == Some(b"        ") {
+        at += 8;
+    }
+    at + line[at..].iter().take_while(|&&b| b == b' ').count()
 }
 
 /// Template syntax that makes a document fail to parse as YAML until it is rendered.
