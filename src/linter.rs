@@ -115,13 +115,15 @@ impl<'b> Linter<'b> {
             std::mem::take(&mut plan.listed),
             &self.settings.workspace,
             plan.root.as_deref(),
-            &|p| {
+            // Files renders read are excluded only where the run excludes any: asked of
+            // each file of each render.
+            (!self.settings.targets.excludes.is_empty()).then_some(&|p: &std::path::Path| {
                 let request = &self.settings.targets;
                 let roots = request.paths.iter().map(|r| r.as_path());
                 std::iter::once(std::path::Path::new("."))
                     .chain(roots)
                     .any(|root| walk::excluded(&request.excludes, p, root))
-            },
+            }),
             cache,
             &mut timings,
         );

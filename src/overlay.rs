@@ -657,13 +657,14 @@ impl<'a> FileTable<'a> {
 }
 
 impl Renders {
-    /// Marks the files renders read that `excluded` says the run excludes, and the renders
+    /// Marks the files renders read that `excluded` says the run excludes (a run that
+    /// excludes files), and the renders
     /// whose findings the run reports on: those that read a file `reported` says it
     /// reports on (by clean path; one of a pre-commit list, say). The files only such a
     /// render read are reported too.
     pub(crate) fn mark(
         &mut self,
-        excluded: impl Fn(&Path) -> bool,
+        excluded: Option<&dyn Fn(&Path) -> bool>,
         reported: impl Fn(&OsStr) -> bool,
     ) {
         let reports = |p: &Path| reported(&load::clean_key(p));
@@ -682,6 +683,9 @@ impl Renders {
             })
         });
         self.reported = (renders.collect(), findings.collect());
+        let Some(excluded) = excluded else {
+            return;
+        };
         let read = self
             .ok
             .iter()

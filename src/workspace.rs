@@ -419,21 +419,22 @@ impl Workspace {
             crate::walk::Listed::default(),
             opts,
             None,
-            &|_| false,
+            None,
             || None,
             &mut Timings::default(),
         )
     }
 
-    /// Loads and indexes, recording the two phases. `cache` opens the cache of what
-    /// loading found, if the run keeps one. A run that reports on some of the files only
+    /// Loads and indexes, recording the two phases. `excluded` tells the files the run
+    /// excludes, if it excludes any. `cache` opens the cache of what loading found, if the
+    /// run keeps one. A run that reports on some of the files only
     /// skips the work whose findings it would drop.
     pub(crate) fn load_timed(
         targets: Vec<Target>,
         listed: crate::walk::Listed,
         opts: &WorkspaceOptions,
         root: Option<&std::path::Path>,
-        excluded: &dyn Fn(&std::path::Path) -> bool,
+        excluded: Option<&dyn Fn(&std::path::Path) -> bool>,
         cache: impl FnOnce() -> Option<LoadCache> + Send,
         timings: &mut Timings,
     ) -> Workspace {
@@ -577,7 +578,7 @@ impl Workspace {
         let loaded = Self::load_sources(sources, opts);
         let known = Known::new(&loaded, &[]);
         let mut renders = overlay::render_all(&dirs, &fs, &|p| known.relevant(p), None, None);
-        renders.mark(|_| false, |p| known.reported(p));
+        renders.mark(None, |p| known.reported(p));
         Self::assemble(loaded, Vec::new(), opts, Some(renders), None, false)
     }
 
