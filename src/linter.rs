@@ -122,7 +122,7 @@ impl<'b> Linter<'b> {
                 let roots = request.paths.iter().map(|r| r.as_path());
                 std::iter::once(std::path::Path::new("."))
                     .chain(roots)
-                    .any(|root| walk::excluded(&request.excludes, p, root))
+                    .any(|root| walk::excluded_within(&request.excludes, p, root))
             }),
             cache,
             &mut timings,

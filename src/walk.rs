@@ -421,6 +421,27 @@ pub(crate) fn excluded(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
         || path.file_name().is_some_and(|n| excludes.is_match(n))
 }
 
+/// Whether a walk of `root` leaves out `path`: it matches, or a directory on the way to it
+/// from `root` does (the walk does not enter an excluded directory). A path outside `root`
+/// is asked about itself only.
+pub(crate) fn excluded_within(excludes: &GlobSet, path: &Path, root: &Path) -> bool {
+    if excludes.is_empty() {
+        return false;
+    }
+    let below = if root == Path::new(".") {
+        (path.is_relative() && !path.starts_with("..")).then_some(path)
+    } else {
+        path.strip_prefix(root).ok()
+    };
+    match below {
+        Some(rel) => rel
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| excluded(excludes, &root.join(a), root)),
+        None => excluded(excludes, path, root),
+    }
+}
+
 /// The repository a path belongs to, for symlinks: its git work tree, else `fallback`.
 fn repository_of(path: &Path, fallback: &Path) -> PathBuf {
     crate::git::root_of(path)

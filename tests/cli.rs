@@ -120,6 +120,51 @@ fn exclude_skips_matching_paths() {
 }
 
 #[test]
+fn a_file_an_overlay_reads_below_an_excluded_directory_is_not_reported() {
+    let dir = common::Scratch::new("exclude-dir");
+    dir.write(
+        "vendor/base/vs.yaml",
+        &common::vs_weight_40("reviews", "reviews", None),
+    );
+    dir.write("vendor/base/kustomization.yaml", "resources:\n- vs.yaml\n");
+    dir.write(
+        "overlays/prod/kustomization.yaml",
+        "resources:\n- ../../vendor/base\n",
+    );
+    let files = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", ".", "--format", "json", "--no-cache"];
+        args.extend_from_slice(extra);
+        let o = common::run_in(&dir, &args);
+        common::findings(&common::json(&o))
+            .iter()
+            .map(|f| common::field(f, "file"))
+            .collect()
+    };
+    // The overlay renders the vendored base, and its findings are in the base's file...
+    assert!(
+        files(&[]).iter().any(|f| f == "vendor/base/vs.yaml"),
+        "{:?}",
+        files(&[])
+    );
+    // ...which a run that excludes the directory, or a directory above it, never reports
+    // on: the walk does not enter it, and a render that reads it does not either.
+    for exclude in ["vendor", "vendor/base", "base", "vendor/**"] {
+        let found = files(&["--exclude", exclude]);
+        assert!(
+            found.iter().all(|f| !f.starts_with("vendor/")),
+            "--exclude {exclude}: {found:?}"
+        );
+    }
+    // A pattern that names a directory above the repository excludes nothing in it.
+    let top = dir.path().parent().unwrap().file_name().unwrap();
+    let found = files(&["--exclude", top.to_str().unwrap()]);
+    assert!(
+        found.iter().any(|f| f == "vendor/base/vs.yaml"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn explicit_files_are_linted_whatever_their_name() {
     let dir = common::Scratch::new("explicit");
     let file = dir.join("routes.txt");
