@@ -430,6 +430,13 @@ impl PodLabels {
         self.0.is_empty()
     }
 
+    /// The values the pods carry for `key` ([`PodTemplate::label`]), each label set's once.
+    pub(crate) fn values<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s str> {
+        self.0
+            .iter()
+            .filter_map(move |set| set.iter().find(|(k, _)| **k == *key).map(|(_, v)| &**v))
+    }
+
     /// [`PodTemplate::carries`] for some pod.
     pub(crate) fn any_carries(&self, selector: &[Label<'_>]) -> bool {
         self.0.iter().any(|set| {

@@ -69,6 +69,17 @@ impl Rule for SubsetSelectsNothing {
             if asked.is_empty() || sets.any_carries(&asked) {
                 continue;
             }
+            // Without the Service beside the DestinationRule, the rule speaks only with a near
+            // miss to show (see below), which the label sets tell: the pods themselves, which
+            // every copy of the DestinationRule would read again, are read only then.
+            if beside.is_none() {
+                let lone = asked
+                    .iter()
+                    .find(|l| !sets.any_carries(std::slice::from_ref(*l)));
+                if lone.is_none_or(|l| near_miss(l, sets.values(l.key.value)).is_none()) {
+                    continue;
+                }
+            }
             let found = found.get_or_insert_with(|| match &beside {
                 Some(s) => index.pods_behind(s).map(|pods| (*s, pods)),
                 None => index.pods_of_host(&fqdn),
@@ -84,18 +95,8 @@ impl Rule for SubsetSelectsNothing {
                 .iter()
                 .find(|l| !pods.iter().any(|p| p.carries(std::slice::from_ref(*l))));
             let at = lone.map_or(subset.name.span, |l| l.value.span);
-            let hint = lone.and_then(|l| {
-                // `v1` beside `v2` is another version, not a typo: values that differ only in
-                // their digits are not offered.
-                let skeleton = |v: &str| v.replace(|c: char| c.is_ascii_digit(), "");
-                let asked = skeleton(l.value.value);
-                let values: Vec<&str> = pods
-                    .iter()
-                    .filter_map(|p| p.label(l.key.value))
-                    .filter(|v| skeleton(v) != asked)
-                    .collect();
-                did_you_mean(l.value.value, values)
-            });
+            let hint =
+                lone.and_then(|l| near_miss(l, pods.iter().filter_map(|p| p.label(l.key.value))));
             // Versions are often deployed from elsewhere (another repository, a later step of
             // a tutorial): without a near miss to show, speak only when the DestinationRule,
             // the Service and every workload behind it are written together, in one file.
@@ -122,6 +123,17 @@ impl Rule for SubsetSelectsNothing {
             cx.relate(std::iter::once(service.res).chain(pods.iter().map(|p| p.workload)));
         }
     }
+}
+
+/// The value the pods carry for the key of label `l` that it is nearest to, as a
+/// did-you-mean, from the values they carry for it.
+fn near_miss<'v>(l: &Label<'_>, values: impl Iterator<Item = &'v str>) -> Option<String> {
+    // `v1` beside `v2` is another version, not a typo: values that differ only in their
+    // digits are not offered.
+    let skeleton = |v: &str| v.replace(|c: char| c.is_ascii_digit(), "");
+    let asked = skeleton(l.value.value);
+    let values: Vec<&str> = values.filter(|v| skeleton(v) != asked).collect();
+    did_you_mean(l.value.value, values)
 }
 
 /// `a: 1` and `b: 2`, each in backticks.
