@@ -658,10 +658,9 @@ impl<'a> FileTable<'a> {
 
 impl Renders {
     /// Marks the files renders read that `excluded` says the run excludes (a run that
-    /// excludes files), and the renders
-    /// whose findings the run reports on: those that read a file `reported` says it
-    /// reports on (by clean path; one of a pre-commit list, say). The files only such a
-    /// render read are reported too.
+    /// excludes files), and the renders whose findings the run reports on: those that read
+    /// a file `reported` says it reports on (by clean path; one of a pre-commit list, say).
+    /// The files only such a render read are reported too.
     pub(crate) fn mark(
         &mut self,
         excluded: Option<&dyn Fn(&Path) -> bool>,
