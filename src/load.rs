@@ -346,7 +346,7 @@ pub(crate) fn load_file(
     let text = if docs.keep {
         Arc::from(text)
     } else {
-        if is_kustomization_name(&path) {
+        if crate::kustomize::kustomization_name_of(&path).is_some() {
             kustomization_text = Some(Arc::from(text));
         }
         Arc::from("")
@@ -356,16 +356,6 @@ pub(crate) fn load_file(
     f.stamp = stamp;
     f.cached = from_cache;
     f
-}
-
-/// Whether the file at `path` has one of the names kustomize reads a directory's
-/// kustomization from.
-fn is_kustomization_name(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| {
-        crate::kustomize::KUSTOMIZATION_NAMES
-            .iter()
-            .any(|k| n == *k)
-    })
 }
 
 /// Why a file could not be read.
@@ -773,7 +763,7 @@ fn is_item(line: &str) -> bool {
 }
 
 fn indent(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
+    leading_spaces(line.as_bytes())
 }
 
 /// Where the entries of the block mapping that is the value of the entry written in

@@ -353,10 +353,7 @@ struct LoadedFs<'a> {
 
 impl crate::kustomize::Fs for LoadedFs<'_> {
     fn read(&self, path: &std::path::Path) -> Result<std::sync::Arc<str>, String> {
-        match self.known.text(path) {
-            Some(text) => Ok(std::sync::Arc::clone(text)),
-            None => self.fs.read(path),
-        }
+        self.read_text(path).map(crate::kustomize::Text::shared)
     }
 
     fn read_text(&self, path: &std::path::Path) -> Result<crate::kustomize::Text, String> {
@@ -427,8 +424,8 @@ impl Workspace {
 
     /// Loads and indexes, recording the two phases. `excluded` tells the files the run
     /// excludes, if it excludes any. `cache` opens the cache of what loading found, if the
-    /// run keeps one. A run that reports on some of the files only
-    /// skips the work whose findings it would drop.
+    /// run keeps one. A run that reports on some of the files only skips the work whose
+    /// findings it would drop.
     pub(crate) fn load_timed(
         targets: Vec<Target>,
         listed: crate::walk::Listed,

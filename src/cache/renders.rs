@@ -354,8 +354,7 @@ impl Fs for Recording<'_, '_> {
     }
 
     fn read(&self, path: &Path) -> Result<Arc<str>, String> {
-        self.reads(path);
-        self.fs.read(path)
+        self.read_text(path).map(crate::kustomize::Text::shared)
     }
 
     fn read_text(&self, path: &Path) -> Result<crate::kustomize::Text, String> {

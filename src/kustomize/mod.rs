@@ -158,10 +158,7 @@ impl CachedDisk {
             }
         }
         // A kustomization file, in a directory the walk listed: the walk saw it or not.
-        if let Some(i) = path
-            .file_name()
-            .and_then(|n| KUSTOMIZATION_NAMES.iter().position(|k| n == *k))
-        {
+        if let Some(i) = kustomization_name_of(path) {
             let dir = path.parent().map_or(Path::new("."), on_disk);
             if let Some(seen) = self.listed.get(dir) {
                 return (false, seen.kustomization_files & (1 << i) != 0);
@@ -235,6 +232,12 @@ impl Fs for MemFs {
 /// The names kustomize looks for, in its order (upstream api/konfig/general.go).
 pub(crate) const KUSTOMIZATION_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Which of [`KUSTOMIZATION_NAMES`] the file at `path` is named.
+pub(crate) fn kustomization_name_of(path: &Path) -> Option<usize> {
+    let name = path.file_name()?;
+    KUSTOMIZATION_NAMES.iter().position(|k| name == *k)
+}
 
 /// Whether `dir` holds a kustomization file: the name of it (`kustomization.yaml`,
 /// `kustomization.yml`, `Kustomization`).
