@@ -259,6 +259,79 @@ fn relevant_kind(node: &Node) -> bool {
     read_kind(node).is_some_and(|kind| !crate::load::read_in_part(kind))
 }
 
+/// A document kustomize drops unread: null, or an empty mapping.
+fn is_empty_node(d: &Node) -> bool {
+    d.is_null() || d.as_map().is_some_and(<[Entry]>::is_empty)
+}
+
+/// Why kustomize refuses a document of a file of resources, and where: not a mapping, no
+/// kind, or no name where the kind is not a list's (`dropBadNodes` in
+/// `api/resource/factory.go`, `GetValidatedMetadata` in `kyaml/yaml/rnode.go`). `None` for
+/// a document it takes, or drops as empty.
+fn refused(d: &Node) -> Option<(String, Span)> {
+    if is_empty_node(d) {
+        return None;
+    }
+    if d.as_map().is_none() {
+        return Some(("missing Resource metadata".into(), d.span));
+    }
+    let kind = d.get("kind").and_then(Node::as_str).unwrap_or("");
+    let named = d
+        .path(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .is_some_and(|n| !n.is_empty());
+    let fault = if kind.is_empty() {
+        "missing kind"
+    } else if !named && !kind.ends_with("List") {
+        "missing metadata.name"
+    } else {
+        return None;
+    };
+    Some((format!("{fault} in object {}", go_meta(d)), d.span))
+}
+
+/// A document's identity as kustomize prints it in those messages (Go's `%v` of kyaml's
+/// `ResourceMeta`): `{{v1 ConfigMap} {{name namespace} map[labels] map[annotations]}}`.
+fn go_meta(d: &Node) -> String {
+    let text = |keys: &[&str]| d.path(keys).and_then(Node::as_str).unwrap_or("");
+    // Go prints a map's entries sorted by key.
+    let map = |key: &str| {
+        let mut pairs: Vec<(&str, &str)> = d
+            .path(&["metadata", key])
+            .map_or(&[][..], Node::entries)
+            .iter()
+            .filter_map(|e| Some((e.key.as_str()?, e.value.as_str().unwrap_or(""))))
+            .collect();
+        pairs.sort_unstable();
+        let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        format!("map[{}]", pairs.join(" "))
+    };
+    format!(
+        "{{{{{} {}}} {{{{{} {}}} {} {}}}}}",
+        text(&["apiVersion"]),
+        text(&["kind"]),
+        text(&["metadata", "name"]),
+        text(&["metadata", "namespace"]),
+        map("labels"),
+        map("annotations")
+    )
+}
+
+/// The Go type a value decodes to as kustomize reads a resource (Go's `%T`).
+fn go_type(n: &Node) -> &'static str {
+    match &n.value {
+        Value::Map(_) => "map[string]interface {}",
+        Value::Seq(_) => "[]interface {}",
+        Value::Scalar(s) => match core_type(s) {
+            serde_json::Value::Bool(_) => "bool",
+            serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "int",
+            serde_json::Value::Number(_) => "float64",
+            serde_json::Value::Null => "<nil>",
+            _ => "string",
+        },
+    }
+}
+
 /// How kustomize's message for a missing generator source starts.
 const GENERATOR_ERROR: &str = "loading KV pairs: ";
 
@@ -1369,39 +1442,59 @@ impl Renderer<'_> {
             }
         };
         self.note(0, path);
-        let docs = self.docs[idx].clone();
-        let mut out = Vec::new();
-        for d in docs {
-            self.flatten(d, &mut out);
-        }
-        out
-    }
-
-    fn flatten(&mut self, d: Node, out: &mut Vec<Res>) {
-        if d.is_null() || d.as_map().is_some_and(|m| m.is_empty()) {
-            return;
-        }
-        if d.as_map().is_none() {
-            self.error("missing Resource metadata", d.span);
-            return;
-        }
-        let kind = d.get("kind").and_then(Node::as_str).unwrap_or("");
-        if kind.ends_with("List") {
-            if let Some(items) = d.get("items").filter(|i| i.as_seq().is_some()) {
-                for i in items.items() {
-                    self.flatten(i.clone(), out);
-                }
-                return;
+        match self.resources_of(idx) {
+            Ok(out) => out,
+            Err((message, span)) => {
+                self.error(
+                    format!("accumulating resources from '{entry}': {message}"),
+                    span,
+                );
+                Vec::new()
             }
         }
-        if kind.is_empty() {
-            self.error("missing kind in object", d.span);
-            return;
+    }
+
+    /// The resources of a file of resources (documents `idx`), as kustomize reads them
+    /// (`RNodesFromBytes` in `api/resource/factory.go`): every document is checked first,
+    /// then each list (a kind ending in `List`, with `items`) is replaced by its items, which
+    /// are checked and follow the file's other documents. The first fault fails the file.
+    fn resources_of(&mut self, idx: usize) -> Result<Vec<Res>, (String, Span)> {
+        let mut queue: std::collections::VecDeque<Node> = self.docs[idx].clone().into();
+        if let Some(fault) = queue.iter().find_map(refused) {
+            return Err(fault);
         }
-        out.push(Res {
-            node: d,
-            prev: Vec::new(),
-        });
+        let mut out = Vec::new();
+        while let Some(d) = queue.pop_front() {
+            if is_empty_node(&d) {
+                continue;
+            }
+            let kind = d.get("kind").and_then(Node::as_str).unwrap_or("");
+            let items = d.get("items").filter(|_| kind.ends_with("List"));
+            match items {
+                // Not a collection: a resource of its own.
+                None => out.push(Res {
+                    node: d,
+                    prev: Vec::new(),
+                }),
+                Some(items) if items.is_null() => {}
+                Some(items) => {
+                    let Some(items) = items.as_seq() else {
+                        return Err((
+                            format!(
+                                "expected array in {kind}/items, but found {}",
+                                go_type(items)
+                            ),
+                            items.span,
+                        ));
+                    };
+                    if let Some(fault) = items.iter().find_map(refused) {
+                        return Err(fault);
+                    }
+                    queue.extend(items.iter().filter(|i| !is_empty_node(i)).cloned());
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Adds `new` to `acc`, whose identities `held` holds, refusing an identity held

@@ -561,3 +561,79 @@ fn files_outside_the_kustomization_are_refused() {
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     assert!(r.errors[0].0.contains("is not in or below 'app'"));
 }
+
+#[test]
+fn a_resource_kustomize_refuses_fails_the_build_as_kubectl_says() {
+    // Each message is the one `kubectl kustomize` (kustomize v5) gives for the file.
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a-b: c, a: b}\n  annotations: {z: \"1\"}\n",
+            "missing metadata.name in object {{v1 ConfigMap} {{ } map[a:b a-b:c] map[z:1]}}",
+            "apiVersion",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"\"\n  namespace: x\n",
+            "missing metadata.name in object {{v1 ConfigMap} {{ x} map[] map[]}}",
+            "apiVersion",
+        ),
+        (
+            "apiVersion: v1\nmetadata: {name: a}\n",
+            "missing kind in object {{v1 } {{a } map[] map[]}}",
+            "apiVersion",
+        ),
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {labels: {a: b}}\n",
+            "missing metadata.name in object {{v1 ConfigMap} {{ } map[a:b] map[]}}",
+            "apiVersion",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMapList\nitems: x\n",
+            "expected array in ConfigMapList/items, but found string",
+            "x",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMapList\nitems: {a: b}\n",
+            "expected array in ConfigMapList/items, but found map[string]interface {}",
+            "{a: b}",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMapList\nitems: 3.5\n",
+            "expected array in ConfigMapList/items, but found float64",
+            "3.5",
+        ),
+    ];
+    for (doc, message, at) in cases {
+        let f = fs(&[
+            ("app/vs.yaml", VS),
+            ("app/r.yaml", doc),
+            ("app/kustomization.yaml", "resources: [vs.yaml, r.yaml]\n"),
+        ]);
+        let r = render(Path::new("app"), &f);
+        assert_eq!(r.errors.len(), 1, "{doc}: {:?}", r.errors);
+        assert_eq!(
+            r.errors[0].0,
+            format!("accumulating resources from 'r.yaml': {message}")
+        );
+        let span = r.errors[0].1;
+        assert_eq!(file_of(&r, span), Path::new("app/r.yaml"));
+        // The file's text is not kept where it holds identities only: read from `doc`.
+        let start = (span.start - r.file_of(span).unwrap().base) as usize;
+        assert!(doc[start..].starts_with(at), "{doc}: at {start}");
+    }
+    // Taken as kustomize takes them: a list without items is a resource of its own (and
+    // needs no name), a list whose items are null holds none, and a null item is dropped.
+    for doc in [
+        "apiVersion: v1\nkind: ConfigMapList\nmetadata: {}\n",
+        "apiVersion: v1\nkind: ConfigMapList\nitems: null\n",
+        "apiVersion: v1\nkind: List\nitems:\n- null\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n",
+    ] {
+        let f = fs(&[
+            ("app/vs.yaml", VS),
+            ("app/r.yaml", doc),
+            ("app/kustomization.yaml", "resources: [vs.yaml, r.yaml]\n"),
+        ]);
+        let r = render(Path::new("app"), &f);
+        assert!(r.errors.is_empty(), "{doc}: {:?}", r.errors);
+        find(&r, "VirtualService", "reviews");
+    }
+}
