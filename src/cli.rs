@@ -40,6 +40,13 @@ pub enum Command {
     },
     /// Print the man page (roff)
     Man,
+    /// Remove the caches runs keep (in `$CANARYLINT_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/canarylint` or `~/.cache/canarylint`)
+    Clean {
+        /// List the cache files instead of removing them
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(clap::Args, Debug, Clone)]

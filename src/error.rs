@@ -34,6 +34,13 @@ pub enum Error {
     },
     /// File descriptor 1 was closed: what goes to standard output would be lost.
     StdoutClosed,
+    /// No cache directory is set (`canarylint clean`).
+    NoCacheDir,
+    /// The cache directory, or a file in it, that cannot be read or removed.
+    Cache {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -67,6 +74,13 @@ impl fmt::Display for Error {
                 f,
                 "standard output is closed: the report would be lost (write it to a file with `--output FILE`)"
             ),
+            Error::NoCacheDir => write!(
+                f,
+                "no cache directory: none of CANARYLINT_CACHE_DIR, XDG_CACHE_HOME and HOME is set to an absolute path"
+            ),
+            Error::Cache { path, source } => {
+                write!(f, "cannot clean `{}`: {source}", path.display())
+            }
         }
     }
 }
@@ -75,13 +89,14 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Revision { source, .. } => Some(source),
-            Error::Write { source, .. } => Some(source),
+            Error::Write { source, .. } | Error::Cache { source, .. } => Some(source),
             Error::Walk(e) => e.source(),
             Error::Config(e) => e.source(),
             Error::BadGlob { .. }
             | Error::UnknownRule(_)
             | Error::Baseline { .. }
-            | Error::StdoutClosed => None,
+            | Error::StdoutClosed
+            | Error::NoCacheDir => None,
         }
     }
 }

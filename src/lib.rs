@@ -38,6 +38,7 @@ pub mod walk;
 pub mod workspace;
 pub(crate) mod yaml;
 
+pub use cache::clean::{clean as clean_cache, Cleaned};
 pub use error::Error;
 pub use linter::{lint, lint_texts, lint_texts_against, Linter, Outcome};
 pub use settings::Settings;

@@ -95,6 +95,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             write_out(&String::from_utf8_lossy(&out))?;
             Ok(0)
         }
+        Command::Clean { dry_run } => {
+            let cleaned = canarylint::clean_cache(None, dry_run)?;
+            write_out(&cleaned.summary(dry_run))?;
+            Ok(0)
+        }
         Command::Man => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())

@@ -459,3 +459,92 @@ fn a_run_given_some_files_takes_the_renders_it_reports_nothing_of_by_their_outli
     let again = lint(&repo, &cache, &[]);
     assert_eq!((renders_from_cache(&again), outlined(&again)), ((4, 4), 0));
 }
+
+/// `canarylint clean` with the cache directory `cache`, and its output.
+fn clean(cache: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canarylint"))
+        .arg("clean")
+        .args(extra)
+        .env("CANARYLINT_CACHE_DIR", cache)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn clean_removes_the_caches_and_nothing_else_of_their_directory() {
+    let repo = Scratch::new("clean-repo");
+    let cache = Scratch::new("clean-dir");
+    copy_fixture("overlays/json6902-inverts", &repo, "");
+    settle();
+    for _ in 0..2 {
+        assert!(lint(repo.path(), cache.path(), &[]).status.success());
+    }
+    let names = |dir: &Path| -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let caches = names(cache.path());
+    assert!(
+        caches.iter().any(|n| n.starts_with("load-"))
+            && caches.iter().any(|n| n.starts_with("render-")),
+        "{caches:?}"
+    );
+    // Another program's files, named like caches or not, a link, and a run's empty draft.
+    cache.write("notes.txt", "mine\n");
+    cache.write("load-0123456789abcdef", "not a cache\n");
+    cache.write("load-0123456789abcdef.bak", "canarylint load cache 7\n");
+    cache.write("render-0123456789abcdef.tmp41-2", "");
+    std::os::unix::fs::symlink(
+        cache.path().join(&caches[0]),
+        cache.path().join("render-fedcba9876543210"),
+    )
+    .unwrap();
+
+    let dry = clean(cache.path(), &["--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let listed = String::from_utf8_lossy(&dry.stdout).into_owned();
+    let n = caches.len() + 1;
+    assert!(
+        listed.contains(&format!("would remove {n} cache files (")),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("render-0123456789abcdef.tmp41-2\n"),
+        "{listed}"
+    );
+    for kept in ["notes.txt", "load-0123456789abcdef\n", ".bak", "fedcba"] {
+        assert!(!listed.contains(kept), "{kept} in {listed}");
+    }
+    assert_eq!(
+        names(cache.path()).len(),
+        caches.len() + 5,
+        "a dry run removes nothing"
+    );
+
+    let done = clean(cache.path(), &[]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let said = String::from_utf8_lossy(&done.stdout).into_owned();
+    assert!(
+        said.starts_with(&format!("removed {n} cache files (")),
+        "{said}"
+    );
+    assert_eq!(
+        names(cache.path()),
+        [
+            "load-0123456789abcdef",
+            "load-0123456789abcdef.bak",
+            "notes.txt",
+            "render-fedcba9876543210",
+        ]
+    );
+    // The link's target was one of the caches: left as a dangling link, not followed.
+    let again = clean(cache.path(), &[]);
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("no cache files in "));
+    // A run after it builds its caches anew.
+    let first = lint(repo.path(), cache.path(), &[]);
+    assert_eq!(from_cache(&first).0, 0);
+}

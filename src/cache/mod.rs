@@ -17,6 +17,8 @@
 //! wrote it and the load options, and a file of another build or options is not read. A
 //! cache that cannot be read, decoded or written is ignored: the run reads every file.
 
+pub mod clean;
+
 use std::ffi::OsStr;
 use std::io::Write;
 use std::ops::Range;
