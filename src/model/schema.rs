@@ -489,6 +489,77 @@ fn at_path<'s>(mut schema: &'s Json, path: &[Segment]) -> Option<&'s Json> {
     Some(schema)
 }
 
+/// The keywords of a schema object that the walker reads, found in one pass over its
+/// entries: looked up one by one, twenty searches of every schema object for every node
+/// of every document were most of the walk's time.
+#[derive(Default)]
+struct Keywords<'s> {
+    int_or_string: bool,
+    ty: Option<&'s str>,
+    items: Option<&'s Json>,
+    properties: Option<&'s serde_json::Map<String, Json>>,
+    additional: Option<&'s Json>,
+    preserve_unknown: bool,
+    required: Option<&'s Json>,
+    max_properties: Option<f64>,
+    list_type: Option<&'s str>,
+    list_map_keys: Option<&'s Json>,
+    enumerated: Option<&'s Json>,
+    min_length: Option<f64>,
+    max_length: Option<f64>,
+    pattern: Option<&'s str>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    exclusive_minimum: bool,
+    exclusive_maximum: bool,
+    min_items: Option<f64>,
+    max_items: Option<f64>,
+    one_of: Option<&'s Vec<Json>>,
+    any_of: Option<&'s Vec<Json>>,
+    all_of: Option<&'s Vec<Json>>,
+    not: Option<&'s Json>,
+}
+
+impl<'s> Keywords<'s> {
+    fn of(schema: &'s Json) -> Keywords<'s> {
+        let mut k = Keywords::default();
+        let Some(entries) = schema.as_object() else {
+            return k;
+        };
+        for (key, v) in entries {
+            let flag = || v.as_bool().unwrap_or(false);
+            match key.as_str() {
+                "x-kubernetes-int-or-string" => k.int_or_string = flag(),
+                "type" => k.ty = v.as_str(),
+                "items" => k.items = Some(v),
+                "properties" => k.properties = v.as_object(),
+                "additionalProperties" => k.additional = Some(v),
+                "x-kubernetes-preserve-unknown-fields" => k.preserve_unknown = flag(),
+                "required" => k.required = Some(v),
+                "maxProperties" => k.max_properties = v.as_f64(),
+                "x-kubernetes-list-type" => k.list_type = v.as_str(),
+                "x-kubernetes-list-map-keys" => k.list_map_keys = Some(v),
+                "enum" => k.enumerated = Some(v),
+                "minLength" => k.min_length = v.as_f64(),
+                "maxLength" => k.max_length = v.as_f64(),
+                "pattern" => k.pattern = v.as_str(),
+                "minimum" => k.minimum = v.as_f64(),
+                "maximum" => k.maximum = v.as_f64(),
+                "exclusiveMinimum" => k.exclusive_minimum = flag(),
+                "exclusiveMaximum" => k.exclusive_maximum = flag(),
+                "minItems" => k.min_items = v.as_f64(),
+                "maxItems" => k.max_items = v.as_f64(),
+                "oneOf" => k.one_of = v.as_array(),
+                "anyOf" => k.any_of = v.as_array(),
+                "allOf" => k.all_of = v.as_array(),
+                "not" => k.not = Some(v),
+                _ => {}
+            }
+        }
+        k
+    }
+}
+
 struct Walker<'o> {
     out: &'o mut Vec<Violation>,
     /// Whether fields of the Gateway API experimental channel are let through.
@@ -681,11 +752,8 @@ impl Walker<'_> {
             return;
         }
         let found = node_type(n);
-        let int_or_string = schema
-            .get("x-kubernetes-int-or-string")
-            .and_then(Json::as_bool)
-            .unwrap_or(false);
-        if int_or_string {
+        let k = Keywords::of(schema);
+        if k.int_or_string {
             if !matches!(found, "integer" | "string") {
                 self.invalid(
                     n,
@@ -696,7 +764,7 @@ impl Walker<'_> {
                 );
                 return;
             }
-        } else if let Some(expected) = schema.get("type").and_then(Json::as_str) {
+        } else if let Some(expected) = k.ty {
             let ok = match expected {
                 "number" => matches!(found, "number" | "integer"),
                 // A plain scalar the API server would read as another type is still text to
@@ -726,13 +794,13 @@ impl Walker<'_> {
                 return;
             }
         }
-        self.value_constraints(schema, n);
-        self.alternatives(schema, n);
+        self.value_constraints(&k, n);
+        self.alternatives(&k, n);
         match &n.value {
-            Value::Map(entries) => self.map(schema, n, entries, key),
+            Value::Map(entries) => self.map(schema, &k, n, entries, key),
             Value::Seq(items) => {
-                self.duplicates(schema, items);
-                if let Some(item_schema) = schema.get("items") {
+                self.duplicates(&k, items);
+                if let Some(item_schema) = k.items {
                     for (i, item) in items.iter().enumerate() {
                         self.path.push(Segment::Index(i));
                         self.node(item_schema, item, item.span);
@@ -744,13 +812,15 @@ impl Walker<'_> {
         }
     }
 
-    fn map(&mut self, schema: &Json, n: &Node, entries: &[crate::yaml::Entry], key: Span) {
-        let props = schema.get("properties").and_then(Json::as_object);
-        let additional = schema.get("additionalProperties");
-        let preserve = schema
-            .get("x-kubernetes-preserve-unknown-fields")
-            .and_then(Json::as_bool)
-            .unwrap_or(false);
+    fn map(
+        &mut self,
+        schema: &Json,
+        k: &Keywords<'_>,
+        n: &Node,
+        entries: &[crate::yaml::Entry],
+        key: Span,
+    ) {
+        let (props, additional, preserve) = (k.properties, k.additional, k.preserve_unknown);
         for e in entries {
             let Some(field) = e.key.as_str() else {
                 continue;
@@ -787,13 +857,13 @@ impl Walker<'_> {
                 }
             }
         }
-        for req in strings(schema.get("required")) {
+        for req in strings(k.required) {
             if n.get(&req).is_none() && !entries.iter().any(|e| e.key.as_str() == Some("<<")) {
                 self.push(key, Problem::Required { field: req });
             }
         }
         let count = entries.len() as f64;
-        if let Some(max) = schema.get("maxProperties").and_then(Json::as_f64) {
+        if let Some(max) = k.max_properties {
             if count > max {
                 self.invalid(
                     n,
@@ -807,9 +877,12 @@ impl Walker<'_> {
 
     /// Items of a list the schema keys (`x-kubernetes-list-type: map` by its
     /// `x-kubernetes-list-map-keys`, `set` by value) that repeat an earlier item.
-    fn duplicates(&mut self, schema: &Json, items: &[Node]) {
-        let list_type = schema.get("x-kubernetes-list-type").and_then(Json::as_str);
-        let keys = strings(schema.get("x-kubernetes-list-map-keys"));
+    fn duplicates(&mut self, k: &Keywords<'_>, items: &[Node]) {
+        let list_type = k.list_type;
+        if !matches!(list_type, Some("set" | "map")) {
+            return;
+        }
+        let keys = strings(k.list_map_keys);
         let identity = |item: &Node| -> Option<String> {
             match list_type {
                 Some("set") => item.as_str().map(|s| format!("`{s}`")),
@@ -823,9 +896,6 @@ impl Walker<'_> {
                 _ => None,
             }
         };
-        if !matches!(list_type, Some("set" | "map")) {
-            return;
-        }
         let mut seen = crate::hash::HashSet::default();
         for (i, item) in items.iter().enumerate() {
             let Some(id) = identity(item) else { continue };
@@ -840,8 +910,8 @@ impl Walker<'_> {
         }
     }
 
-    fn value_constraints(&mut self, schema: &Json, n: &Node) {
-        let allowed = strings(schema.get("enum"));
+    fn value_constraints(&mut self, k: &Keywords<'_>, n: &Node) {
+        let allowed = strings(k.enumerated);
         if !allowed.is_empty() {
             if let Some(text) = n.as_str() {
                 let experimental = self.experimental && EXPERIMENTAL.contains(&text);
@@ -855,21 +925,21 @@ impl Walker<'_> {
             let ty = scalar_type(s);
             if ty == "string" {
                 let len = s.text.chars().count() as f64;
-                if let Some(min) = schema.get("minLength").and_then(Json::as_f64) {
+                if let Some(min) = k.min_length {
                     if len < min {
                         let what =
                             format!("is {len} characters long, shorter than the minimum {min}");
                         self.invalid(n, Problem::Range { what });
                     }
                 }
-                if let Some(max) = schema.get("maxLength").and_then(Json::as_f64) {
+                if let Some(max) = k.max_length {
                     if len > max {
                         let what =
                             format!("is {len} characters long, longer than the maximum {max}");
                         self.invalid(n, Problem::Range { what });
                     }
                 }
-                if let Some(p) = schema.get("pattern").and_then(Json::as_str) {
+                if let Some(p) = k.pattern {
                     if pattern(p).is_some_and(|re| !re.is_match(&s.text)) {
                         self.invalid(
                             n,
@@ -885,16 +955,14 @@ impl Walker<'_> {
                     .map(|i| i as f64)
                     .or_else(|| s.text.parse::<f64>().ok());
                 if let Some(v) = value {
-                    let exclusive =
-                        |k: &str| schema.get(k).and_then(Json::as_bool).unwrap_or(false);
-                    if let Some(min) = schema.get("minimum").and_then(Json::as_f64) {
-                        if v < min || (exclusive("exclusiveMinimum") && v == min) {
+                    if let Some(min) = k.minimum {
+                        if v < min || (k.exclusive_minimum && v == min) {
                             let what = format!("is below the minimum {min}");
                             self.invalid(n, Problem::Range { what });
                         }
                     }
-                    if let Some(max) = schema.get("maximum").and_then(Json::as_f64) {
-                        if v > max || (exclusive("exclusiveMaximum") && v == max) {
+                    if let Some(max) = k.maximum {
+                        if v > max || (k.exclusive_maximum && v == max) {
                             let what = format!("is above the maximum {max}");
                             self.invalid(n, Problem::Range { what });
                         }
@@ -904,13 +972,13 @@ impl Walker<'_> {
         }
         if let Some(items) = n.as_seq() {
             let len = items.len() as f64;
-            if let Some(min) = schema.get("minItems").and_then(Json::as_f64) {
+            if let Some(min) = k.min_items {
                 if len < min {
                     let what = format!("has {len} items, fewer than the minimum {min}");
                     self.invalid(n, Problem::Range { what });
                 }
             }
-            if let Some(max) = schema.get("maxItems").and_then(Json::as_f64) {
+            if let Some(max) = k.max_items {
                 if len > max {
                     let what = format!("has {len} items, more than the maximum {max}");
                     self.invalid(n, Problem::Range { what });
@@ -929,7 +997,7 @@ impl Walker<'_> {
             structural: false,
         };
         w.node(schema, n, n.span);
-        if let Some(not) = schema.get("not") {
+        if let Some(not) = Keywords::of(schema).not {
             if Walker::meets(not, n) {
                 return false;
             }
@@ -937,8 +1005,8 @@ impl Walker<'_> {
         out.is_empty()
     }
 
-    fn alternatives(&mut self, schema: &Json, n: &Node) {
-        if let Some(one_of) = schema.get("oneOf").and_then(Json::as_array) {
+    fn alternatives(&mut self, k: &Keywords<'_>, n: &Node) {
+        if let Some(one_of) = k.one_of {
             let met = one_of.iter().filter(|s| Walker::meets(s, n)).count();
             // Alternatives that constrain properties may tell apart only values that
             // defaults fill in first (a Gateway API address's `type` defaults to
@@ -950,14 +1018,14 @@ impl Walker<'_> {
                 self.invalid(n, Problem::Alternatives { what });
             }
         }
-        if let Some(any_of) = schema.get("anyOf").and_then(Json::as_array) {
+        if let Some(any_of) = k.any_of {
             // Gateway API and Argo int-or-string fields repeat the type as `anyOf`.
             if !any_of.iter().any(|s| Walker::meets(s, n)) {
                 let what = explain(any_of, n, 0);
                 self.invalid(n, Problem::Alternatives { what });
             }
         }
-        if let Some(all_of) = schema.get("allOf").and_then(Json::as_array) {
+        if let Some(all_of) = k.all_of {
             for s in all_of {
                 if !Walker::meets(s, n) {
                     let what = "does not meet every condition of its schema (`allOf`)".to_string();
