@@ -46,7 +46,7 @@ pub struct Timings {
     pub(crate) phases: Vec<Phase>,
     /// Whether memory and processor time are read at each phase's end: only when the
     /// timings are shown.
-    memory: bool,
+    measured: bool,
     /// The process's processor time when the last phase ended (or the timings began).
     cpu: Option<std::time::Duration>,
     /// Of the files loaded, how many the cache gave (unchanged since the last run), and
@@ -105,7 +105,7 @@ impl Timings {
     /// Timings that read the resident memory at each phase's end too (`--timings`).
     pub(crate) fn with_memory() -> Self {
         Timings {
-            memory: true,
+            measured: true,
             cpu: cpu_time(),
             ..Timings::default()
         }
@@ -113,7 +113,7 @@ impl Timings {
 
     pub fn record(&mut self, phase: &'static str, since: std::time::Instant) {
         let wall = since.elapsed();
-        let (cpu, rss) = match self.memory {
+        let (cpu, rss) = match self.measured {
             true => {
                 let now = cpu_time();
                 let spent = now
@@ -161,7 +161,7 @@ impl Timings {
             total.as_secs_f64() * 1e3,
             100.0,
             cpu(spent),
-            mb(self.memory.then(|| memory_kb("VmHWM")).flatten())
+            mb(self.measured.then(|| memory_kb("VmHWM")).flatten())
         ));
         match self.cache {
             Some((hits, files)) => s.push_str(&format!(

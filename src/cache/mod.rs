@@ -504,14 +504,15 @@ impl<'a> Record<'a> {
 
 /// Appends an entry to `out`.
 fn encode_entry(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
+    put_sized(out, |out| encode_fields(e, state, out));
+}
+
+/// An entry's fields, after its length (see [`put_sized`]).
+fn encode_fields(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
     let path = e.clean.as_encoded_bytes();
-    let at = out.len();
-    out.extend_from_slice(&[0; 8]);
     out.extend_from_slice(&(path.len() as u64).to_le_bytes());
     out.extend_from_slice(path);
-    for v in e.stamp.0 {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    put_stamp(out, &e.stamp);
     out.extend_from_slice(&(e.documents as u64).to_le_bytes());
     out.push(state as u8);
     if state == State::Loaded {
@@ -553,8 +554,23 @@ fn encode_entry(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
         }
         out.push(u8::from(e.marked));
     }
+}
+
+/// Appends what `body` writes, after its length (u64): an entry of a cache file, which
+/// a reader can step over whole.
+fn put_sized(out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    body(out);
     let len = (out.len() - at - 8) as u64;
     out[at..at + 8].copy_from_slice(&len.to_le_bytes());
+}
+
+/// Appends a stamp: its five numbers (i64).
+fn put_stamp(out: &mut Vec<u8>, stamp: &Stamp) {
+    for v in stamp.0 {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
 }
 
 /// Where each entry of a cache file starts, by its path's hash, sorted; `None` when the

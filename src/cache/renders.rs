@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{decode, encode, put_bytes, put_str, Reader, Stamp};
+use super::{decode, encode, put_bytes, put_sized, put_stamp, put_str, Reader, Stamp};
 use crate::hash::{lock, HashMap};
 use crate::kustomize::{Dropped, Fs, Rendered, RenderedFile};
 use crate::model::kinds::Kind;
@@ -463,8 +463,20 @@ fn encode_entry<T>(
     encode: impl FnOnce(&T, &mut Vec<u8>),
     out: &mut Vec<u8>,
 ) {
-    let at = out.len();
-    out.extend_from_slice(&[0; 8]);
+    put_sized(out, |out| {
+        encode_fields(what, dir, log, found, encode, out);
+    });
+}
+
+/// An entry's fields, after its length (see [`put_sized`]).
+fn encode_fields<T>(
+    what: u8,
+    dir: &[u8],
+    log: &[Query],
+    found: &T,
+    encode: impl FnOnce(&T, &mut Vec<u8>),
+    out: &mut Vec<u8>,
+) {
     out.push(what);
     put_bytes(out, dir);
     // The paths asked of, each once (a render asks of most whether it is a directory, a
@@ -496,9 +508,7 @@ fn encode_entry<T>(
                 match seen {
                     Seen::File(stamp) => {
                         out.push(0);
-                        for v in stamp.0 {
-                            out.extend_from_slice(&v.to_le_bytes());
-                        }
+                        put_stamp(out, stamp);
                     }
                     Seen::Dir => out.push(1),
                     Seen::Missing => out.push(2),
@@ -516,8 +526,6 @@ fn encode_entry<T>(
         }
     }
     encode(found, out);
-    let len = (out.len() - at - 8) as u64;
-    out[at..at + 8].copy_from_slice(&len.to_le_bytes());
 }
 
 /// Where each entry of a cache file is, by what it holds and its directory: the whole
