@@ -96,7 +96,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Clean { dry_run } => {
-            let cleaned = canarylint::clean_cache(None, dry_run)?;
+            let cleaned = canarylint::clean_cache(dry_run)?;
             write_out(&cleaned.summary(dry_run))?;
             Ok(0)
         }

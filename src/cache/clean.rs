@@ -45,13 +45,14 @@ impl Cleaned {
     }
 }
 
-/// Removes the cache files of the cache directory (`dir`, else the default one); with
+/// Removes the cache files of the cache directory (see [`super::default_dir`]); with
 /// `dry_run`, only finds them. A cache file is a regular file named as runs name them
-/// (`load-` or `render-`, sixteen hex digits, and a draft's `.tmpPID-N`) that starts with a
+/// (`load-` or `render-`, sixteen hex digits, and a draft's `.tmpPID-N`, see
+/// `temporary`) that starts with a
 /// cache's header (a draft may be empty): a link, a directory or another program's file
 /// of such a name is left as it is. A directory that does not exist holds none.
-pub fn clean(dir: Option<PathBuf>, dry_run: bool) -> Result<Cleaned, Error> {
-    let dir = dir.or_else(super::default_dir).ok_or(Error::NoCacheDir)?;
+pub fn clean(dry_run: bool) -> Result<Cleaned, Error> {
+    let dir = super::default_dir().ok_or(Error::NoCacheDir)?;
     let mut out = Cleaned {
         dir: dir.clone(),
         ..Cleaned::default()
@@ -103,8 +104,8 @@ pub fn clean(dir: Option<PathBuf>, dry_run: bool) -> Result<Cleaned, Error> {
 /// digits), and then whether of a draft (`.tmpPID-N` after it).
 fn cache_name(name: &str) -> Option<bool> {
     let rest = name
-        .strip_prefix("load-")
-        .or_else(|| name.strip_prefix("render-"))?;
+        .strip_prefix(super::LOAD_FILE)
+        .or_else(|| name.strip_prefix(super::RENDER_FILE))?;
     let (hash, draft) = match rest.split_once('.') {
         Some((hash, suffix)) => {
             let (pid, n) = suffix.strip_prefix("tmp")?.split_once('-')?;
@@ -120,22 +121,23 @@ fn cache_name(name: &str) -> Option<bool> {
     hex.then_some(draft)
 }
 
-/// Whether the file at `path` starts as a cache file of any version does.
+/// Whether the file at `path` starts as a cache file of any version does: with either
+/// cache's magic, up to its version.
 fn starts_as_cache(path: &Path) -> bool {
     use std::io::Read;
-    let mut head = [0u8; 24];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
+    let unversioned = |magic: &'static [u8]| {
+        let space = magic.iter().rposition(|&b| b == b' ').unwrap_or(0);
+        &magic[..space + 1]
     };
-    let mut n = 0;
-    while n < head.len() {
-        match f.read(&mut head[n..]) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => n += k,
-        }
-    }
-    let head = &head[..n];
-    head.starts_with(b"canarylint load cache ") || head.starts_with(b"canarylint render cache ")
+    let prefixes = [
+        unversioned(super::MAGIC),
+        unversioned(super::renders::MAGIC),
+    ];
+    let longest = prefixes.iter().map(|p| p.len()).max().unwrap_or(0);
+    let mut head = Vec::with_capacity(longest);
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(longest as u64).read_to_end(&mut head));
+    read.is_ok() && prefixes.iter().any(|p| head.starts_with(p))
 }
 
 #[cfg(test)]

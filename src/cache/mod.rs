@@ -41,6 +41,11 @@ const RACY_SECONDS: i64 = 2;
 
 const MAGIC: &[u8] = b"canarylint load cache 7\n";
 
+/// How the names of the two caches' files start; the run's key follows, in sixteen hex
+/// digits.
+const LOAD_FILE: &str = "load-";
+const RENDER_FILE: &str = "render-";
+
 /// What the file system says of a file, compared to tell it unchanged: device, inode,
 /// size, and the modification and change times in nanoseconds since the epoch. Kept
 /// with every file loaded, so kept small.
@@ -149,7 +154,7 @@ impl LoadCache {
     /// cache is empty.
     pub(crate) fn open(dir: &Path, key: &[&OsStr], options: &str) -> Option<LoadCache> {
         let mut cache = LoadCache {
-            file: dir.join(format!("load-{:016x}", name(key)?)),
+            file: dir.join(format!("{LOAD_FILE}{:016x}", name(key)?)),
             identity: identity(options),
             bytes: Bytes::default(),
             entries: Vec::new(),
@@ -171,7 +176,7 @@ impl LoadCache {
             file: self.file.with_file_name(
                 self.file
                     .file_name()
-                    .map(|n| n.to_string_lossy().replacen("load-", "render-", 1))
+                    .map(|n| n.to_string_lossy().replacen(LOAD_FILE, RENDER_FILE, 1))
                     .unwrap_or_default(),
             ),
             identity: self.identity.clone(),
@@ -504,11 +509,7 @@ impl<'a> Record<'a> {
 
 /// Appends an entry to `out`.
 fn encode_entry(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
-    put_sized(out, |out| encode_fields(e, state, out));
-}
-
-/// An entry's fields, after its length (see [`put_sized`]).
-fn encode_fields(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
+    let at = begin_sized(out);
     let path = e.clean.as_encoded_bytes();
     out.extend_from_slice(&(path.len() as u64).to_le_bytes());
     out.extend_from_slice(path);
@@ -554,14 +555,19 @@ fn encode_fields(e: &Entry<'_>, state: State, out: &mut Vec<u8>) {
         }
         out.push(u8::from(e.marked));
     }
+    end_sized(out, at);
 }
 
-/// Appends what `body` writes, after its length (u64): an entry of a cache file, which
-/// a reader can step over whole.
-fn put_sized(out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+/// Starts an entry of a cache file, which a reader can step over whole: room for its
+/// length (u64), which [`end_sized`] writes once the entry is appended. Where it starts.
+fn begin_sized(out: &mut Vec<u8>) -> usize {
     let at = out.len();
     out.extend_from_slice(&[0; 8]);
-    body(out);
+    at
+}
+
+/// Ends the entry [`begin_sized`] started at `at`: writes its length.
+fn end_sized(out: &mut [u8], at: usize) {
     let len = (out.len() - at - 8) as u64;
     out[at..at + 8].copy_from_slice(&len.to_le_bytes());
 }

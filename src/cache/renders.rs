@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{decode, encode, put_bytes, put_sized, put_stamp, put_str, Reader, Stamp};
+use super::{begin_sized, decode, encode, end_sized, put_bytes, put_stamp, put_str, Reader, Stamp};
 use crate::hash::{lock, HashMap};
 use crate::kustomize::{Dropped, Fs, Rendered, RenderedFile};
 use crate::model::kinds::Kind;
 use crate::overlay::{Listing, Outline};
 use crate::source::Span;
 
-const MAGIC: &[u8] = b"canarylint render cache 3\n";
+pub(super) const MAGIC: &[u8] = b"canarylint render cache 3\n";
 
 /// What a file was when a computation read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -463,20 +463,7 @@ fn encode_entry<T>(
     encode: impl FnOnce(&T, &mut Vec<u8>),
     out: &mut Vec<u8>,
 ) {
-    put_sized(out, |out| {
-        encode_fields(what, dir, log, found, encode, out);
-    });
-}
-
-/// An entry's fields, after its length (see [`put_sized`]).
-fn encode_fields<T>(
-    what: u8,
-    dir: &[u8],
-    log: &[Query],
-    found: &T,
-    encode: impl FnOnce(&T, &mut Vec<u8>),
-    out: &mut Vec<u8>,
-) {
+    let at = begin_sized(out);
     out.push(what);
     put_bytes(out, dir);
     // The paths asked of, each once (a render asks of most whether it is a directory, a
@@ -526,6 +513,7 @@ fn encode_fields<T>(
         }
     }
     encode(found, out);
+    end_sized(out, at);
 }
 
 /// Where each entry of a cache file is, by what it holds and its directory: the whole
