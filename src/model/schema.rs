@@ -517,7 +517,6 @@ struct Keywords<'s> {
     one_of: Option<&'s Vec<Json>>,
     any_of: Option<&'s Vec<Json>>,
     all_of: Option<&'s Vec<Json>>,
-    not: Option<&'s Json>,
 }
 
 impl<'s> Keywords<'s> {
@@ -552,7 +551,6 @@ impl<'s> Keywords<'s> {
                 "oneOf" => k.one_of = v.as_array(),
                 "anyOf" => k.any_of = v.as_array(),
                 "allOf" => k.all_of = v.as_array(),
-                "not" => k.not = Some(v),
                 _ => {}
             }
         }
@@ -997,7 +995,7 @@ impl Walker<'_> {
             structural: false,
         };
         w.node(schema, n, n.span);
-        if let Some(not) = Keywords::of(schema).not {
+        if let Some(not) = schema.get("not") {
             if Walker::meets(not, n) {
                 return false;
             }
