@@ -70,6 +70,49 @@ pub(crate) struct Unkept {
     /// The text of a kustomization file, for the renders (see
     /// [`LoadedFile::kustomization_text`]).
     pub(crate) text: Option<Arc<str>>,
+    /// Where the walk placed it: a file only renders read joins the file table there,
+    /// without asking the file system where it is.
+    pub(crate) place: UnkeptPlace,
+}
+
+/// Where the walk placed a file the run does not keep ([`Unkept::place`]), without a second
+/// copy of the path where the place is the end of it, as it is for most files: there are
+/// tens of thousands, and a few hundred of them are asked for.
+pub(crate) enum UnkeptPlace {
+    /// In the repository, at the last this many bytes of the file's clean path, which
+    /// start a name.
+    Tail(usize),
+    Other(crate::source::Place),
+}
+
+impl UnkeptPlace {
+    pub(crate) fn new(place: crate::source::Place, clean: &std::ffi::OsStr) -> UnkeptPlace {
+        if let crate::source::Place::Repository(rel) = &place {
+            let (path, tail) = (clean.as_encoded_bytes(), rel.as_os_str().as_encoded_bytes());
+            let at = path.len().wrapping_sub(tail.len());
+            if cfg!(unix) && path.ends_with(tail) && (at == 0 || path[at - 1] == b'/') {
+                return UnkeptPlace::Tail(tail.len());
+            }
+        }
+        UnkeptPlace::Other(place)
+    }
+
+    /// The place of the file at `clean`.
+    pub(crate) fn place(&self, clean: &std::ffi::OsStr) -> crate::source::Place {
+        use crate::source::Place;
+        match self {
+            #[cfg(unix)]
+            UnkeptPlace::Tail(n) => {
+                use std::os::unix::ffi::OsStrExt;
+                let bytes = clean.as_bytes();
+                let tail = &bytes[bytes.len().saturating_sub(*n)..];
+                Place::Repository(PathBuf::from(std::ffi::OsStr::from_bytes(tail)))
+            }
+            #[cfg(not(unix))]
+            UnkeptPlace::Tail(_) => Place::Unresolved,
+            UnkeptPlace::Other(place) => place.clone(),
+        }
+    }
 }
 
 impl LoadedFile {
@@ -86,8 +129,10 @@ impl LoadedFile {
         if self.keep || !self.crds.is_empty() || !self.diagnostics.is_empty() {
             return Either::Left(self);
         }
+        let clean = clean_os(self.source.path);
         Either::Right(Unkept {
-            clean: clean_os(self.source.path),
+            place: UnkeptPlace::new(self.source.place, &clean),
+            clean,
             documents: self.documents,
             reported: self.source.reported,
             stamp: self.stamp,
@@ -209,8 +254,7 @@ fn skip_note(skip: &Skip) -> (RuleId, String, Option<&'static str>) {
     }
 }
 
-/// Loads a file found by discovery. A file kept for the later phases keeps the place
-/// planning gave it.
+/// Loads a file found by discovery, at the place planning gave it.
 pub fn load_target(t: Target, opts: LoadOptions) -> LoadedFile {
     load_target_cached(t, opts, None)
 }
@@ -218,17 +262,15 @@ pub fn load_target(t: Target, opts: LoadOptions) -> LoadedFile {
 /// Loads as [`load_target`] does, taking a file's resources from `cache` when the file is
 /// unchanged since the run that kept them.
 pub(crate) fn load_target_cached(
-    t: Target,
+    mut t: Target,
     opts: LoadOptions,
     cache: Option<&crate::cache::LoadCache>,
 ) -> LoadedFile {
-    let (reported, place) = (t.reported, t.place.clone());
+    let (reported, place) = (t.reported, std::mem::take(&mut t.place));
     let mut f = read_target(t, opts, cache);
-    // Whether it is reported matters to overlays even when it is not kept.
+    // Whether it is reported, and where it is, matter to overlays even when it is not kept.
     f.source.reported = reported;
-    if f.keep {
-        f.source.place = place;
-    }
+    f.source.place = place;
     f
 }
 
@@ -1522,6 +1564,35 @@ mod tests {
                 );
             }
             assert_eq!(lines.line_at(text, 3), from_start(3));
+        }
+    }
+
+    #[test]
+    fn an_unkept_files_place_is_the_end_of_its_path_or_kept_whole() {
+        use crate::source::Place;
+        use std::ffi::OsStr;
+        let repo = |p: &str| Place::Repository(PathBuf::from(p));
+        let cases = [
+            ("/r/a/b.yaml", repo("a/b.yaml"), true),
+            ("a/b.yaml", repo("a/b.yaml"), true),
+            // Not where a name starts, or not the end of the path.
+            ("/r/xa/b.yaml", repo("a/b.yaml"), false),
+            ("/r/a/b.yaml", repo("sub/a/b.yaml"), false),
+            (
+                "/o/b.yaml",
+                Place::Outside(PathBuf::from("/o/b.yaml")),
+                false,
+            ),
+            ("b.yaml", Place::Unresolved, false),
+        ];
+        for (clean, place, tail) in cases {
+            let kept = UnkeptPlace::new(place.clone(), OsStr::new(clean));
+            assert_eq!(
+                matches!(kept, UnkeptPlace::Tail(_)),
+                tail && cfg!(unix),
+                "{clean}"
+            );
+            assert_eq!(kept.place(OsStr::new(clean)), place, "{clean}");
         }
     }
 

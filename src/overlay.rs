@@ -605,11 +605,19 @@ pub(crate) struct FileTable<'a> {
     /// The files only renders read.
     added: HashSet<FileId>,
     excluded: HashSet<OsString>,
+    /// Where the walk placed the files the run loaded and did not keep, by clean path.
+    placed: HashMap<&'a OsStr, &'a load::UnkeptPlace>,
     canonical: crate::canonical::Canonical,
 }
 
 impl<'a> FileTable<'a> {
-    pub(crate) fn new(files: &'a mut Vec<SourceFile>, root: Option<PathBuf>) -> Self {
+    /// The table of `files`, to which the files only renders read are added: at the place
+    /// `placed` gives a file by its clean path, else where its path leads.
+    pub(crate) fn new(
+        files: &'a mut Vec<SourceFile>,
+        root: Option<PathBuf>,
+        placed: impl Iterator<Item = (&'a OsStr, &'a load::UnkeptPlace)>,
+    ) -> Self {
         let by_path = files
             .iter()
             .enumerate()
@@ -621,6 +629,7 @@ impl<'a> FileTable<'a> {
             root,
             added: HashSet::default(),
             excluded: HashSet::default(),
+            placed: placed.collect(),
             canonical: Default::default(),
         }
     }
@@ -646,9 +655,16 @@ impl<'a> FileTable<'a> {
         let mut src = SourceFile::new(clean.clone(), display, Arc::clone(text));
         src.reported = reported;
         self.added.insert(id);
-        src.place = match self.canonical.file(&clean) {
-            Some(abs) => Place::Outside(abs).settle(self.root.as_deref()),
-            None => Place::Repository(clean.clone()),
+        src.place = match self
+            .placed
+            .get(clean.as_os_str())
+            .map(|p| p.place(clean.as_os_str()))
+        {
+            Some(place) if place != Place::Unresolved => place,
+            _ => match self.canonical.file(&clean) {
+                Some(abs) => Place::Outside(abs).settle(self.root.as_deref()),
+                None => Place::Repository(clean.clone()),
+            },
         };
         self.files.push(src);
         self.by_path.insert(clean.into_os_string(), id);

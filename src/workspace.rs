@@ -185,14 +185,17 @@ impl Timings {
 }
 
 /// A file found by discovery that the last run found nothing in to keep, as it was then,
-/// when it is unchanged since (see [`crate::cache`]).
-fn unchanged(cache: &LoadCache, t: &Target) -> Option<load::Unkept> {
+/// when it is unchanged since (see [`crate::cache`]); the target back otherwise.
+fn unchanged(cache: &LoadCache, t: Target) -> Result<load::Unkept, Target> {
     if t.skip.is_some() || t.path.as_os_str() == "-" {
-        return None;
+        return Err(t);
     }
     let clean = load::clean_key(&t.path);
-    let found = cache.unkept(&clean, &t.path)?;
-    Some(load::Unkept {
+    let Some(found) = cache.unkept(&clean, &t.path) else {
+        return Err(t);
+    };
+    Ok(load::Unkept {
+        place: load::UnkeptPlace::new(t.place, &clean),
         clean: clean.into_owned(),
         documents: found.documents,
         reported: t.reported,
@@ -465,10 +468,16 @@ impl Workspace {
             .into_par_iter()
             .map(|t| {
                 progress.inc();
-                if let Some(u) = cache.as_ref().and_then(|c| unchanged(c, &t)) {
-                    unread.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    return rayon::iter::Either::Right(u);
-                }
+                let t = match cache.as_ref() {
+                    Some(c) => match unchanged(c, t) {
+                        Ok(u) => {
+                            unread.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            return rayon::iter::Either::Right(u);
+                        }
+                        Err(t) => t,
+                    },
+                    None => t,
+                };
                 let mut f = load::load_target_cached(t, opts.load, cache.as_ref());
                 f.resolve_namespace(&kustomize);
                 f.unkept()
@@ -681,12 +690,14 @@ impl Workspace {
         // share nothing); the overlays then see its manifests as those outside them.
         let (index, numbered) = match renders {
             Some(r) => {
-                let mut table =
-                    overlay::FileTable::new(&mut files, root.map(std::path::Path::to_path_buf));
                 let root_namespace = opts.root_namespace.clone();
                 let (index, numbered) = rayon::join(
                     move || Index::new(resources, root_namespace),
-                    || r.number(&mut table),
+                    || {
+                        let places = unkept.iter().map(|u| (u.clean.as_os_str(), &u.place));
+                        let root = root.map(std::path::Path::to_path_buf);
+                        r.number(&mut overlay::FileTable::new(&mut files, root, places))
+                    },
                 );
                 (index, Some(numbered))
             }
