@@ -622,10 +622,17 @@ fn a_resource_kustomize_refuses_fails_the_build_as_kubectl_says() {
     }
     // Taken as kustomize takes them: a list without items is a resource of its own (and
     // needs no name), a list whose items are null holds none, and a null item is dropped.
+    // A null entry of a list inside a resource is kept: kustomize's check for one
+    // (`HasNilEntryInList` in kyaml/yaml/rnode.go, called by `dropBadNodes`) looks for Go
+    // maps and slices in a `*yaml.Node`, finds none, and passes every resource; its own
+    // test (`listWithNil` in kyaml/yaml/rnode_test.go) expects so, and `kubectl kustomize`
+    // builds both of the last two.
     for doc in [
         "apiVersion: v1\nkind: ConfigMapList\nmetadata: {}\n",
         "apiVersion: v1\nkind: ConfigMapList\nitems: null\n",
         "apiVersion: v1\nkind: List\nitems:\n- null\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  finalizers: [null, x]\ndata: {k: v}\n",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n  data: {list: [1, null]}\n- null\n",
     ] {
         let f = fs(&[
             ("app/vs.yaml", VS),
