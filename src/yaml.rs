@@ -145,10 +145,13 @@ impl Node {
 
     pub(crate) fn entry(&self, key: &str) -> Option<&Entry> {
         // The last entry wins, as in most loaders; duplicates are reported separately.
-        self.as_map()?
-            .iter()
-            .rev()
-            .find(|e| e.key.as_str() == Some(key))
+        // A null key (`~:`) names no entry: told only of a key whose text matches, as this
+        // is asked of every entry of every mapping a rule reads.
+        self.as_map()?.iter().rev().find(|e| {
+            e.key
+                .as_scalar()
+                .is_some_and(|s| s.text.as_str() == key && !s.is_null())
+        })
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
