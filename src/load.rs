@@ -1500,22 +1500,19 @@ pub(crate) fn is_clean(path: &Path) -> bool {
     }
     let bytes = path.as_os_str().as_encoded_bytes();
     let body = bytes.strip_prefix(b"/").unwrap_or(bytes);
-    // One pass over the bytes, each compared with the one before (a separator before the
-    // first): every path of a run is asked about, several times.
-    let mut before = b'/';
-    for (at, &b) in body.iter().enumerate() {
-        if before == b'/' {
-            // A name starts: it is not empty, `.` or `..`.
-            let ends = |i: usize| body.get(i).is_none_or(|&c| c == b'/');
-            if b == b'/' || (b == b'.' && (ends(at + 1) || (body[at + 1] == b'.' && ends(at + 2))))
-            {
-                return false;
-            }
-        }
-        before = b;
-    }
     // Not empty, and no separator last.
-    before != b'/'
+    if body.last().is_none_or(|&b| b == b'/') {
+        return false;
+    }
+    // Whether the name that starts at `at` is empty, `.` or `..`.
+    let ends = |i: usize| body.get(i).is_none_or(|&c| c == b'/');
+    let bad = |at: usize| {
+        body[at] == b'/'
+            || (body[at] == b'.' && (ends(at + 1) || (body[at + 1] == b'.' && ends(at + 2))))
+    };
+    // The names start first and after each separator: only those bytes are looked at, the
+    // separators found by `memchr` (every path of a run is asked about, several times).
+    !bad(0) && !memchr::memchr_iter(b'/', body).any(|at| bad(at + 1))
 }
 
 /// The entries that a kustomization file's text (in `dir`) lists under `resources`, as
