@@ -565,6 +565,23 @@ pub(crate) struct Id {
     pub namespace: String,
 }
 
+/// The values of the entries of `node` named `keys`, each as [`Node::get`] gives it (the
+/// last entry of the name, a null key naming none), found in one pass.
+fn entries_named<'a, const N: usize>(node: &'a Node, keys: [&str; N]) -> [Option<&'a Node>; N] {
+    let mut out = [None; N];
+    for e in node.entries() {
+        let Some(key) = e.key.as_scalar() else {
+            continue;
+        };
+        if let Some(i) = keys.iter().position(|k| key.text.as_str() == *k) {
+            if !key.is_null() {
+                out[i] = Some(&e.value);
+            }
+        }
+    }
+    out
+}
+
 /// An [`Id`] read from a node without copying its strings: a patch's target is compared
 /// with every resource of a render.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -578,22 +595,25 @@ struct IdRef<'a> {
 
 impl<'a> IdRef<'a> {
     fn of(node: &'a Node) -> IdRef<'a> {
-        let api = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
-        let (group, version) = match api.rsplit_once('/') {
-            Some((g, v)) => (g, v),
+        // One pass over the document's entries and one over its metadata's, where asking
+        // for each of the five fields searched them six times: this is asked of every
+        // resource at every step of every render.
+        let [api, kind, meta] = entries_named(node, ["apiVersion", "kind", "metadata"]);
+        let [name, namespace] =
+            meta.map_or([None, None], |m| entries_named(m, ["name", "namespace"]));
+        let text = |n: Option<&'a Node>| n.and_then(Node::as_str).unwrap_or("");
+        let api = text(api);
+        // `rsplit_once('/')`, by memchr: a reverse search for a char took a fifth of this.
+        let (group, version) = match memchr::memrchr(b'/', api.as_bytes()) {
+            Some(i) => (&api[..i], &api[i + 1..]),
             None => ("", api),
-        };
-        let meta = |k: &str| {
-            node.path(&["metadata", k])
-                .and_then(Node::as_str)
-                .unwrap_or("")
         };
         IdRef {
             group,
             version,
-            kind: node.get("kind").and_then(Node::as_str).unwrap_or(""),
-            name: meta("name"),
-            namespace: meta("namespace"),
+            kind: text(kind),
+            name: text(name),
+            namespace: text(namespace),
         }
     }
 

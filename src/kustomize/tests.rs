@@ -644,3 +644,36 @@ fn a_resource_kustomize_refuses_fails_the_build_as_kubectl_says() {
         find(&r, "VirtualService", "reviews");
     }
 }
+
+#[test]
+fn an_identity_is_read_in_one_pass_as_get_and_path_read_each_field() {
+    // Duplicate keys (the last wins), a null key (it names no entry), values that are not
+    // strings, and `apiVersion`s with no, one or two slashes.
+    let docs = [
+        "apiVersion: a/v1\nkind: K\nmetadata: {name: n, namespace: s}\n",
+        "kind: A\nkind: B\napiVersion: v1\nmetadata: {name: x}\nmetadata: {name: y, namespace: z}\n",
+        "~: q\napiVersion: networking.istio.io/v1beta1\nkind: ~\nmetadata: {name: [a], namespace: null, ~: w}\n",
+        "\"~\": q\nkind: K\nmetadata: {\"name\": n, name: m}\n",
+        "apiVersion: /v1\nkind: K\nmetadata: x\n",
+        "apiVersion: a/b/c\nmetadata: {namespace: s}\n",
+        "- not a mapping\n",
+    ];
+    for doc in docs {
+        let node = yaml::load(doc, 0).docs.remove(0);
+        let id = IdRef::of(&node);
+        let get = |p: &[&str]| node.path(p).and_then(Node::as_str).unwrap_or("");
+        let api = get(&["apiVersion"]);
+        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
+        assert_eq!(
+            (id.group, id.version, id.kind, id.name, id.namespace),
+            (
+                group,
+                version,
+                get(&["kind"]),
+                get(&["metadata", "name"]),
+                get(&["metadata", "namespace"])
+            ),
+            "{doc}"
+        );
+    }
+}
