@@ -817,10 +817,10 @@ fn indent(line: &str) -> usize {
 /// §7.3), nor be a block scalar's content, which must too (§8.1.1.1).
 fn nested_starts(text: &str, from: usize, to: usize) -> Option<Vec<usize>> {
     let block = &text[from..to];
-    if block.contains('\r') {
+    if memchr::memchr(b'\r', block.as_bytes()).is_some() {
         return None;
     }
-    let mut lines = block.split_inclusive('\n');
+    let mut lines = lines_inclusive(block);
     let first = lines.next()?;
     let (_, rest) = prescan::plain_key(first.trim_start_matches(' ').trim_end_matches('\n'))?;
     if !prescan::is_blank_or_comment(rest) {
@@ -854,6 +854,23 @@ fn nested_starts(text: &str, from: usize, to: usize) -> Option<Vec<usize>> {
         }
     }
     (!starts.is_empty()).then_some(starts)
+}
+
+/// The lines of `text` with their line breaks, as `text.split_inclusive('\n')` gives them,
+/// the breaks found by one `memchr` iterator: a search started again for every line costs
+/// more than the line, and this runs over every line of every block a projection reads.
+fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = breaks.next().map_or(text.len(), |i| i + 1);
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
 }
 
 /// [`line_at`] of offsets of one text asked in increasing order, each counting on from the
@@ -1561,6 +1578,15 @@ mod tests {
                 );
             }
             assert_eq!(lines.line_at(text, 3), from_start(3));
+        }
+    }
+
+    #[test]
+    fn lines_are_split_as_split_inclusive_splits_them() {
+        for text in ["", "\n", "a", "a\n", "a\nb", "a\n\nb\n", "\n\n", "é\nü\n x"] {
+            let ours: Vec<&str> = lines_inclusive(text).collect();
+            let std: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
         }
     }
 
