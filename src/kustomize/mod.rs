@@ -545,6 +545,16 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
 
 /// Whether `path` lies in or below `dir`, lexically.
 fn within(path: &Path, dir: &Path) -> bool {
+    // Where both are clean, as a render's paths are, by their bytes: the directory's, then
+    // a separator or the end. `Path::starts_with` parses the components of both, and this
+    // is asked of every resource and patch file of every render.
+    if crate::load::is_clean(path) && crate::load::is_clean(dir) {
+        let (p, d) = (
+            path.as_os_str().as_encoded_bytes(),
+            dir.as_os_str().as_encoded_bytes(),
+        );
+        return p.starts_with(d) && p.get(d.len()).is_none_or(|&b| b == b'/');
+    }
     if dir == Path::new(".") {
         return !path.starts_with("..") && path.is_relative();
     }

@@ -677,3 +677,27 @@ fn an_identity_is_read_in_one_pass_as_get_and_path_read_each_field() {
         );
     }
 }
+
+#[test]
+fn a_clean_path_is_within_a_clean_directory_as_path_starts_with_says() {
+    let paths = [
+        "a",
+        "a/b",
+        "a/b/c.yaml",
+        "ab/c",
+        "/a/b",
+        "/a",
+        "/ab",
+        "a/bc",
+        "b/a",
+    ];
+    for p in paths {
+        for d in paths {
+            assert_eq!(
+                within(Path::new(p), Path::new(d)),
+                Path::new(p).starts_with(d),
+                "{p} in {d}"
+            );
+        }
+    }
+}
