@@ -1002,7 +1002,7 @@ pub(crate) fn merge(found: Vec<(Diagnostic, &Overlay)>, files: &[SourceFile]) ->
         .into_values()
         .map(|(mut d, overlays)| {
             let own = match (overlays.as_slice(), files.get(d.file as usize)) {
-                ([o], Some(f)) => under(&load::lexically_clean(&f.path), &o.dir),
+                ([o], Some(f)) => kustomize::within(&load::lexically_clean(&f.path), &o.dir),
                 _ => false,
             };
             if !own {
@@ -1013,14 +1013,6 @@ pub(crate) fn merge(found: Vec<(Diagnostic, &Overlay)>, files: &[SourceFile]) ->
             d
         })
         .collect()
-}
-
-/// Whether a clean path is in a clean directory.
-fn under(path: &Path, dir: &Path) -> bool {
-    if dir.as_os_str().is_empty() || dir == Path::new(".") {
-        return path.is_relative() && !path.starts_with("..");
-    }
-    path.starts_with(dir)
 }
 
 fn in_overlays(names: &[&str]) -> String {

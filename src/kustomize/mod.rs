@@ -543,8 +543,8 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
     out.iter().collect()
 }
 
-/// Whether `path` lies in or below `dir`, lexically.
-fn within(path: &Path, dir: &Path) -> bool {
+/// Whether `path` lies in or below `dir`, lexically (the empty directory is `.`).
+pub(crate) fn within(path: &Path, dir: &Path) -> bool {
     // Where both are clean, as a render's paths are, by their bytes: the directory's, then
     // a separator or the end. `Path::starts_with` parses the components of both, and this
     // is asked of every resource and patch file of every render.
@@ -555,7 +555,7 @@ fn within(path: &Path, dir: &Path) -> bool {
         );
         return p.starts_with(d) && p.get(d.len()).is_none_or(|&b| b == b'/');
     }
-    if dir == Path::new(".") {
+    if dir.as_os_str().is_empty() || dir == Path::new(".") {
         return !path.starts_with("..") && path.is_relative();
     }
     path.starts_with(dir)
