@@ -744,13 +744,50 @@ fn place_walked(dir: &Path, linked: &Links, targets: &mut [Target], root: Option
     let base = resolve(dir).settle(root);
     targets.par_iter_mut().for_each(|t| {
         let plain = t.skip.is_none() && !linked.holds(&t.path);
-        t.place = match (&base, t.path.strip_prefix(dir)) {
-            (Place::Repository(base), Ok(rel)) if plain => Place::Repository(base.join(rel)),
+        t.place = match (&base, below(&t.path, dir)) {
+            (Place::Repository(base), Ok(rel)) if plain => Place::Repository(joined(base, rel)),
             // The walked directory may be above the root.
             (Place::Outside(base), Ok(rel)) if plain => Place::Outside(base.join(rel)).settle(root),
             _ => resolve(&t.path).settle(root),
         };
     });
+}
+
+/// `base.join(rel)`, allocated once at its length.
+fn joined(base: &Path, rel: &Path) -> PathBuf {
+    let mut out = PathBuf::with_capacity(base.as_os_str().len() + 1 + rel.as_os_str().len());
+    out.push(base);
+    out.push(rel);
+    out
+}
+
+/// `path` with `dir` taken off its front, as [`Path::strip_prefix`] gives it. A walked
+/// file's path is the walked directory's bytes, a separator and clean names: that is told
+/// by its bytes, and anything else is left to `strip_prefix`, which parses components
+/// (tens of thousands of files are placed in every run).
+fn below<'a>(path: &'a Path, dir: &Path) -> Result<&'a Path, std::path::StripPrefixError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (bytes, head) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+        let rest = bytes
+            .strip_prefix(head)
+            .filter(|_| !head.is_empty())
+            .and_then(|rest| {
+                if head.ends_with(b"/") {
+                    Some(rest)
+                } else {
+                    rest.strip_prefix(b"/")
+                }
+            });
+        if let Some(rest) = rest.filter(|r| r.first() != Some(&b'/')) {
+            let rest = Path::new(std::ffi::OsStr::from_bytes(rest));
+            if crate::load::is_clean(rest) {
+                return Ok(rest);
+            }
+        }
+    }
+    path.strip_prefix(dir)
 }
 
 /// A file reached both directly and through a symlink is linted once, at its own path.
@@ -1127,6 +1164,31 @@ fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walked_path_loses_its_directory_as_strip_prefix_takes_it() {
+        let dirs = [
+            "", ".", "./", "a", "a/", "a/b", "./a", "a/./b", "a//b", "/a", "/", "a/..", "ab",
+        ];
+        let rests = [
+            "", "c", "c/d", "./c", "c/./d", "../c", "c/..", "/c", "//c", "c/", ".c", "..c",
+        ];
+        for dir in dirs {
+            for rest in rests {
+                for sep in ["", "/", "//"] {
+                    let path = format!("{dir}{sep}{rest}");
+                    let (path, dir) = (Path::new(&path), Path::new(dir));
+                    assert_eq!(
+                        below(path, dir).ok(),
+                        path.strip_prefix(dir).ok(),
+                        "{} below {}",
+                        path.display(),
+                        dir.display()
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_template_is_told_by_the_extension_before_the_yaml_one() {
