@@ -950,8 +950,6 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
         helm: Vec::new(),
         crds: Vec::new(),
     };
-    // Only `helm template` output has `# Source:` comments worth looking for.
-    let helm = memchr::memmem::find(text.as_bytes(), b"# Source: ").is_some();
     // The lines of the CustomResourceDefinitions, counted once through the text.
     let mut lines = LineCounter::default();
     // Documents that are templates, with the syntax that tells it.
@@ -964,7 +962,10 @@ fn load_documents(text: &str, opts: LoadOptions) -> Documents {
     for seg in prescan::segments(&text[bom..]) {
         let (start, end) = (seg.start + bom, seg.end + bom);
         out.documents += 1;
-        if helm {
+        // Only `helm template` output has `# Source:` comments, and only among the lines
+        // that open a document (see `helm_source`), before its first root key.
+        let opening = seg.roots.first().map_or(end, |r| r + bom);
+        if memchr::memmem::find(&text.as_bytes()[start..opening], b"# Source: ").is_some() {
             if let Some((at, path)) = helm_source(text, start, end) {
                 out.helm.push(HelmSource {
                     start: at as u32,
@@ -1557,6 +1558,15 @@ fn kustomization_namespace(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_source_comment_names_a_template_only_where_it_opens_a_document() {
+        let text = "kind: A\n# Source: t/late.yaml\nx: 1\n---\n# c\n\n# Source: t/b.yaml\nkind: B\n---\n# Source: t/c.yaml\n[1, 2]\n---\n  a: 1\n# Source: t/d.yaml\n";
+        let f = SourceFile::new(PathBuf::new(), String::new(), text.into());
+        let docs = load_documents(f.text(), LoadOptions::default());
+        let paths: Vec<&str> = docs.helm.iter().map(|h| &*h.path).collect();
+        assert_eq!(paths, ["t/b.yaml", "t/c.yaml"]);
+    }
 
     #[test]
     fn counting_lines_on_gives_the_line_of_each_offset_as_listing_them_from_the_start() {
