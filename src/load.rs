@@ -354,7 +354,7 @@ pub(crate) fn load_file(
             return note(empty(path, display), Span::default(), RuleId::IoError, msg);
         }
     };
-    let text = match String::from_utf8(bytes) {
+    let text = match utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
@@ -398,6 +398,19 @@ pub(crate) fn load_file(
     f.stamp = stamp;
     f.cached = from_cache;
     f
+}
+
+/// `String::from_utf8`, validated by a vectorized check (`simdutf8`, chosen at run time
+/// for the processor) first: every file a run reads is checked, 254 MB on the 10-copy
+/// bench tree. Text that check refuses is checked again by `String::from_utf8`, whose
+/// error tells where the first bad byte is.
+pub(crate) fn utf8(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: `simdutf8` has just found `bytes` to be valid UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8(bytes)
+    }
 }
 
 /// Why a file could not be read.
@@ -1558,6 +1571,25 @@ fn kustomization_namespace(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn utf8_is_checked_as_the_standard_library_checks_it() {
+        let texts: [&[u8]; 8] = [
+            b"",
+            b"a: 1\n",
+            "k: \u{e9}\u{1f600}\n".as_bytes(),
+            b"a: \xff\n",
+            b"\xc3",
+            b"ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok ok \xe2\x82",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+        ];
+        for bytes in texts {
+            let ours = utf8(bytes.to_vec()).map_err(|e| e.utf8_error());
+            let std = String::from_utf8(bytes.to_vec()).map_err(|e| e.utf8_error());
+            assert_eq!(ours, std, "{bytes:?}");
+        }
+    }
 
     #[test]
     fn a_source_comment_names_a_template_only_where_it_opens_a_document() {

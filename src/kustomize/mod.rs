@@ -103,7 +103,7 @@ impl Fs for Disk {
 
     fn read_text(&self, path: &Path) -> Result<Text, String> {
         let bytes = crate::load::read_regular(on_disk(path)).map_err(|e| e.to_string())?;
-        String::from_utf8(bytes)
+        crate::load::utf8(bytes)
             .map(Text::Owned)
             .map_err(|_| "the file is not UTF-8 text".to_string())
     }
