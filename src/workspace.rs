@@ -799,7 +799,17 @@ fn unreadable_crds(
     let noted = |c: &&crate::model::crd::VendoredCrd| {
         c.source.as_ref().is_some_and(|s| s.reported || !restricted)
     };
-    crds.par_iter().filter(noted).for_each(|c| {
+    // Copies of one CRD share their schema: each is parsed once, by one thread (two
+    // threads that start on one schema both parse it whole), the largest first so that
+    // the threads finish together.
+    let mut seen = crate::hash::HashSet::default();
+    let mut distinct: Vec<&crate::model::crd::VendoredCrd> = crds
+        .iter()
+        .filter(noted)
+        .filter(|c| seen.insert(std::sync::Arc::as_ptr(&c.schema)))
+        .collect();
+    distinct.sort_by_key(|c| std::cmp::Reverse(c.source.as_ref().map_or(0, |s| s.range.len())));
+    distinct.par_iter().with_max_len(1).for_each(|c| {
         c.schema();
     });
     let mut out = Vec::new();
