@@ -757,9 +757,17 @@ impl Workspace {
         builds.resize(files.len(), None);
         let crds = std::sync::Arc::new(crds);
         // The directory of every file, now that the table holds them all, once for all the
-        // indexes (files added last leave the numbers of those before as they were).
+        // indexes (files added last leave the numbers of those before as they were). A run
+        // that checks every resource groups the workloads for its Services meanwhile.
         let cwd = std::env::current_dir().unwrap_or_default();
-        let dirs = Index::directories(&cwd, files.iter().map(|f| f.path.parent()));
+        let (dirs, ()) = rayon::join(
+            || Index::directories(&cwd, files.iter().map(|f| f.path.parent())),
+            || {
+                if !restricted {
+                    index.group_pods();
+                }
+            },
+        );
         for o in &mut overlays {
             o.index.set_crds(crds.clone());
             o.index.set_directories(std::sync::Arc::clone(&dirs));
