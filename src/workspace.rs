@@ -844,9 +844,9 @@ fn unreadable_crds(
     let noted = |c: &&crate::model::crd::VendoredCrd| {
         c.source.as_ref().is_some_and(|s| s.reported || !restricted)
     };
-    // Copies of one CRD share their schema: each is parsed once, by one thread (two
-    // threads that start on one schema both parse it whole), the largest first so that
-    // the threads finish together.
+    // Copies of one CRD share their schema: each is parsed once, by one thread (a thread
+    // that reaches a copy of a schema another is parsing would wait for it), the largest
+    // first so that the threads finish together.
     let mut seen = crate::hash::HashSet::default();
     let mut distinct: Vec<&crate::model::crd::VendoredCrd> = crds
         .iter()
