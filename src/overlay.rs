@@ -192,9 +192,26 @@ pub(crate) fn candidates<'p>(files: impl Iterator<Item = &'p Path>, fs: &dyn Fs)
         .par_chunks(2048)
         .flat_map_iter(|run| candidates_of(run, fs))
         .collect();
-    found.sort_unstable();
-    found.dedup();
-    found
+    // In `Path`'s order, sorted by keys compared as bytes where every path has one: the
+    // directories found above the 30,000 files of the 10-copy bench tree took 39 M
+    // instructions to sort by their components, on one thread.
+    match found
+        .iter()
+        .map(|d| crate::walk::order_key(d))
+        .collect::<Option<Vec<Vec<u8>>>>()
+    {
+        Some(keys) => {
+            let mut keyed: Vec<(Vec<u8>, PathBuf)> = keys.into_iter().zip(found).collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            keyed.dedup_by(|a, b| a.0 == b.0);
+            keyed.into_iter().map(|(_, d)| d).collect()
+        }
+        None => {
+            found.sort_unstable();
+            found.dedup();
+            found
+        }
+    }
 }
 
 fn candidates_of(files: &[&Path], fs: &dyn Fs) -> Vec<PathBuf> {
