@@ -1402,7 +1402,7 @@ impl KustomizeNamespaces {
         use crate::kustomize::Fs;
         let name = self.disk.kustomization_name(dir)?;
         let bytes = read_regular(&dir.join(crate::kustomize::KUSTOMIZATION_NAMES[name])).ok()?;
-        String::from_utf8(bytes).ok()
+        utf8(bytes).ok()
     }
 
     /// Whether `dir` is a repository's top (holds a `.git`, a directory or a worktree's

@@ -174,7 +174,7 @@ impl SourceFile {
         self.text.get_or_init(|| {
             let read = |stamp| {
                 let (bytes, now) = crate::load::read_stamped(&self.path).ok()?;
-                String::from_utf8(bytes).ok().filter(|_| now == Some(stamp))
+                crate::load::utf8(bytes).ok().filter(|_| now == Some(stamp))
             };
             self.unread
                 .and_then(|u| read(u.stamp))
