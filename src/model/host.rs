@@ -16,7 +16,15 @@ pub(crate) fn resolve(host: &str, namespace: &str) -> String {
     if host == "*" || host.contains('.') {
         return host;
     }
-    format!("{host}.{namespace}.{CLUSTER_SUFFIX}")
+    // Pushed, not `format!`ed: a run resolves a host for every route (13,000 on the 10-copy
+    // bench tree), and the formatting machinery took 1,700 instructions a call.
+    let mut fqdn = host;
+    fqdn.reserve(namespace.len() + CLUSTER_SUFFIX.len() + 2);
+    fqdn.push('.');
+    fqdn.push_str(namespace);
+    fqdn.push('.');
+    fqdn.push_str(CLUSTER_SUFFIX);
+    fqdn
 }
 
 /// A host written as a Kubernetes Service's namespaced short name, `svc.ns` or `svc.ns.svc`,

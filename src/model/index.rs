@@ -20,7 +20,8 @@ pub struct Index {
     pub(crate) root_namespace: String,
     known_namespaces: HashSet<String>,
     by_kind: HashMap<Kind, Vec<usize>>,
-    by_name: HashMap<(Kind, String, String), Vec<usize>>,
+    /// Resources by kind, namespace and name (looked up by `&str`, without a key to build).
+    by_name: HashMap<Kind, HashMap<String, HashMap<String, Vec<usize>>>>,
     /// DestinationRules by resolved host; wildcard hosts are kept apart.
     dr_exact: HashMap<String, Vec<usize>>,
     /// DestinationRules with a wildcard host, by pattern (each pattern once, in the order
@@ -49,7 +50,8 @@ pub struct Index {
     canaries_by_apex: HashMap<(String, String), Vec<usize>>,
     /// Flagger Canaries by the workload they target: (kind, namespace, name).
     canaries_by_target: HashMap<(String, String, String), Vec<usize>>,
-    by_kind_ns: HashMap<(Kind, String), Vec<usize>>,
+    /// Resources by kind, then namespace (looked up by `&str`, without a key to build).
+    by_kind_ns: HashMap<Kind, HashMap<String, Vec<usize>>>,
     /// The directory of each file (by `FileId`), as a number: equal numbers, same directory.
     file_dirs: std::sync::Arc<[u32]>,
     /// Whether every resource is applied with every other (an overlay's render).
@@ -275,17 +277,21 @@ impl Index {
             pod_labels: Default::default(),
         };
 
+        // Keys are copied only when new: an overlay's index repeats the manifests outside
+        // it that share its namespaces, and most of their namespaces and hosts are known.
         for (i, r) in ix.resources.iter().enumerate() {
-            ix.known_namespaces.insert(r.namespace.clone());
-            ix.by_kind_ns
-                .entry((r.kind, r.namespace.clone()))
-                .or_default()
-                .push(i);
+            if !ix.known_namespaces.contains(&r.namespace) {
+                ix.known_namespaces.insert(r.namespace.clone());
+            }
+            push_keyed(ix.by_kind_ns.entry(r.kind).or_default(), &r.namespace, i);
             ix.by_kind.entry(r.kind).or_default().push(i);
-            ix.by_name
-                .entry((r.kind, r.namespace.clone(), r.name.clone()))
-                .or_default()
-                .push(i);
+            let in_kind = ix.by_name.entry(r.kind).or_default();
+            if !in_kind.contains_key(&r.namespace) {
+                in_kind.insert(r.namespace.clone(), HashMap::default());
+            }
+            if let Some(names) = in_kind.get_mut(&r.namespace) {
+                push_keyed(names, &r.name, i);
+            }
         }
         let mut wild_at: HashMap<String, usize> = HashMap::default();
         for i in 0..ix.resources.len() {
@@ -301,7 +307,7 @@ impl Index {
             if let HostFacts::DestinationRule { short, resolved: h } = facts {
                 if r.namespace_source == NamespaceSource::Default {
                     if let Some(short) = short {
-                        ix.floating_short.entry(short.clone()).or_default().push(i);
+                        push_keyed(&mut ix.floating_short, short, i);
                     }
                     if h.starts_with('*') {
                         ix.floating_wild.push(h.clone());
@@ -310,12 +316,13 @@ impl Index {
                     }
                 }
                 if let (Some(ns), Some(short)) = (host::namespace_of(h), h.split('.').next()) {
-                    let list = ix
-                        .dr_service_namespaces
-                        .entry(short.to_string())
-                        .or_default();
-                    if !list.iter().any(|n| n == ns) {
-                        list.push(ns.to_string());
+                    match ix.dr_service_namespaces.get_mut(short) {
+                        Some(list) if list.iter().any(|n| n == ns) => {}
+                        Some(list) => list.push(ns.to_string()),
+                        None => {
+                            ix.dr_service_namespaces
+                                .insert(short.to_string(), vec![ns.to_string()]);
+                        }
                     }
                 }
 
@@ -328,11 +335,11 @@ impl Index {
                         }
                     }
                 } else {
-                    ix.dr_exact.entry(h.clone()).or_default().push(i);
+                    push_keyed(&mut ix.dr_exact, h, i);
                 }
             } else if let HostFacts::VirtualService(hosts) = facts {
                 for h in hosts {
-                    ix.vs_by_host.entry(h.clone()).or_default().push(i);
+                    push_keyed(&mut ix.vs_by_host, h, i);
                 }
             } else if matches!(facts, HostFacts::Neither) {
                 continue;
@@ -578,17 +585,22 @@ impl Index {
     }
 
     pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Resource> {
-        let key = (kind, namespace.to_string(), name.to_string());
-        self.by_name
-            .get(&key)
+        self.named(kind, namespace, name)
             .and_then(|v| v.first())
             .map(|&i| &self.resources[i])
+    }
+
+    /// The positions of the definitions of `kind` `namespace/name`.
+    fn named(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Vec<usize>> {
+        self.by_name.get(&kind)?.get(namespace)?.get(name)
     }
 
     /// Whether the scope defines any resource of `kind` in `namespace` (a reference to a
     /// missing one is then likely a mistake rather than something managed elsewhere).
     pub(crate) fn has_kind_in(&self, kind: Kind, namespace: &str) -> bool {
-        self.by_kind_ns.contains_key(&(kind, namespace.to_string()))
+        self.by_kind_ns
+            .get(&kind)
+            .is_some_and(|m| m.contains_key(namespace))
     }
 
     /// The resources of `kind` in `namespace`.
@@ -597,7 +609,7 @@ impl Index {
         kind: Kind,
         namespace: &str,
     ) -> impl Iterator<Item = &Resource> {
-        self.resources_at(self.by_kind_ns.get(&(kind, namespace.to_string())))
+        self.resources_at(self.by_kind_ns.get(&kind).and_then(|m| m.get(namespace)))
     }
 
     /// Every definition of `kind` `namespace/name` (overlays, variants), in index order.
@@ -607,14 +619,12 @@ impl Index {
         namespace: &str,
         name: &str,
     ) -> impl Iterator<Item = &Resource> {
-        let key = (kind, namespace.to_string(), name.to_string());
-        self.resources_at(self.by_name.get(&key))
+        self.resources_at(self.named(kind, namespace, name))
     }
 
     /// How many times `kind` `namespace/name` is defined (overlays, variants).
     pub(crate) fn count(&self, kind: Kind, namespace: &str, name: &str) -> usize {
-        let key = (kind, namespace.to_string(), name.to_string());
-        self.by_name.get(&key).map_or(0, Vec::len)
+        self.named(kind, namespace, name).map_or(0, Vec::len)
     }
 
     /// The resource `namespace/name` of `kind` that a reference from `from` means: the one
@@ -1018,6 +1028,16 @@ impl Index {
             .route_groups
             .get_or_init(|| crate::model::route_match::group_routes(&self.resources));
         self.resources_at(groups.get(key))
+    }
+}
+
+/// Adds `i` to the list of `key`, copying the key only when it is new.
+fn push_keyed(map: &mut HashMap<String, Vec<usize>>, key: &str, i: usize) {
+    match map.get_mut(key) {
+        Some(list) => list.push(i),
+        None => {
+            map.insert(key.to_string(), vec![i]);
+        }
     }
 }
 
