@@ -1535,6 +1535,19 @@ pub(crate) fn is_clean(path: &Path) -> bool {
     if body.last().is_none_or(|&b| b == b'/') {
         return false;
     }
+    // A name after a separator that is empty, `.` or `..` starts with `/` or `.`: a path
+    // with neither `//` nor `/.` (most) is told clean by two vectorized searches, where
+    // looking at each name after each separator took about 700 instructions a path.
+    static PAIRS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new(b"//"),
+                memchr::memmem::Finder::new(b"/."),
+            ]
+        });
+    if !matches!(body[0], b'/' | b'.') && PAIRS.iter().all(|f| f.find(body).is_none()) {
+        return true;
+    }
     // Whether the name that starts at `at` is empty, `.` or `..`.
     let ends = |i: usize| body.get(i).is_none_or(|&c| c == b'/');
     let bad = |at: usize| {
@@ -1681,8 +1694,12 @@ mod tests {
         }
         paths.sort();
         paths.dedup();
+        // Each also after and before a long clean path, for the searches' long-text code.
+        let long = "name.d/".repeat(16);
         for p in paths {
-            assert_eq!(is_clean(Path::new(&p)), oracle(p.as_bytes()), "{p:?}");
+            for p in [p.clone(), format!("{long}{p}"), format!("{p}{long}x")] {
+                assert_eq!(is_clean(Path::new(&p)), oracle(p.as_bytes()), "{p:?}");
+            }
         }
     }
 
