@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use super::{empty_map, Id, Res};
+use super::{empty_map, IdRef, Res};
 use crate::source::Span;
 use crate::yaml::{Entry, Node, Value};
 
@@ -117,7 +117,9 @@ fn set(m: &mut Node, e: &Entry) {
 /// `namespace:` sets `metadata.namespace` of every namespaced resource.
 pub(super) fn namespace(acc: &mut [Res], ns: &Node) {
     for r in acc {
-        let id = r.id();
+        // Read in place: the identity of every resource, at every kustomization that sets
+        // a namespace, was copied into five strings only to be looked at.
+        let id = IdRef::of(&r.node);
         // kustomize's `metaNamespaceHack` (upstream api/filters/namespace): a v1
         // Namespace takes the namespace as its name.
         if id.kind == "Namespace" && id.group.is_empty() && id.version == "v1" {
@@ -133,7 +135,7 @@ pub(super) fn namespace(acc: &mut [Res], ns: &Node) {
             }
             continue;
         }
-        if cluster_scoped(&id.kind) {
+        if cluster_scoped(id.kind) {
             continue;
         }
         r.remember();
@@ -154,9 +156,8 @@ pub(super) fn namespace(acc: &mut [Res], ns: &Node) {
 /// APIServices (upstream prefixsuffix transformer's skip list).
 pub(super) fn prefix_suffix(acc: &mut [Res], prefix: &str, suffix: &str) {
     for r in acc {
-        let id = r.id();
         if matches!(
-            id.kind.as_str(),
+            IdRef::of(&r.node).kind,
             "Namespace" | "CustomResourceDefinition" | "APIService"
         ) {
             continue;
@@ -184,16 +185,20 @@ pub(super) fn prefix_suffix(acc: &mut [Res], prefix: &str, suffix: &str) {
 }
 
 /// Whether a field spec of `kind` (and `group` when given) applies to `id`.
-fn is(id: &Id, kind: &str, group: Option<&str>) -> bool {
+fn is(id: &IdRef<'_>, kind: &str, group: Option<&str>) -> bool {
     id.kind == kind && group.is_none_or(|g| id.group == g)
 }
 
 /// The paths (of mappings) a label goes to besides `metadata.labels`, with whether
 /// kustomize creates them (upstream commonlabels.go and metadatalabels.go).
-fn label_paths(id: &Id, selectors: bool, templates: bool) -> Vec<(&'static [&'static str], bool)> {
+fn label_paths(
+    id: &IdRef<'_>,
+    selectors: bool,
+    templates: bool,
+) -> Vec<(&'static [&'static str], bool)> {
     let mut v: Vec<(&'static [&'static str], bool)> = Vec::new();
     if selectors {
-        if matches!(id.kind.as_str(), "Service" | "ReplicationController")
+        if matches!(id.kind, "Service" | "ReplicationController")
             && id.group.is_empty()
             && id.version == "v1"
         {
@@ -248,7 +253,7 @@ fn label_paths(id: &Id, selectors: bool, templates: bool) -> Vec<(&'static [&'st
 /// as asked.
 pub(super) fn labels(acc: &mut [Res], pairs: &Node, selectors: bool, templates: bool) {
     for r in acc {
-        let id = r.id();
+        let id = IdRef::of(&r.node);
         let mut paths: Vec<(&[&str], bool)> = vec![(&["metadata", "labels"], true)];
         paths.extend(label_paths(&id, selectors, templates));
         for e in pairs.entries() {
@@ -264,7 +269,7 @@ pub(super) fn labels(acc: &mut [Res], pairs: &Node, selectors: bool, templates: 
 /// Adds annotations to every resource's `metadata.annotations` and pod templates.
 pub(super) fn annotations(acc: &mut [Res], pairs: &Node) {
     for r in acc {
-        let id = r.id();
+        let id = IdRef::of(&r.node);
         let mut paths: Vec<&[&str]> = vec![&["metadata", "annotations"]];
         if (is(&id, "ReplicationController", Some("")) && id.version == "v1")
             || is(&id, "Deployment", None)
