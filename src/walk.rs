@@ -351,11 +351,7 @@ pub(crate) fn order_key(path: &Path) -> Option<Vec<u8>> {
         use std::os::unix::ffi::OsStrExt;
         let bytes = path.as_os_str().as_bytes();
         let names = bytes.strip_prefix(b"/").unwrap_or(bytes);
-        let plain = names.is_empty()
-            || (!matches!(names.first(), Some(b'/' | b'.'))
-                && names.last() != Some(&b'/')
-                && memchr::memchr_iter(b'/', names)
-                    .all(|i| !matches!(names.get(i + 1), Some(b'/' | b'.'))));
+        let plain = names.is_empty() || crate::load::plain_names(names);
         plain.then(|| {
             bytes
                 .iter()
