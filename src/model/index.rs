@@ -286,11 +286,12 @@ impl Index {
             push_keyed(ix.by_kind_ns.entry(r.kind).or_default(), &r.namespace, i);
             ix.by_kind.entry(r.kind).or_default().push(i);
             let in_kind = ix.by_name.entry(r.kind).or_default();
-            if !in_kind.contains_key(&r.namespace) {
-                in_kind.insert(r.namespace.clone(), HashMap::default());
-            }
-            if let Some(names) = in_kind.get_mut(&r.namespace) {
-                push_keyed(names, &r.name, i);
+            match in_kind.get_mut(&r.namespace) {
+                Some(names) => push_keyed(names, &r.name, i),
+                None => {
+                    let names = HashMap::from_iter([(r.name.clone(), vec![i])]);
+                    in_kind.insert(r.namespace.clone(), names);
+                }
             }
         }
         let mut wild_at: HashMap<String, usize> = HashMap::default();
